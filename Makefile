@@ -1,0 +1,36 @@
+# The two commands: `make demo` and `make test`. Both set everything up first
+# (Debian packages via apt-get, a .venv with the project) and are idempotent.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test setup system lint typecheck bench clean
+
+demo: setup
+	@bash scripts/demo.sh
+
+test: setup lint typecheck
+	$(BIN)/pytest -q
+
+setup: system $(STAMP)
+
+system:
+	@PYTHON=$(PYTHON) bash scripts/install-system-deps.sh
+
+$(STAMP): pyproject.toml | system
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check pipeline tests bench scripts
+
+typecheck: setup
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/bench_order.py
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache

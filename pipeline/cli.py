@@ -1,0 +1,218 @@
+"""The `gendan` command: a thin layer over the library; the only place that prints or exits.
+
+Exit codes: 0 success; 1 a gendan error; 2 usage; 3 configuration or workspace;
+4 input rejected; 5 template or conversion; 6 archive or index; 7 not found.
+`gendan run` exits 4 when any file was rejected (the others are still processed).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+import unicodedata
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .config import CONFIG_NAME, Workspace, load_settings
+from .errors import GendanError, NotFoundError
+from .process import Desk
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table that lines up Chinese (double-width) text too."""
+    cells = [[str(c) for c in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+class State:
+    def __init__(self, workspace: Path | None, verbose: bool) -> None:
+        self.workspace_arg = workspace
+        self.verbose = verbose
+
+    def desk(self) -> Desk:
+        workspace = Workspace.locate(self.workspace_arg)
+        return Desk(workspace, load_settings(workspace.config_path))
+
+
+def handles_errors(func: F) -> F:
+    """Turn a GendanError into one clear line and its exit code (traceback with -v)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except GendanError as exc:
+            state = click.get_current_context().find_object(State)
+            if state is not None and state.verbose:
+                traceback.print_exc()
+            click.echo(f"gendan: error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"  what to do: {exc.hint}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--workspace", "-w", type=click.Path(path_type=Path), default=None,
+              help="Workspace folder (default: $GENDAN_HOME, else the current folder).")
+@click.option("--verbose", "-v", is_flag=True, help="Log each step; show tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, workspace: Path | None, verbose: bool) -> None:
+    """gendan (跟单): the merchandiser's document desk."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = State(workspace, verbose)
+
+
+EXAMPLE_CONFIG = """\
+# gendan workspace settings. Every key is optional: what is left out takes the
+# built-in default shown here. Unknown keys are reported as errors.
+
+[company]
+name_zh = "杭州跟单贸易有限公司"
+name_en = "Hangzhou Gendan Trading Co., Ltd."
+address_zh = "浙江省杭州市上城区凤起路321号"
+address_en = "321 Fengqi Road, Shangcheng District, Hangzhou 310003, China"
+phone = "+86 571 8700 0000"
+fax = "+86 571 8700 0001"
+email = "export@gendan.example"
+website = "www.gendan.example"
+
+[company.bank]
+beneficiary = "Hangzhou Gendan Trading Co., Ltd."
+bank_name = "Bank of China, Hangzhou Branch"
+bank_address = "321 Fengqi Road, Hangzhou, China"
+account = "3560 0000 0000 0000 000"
+swift = "BKCHCNBJ910"
+
+[documents]
+# The seal image, relative to templates/ (the workspace's own, else the bundled one).
+seal_image = "assets/seal.png"
+default_currency = "USD"
+
+[approval]
+# At or above these amounts (per order currency) the general manager must also approve.
+general_manager_threshold = { USD = 50000, EUR = 45000, CNY = 350000 }
+
+[inspection]
+# Days before the delivery date by which each kind of inspection is notified or booked.
+in_house_days = 7
+customer_days = 7
+third_party_days = 14
+"""
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@handles_errors
+def init(folder: Path) -> None:
+    """Create a workspace: gendan.toml, inbox/, archive/ and templates/."""
+    workspace = Workspace(folder.resolve())
+    workspace.ensure_folders()
+    (workspace.root / "templates").mkdir(exist_ok=True)
+    if not workspace.config_path.exists():
+        workspace.config_path.write_text(EXAMPLE_CONFIG, encoding="utf-8")
+    load_settings(workspace.config_path)
+    click.echo(f"workspace ready at {workspace.root}")
+    click.echo(f"  drop order files into {workspace.inbox} and run `gendan -w {folder} run`")
+
+
+@cli.command()
+@click.pass_obj
+@handles_errors
+def run(state: State) -> None:
+    """Process every file in the inbox once, then exit."""
+    desk = state.desk()
+    outcomes = desk.run_once()
+    if not outcomes:
+        click.echo(f"inbox {desk.workspace.inbox} is empty")
+        return
+    rows = [(o.file, o.status, o.order_no or "", ", ".join(o.documents) or o.message)
+            for o in outcomes]  # fmt: skip
+    click.echo(table(["file", "status", "order", "documents / reason"], rows))
+    rejected = [o for o in outcomes if o.status == "rejected"]
+    for outcome in outcomes:
+        for problem in outcome.problems:
+            click.echo(f"  {outcome.file}: {problem}", err=True)
+    if rejected:
+        click.echo(f"{len(rejected)} file(s) rejected; reasons in {desk.workspace.rejected}",
+                   err=True)  # fmt: skip
+        sys.exit(4)
+
+
+@cli.command()
+@click.pass_obj
+@handles_errors
+def orders(state: State) -> None:
+    """List the archived orders."""
+    desk = state.desk()
+    rows = [
+        (o["customer"], o["customer_name_zh"] or o["customer_name_en"], o["order_no"],
+         f"{o['currency']} {o['total_amount']}", o["items"], o["documents"], o["pages"],
+         o["delivery_date"])
+        for o in desk.index.orders()
+    ]  # fmt: skip
+    if not rows:
+        click.echo("no orders archived yet")
+        return
+    headers = ["customer", "name", "order", "amount", "items", "docs", "pages", "delivery"]
+    click.echo(table(headers, rows))
+    click.echo(f"\narchive: {desk.workspace.archive}")
+
+
+@cli.command()
+@click.argument("order_no")
+@click.pass_obj
+@handles_errors
+def show(state: State, order_no: str) -> None:
+    """Show one order and its archived documents."""
+    desk = state.desk()
+    order = desk.index.order(order_no)
+    if order is None:
+        raise NotFoundError(f"order {order_no} is not in the index",
+                            hint="Check `gendan orders`; run `gendan reindex` if it should be.")
+    click.echo(f"order {order['order_no']}  customer {order['customer']} "
+               f"{order['customer_name_zh'] or ''} {order['customer_name_en']}")
+    click.echo(f"amount {order['currency']} {order['total_amount']}  items {order['items']}  "
+               f"delivery {order['delivery_date']}")
+    click.echo(f"folder {desk.workspace.archive / order['folder']}\n")
+    docs = desk.index.documents(order["customer"], order_no)
+    rows = [(d["kind"], d["doc_type"], f"v{d['version']}" + ("" if d["current"] else " (old)"),
+             d.get("pages") or "", d["size"], d["file"]) for d in docs]  # fmt: skip
+    click.echo(table(["kind", "type", "version", "pages", "bytes", "file"], rows))
+
+
+@cli.command()
+@click.pass_obj
+@handles_errors
+def reindex(state: State) -> None:
+    """Rebuild the index from the archive's sidecar files."""
+    count = state.desk().reindex()
+    click.echo(f"index rebuilt: {count} order(s)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="gendan")
+
+
+__all__ += ["CONFIG_NAME", "cli"]

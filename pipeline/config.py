@@ -1,0 +1,160 @@
+"""One validated settings object, read from the workspace's gendan.toml.
+
+Everything has an embedded default, so a folder with no gendan.toml (the repository root,
+say) works as a workspace. Unknown keys are errors, named by their path, never ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError, WorkspaceError
+
+__all__ = ["CONFIG_NAME", "Settings", "Workspace", "load_settings"]
+
+CONFIG_NAME = "gendan.toml"
+BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bank(_Section):
+    beneficiary: str = "Hangzhou Gendan Trading Co., Ltd."
+    bank_name: str = "Bank of China, Hangzhou Branch"
+    bank_address: str = "321 Fengqi Road, Hangzhou, China"
+    account: str = "3560 0000 0000 0000 000"
+    swift: str = "BKCHCNBJ910"
+
+
+class Company(_Section):
+    name_zh: str = "杭州跟单贸易有限公司"
+    name_en: str = "Hangzhou Gendan Trading Co., Ltd."
+    address_zh: str = "浙江省杭州市上城区凤起路321号"
+    address_en: str = "321 Fengqi Road, Shangcheng District, Hangzhou 310003, China"
+    phone: str = "+86 571 8700 0000"
+    fax: str = "+86 571 8700 0001"
+    email: str = "export@gendan.example"
+    website: str = "www.gendan.example"
+    bank: Bank = Bank()
+
+
+class Documents(_Section):
+    seal_image: str = Field(
+        "assets/seal.png", description="Seal image, relative to the templates folder"
+    )
+    default_currency: str = "USD"
+
+
+class Approval(_Section):
+    general_manager_threshold: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "USD": Decimal(50000),
+            "EUR": Decimal(45000),
+            "CNY": Decimal(350000),
+        },
+        description="Per currency: at or above this amount the general manager must approve",
+    )
+
+
+class Inspection(_Section):
+    in_house_days: int = Field(7, ge=0)
+    customer_days: int = Field(7, ge=0)
+    third_party_days: int = Field(14, ge=0)
+
+
+class Settings(_Section):
+    company: Company = Company()
+    documents: Documents = Documents()
+    approval: Approval = Approval()
+    inspection: Inspection = Inspection()
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def load_settings(path: Path) -> Settings:
+    """Read gendan.toml; a missing file gives the embedded defaults."""
+    if not path.exists():
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="Fix the syntax.") from exc
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            if err["type"] == "extra_forbidden":
+                problems.append(f"{_where(err['loc'])}: unknown key")
+            else:
+                problems.append(f"{_where(err['loc'])}: {err['msg']} (found {err['input']!r})")
+        raise ConfigError(
+            f"{path}: " + "; ".join(problems),
+            hint="Remove or correct these keys; `gendan init` writes a commented example.",
+        ) from exc
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A folder with gendan.toml, inbox/, archive/ and optional templates/ overrides."""
+
+    root: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def rejected(self) -> Path:
+        return self.inbox / "_rejected"
+
+    @property
+    def unmatched(self) -> Path:
+        return self.inbox / "_unmatched"
+
+    @property
+    def work(self) -> Path:
+        """Scratch space on the archive's filesystem, so that commits are renames."""
+        return self.archive / ".work"
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        """Workspace overrides first, then the bundled templates."""
+        own = self.root / "templates"
+        dirs = [own] if own.is_dir() and own.resolve() != BUNDLED_TEMPLATES else []
+        return [*dirs, BUNDLED_TEMPLATES]
+
+    @classmethod
+    def locate(cls, explicit: Path | None) -> Workspace:
+        """--workspace, else $GENDAN_HOME, else the current folder."""
+        env = os.environ.get("GENDAN_HOME")
+        root = explicit or (Path(env) if env else Path.cwd())
+        root = root.expanduser().resolve()
+        if not root.is_dir():
+            raise WorkspaceError(
+                f"workspace {root} does not exist",
+                hint="Create one with `gendan init DIR` or pass --workspace.",
+            )
+        return cls(root)
+
+    def ensure_folders(self) -> None:
+        for folder in (self.inbox, self.archive):
+            folder.mkdir(parents=True, exist_ok=True)

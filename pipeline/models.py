@@ -1,0 +1,221 @@
+"""Validated data of the order flow: orders, customers, line items, archived documents.
+
+No I/O here. Every field carries a description: docs/variables.md is generated from them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
+
+__all__ = [
+    "CURRENCIES",
+    "INCOTERMS",
+    "Contact",
+    "Customer",
+    "LineItem",
+    "Order",
+    "Packing",
+    "Salesperson",
+    "money",
+]
+
+CURRENCIES = frozenset(
+    "USD EUR CNY GBP JPY HKD AUD CAD CHF SGD AED SAR NZD SEK NOK DKK KRW THB MYR IDR VND "
+    "INR RUB BRL MXN ZAR TRY PLN CZK HUF ILS PHP PKR EGP NGN KES CLP COP PEN".split()
+)
+INCOTERMS = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
+
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal) -> Decimal:
+    """Round to cents the way invoices do (half up)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Positive = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)]
+NonNegative = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
+Percent = Annotated[Decimal, Field(ge=0, le=100)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Contact(_Strict):
+    name: str | None = Field(None, description="Contact person")
+    phone: str | None = Field(None, description="Telephone")
+    email: str | None = Field(None, description="E-mail address")
+    fax: str | None = Field(None, description="Fax number")
+
+
+class Customer(_Strict):
+    code: Text = Field(description="Short customer code; names the customer's archive folder")
+    name_en: Text = Field(description="Customer name in English, as on the contract")
+    name_zh: str | None = Field(None, description="Customer name in Chinese (客户中文名)")
+    address_en: str | None = Field(None, description="Address in English")
+    address_zh: str | None = Field(None, description="Address in Chinese")
+    country: str | None = Field(None, description="Country")
+    contact: Contact | None = Field(None, description="Contact person at the customer")
+
+
+class Salesperson(_Strict):
+    name: Text = Field(description="Salesperson responsible for the order (业务员)")
+    name_en: str | None = Field(None, description="Name in English")
+    phone: str | None = Field(None, description="Telephone")
+    email: str | None = Field(None, description="E-mail address")
+
+
+class Packing(_Strict):
+    qty_per_carton: int = Field(gt=0, description="Pieces per carton (每箱数量)")
+    cartons: int = Field(gt=0, description="Number of cartons (箱数/件数)")
+    net_weight_kg: NonNegative = Field(description="Net weight of the line in kg (净重)")
+    gross_weight_kg: NonNegative = Field(description="Gross weight of the line in kg (毛重)")
+    volume_cbm: NonNegative = Field(description="Volume of the line in cubic metres (体积)")
+    carton_size_cm: str | None = Field(None, description="Carton size, e.g. 60x40x35")
+
+    @model_validator(mode="after")
+    def _net_not_above_gross(self) -> Packing:
+        if self.net_weight_kg > self.gross_weight_kg:
+            raise ValueError(
+                f"net weight {self.net_weight_kg} kg is above gross weight "
+                f"{self.gross_weight_kg} kg; net must not exceed gross"
+            )
+        return self
+
+
+class LineItem(_Strict):
+    name_en: Text = Field(description="Product name in English")
+    name_zh: str | None = Field(None, description="Product name in Chinese (品名)")
+    model: Text = Field(description="Model / specification (型号)")
+    manufacturer: str | None = Field(None, description="Manufacturer or factory (生产厂家)")
+    hs_code: str | None = Field(None, description="HS code (海关编码)")
+    quantity: Positive = Field(description="Quantity ordered (数量)")
+    unit: str = Field("PCS", min_length=1, description="Unit of quantity, e.g. PCS, SETS")
+    unit_price: NonNegative = Field(description="Unit price in the order currency (单价)")
+    packing: Packing | None = Field(None, description="Packing of this line (包装)")
+    remark: str | None = Field(None, description="Remark for this line")
+
+    @computed_field(description="quantity x unit price, rounded to cents (金额)")  # type: ignore[prop-decorator]
+    @property
+    def amount(self) -> Decimal:
+        return money(self.quantity * self.unit_price)
+
+    @model_validator(mode="after")
+    def _packing_matches_quantity(self) -> LineItem:
+        p = self.packing
+        if p is not None and p.qty_per_carton * p.cartons != self.quantity:
+            raise ValueError(
+                f"packing gives {p.qty_per_carton} x {p.cartons} cartons = "
+                f"{p.qty_per_carton * p.cartons}, but quantity is {self.quantity}; "
+                "quantity must equal qty_per_carton x cartons"
+            )
+        return self
+
+
+InspectionKind = Literal["in_house", "customer", "third_party"]
+
+
+class Order(_Strict):
+    order_no: Text = Field(description="Order number (订单号); names the order's archive folder")
+    contract_no: str | None = Field(None, description="Sales contract number (合同号)")
+    customer_po: str | None = Field(None, description="The customer's own purchase order number")
+    order_date: date = Field(description="Date the order was received (下单日期)")
+    customer: Customer = Field(description="The customer")
+    salesperson: Salesperson = Field(description="The salesperson responsible")
+    items: list[LineItem] = Field(min_length=1, description="Line items, in order")
+    currency: str = Field(description="ISO 4217 currency code, e.g. USD, EUR, CNY (币种)")
+    price_term: Literal[INCOTERMS] = Field(  # type: ignore[valid-type]
+        description="Incoterm: EXW FCA FAS FOB CFR CIF CPT CIP DAP DPU DDP (价格条款)"
+    )
+    port_of_loading: str | None = Field(None, description="Port of loading (装运港)")
+    destination: Text = Field(description="Port or place of destination (目的地)")
+    payment_terms: Text = Field(description="Payment terms, e.g. 30% T/T in advance (付款方式)")
+    prepayment_percent: Percent = Field(Decimal(0), description="Prepayment in percent (预付款)")
+    commission_percent: Percent = Field(Decimal(0), description="Commission in percent (佣金)")
+    delivery_date: date = Field(description="Delivery date agreed with the customer (交货期)")
+    latest_shipment_date: date | None = Field(None, description="Latest date of shipment")
+    inspection: InspectionKind = Field(
+        "in_house", description="Who inspects: in_house, customer or third_party (验货方式)"
+    )
+    legal_inspection: bool = Field(
+        False, description="Goods subject to legal commodity inspection (法定商检)"
+    )
+    packing_spec: str | None = Field(None, description="Packing specification text (包装要求)")
+    requirements: list[str] = Field(
+        default_factory=list, description="Customer requirements, one per line (客户要求)"
+    )
+    quotation_valid_days: int = Field(30, gt=0, description="Days the quotation stays valid")
+    remarks: str | None = Field(None, description="Remarks (备注)")
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        code = value.upper()
+        if code not in CURRENCIES:
+            raise ValueError(
+                f"unknown currency {value!r}; use an ISO 4217 code such as USD, EUR or CNY"
+            )
+        return code
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Order:
+        if self.delivery_date < self.order_date:
+            raise ValueError(
+                f"delivery_date {self.delivery_date} is before order_date {self.order_date}"
+            )
+        if self.latest_shipment_date and self.latest_shipment_date < self.order_date:
+            raise ValueError(
+                f"latest_shipment_date {self.latest_shipment_date} is before order_date "
+                f"{self.order_date}"
+            )
+        return self
+
+    @property
+    def contract_number(self) -> str:
+        return self.contract_no or f"SC-{self.order_no}"
+
+    @computed_field(description="Sum of the line amounts (合计金额)")  # type: ignore[prop-decorator]
+    @property
+    def total_amount(self) -> Decimal:
+        return money(sum((i.amount for i in self.items), Decimal(0)))
+
+    @computed_field(description="Sum of the quantities (总数量)")  # type: ignore[prop-decorator]
+    @property
+    def total_quantity(self) -> Decimal:
+        return sum((i.quantity for i in self.items), Decimal(0))
+
+    @computed_field(description="Total cartons, when every line has packing (总件数)")  # type: ignore[prop-decorator]
+    @property
+    def total_cartons(self) -> int | None:
+        packs = self._packings()
+        return None if packs is None else sum(p.cartons for p in packs)
+
+    @computed_field(description="Total net weight in kg (总净重)")  # type: ignore[prop-decorator]
+    @property
+    def total_net_weight_kg(self) -> Decimal | None:
+        packs = self._packings()
+        return None if packs is None else sum((p.net_weight_kg for p in packs), Decimal(0))
+
+    @computed_field(description="Total gross weight in kg (总毛重)")  # type: ignore[prop-decorator]
+    @property
+    def total_gross_weight_kg(self) -> Decimal | None:
+        packs = self._packings()
+        return None if packs is None else sum((p.gross_weight_kg for p in packs), Decimal(0))
+
+    @computed_field(description="Total volume in cubic metres (总体积)")  # type: ignore[prop-decorator]
+    @property
+    def total_volume_cbm(self) -> Decimal | None:
+        packs = self._packings()
+        return None if packs is None else sum((p.volume_cbm for p in packs), Decimal(0))
+
+    def _packings(self) -> list[Packing] | None:
+        packs = [i.packing for i in self.items]
+        if any(p is None for p in packs):
+            return None
+        return [p for p in packs if p is not None]

@@ -1,0 +1,96 @@
+"""HTML templates (Jinja, autoescaped, sandboxed) rendered to PDF by WeasyPrint.
+
+Templates and order data can reach nothing but `data:` URLs and the templates' own
+`assets/` folders: no local files elsewhere, no network.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ..errors import TemplateError
+from .context import FILTERS
+
+__all__ = ["AssetFetcher", "RenderedPdf", "html_environment", "render_html_pdf"]
+
+log = logging.getLogger(__name__)
+
+
+class AssetFetcher(URLFetcher):
+    """Allows `data:` URLs and files inside the given asset folders; blocks the rest."""
+
+    def __init__(self, asset_roots: list[Path]) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+        self.roots = [root.resolve() for root in asset_roots]
+        self.blocked: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            target = Path(unquote(urlsplit(url).path)).resolve()
+            if any(target.is_relative_to(root) for root in self.roots) and target.is_file():
+                return super().fetch(url, headers)
+        self.blocked.append(url)
+        log.warning("blocked a template's request for %s (only assets/ may be used)", url)
+        raise ValueError(f"blocked: {url} is outside the templates' assets folders")
+
+
+def html_environment(template_dirs: list[Path]) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    path: Path
+    pages: int
+    template: str
+    template_path: Path
+    blocked_urls: tuple[str, ...]
+
+
+def render_html_pdf(
+    template_name: str, context: dict[str, Any], template_dirs: list[Path], target: Path
+) -> RenderedPdf:
+    """Render `template_name` with `context` to the PDF `target`."""
+    env = html_environment(template_dirs)
+    try:
+        template = env.get_template(template_name)
+        markup = template.render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"template {exc.filename or template_name}, line {exc.lineno}: {exc.message}",
+            hint="Fix the template syntax; `gendan templates check` shows every problem.",
+        ) from exc
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(
+            f"template {template_name} not found in {', '.join(map(str, template_dirs))}"
+        ) from exc
+    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TypeError) as exc:
+        raise TemplateError(f"template {template_name}: {exc}") from exc
+    source = Path(template.filename or template_dirs[-1] / template_name)
+    fetcher = AssetFetcher([d / "assets" for d in template_dirs])
+    document = HTML(
+        string=markup, base_url=str(source.parent) + "/", url_fetcher=fetcher
+    ).render()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    document.write_pdf(target)
+    return RenderedPdf(target, len(document.pages), template_name, source, tuple(fetcher.blocked))

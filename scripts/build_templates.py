@@ -1,0 +1,139 @@
+"""Build the bundled binary templates: the seal image and the Word sales contract.
+
+Run with the project's virtualenv: `.venv/bin/python scripts/build_templates.py`.
+The outputs are committed; this script documents how they were made.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+from PIL import Image, ImageDraw, ImageFont
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
+
+
+def build_seal(target: Path, size: int = 600) -> None:
+    """A red round company seal (公章) with a star, on a transparent background."""
+    red = (200, 16, 30, 235)
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    c = size / 2
+    draw.ellipse((12, 12, size - 12, size - 12), outline=red, width=22)
+    star = []
+    for k in range(10):
+        radius = 80 if k % 2 == 0 else 32
+        angle = -math.pi / 2 + k * math.pi / 5
+        star.append((c + radius * math.cos(angle), c + radius * math.sin(angle)))
+    draw.polygon(star, fill=red)
+    font = ImageFont.truetype(CJK_FONT, 64, index=2)  # SC face of the collection
+    text = "杭州跟单贸易有限公司"
+    span = math.radians(240)
+    for i, char in enumerate(text):
+        angle = -math.pi / 2 - span / 2 + span * (i + 0.5) / len(text)
+        glyph = Image.new("RGBA", (90, 90), (0, 0, 0, 0))
+        ImageDraw.Draw(glyph).text((45, 45), char, font=font, fill=red, anchor="mm")
+        glyph = glyph.rotate(-math.degrees(angle) - 90, resample=Image.Resampling.BICUBIC)
+        x = c + (c - 95) * math.cos(angle) - 45
+        y = c + (c - 95) * math.sin(angle) - 45
+        image.alpha_composite(glyph, (int(x), int(y)))
+    small = ImageFont.truetype(CJK_FONT, 44, index=2)
+    draw.text((c, c + 150), "合同专用章", font=small, fill=red, anchor="mm")
+    image.save(target, optimize=True)
+
+
+def _cell(table, row: int, col: int, text: str, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
+    cell = table.cell(row, col)
+    cell.text = ""
+    run = cell.paragraphs[0].add_run(text)
+    run.bold = bold
+    run.font.size = Pt(8)
+
+
+def build_sales_contract(target: Path) -> None:
+    """The sales contract (销售合同) as a docxtpl template; tags are typed in single runs."""
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Noto Sans CJK SC"
+    style.font.size = Pt(9)
+    for text, size, bold in (
+        ("{{ company.name_zh }}", 15, True),
+        ("{{ company.name_en }}", 11, True),
+        ("{{ company.address_zh }} {{ company.address_en }}  Tel {{ company.phone }}", 8, False),
+        ("销售合同  SALES CONTRACT", 14, True),
+    ):
+        para = doc.add_paragraph()
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = para.add_run(text)
+        run.font.size = Pt(size)
+        run.bold = bold
+    meta = doc.add_table(rows=4, cols=4)
+    meta.style = "Table Grid"
+    cells = [
+        ("合同号 Contract No.", "{{ order.contract_number }}", "日期 Date",
+         "{{ document.date|date_zh }} / {{ document.date|date_en }}"),
+        ("卖方 Seller", "{{ company.name_zh }} {{ company.name_en }}", "订单号 Order No.",
+         "{{ order.order_no }}"),
+        ("买方 Buyer", "{{ order.customer.name_zh or '' }} {{ order.customer.name_en }}",
+         "客户订单 Buyer's PO", "{{ order.customer_po or '' }}"),
+        ("买方地址 Address", "{{ order.customer.address_en or '' }}", "业务员 Sales",
+         "{{ order.salesperson.name }}"),
+    ]  # fmt: skip
+    for r, row in enumerate(cells):
+        for c, text in enumerate(row):
+            _cell(meta, r, c, text, bold=c % 2 == 0)
+    doc.add_paragraph("买卖双方同意按下列条款成交 The buyer and the seller agree to the following terms:")
+    items = doc.add_table(rows=3, cols=7)
+    items.style = "Table Grid"
+    items.alignment = WD_TABLE_ALIGNMENT.CENTER
+    heads = ["No.", "品名 Description", "型号 Model", "数量 Qty", "单位 Unit",
+             "单价 Unit Price", "金额 Amount"]  # fmt: skip
+    for c, text in enumerate(heads):
+        _cell(items, 0, c, text, bold=True)
+    _cell(items, 1, 0, "{%tr for item in items %}")
+    body = ["{{ item.line_no }}", "{{ item.name_zh or '' }} {{ item.name_en }}", "{{ item.model }}",
+            "{{ item.quantity|qty }}", "{{ item.unit }}", "{{ item.unit_price|money }}",
+            "{{ item.amount|money }}"]  # fmt: skip
+    rows = items.add_row()
+    for c, text in enumerate(body):
+        _cell(items, 2, c, text)
+    _cell(items, 3, 0, "{%tr endfor %}")
+    del rows
+    total = items.add_row()
+    _cell(items, 4, 0, "合计 TOTAL", bold=True)
+    _cell(items, 4, 3, "{{ totals.quantity|qty }}", bold=True)
+    _cell(items, 4, 6, "{{ order.currency }} {{ totals.amount|money }}", bold=True)
+    del total
+    for text in (
+        "大写金额 Say: {{ totals.words_zh }}",
+        "{{ totals.words_en }}",
+        "1. 价格条款 Price term: {{ order.price_term }} {{ order.port_of_loading or '' }}",
+        "2. 付款方式 Payment: {{ order.payment_terms }}",
+        "3. 交货期 Delivery: {{ order.delivery_date|date_zh }} / {{ order.delivery_date|date_en }}"
+        " 目的地 Destination: {{ order.destination }}",
+        "4. 包装 Packing: {{ order.packing_spec or 'Export standard cartons 出口标准纸箱' }}",
+        "5. 验货 Inspection: {{ order.inspection }}"
+        "{% if order.legal_inspection %}; 法定商检 legal commodity inspection required{% endif %}",
+        "6. 银行 Bank: {{ company.bank.beneficiary }}, {{ company.bank.bank_name }},"
+        " A/C {{ company.bank.account }}, SWIFT {{ company.bank.swift }}",
+        "{% if order.remarks %}7. 备注 Remarks: {{ order.remarks }}{% endif %}",
+    ):
+        doc.add_paragraph(text)
+    sign = doc.add_table(rows=2, cols=2)
+    _cell(sign, 0, 0, "卖方 The Seller: {{ company.name_zh }}", bold=True)
+    _cell(sign, 0, 1, "买方 The Buyer: {{ order.customer.name_en }}", bold=True)
+    sign.cell(1, 0).paragraphs[0].add_run("{{ seal }}")
+    _cell(sign, 1, 1, "签字 Signature:")
+    doc.save(target)
+
+
+if __name__ == "__main__":
+    build_seal(TEMPLATES / "assets" / "seal.png")
+    build_sales_contract(TEMPLATES / "sales_contract.docx")
+    print("built", TEMPLATES / "assets" / "seal.png", TEMPLATES / "sales_contract.docx")

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The demo: a fresh workspace, the bundled example orders in its inbox, one pass, the result.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GENDAN=.venv/bin/gendan
+DEMO=build/demo
+rm -rf "$DEMO"
+"$GENDAN" init "$DEMO" >/dev/null
+cp examples/*.yaml examples/*.json "$DEMO/inbox/"
+echo "== gendan run: processing $(ls "$DEMO/inbox" | wc -l) files from $DEMO/inbox"
+"$GENDAN" -w "$DEMO" run
+echo
+echo "== gendan orders"
+"$GENDAN" -w "$DEMO" orders
+echo
+echo "== gendan show PO-2026-0042"
+"$GENDAN" -w "$DEMO" show PO-2026-0042
+echo
+echo "Look at the documents in $DEMO/archive/<customer>/<order>/generated/"
+echo "e.g. $DEMO/archive/ACME/PO-2026-0042/generated/PO-2026-0042_quotation_v1.pdf"

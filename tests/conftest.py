@@ -1,0 +1,75 @@
+"""Shared fixtures: a temporary workspace, the bundled examples, PDF read-back helpers."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from pipeline.config import Settings, Workspace
+from pipeline.process import Desk
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus" / "pdfs"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    ws = Workspace(tmp_path / "ws")
+    ws.ensure_folders()
+    return ws
+
+
+@pytest.fixture
+def desk(workspace: Workspace) -> Desk:
+    return Desk(workspace, Settings())
+
+
+@pytest.fixture
+def order_data() -> dict[str, Any]:
+    """The ACME example order as plain data, to modify per test."""
+    text = (EXAMPLES / "PO-2026-0042.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return copy.deepcopy(data)
+
+
+def drop(workspace: Workspace, name: str, data: dict[str, Any] | str | bytes) -> Path:
+    """Put a file into the workspace inbox, as a person would."""
+    target = workspace.inbox / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, bytes):
+        target.write_bytes(data)
+    elif isinstance(data, str):
+        target.write_text(data, encoding="utf-8")
+    else:
+        target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    return target
+
+
+def copy_example(workspace: Workspace, name: str) -> Path:
+    target = workspace.inbox / name
+    shutil.copyfile(EXAMPLES / name, target)
+    return target
+
+
+def pdf_text(path: Path) -> list[str]:
+    """The text of each page, as a user's PDF reader would extract it."""
+    return [page.extract_text() or "" for page in PdfReader(path).pages]
+
+
+def with_items(data: dict[str, Any], count: int) -> dict[str, Any]:
+    """The order with `count` line items, cycling through the example's items."""
+    base = data["items"]
+    data = copy.deepcopy(data)
+    data["items"] = [
+        {**base[n % len(base)], "model": f"{base[n % len(base)]['model']}-{n:03d}"}
+        for n in range(count)
+    ]
+    return data
