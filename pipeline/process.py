@@ -97,6 +97,10 @@ class Desk:
         order = read_order(path, display_name=label)
         order_dir = self.archive.order_dir(order)
         if self.archive.find_original(order_dir, sha) is not None:
+            # Archived before; the index may have missed it (a crash between the two
+            # commits), so record it again: cheap and idempotent.
+            entry = self.archive.entry(order_dir)
+            self.index.record(entry.order, entry.documents)
             path.unlink()
             return Outcome(label, "duplicate", "identical file already archived", order.order_no)
         self.workspace.work.mkdir(parents=True, exist_ok=True)
