@@ -125,8 +125,8 @@ class Archive:
 
     # -- writing ---------------------------------------------------------------------------
     def _version(self, order_dir: Path, doc_type: str, source_sha256: str) -> int:
-        versions = {
-            m["version"]: m.get("source_sha256")
+        versions: dict[int, str | None] = {
+            int(m["version"]): m.get("source_sha256")
             for m in self.sidecars(order_dir)
             if m["kind"] == "generated" and m["doc_type"] == doc_type
         }
@@ -213,7 +213,8 @@ class Archive:
             if meta["kind"] == "generated":
                 latest[meta["doc_type"]] = max(latest.get(meta["doc_type"], 0), meta["version"])
         for meta in documents:
-            meta["current"] = meta["kind"] != "generated" or meta["version"] == latest[meta["doc_type"]]
+            newest = latest.get(meta["doc_type"], meta["version"])
+            meta["current"] = meta["kind"] != "generated" or meta["version"] == newest
         summary = {
             "order_no": order.order_no,
             "customer": order.customer.code,

@@ -12,6 +12,7 @@ import sys
 import traceback
 import unicodedata
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,7 +38,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
     for n, row in enumerate(cells):
-        lines.append("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths)).rstrip())
+        padded = (c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True))
+        lines.append("  ".join(padded).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -73,6 +75,7 @@ def handles_errors(func: F) -> F:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gendan", prog_name="gendan")
 @click.option("--workspace", "-w", type=click.Path(path_type=Path), default=None,
               help="Workspace folder (default: $GENDAN_HOME, else the current folder).")
 @click.option("--verbose", "-v", is_flag=True, help="Log each step; show tracebacks.")
@@ -168,7 +171,7 @@ def orders(state: State) -> None:
     desk = state.desk()
     rows = [
         (o["customer"], o["customer_name_zh"] or o["customer_name_en"], o["order_no"],
-         f"{o['currency']} {o['total_amount']}", o["items"], o["documents"], o["pages"],
+         f"{o['currency']} {Decimal(o['total_amount']):,.2f}", o["items"], o["documents"], o["pages"],
          o["delivery_date"])
         for o in desk.index.orders()
     ]  # fmt: skip
@@ -193,7 +196,7 @@ def show(state: State, order_no: str) -> None:
                             hint="Check `gendan orders`; run `gendan reindex` if it should be.")
     click.echo(f"order {order['order_no']}  customer {order['customer']} "
                f"{order['customer_name_zh'] or ''} {order['customer_name_en']}")
-    click.echo(f"amount {order['currency']} {order['total_amount']}  items {order['items']}  "
+    click.echo(f"amount {order['currency']} {Decimal(order['total_amount']):,.2f}  items {order['items']}  "
                f"delivery {order['delivery_date']}")
     click.echo(f"folder {desk.workspace.archive / order['folder']}\n")
     docs = desk.index.documents(order["customer"], order_no)

@@ -27,7 +27,8 @@ GENERATED: dict[str, DocType] = {
     d.key: d
     for d in (
         DocType("quotation", "Quotation", "报价单", "quotation.html", "html", "QT"),
-        DocType("sales_contract", "Sales Contract", "销售合同", "sales_contract.docx", "docx", "SC"),
+        DocType("sales_contract", "Sales Contract", "销售合同", "sales_contract.docx", "docx",
+                "SC"),
     )
 }
 

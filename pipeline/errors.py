@@ -114,7 +114,7 @@ class ArchiveError(GendanError):
     exit_code = 6
 
 
-class IndexError_(GendanError):  # noqa: N801 - avoid shadowing the builtin IndexError
+class IndexError_(GendanError):
     exit_code = 6
 
 

@@ -13,7 +13,9 @@ from pathlib import Path
 
 __all__ = ["atomic_copy", "atomic_write", "safe_name", "sha256_bytes", "sha256_file"]
 
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(10)}
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{port}{n}" for port in ("COM", "LPT") for n in range(10)
+}
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|]')
 _MAX_BYTES = 120  # leaves room for suffixes and sidecar names under the 255-byte limit
 

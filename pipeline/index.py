@@ -66,7 +66,7 @@ class Index:
     def _open(self, path: Path) -> Iterator[TinyDB]:
         """A TinyDB whose writes are cached and flushed once, atomically, on exit."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = TinyDB(str(path), storage=CachingMiddleware(AtomicJSONStorage))
+        db = TinyDB(str(path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
         try:
             yield db
         finally:

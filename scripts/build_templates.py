@@ -88,7 +88,7 @@ def build_sales_contract(target: Path) -> None:
     for r, row in enumerate(cells):
         for c, text in enumerate(row):
             _cell(meta, r, c, text, bold=c % 2 == 0)
-    doc.add_paragraph("买卖双方同意按下列条款成交 The buyer and the seller agree to the following terms:")
+    doc.add_paragraph("买卖双方同意按下列条款成交 The buyer and the seller agree as follows:")
     items = doc.add_table(rows=3, cols=7)
     items.style = "Table Grid"
     items.alignment = WD_TABLE_ALIGNMENT.CENTER

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import FieldProblem, OrderDataError
 from ..models import Order
@@ -50,9 +51,10 @@ Locator = Callable[[str], str]
 
 def _load_yaml(data: bytes, name: str) -> Any:
     try:
-        return yaml.load(data.decode("utf-8-sig"), Loader=_OrderLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(data.decode("utf-8-sig"), Loader=_OrderLoader)
     except UnicodeDecodeError as exc:
-        raise _syntax(name, "the file", f"bytes that are not UTF-8 ({exc.reason})", "UTF-8 text")
+        found = f"bytes that are not UTF-8 ({exc.reason})"
+        raise _syntax(name, "the file", found, "UTF-8 text") from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the file"
@@ -65,7 +67,8 @@ def _load_json(data: bytes, name: str) -> Any:
     try:
         return json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
     except UnicodeDecodeError as exc:
-        raise _syntax(name, "the file", f"bytes that are not UTF-8 ({exc.reason})", "UTF-8 text")
+        found = f"bytes that are not UTF-8 ({exc.reason})"
+        raise _syntax(name, "the file", found, "UTF-8 text") from exc
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise _syntax(name, where, f"JSON error: {exc.msg}", "valid JSON") from exc
@@ -141,7 +144,7 @@ def _path_text(loc: tuple[int | str, ...]) -> str:
     return text or "(top level)"
 
 
-def _found(err: dict[str, Any]) -> str:
+def _found(err: ErrorDetails) -> str:
     if err["type"] == "missing":
         return "nothing (the field is missing)"
     value = err.get("input")
@@ -149,7 +152,7 @@ def _found(err: dict[str, Any]) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _expected(err: dict[str, Any]) -> str:
+def _expected(err: ErrorDetails) -> str:
     if err["type"] == "missing":
         return "this required field"
     if err["type"] == "extra_forbidden":

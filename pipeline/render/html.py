@@ -25,7 +25,7 @@ __all__ = ["AssetFetcher", "RenderedPdf", "html_environment", "render_html_pdf"]
 log = logging.getLogger(__name__)
 
 
-class AssetFetcher(URLFetcher):
+class AssetFetcher(URLFetcher):  # type: ignore[misc]
     """Allows `data:` URLs and files inside the given asset folders; blocks the rest."""
 
     def __init__(self, asset_roots: list[Path]) -> None:

@@ -1,0 +1,80 @@
+"""Write docs/order-schema.md from the order model, so the reference cannot drift.
+
+`make docs` runs it; a test fails when the committed file differs from what it writes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from pipeline.models import CURRENCIES, Order
+
+TARGET = Path(__file__).resolve().parent.parent / "docs" / "order-schema.md"
+
+HEADER = """\
+# Order data
+
+An order file is YAML (`.yaml`/`.yml`), JSON (`.json`) or Excel (`.xlsx`). This page is
+generated from the data model (`scripts/gen_docs.py`); the same names are the variables
+templates see under `order.` (and `items` for the line items).
+
+- Dates are written `YYYY-MM-DD`. Amounts and quantities are exact decimals.
+- Unknown fields are errors (a misspelt field is never silently ignored).
+- Each line's `amount` is `quantity x unit_price` rounded to cents; totals are computed.
+- With `packing`, `qty_per_carton x cartons` must equal `quantity`, and net weight must not
+  exceed gross weight.
+- Currencies: {currencies}.
+
+**Excel**: sheet `Order` holds the fields in column A as dotted names (`customer.code`,
+`customer.name_en`, ...) with values in column B; sheet `Items` has one header row of item
+field names (`name_en`, `model`, `quantity`, `unit_price`, `packing.cartons`, ...) and one
+row per item. Errors name the sheet and cell.
+
+A commented example: `examples/PO-2026-0042.yaml`.
+"""
+
+
+def _type(info: Any) -> str:
+    text = str(info.annotation).replace("typing.", "").replace("pipeline.models.", "")
+    text = text.replace("<class '", "").replace("'>", "").replace("decimal.", "")
+    text = text.replace("datetime.", "").replace(" | ", " or ")
+    return text.replace("Literal[", "one of [").replace("'", "")
+
+
+def _rows(model: type[BaseModel], prefix: str, out: list[str], nested: list[Any]) -> None:
+    for name, info in model.model_fields.items():
+        required = "yes" if info.is_required() else "no"
+        out.append(f"| `{prefix}{name}` | {_type(info)} | {required} | {info.description or ''} |")
+        annotation = info.annotation
+        for candidate in getattr(annotation, "__args__", (annotation,)):
+            inner = getattr(candidate, "__args__", (candidate,))
+            for kind in inner:
+                if isinstance(kind, type) and issubclass(kind, BaseModel):
+                    suffix = "[]." if "list" in str(annotation) else "."
+                    nested.append((kind, f"{prefix}{name}{suffix}"))
+    for name, info in model.model_computed_fields.items():
+        out.append(f"| `{prefix}{name}` | computed | - | {info.description or ''} |")
+
+
+def render() -> str:
+    out = [HEADER.format(currencies=", ".join(sorted(CURRENCIES))), ""]
+    out += ["| field | type | required | meaning |", "|---|---|---|---|"]
+    queue: list[Any] = [(Order, "")]
+    while queue:
+        model, prefix = queue.pop(0)
+        nested: list[Any] = []
+        _rows(model, prefix, out, nested)
+        queue.extend(nested)
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    text = render()
+    if "--check" in sys.argv:
+        sys.exit(0 if TARGET.read_text(encoding="utf-8") == text else 1)
+    TARGET.write_text(text, encoding="utf-8")
+    print(f"wrote {TARGET}")
