@@ -45,6 +45,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def _amount(order: dict[str, Any]) -> str:
+    return f"{order['currency']} {Decimal(order['total_amount']):,.2f}"
+
+
 class State:
     def __init__(self, workspace: Path | None, verbose: bool) -> None:
         self.workspace_arg = workspace
@@ -171,8 +175,7 @@ def orders(state: State) -> None:
     desk = state.desk()
     rows = [
         (o["customer"], o["customer_name_zh"] or o["customer_name_en"], o["order_no"],
-         f"{o['currency']} {Decimal(o['total_amount']):,.2f}", o["items"], o["documents"], o["pages"],
-         o["delivery_date"])
+         _amount(o), o["items"], o["documents"], o["pages"], o["delivery_date"])
         for o in desk.index.orders()
     ]  # fmt: skip
     if not rows:
@@ -196,7 +199,7 @@ def show(state: State, order_no: str) -> None:
                             hint="Check `gendan orders`; run `gendan reindex` if it should be.")
     click.echo(f"order {order['order_no']}  customer {order['customer']} "
                f"{order['customer_name_zh'] or ''} {order['customer_name_en']}")
-    click.echo(f"amount {order['currency']} {Decimal(order['total_amount']):,.2f}  items {order['items']}  "
+    click.echo(f"amount {_amount(order)}  items {order['items']}  "
                f"delivery {order['delivery_date']}")
     click.echo(f"folder {desk.workspace.archive / order['folder']}\n")
     docs = desk.index.documents(order["customer"], order_no)
