@@ -49,7 +49,7 @@ def order_with(count: int, number: int) -> dict[str, Any]:
 def bare_weasyprint(data: dict[str, Any], workspace: Workspace, target: Path) -> int:
     order = parse_order(data, "bench")
     ctx = document_context(GENERATED["quotation"], order, Settings(), issued=dt.date.today(),
-                           seal=workspace.template_dirs[-1] / "assets" / "seal.png")  # fmt: skip
+                           seal=workspace.template_dirs[-1] / "assets" / "seal.png")
     html = html_environment(workspace.template_dirs).get_template("quotation.html").render(ctx)
     base = str(workspace.template_dirs[-1]) + "/"
     fetcher = AssetFetcher([d / "assets" for d in workspace.template_dirs])
@@ -81,7 +81,7 @@ def main() -> None:
                 pages = entry["pages"]
                 start = time.perf_counter()
                 bare_pages = bare_weasyprint(order_with(count, n + 1), workspace,
-                                             Path(tmp) / "bare.pdf")  # fmt: skip
+                                             Path(tmp) / "bare.pdf")
                 bare_s.append(time.perf_counter() - start)
                 assert bare_pages == pages
             p, b = statistics.median(pipeline_s), statistics.median(bare_s)
@@ -89,18 +89,18 @@ def main() -> None:
                 "items": count, "pages": pages, "pipeline_ms": round(p * 1000),
                 "bare_weasyprint_ms": round(b * 1000), "pipeline_ms_per_page": round(p * 1000 / pages),
                 "bare_ms_per_page": round(b * 1000 / pages), "overhead_ms": round((p - b) * 1000),
-            })  # fmt: skip
+            })
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'items':>5} {'pages':>5} {'pipeline ms':>11} {'bare WP ms':>10} "
-          f"{'ms/page':>7} {'bare/page':>9} {'overhead ms':>11}")  # fmt: skip
+          f"{'ms/page':>7} {'bare/page':>9} {'overhead ms':>11}")
     for r in rows:
         print(f"{r['items']:>5} {r['pages']:>5} {r['pipeline_ms']:>11} {r['bare_weasyprint_ms']:>10} "
-              f"{r['pipeline_ms_per_page']:>7} {r['bare_ms_per_page']:>9} {r['overhead_ms']:>11}")  # fmt: skip
+              f"{r['pipeline_ms_per_page']:>7} {r['bare_ms_per_page']:>9} {r['overhead_ms']:>11}")
     print(f"peak RSS {peak_mb:.0f} MB (median of {args.repeat} runs each)")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "order.json").write_text(json.dumps({"rows": rows, "peak_rss_mb": round(peak_mb)},
-                                               indent=2))  # fmt: skip
+                                               indent=2))
 
 
 def _drop(workspace: Workspace, data: dict[str, Any]) -> Path:

@@ -6,6 +6,7 @@ Layout::
     archive/<customer>/<order>/order.json             the order's current data
     archive/<customer>/<order>/originals/NAME         received files, byte for byte
     archive/<customer>/<order>/generated/NAME         documents gendan made
+    archive/<customer>/<order>/stamped/NAME           stamped PDF copies of received files
     .../NAME.gendan.json                              sidecar: sha256, size, type, source ...
 
 Every write is atomic (temp file, fsync, rename). A commit writes the generated files
@@ -32,10 +33,10 @@ from .errors import ArchiveError, NotFoundError
 from .fsutil import atomic_copy, atomic_write, safe_name, sha256_file
 from .models import Order
 
-__all__ = ["SIDECAR_SUFFIX", "Archive", "OrderEntry", "StagedFile"]
+__all__ = ["SIDECAR_SUFFIX", "Archive", "OrderEntry", "Received", "StagedFile"]
 
 SIDECAR_SUFFIX = ".gendan.json"
-KIND_FOLDERS = ("originals", "generated")
+KIND_FOLDERS = ("originals", "generated", "stamped")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,22 @@ class StagedFile:
     path: Path
     doc_type: str
     suffix: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    kind: str = "generated"  # the folder: generated/ or stamped/
+    version: int = 0  # 0: the next free version of this kind and type
+
+
+@dataclass(frozen=True)
+class Received:
+    """The file that arrived, and where it belongs."""
+
+    path: Path
+    sha256: str
+    doc_type: str
+    label: str  # where it came from, e.g. inbox/PO-2026-0042_packing-list.pdf
+    order_no: str
+    customer: str
+    version: int = 1
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -124,15 +141,17 @@ class Archive:
             ) from exc
 
     # -- writing ---------------------------------------------------------------------------
-    def _version(self, order_dir: Path, doc_type: str, source_sha256: str) -> int:
+    def next_version(self, order_dir: Path, kind: str, doc_type: str, source_sha256: str) -> int:
+        """The version a new file of this kind and type gets; the same source (a retried
+        commit) gets the same version again."""
         versions: dict[int, str | None] = {
             int(m["version"]): m.get("source_sha256")
             for m in self.sidecars(order_dir)
-            if m["kind"] == "generated" and m["doc_type"] == doc_type
+            if m["kind"] == kind and m["doc_type"] == doc_type
         }
         for version, source in versions.items():
             if source == source_sha256:
-                return version  # the same input again (a retried commit): same slot
+                return version
         return max(versions, default=0) + 1
 
     def _original_name(self, folder: Path, name: str, sha256: str) -> str:
@@ -153,36 +172,44 @@ class Archive:
 
     def commit(
         self,
-        order: Order,
-        original: Path,
-        original_sha256: str,
-        original_type: str,
+        order_dir: Path,
+        received: Received,
         staged: list[StagedFile],
-        source_label: str,
+        order: Order | None = None,
     ) -> OrderEntry:
-        """File one received file and the documents made from it; return the order's entry."""
-        order_dir = self.order_dir(order)
-        base = {"order": order.order_no, "customer": order.customer.code, "time": _now()}
+        """File one received file and what was made from it; return the order's entry.
+
+        With `order` (order data arriving), the order's current data is replaced too.
+        """
+        base = {"order": received.order_no, "customer": received.customer, "time": _now()}
         try:
-            self._write_customer(order)
             for item in staged:
-                version = self._version(order_dir, item.doc_type, original_sha256)
-                name = f"{safe_name(order.order_no)}_{item.doc_type}_v{version}{item.suffix}"
-                target = order_dir / "generated" / name
+                version = item.version or self.next_version(
+                    order_dir, item.kind, item.doc_type, received.sha256
+                )
+                name = f"{safe_name(received.order_no)}_{item.doc_type}_v{version}{item.suffix}"
+                target = order_dir / item.kind / name
                 atomic_copy(item.path, target)
                 meta = {
-                    **base, **item.meta, "kind": "generated", "doc_type": item.doc_type,
-                    "version": version, "source": source_label, "source_sha256": original_sha256,
-                }  # fmt: skip
+                    **base, **item.meta, "kind": item.kind, "doc_type": item.doc_type,
+                    "version": version, "source": received.label,
+                    "source_sha256": received.sha256,
+                }
                 self._write_sidecar(target, meta)
-            atomic_write(order_dir / "order.json", _dump(_order_data(order)))
+            if order is not None:
+                self._write_customer(order)
+                atomic_write(order_dir / "order.json", _dump(_order_data(order)))
             originals = order_dir / "originals"
-            target = originals / self._original_name(originals, original.name, original_sha256)
-            atomic_copy(original, target)
-            if sha256_file(target) != original_sha256:
+            name = self._original_name(originals, received.path.name, received.sha256)
+            target = originals / name
+            atomic_copy(received.path, target)
+            if sha256_file(target) != received.sha256:
                 raise ArchiveError(f"{target}: copy does not match the received file")
-            meta = {**base, "kind": "original", "doc_type": original_type, "version": 1,
-                    "source": source_label, "source_sha256": original_sha256}  # fmt: skip
+            meta = {
+                **base, **received.meta, "kind": "original", "doc_type": received.doc_type,
+                "version": received.version, "source": received.label,
+                "source_sha256": received.sha256, "received_name": received.path.name,
+            }
             self._write_sidecar(target, meta)  # last: this marks the commit complete
         except OSError as exc:
             raise ArchiveError(
@@ -190,6 +217,18 @@ class Archive:
                 hint="Check disk space and permissions; the inbox file was kept.",
             ) from exc
         return self.entry(order_dir)
+
+    def record_duplicate(self, order_dir: Path, sha256: str, label: str) -> dict[str, Any]:
+        """Note on the archived original that the same bytes arrived again."""
+        for kind_folder in ("originals",):
+            for sidecar in sorted((order_dir / kind_folder).glob("*" + SIDECAR_SUFFIX)):
+                meta = _read_json(sidecar)
+                if meta["sha256"] == sha256:
+                    seen = {"source": label, "time": _now()}
+                    meta["duplicates"] = [*meta.get("duplicates", []), seen]
+                    atomic_write(sidecar, _dump(meta))
+                    return meta
+        raise NotFoundError(f"no archived original with sha256 {sha256[:12]} in {order_dir}")
 
     def _write_sidecar(self, target: Path, meta: dict[str, Any]) -> None:
         media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
@@ -208,15 +247,16 @@ class Archive:
         """The index entry of one order, derived from its folder alone."""
         order = self.load_order(order_dir)
         documents = list(self.sidecars(order_dir))
-        latest: dict[str, int] = {}
+        latest: dict[tuple[str, str], int] = {}
         for meta in documents:
-            if meta["kind"] == "generated":
-                latest[meta["doc_type"]] = max(latest.get(meta["doc_type"], 0), meta["version"])
+            key = (meta["kind"], meta["doc_type"])
+            latest[key] = max(latest.get(key, 0), meta["version"])
         for meta in documents:
-            newest = latest.get(meta["doc_type"], meta["version"])
-            meta["current"] = meta["kind"] != "generated" or meta["version"] == newest
+            meta["current"] = meta["version"] == latest[(meta["kind"], meta["doc_type"])]
         summary = {
             "order_no": order.order_no,
+            "contract_no": order.contract_number,
+            "customer_po": order.customer_po,
             "customer": order.customer.code,
             "customer_name_en": order.customer.name_en,
             "customer_name_zh": order.customer.name_zh,
@@ -227,7 +267,8 @@ class Archive:
             "order_date": order.order_date.isoformat(),
             "delivery_date": order.delivery_date.isoformat(),
             "documents": len(documents),
-            "pages": sum(m.get("pages") or 0 for m in documents if m.get("current")),
+            "pages": sum(m.get("pages") or 0 for m in documents
+                         if m.get("current") and m["kind"] != "original"),
             "updated": max((m["time"] for m in documents), default=""),
         }
         return OrderEntry(summary, documents)

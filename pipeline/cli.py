@@ -20,8 +20,10 @@ from typing import Any, TypeVar
 import click
 
 from .config import CONFIG_NAME, Workspace, load_settings
+from .doctypes import FACTORY_TYPES
 from .errors import GendanError, NotFoundError
-from .process import Desk
+from .process import Desk, Outcome
+from .watch import InboxWatcher
 
 __all__ = ["main"]
 
@@ -155,15 +157,60 @@ def run(state: State) -> None:
         click.echo(f"inbox {desk.workspace.inbox} is empty")
         return
     rows = [(o.file, o.status, o.order_no or "", ", ".join(o.documents) or o.message)
-            for o in outcomes]  # fmt: skip
-    click.echo(table(["file", "status", "order", "documents / reason"], rows))
+            for o in outcomes]
     rejected = [o for o in outcomes if o.status == "rejected"]
+    click.echo(table(["file", "status", "order", "documents / reason"], rows))
     for outcome in outcomes:
         for problem in outcome.problems:
             click.echo(f"  {outcome.file}: {problem}", err=True)
+    unmatched = [o for o in outcomes if o.status == "unmatched"]
+    if unmatched:
+        click.echo(f"{len(unmatched)} file(s) wait for their order in {desk.workspace.unmatched}; "
+                   "`gendan assign FILE ORDER` files one by hand", err=True)
     if rejected:
         click.echo(f"{len(rejected)} file(s) rejected; reasons in {desk.workspace.rejected}",
-                   err=True)  # fmt: skip
+                   err=True)
+        sys.exit(4)
+
+
+def _outcome_line(outcome: Outcome) -> str:
+    detail = ", ".join(outcome.documents) or outcome.message
+    return f"{outcome.status:<9} {outcome.file}  {outcome.order_no or ''}  {detail}".rstrip()
+
+
+@cli.command()
+@click.option("--poll", is_flag=True, help="Poll the folder (for network shares) instead of "
+              "relying on file system events.")
+@click.pass_obj
+@handles_errors
+def watch(state: State, poll: bool) -> None:
+    """Watch the inbox and process each file once it is complete (Ctrl-C to stop)."""
+    desk = state.desk()
+
+    def report(outcome: Outcome) -> None:
+        click.echo(_outcome_line(outcome))
+        for line in outcome.problems + (outcome.reasons if state.verbose else []):
+            click.echo(f"          {line}")
+
+    click.echo(f"watching {desk.workspace.inbox}{' (polling)' if poll else ''}; Ctrl-C stops")
+    InboxWatcher(desk, poll=poll, report=report).run_forever()
+    click.echo("stopped")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("order_no")
+@click.option("--type", "doc_type", type=click.Choice(sorted(FACTORY_TYPES)), default=None,
+              help="Document type; by default read from the file name and text.")
+@click.pass_obj
+@handles_errors
+def assign(state: State, file: Path, order_no: str, doc_type: str | None) -> None:
+    """File a factory document under ORDER_NO (e.g. one waiting in inbox/_unmatched/)."""
+    outcome = state.desk().assign(file, order_no, doc_type)
+    click.echo(_outcome_line(outcome))
+    for line in outcome.reasons + outcome.problems:
+        click.echo(f"  {line}")
+    if outcome.status not in {"archived", "duplicate"}:
         sys.exit(4)
 
 
@@ -177,7 +224,7 @@ def orders(state: State) -> None:
         (o["customer"], o["customer_name_zh"] or o["customer_name_en"], o["order_no"],
          _amount(o), o["items"], o["documents"], o["pages"], o["delivery_date"])
         for o in desk.index.orders()
-    ]  # fmt: skip
+    ]
     if not rows:
         click.echo("no orders archived yet")
         return
@@ -204,7 +251,7 @@ def show(state: State, order_no: str) -> None:
     click.echo(f"folder {desk.workspace.archive / order['folder']}\n")
     docs = desk.index.documents(order["customer"], order_no)
     rows = [(d["kind"], d["doc_type"], f"v{d['version']}" + ("" if d["current"] else " (old)"),
-             d.get("pages") or "", d["size"], d["file"]) for d in docs]  # fmt: skip
+             d.get("pages") or "", d["size"], d["file"]) for d in docs]
     click.echo(table(["kind", "type", "version", "pages", "bytes", "file"], rows))
 
 

@@ -7,16 +7,18 @@ say) works as a workspace. Unknown keys are errors, named by their path, never i
 from __future__ import annotations
 
 import os
+import string
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ConfigError, WorkspaceError
 
-__all__ = ["CONFIG_NAME", "Settings", "Workspace", "load_settings"]
+__all__ = ["CONFIG_NAME", "Settings", "Stamp", "Workspace", "load_settings"]
 
 CONFIG_NAME = "gendan.toml"
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -70,11 +72,72 @@ class Inspection(_Section):
     third_party_days: int = Field(14, ge=0)
 
 
+STAMP_VARIABLES = frozenset(
+    "order customer customer_name type type_en type_zh received page pages file version".split()
+)
+
+Position = Literal[
+    "top-left", "top-center", "top-right", "middle-left", "center", "middle-right",
+    "bottom-left", "bottom-center", "bottom-right",
+]
+
+
+class Stamp(_Section):
+    """One stamp: archive text with variables, or an image such as the company seal."""
+
+    types: list[str] = Field(["*"], description="Document types it applies to; * for all")
+    text: str = Field("", description="Stamp text; {order} {customer} {type_zh} {page}/{pages}...")
+    image: str = Field("", description="Image relative to templates/, e.g. assets/seal.png")
+    position: Position = "top-right"
+    offset_mm: tuple[float, float] = (0.0, 0.0)
+    width_mm: float = Field(62.0, gt=0, le=400)
+    height_mm: float | None = Field(None, gt=0, le=400)
+    rotation: float = Field(0.0, ge=-360, le=360)
+    opacity: float = Field(0.9, ge=0, le=1)
+    pages: Literal["all", "first", "last"] | list[int] = "all"
+    color: str = Field("#c8102e", pattern=r"^#[0-9a-fA-F]{6}$")
+
+    @model_validator(mode="after")
+    def _text_or_image(self) -> Stamp:
+        if bool(self.text) == bool(self.image):
+            raise ValueError("a stamp has either text or an image")
+        for _, name, _, _ in string.Formatter().parse(self.text):
+            if name is not None and name not in STAMP_VARIABLES:
+                raise ValueError(
+                    f"{{{name}}} is not a stamp variable; use {', '.join(sorted(STAMP_VARIABLES))}"
+                )
+        return self
+
+    def applies_to(self, doc_type: str) -> bool:
+        return "*" in self.types or doc_type in self.types
+
+
+ARCHIVE_STAMP = Stamp(
+    text="{customer} 存档 ARCHIVED\n{order} · {type_zh} {type_en} v{version}\n"
+    "收到 Received {received} · {page}/{pages}",
+)
+SEAL_STAMP = Stamp(
+    types=["commercial_invoice", "packing_list"], image="assets/seal.png",
+    position="bottom-right", offset_mm=(-10.0, 12.0), width_mm=36.0, rotation=-8.0,
+    opacity=0.85, pages="last",
+)
+
+
+class Watch(_Section):
+    stable_seconds: float = Field(1.0, ge=0, description="Size and mtime unchanged this long")
+    rescan_seconds: float = Field(30.0, gt=0, description="Full inbox rescan interval")
+    retries: int = Field(3, ge=1, description="Attempts for a damaged file before rejecting")
+    retry_seconds: float = Field(2.0, ge=0, description="Wait between attempts")
+
+
 class Settings(_Section):
     company: Company = Company()
     documents: Documents = Documents()
     approval: Approval = Approval()
     inspection: Inspection = Inspection()
+    stamps: list[Stamp] = Field(default_factory=lambda: [ARCHIVE_STAMP, SEAL_STAMP])
+    stamp_font: str = Field("", description="TrueType CJK font for stamp text; empty: auto")
+    watch: Watch = Watch()
 
 
 def _where(loc: tuple[int | str, ...]) -> str:

@@ -5,7 +5,10 @@
     ├── WorkspaceError               exit 3  the workspace folder is not usable
     ├── InputError                   exit 4  an incoming file cannot be accepted
     │   ├── OrderDataError           exit 4  order data with bad fields (lists every problem)
-    │   └── UnsupportedFileError     exit 4  a file type gendan does not take
+    │   ├── UnsupportedFileError     exit 4  a file type gendan does not take
+    │   ├── BadPdfError              exit 4  empty, not a PDF, no pages, password-protected
+    │   │   └── IncompleteFileError  exit 4  truncated or corrupt: may still be copying, retried
+    │   └── UnmatchedError           exit 4  no order could be determined (to inbox/_unmatched)
     ├── TemplateError                exit 5  a template is missing or fails to render
     ├── ConversionError              exit 5  Word -> PDF conversion failed
     ├── ArchiveError                 exit 6  the archive could not be written or read
@@ -22,15 +25,18 @@ from dataclasses import dataclass
 
 __all__ = [
     "ArchiveError",
+    "BadPdfError",
     "ConfigError",
     "ConversionError",
     "FieldProblem",
     "GendanError",
+    "IncompleteFileError",
     "IndexError_",
     "InputError",
     "NotFoundError",
     "OrderDataError",
     "TemplateError",
+    "UnmatchedError",
     "UnsupportedFileError",
     "WorkspaceError",
 ]
@@ -60,6 +66,7 @@ class WorkspaceError(GendanError):
 
 class InputError(GendanError):
     exit_code = 4
+    retryable = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,20 @@ class OrderDataError(InputError):
 
 class UnsupportedFileError(InputError):
     pass
+
+
+class BadPdfError(InputError):
+    pass
+
+
+class IncompleteFileError(BadPdfError):
+    """Truncated or corrupt; it may still be being copied, so it is retried first."""
+
+    retryable = True
+
+
+class UnmatchedError(InputError):
+    """No order could be determined; the file waits in inbox/_unmatched/."""
 
 
 class TemplateError(GendanError):

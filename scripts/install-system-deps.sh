@@ -8,6 +8,7 @@ packages=(
   fonts-noto-cjk          # Chinese text in every PDF
   libharfbuzz-subset0     # fast font subsetting for WeasyPrint (50x faster with CJK fonts)
   libpango-1.0-0 libpangoft2-1.0-0  # WeasyPrint's text layout
+  fonts-wqy-microhei      # TrueType CJK font for stamp text (small embedded subsets)
   poppler-utils           # pdftoppm/pdftotext, used by tests to look at rendered pages
 )
 if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then

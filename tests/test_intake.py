@@ -105,7 +105,7 @@ def _workbook(path: Path, order_data: dict[str, Any], bad_qty: object = None) ->
         "customer.name_zh": order_data["customer"]["name_zh"],
         "salesperson.name": "王丽", "currency": "USD", "price_term": "FOB",
         "destination": "Long Beach", "payment_terms": "T/T", "delivery_date": "2027-01-15",
-    }  # fmt: skip
+    }
     sheet.append(["# field", "value"])
     for key, value in flat.items():
         sheet.append([key, value])

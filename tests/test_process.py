@@ -69,7 +69,7 @@ def test_a_revised_order_makes_version_two_and_keeps_version_one(
     assert originals == [
         "PO-2026-0042-2.yaml", f"PO-2026-0042-2.yaml{SIDECAR_SUFFIX}",
         "PO-2026-0042.yaml", f"PO-2026-0042.yaml{SIDECAR_SUFFIX}",
-    ]  # fmt: skip
+    ]
     docs = desk.index.documents("ACME", "PO-2026-0042")
     current = {d["file"]: d["current"] for d in docs if d["doc_type"] == "quotation"}
     assert current == {v1.name: False, v2.name: True}
@@ -134,7 +134,7 @@ def test_a_crash_before_the_index_commit_leaves_the_file_to_retry(
     docs = desk.index.documents("ACME", "PO-2026-0042")
     assert sorted(d["file"] for d in docs) == [
         "PO-2026-0042.yaml", "PO-2026-0042_quotation_v1.pdf", "PO-2026-0042_sales_contract_v1.docx",
-    ]  # fmt: skip
+    ]
 
 
 def test_a_crash_in_the_middle_of_the_archive_commit_is_redone_once(

@@ -30,7 +30,7 @@ def _order(data: dict[str, Any]) -> Order:
 
 
 def test_quotation_reads_back_in_both_languages(desk: Desk, order_data: dict[str, Any],
-                                                tmp_path: Path) -> None:  # fmt: skip
+                                                tmp_path: Path) -> None:
     staged = desk.render_one("quotation", _order(order_data), tmp_path)
     text = _squeeze("\n".join(pdf_text(staged.path)))
     for expected in [
@@ -41,14 +41,14 @@ def test_quotation_reads_back_in_both_languages(desk: Desk, order_data: dict[str
         "美元伍万捌仟贰佰陆拾元整",
         "SAY US DOLLARS FIFTY EIGHT THOUSAND TWO HUNDRED AND SIXTY ONLY",
         "2027年1月15日", "15 Jan 2027", "FOB Ningbo", 'Pruning Shears "Pro" (bypass)',
-    ]:  # fmt: skip
+    ]:
         assert _squeeze(expected) in text, expected
     assert staged.meta["pages"] == len(PdfReader(staged.path).pages)
     assert staged.meta["template"] == "quotation.html" and len(staged.meta["template_sha256"]) == 64
 
 
 def test_chinese_is_set_in_an_embedded_cjk_font(desk: Desk, order_data: dict[str, Any],
-                                                tmp_path: Path) -> None:  # fmt: skip
+                                                tmp_path: Path) -> None:
     staged = desk.render_one("quotation", _order(order_data), tmp_path)
     fonts = {}
     for page in PdfReader(staged.path).pages:
@@ -67,7 +67,7 @@ def test_items_table_spans_pages_with_its_header_repeated(
     pages = []
     for count in (4, 60, 200):
         staged = desk.render_one("quotation", _order(with_items(order_data, count)),
-                                 tmp_path / str(count))  # fmt: skip
+                                 tmp_path / str(count))
         texts = pdf_text(staged.path)
         pages.append(len(texts))
         if count == 200:
@@ -102,7 +102,7 @@ def test_templates_cannot_read_local_files_or_urls(
     doc = GENERATED["quotation"]
     ctx = document_context(doc, _order(order_data), Settings(), issued=dt.date.today(), seal=None)
     result = render_html_pdf("quotation.html", ctx, desk.workspace.template_dirs,
-                             tmp_path / "q.pdf")  # fmt: skip
+                             tmp_path / "q.pdf")
     blocked = " ".join(result.blocked_urls)
     assert "file:///etc/passwd" in blocked and "file:///etc/hostname" in blocked
     assert "http://127.0.0.1:9/x.css" in blocked and "http://127.0.0.1:9/pixel.png" in blocked
@@ -115,7 +115,7 @@ def test_templates_cannot_read_local_files_or_urls(
 
 
 def test_order_data_cannot_inject_markup(desk: Desk, order_data: dict[str, Any],
-                                         tmp_path: Path) -> None:  # fmt: skip
+                                         tmp_path: Path) -> None:
     order_data["customer"]["name_en"] = '<img src="file:///etc/passwd"> Evil & Co. <b>'
     staged = desk.render_one("quotation", _order(order_data), tmp_path)
     text = "\n".join(pdf_text(staged.path))
@@ -140,7 +140,7 @@ def test_word_contract_keeps_special_characters_and_chinese(
 
 
 def test_word_template_runs_in_a_sandbox(desk: Desk, order_data: dict[str, Any],
-                                         tmp_path: Path) -> None:  # fmt: skip
+                                         tmp_path: Path) -> None:
     own = desk.workspace.root / "templates"
     own.mkdir()
     template = docx.Document()
@@ -151,7 +151,7 @@ def test_word_template_runs_in_a_sandbox(desk: Desk, order_data: dict[str, Any],
 
 
 def test_broken_html_template_names_the_line(desk: Desk, order_data: dict[str, Any],
-                                             tmp_path: Path) -> None:  # fmt: skip
+                                             tmp_path: Path) -> None:
     own = desk.workspace.root / "templates"
     own.mkdir()
     (own / "quotation.html").write_text("<p>\n{{ order.order_no }\n</p>", encoding="utf-8")

@@ -16,11 +16,11 @@ _NAMES_EN = {
     "USD": "US DOLLARS", "EUR": "EUROS", "CNY": "CHINESE YUAN", "GBP": "POUNDS STERLING",
     "JPY": "JAPANESE YEN", "HKD": "HONG KONG DOLLARS", "AUD": "AUSTRALIAN DOLLARS",
     "CAD": "CANADIAN DOLLARS", "CHF": "SWISS FRANCS", "SGD": "SINGAPORE DOLLARS",
-}  # fmt: skip
+}
 _NAMES_ZH = {
     "USD": "美元", "EUR": "欧元", "CNY": "人民币", "GBP": "英镑", "JPY": "日元",
     "HKD": "港币", "AUD": "澳元", "CAD": "加元", "CHF": "瑞士法郎", "SGD": "新加坡元",
-}  # fmt: skip
+}
 
 
 def format_money(value: Decimal | int | float | None) -> str:

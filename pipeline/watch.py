@@ -1,0 +1,170 @@
+"""`gendan watch`: follow the inbox and process each file once it is complete.
+
+watchdog's event handler only enqueues paths; one worker thread processes them one after
+another with the same per-file code as `gendan run`. A file is taken when its size and
+mtime have not changed for `stable_seconds` and it can be opened (a file moved in gives a
+created or moved event and no close event; a file copied slowly gives many modified
+events). A scan at start-up and a periodic rescan catch whatever the events missed (an
+overflowed queue, a network share); duplicates in the queue are dropped by path, and the
+archive drops identical content by sha256.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from .process import Desk, Outcome, is_candidate
+
+__all__ = ["InboxWatcher", "wait_until_stable"]
+
+log = logging.getLogger(__name__)
+
+
+def wait_until_stable(path: Path, window: float, stop: threading.Event) -> bool:
+    """True once `path` has kept its size and mtime for `window` seconds and opens;
+    False if it disappears or we are stopping."""
+    step = max(window / 4, 0.05)
+    last: tuple[int, int] | None = None
+    since = time.monotonic()
+    while not stop.is_set():
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            return False
+        current = (info.st_size, info.st_mtime_ns)
+        if current != last:
+            last, since = current, time.monotonic()
+        elif time.monotonic() - since >= window:
+            try:
+                with path.open("rb"):
+                    return True
+            except FileNotFoundError:
+                return False
+            except OSError:
+                since = time.monotonic()  # locked by the writer (SMB shares): wait on
+        stop.wait(step)
+    return False
+
+
+class _Enqueue(FileSystemEventHandler):
+    def __init__(self, submit: Callable[[Path], None]) -> None:
+        self.submit = submit
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory or event.event_type not in {"created", "modified", "closed", "moved"}:
+            return
+        target = getattr(event, "dest_path", "") or event.src_path
+        self.submit(Path(str(target)))
+
+
+class InboxWatcher:
+    """Watches one workspace's inbox and processes files as they become complete."""
+
+    def __init__(self, desk: Desk, *, poll: bool = False,
+                 report: Callable[[Outcome], None] | None = None) -> None:
+        self.desk = desk
+        self.inbox = desk.workspace.inbox
+        self.settings = desk.settings.watch
+        self.poll = poll
+        self.report = report or (lambda outcome: None)
+        self.stop_event = threading.Event()
+        self._queue: queue.Queue[Path] = queue.Queue()
+        self._queued: set[Path] = set()
+        self._lock = threading.Lock()
+        self.processed: list[Outcome] = []
+
+    # -- feeding the queue -----------------------------------------------------------------
+    def submit(self, path: Path) -> None:
+        try:
+            if not is_candidate(path, self.inbox):
+                return
+        except ValueError:  # outside the inbox
+            return
+        with self._lock:
+            if path in self._queued:
+                return
+            self._queued.add(path)
+        self._queue.put(path)
+
+    def rescan(self) -> None:
+        for path in self.desk.pending():
+            self.submit(path)
+
+    # -- the worker ------------------------------------------------------------------------
+    def _work(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                path = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            with self._lock:
+                self._queued.discard(path)
+            if not wait_until_stable(path, self.settings.stable_seconds, self.stop_event):
+                continue
+            try:
+                outcome = self.desk.process(path)
+            except Exception:
+                log.exception("processing %s failed; it stays in the inbox", path)
+                continue
+            self.processed.append(outcome)
+            self.report(outcome)
+            if outcome.status == "waiting":
+                timer = threading.Timer(self.settings.retry_seconds, self.submit, (path,))
+                timer.daemon = True
+                timer.start()
+
+    def _rescans(self) -> None:
+        while not self.stop_event.wait(self.settings.rescan_seconds):
+            self.rescan()
+
+    # -- running ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self.desk.workspace.ensure_folders()
+        observer: BaseObserver = PollingObserver(timeout=1) if self.poll else Observer()
+        observer.schedule(_Enqueue(self.submit), str(self.inbox), recursive=True)
+        observer.daemon = True
+        observer.start()
+        self._observer = observer
+        self._threads = [threading.Thread(target=self._work, name="gendan-worker", daemon=True),
+                         threading.Thread(target=self._rescans, name="gendan-rescan",
+                                          daemon=True)]
+        for thread in self._threads:
+            thread.start()
+        self.rescan()
+
+    def stop(self) -> None:
+        """Stop after the file being processed, if any."""
+        self.stop_event.set()
+        self._observer.stop()
+        self._observer.join(timeout=10)
+        for thread in self._threads:
+            thread.join()
+
+    def run_forever(self) -> None:
+        """Until Ctrl-C or SIGTERM; the current file is finished first."""
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            self.stop_event.set()
+
+        previous = signal.signal(signal.SIGTERM, stop)
+        self.start()
+        try:
+            while not self.stop_event.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+            signal.signal(signal.SIGTERM, previous)
