@@ -73,3 +73,25 @@ def with_items(data: dict[str, Any], count: int) -> dict[str, Any]:
         for n in range(count)
     ]
     return data
+
+
+def text_pdf(path: Path, body: str, pages: int = 1) -> Path:
+    """A born-digital PDF with `body` as its text (Chinese allowed), made by WeasyPrint."""
+    from weasyprint import HTML
+
+    html = "".join(
+        f'<section style="page-break-after: always">{body}</section>' for _ in range(pages)
+    )
+    style = '<style>body { font: 11pt "Noto Sans CJK SC" }</style>'
+    HTML(string=f"<html><head>{style}</head><body>{html}</body></html>").write_pdf(path)
+    return path
+
+
+@pytest.fixture
+def with_order(desk: Desk) -> Desk:
+    """A desk whose archive already holds the ACME and MUELLER example orders."""
+    copy_example(desk.workspace, "PO-2026-0042.yaml")
+    copy_example(desk.workspace, "HD-240317.yaml")
+    outcomes = desk.run_once()
+    assert [o.status for o in outcomes] == ["archived", "archived"]
+    return desk
