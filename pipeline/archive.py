@@ -100,6 +100,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 class Archive:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._cache: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
 
     # -- where things go -------------------------------------------------------------------
     def customer_dir(self, code: str) -> Path:
@@ -113,11 +114,21 @@ class Archive:
 
     # -- questions -------------------------------------------------------------------------
     def sidecars(self, order_dir: Path) -> Iterator[dict[str, Any]]:
+        """Every sidecar of one order (parsed once, then only re-read when it changes)."""
         for kind in KIND_FOLDERS:
             folder = order_dir / kind
             if folder.is_dir():
                 for sidecar in sorted(folder.glob("*" + SIDECAR_SUFFIX)):
-                    yield _read_json(sidecar)
+                    yield dict(self._sidecar(sidecar))
+
+    def _sidecar(self, path: Path) -> dict[str, Any]:
+        info = path.stat()
+        key = (info.st_mtime_ns, info.st_size, info.st_ino)
+        cached = self._cache.get(path)
+        if cached is None or cached[0] != key:
+            cached = (key, _read_json(path))
+            self._cache[path] = cached
+        return cached[1]
 
     def find_original(self, order_dir: Path, sha256: str) -> dict[str, Any] | None:
         """The sidecar of an already archived original with these bytes, if any."""

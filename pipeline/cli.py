@@ -93,7 +93,7 @@ def cli(ctx: click.Context, workspace: Path | None, verbose: bool) -> None:
     ctx.obj = State(workspace, verbose)
 
 
-EXAMPLE_CONFIG = """\
+EXAMPLE_CONFIG = '''\
 # gendan workspace settings. Every key is optional: what is left out takes the
 # built-in default shown here. Unknown keys are reported as errors.
 
@@ -128,7 +128,42 @@ general_manager_threshold = { USD = 50000, EUR = 45000, CNY = 350000 }
 in_house_days = 7
 customer_days = 7
 third_party_days = 14
-"""
+
+[watch]
+stable_seconds = 1.0    # a file is taken when size and mtime are unchanged this long
+rescan_seconds = 30.0   # full rescan of the inbox (events can be missed)
+retries = 3             # attempts for a damaged PDF (it may still be copying)
+retry_seconds = 2.0
+
+# Stamps on the stamped copy of each factory document. Each [[stamps]] has either
+# `text` or `image`. Variables in text: {order} {customer} {customer_name} {type}
+# {type_en} {type_zh} {received} {page} {pages} {file} {version}.
+# position: top-left top-center top-right middle-left center middle-right
+#           bottom-left bottom-center bottom-right; offset_mm = [right, up];
+# pages: "all", "first", "last" or a list such as [1, 3]. types: ["*"] for all.
+# stamp_font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"  # TrueType CJK font
+
+[[stamps]]
+types = ["*"]
+text = """{customer} 存档 ARCHIVED
+{order} · {type_zh} {type_en} v{version}
+收到 Received {received} · {page}/{pages}"""
+position = "top-right"
+width_mm = 62.0
+opacity = 0.9
+pages = "all"
+color = "#c8102e"
+
+[[stamps]]
+types = ["commercial_invoice", "packing_list"]
+image = "assets/seal.png"
+position = "bottom-right"
+offset_mm = [-10.0, 12.0]
+width_mm = 36.0
+rotation = -8.0
+opacity = 0.85
+pages = "last"
+'''
 
 
 @cli.command()

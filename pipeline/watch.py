@@ -32,12 +32,26 @@ __all__ = ["InboxWatcher", "wait_until_stable"]
 log = logging.getLogger(__name__)
 
 
-def wait_until_stable(path: Path, window: float, stop: threading.Event) -> bool:
+Seen = tuple[tuple[int, int], float]  # ((size, mtime_ns), when it was observed)
+
+
+def observe(path: Path) -> Seen | None:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return (info.st_size, info.st_mtime_ns), time.monotonic()
+
+
+def wait_until_stable(
+    path: Path, window: float, stop: threading.Event, first: Seen | None = None
+) -> bool:
     """True once `path` has kept its size and mtime for `window` seconds and opens;
-    False if it disappears or we are stopping."""
+    False if it disappears or we are stopping. `first` is an earlier observation (taken
+    when the file was queued), so files that waited in the queue need no second wait."""
     step = max(window / 4, 0.05)
-    last: tuple[int, int] | None = None
-    since = time.monotonic()
+    last: tuple[int, int] | None = first[0] if first else None
+    since = first[1] if first else time.monotonic()
     while not stop.is_set():
         try:
             info = path.stat()
@@ -81,7 +95,7 @@ class InboxWatcher:
         self.report = report or (lambda outcome: None)
         self.stop_event = threading.Event()
         self._queue: queue.Queue[Path] = queue.Queue()
-        self._queued: set[Path] = set()
+        self._queued: dict[Path, Seen | None] = {}
         self._lock = threading.Lock()
         self.processed: list[Outcome] = []
 
@@ -92,10 +106,11 @@ class InboxWatcher:
                 return
         except ValueError:  # outside the inbox
             return
+        seen = observe(path)
         with self._lock:
             if path in self._queued:
                 return
-            self._queued.add(path)
+            self._queued[path] = seen
         self._queue.put(path)
 
     def rescan(self) -> None:
@@ -110,8 +125,8 @@ class InboxWatcher:
             except queue.Empty:
                 continue
             with self._lock:
-                self._queued.discard(path)
-            if not wait_until_stable(path, self.settings.stable_seconds, self.stop_event):
+                first = self._queued.pop(path, None)
+            if not wait_until_stable(path, self.settings.stable_seconds, self.stop_event, first):
                 continue
             try:
                 outcome = self.desk.process(path)

@@ -186,7 +186,8 @@ def test_identical_bytes_are_a_duplicate_and_new_bytes_a_new_version(with_order:
     assert duplicate.status == "duplicate"
     order_dir = desk.workspace.archive / ORDER_DIR
     original = order_dir / "originals" / "PO-2026-0042_commercial-invoice.pdf"
-    assert _meta(original)["duplicates"][0]["source"] == "inbox/resent/PO-2026-0042 invoice again.pdf"
+    seen = _meta(original)["duplicates"][0]
+    assert seen["source"] == "inbox/resent/PO-2026-0042 invoice again.pdf"
     _drop_corpus(desk, "inv_coolblue1.pdf", "PO-2026-0042_commercial-invoice.pdf")
     [revised] = desk.run_once()
     assert revised.status == "archived"
