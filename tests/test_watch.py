@@ -3,6 +3,7 @@ and dropped by the hundred. Waits poll the archive with a deadline (no fixed sle
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 import time
@@ -33,11 +34,7 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 180) -> None:
 def _pdf_bytes(tag: str) -> bytes:
     writer = PdfWriter(clone_from=CORPUS / "minimal-document.pdf")
     writer.add_metadata({"/Title": tag})  # distinct bytes per file
-    path = Path(os.devnull)
-    del path
-    from io import BytesIO
-
-    buffer = BytesIO()
+    buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
 
@@ -119,3 +116,22 @@ def test_wait_until_stable(tmp_path: Path) -> None:
     start = time.monotonic()
     assert wait_until_stable(path, 0.3, stop) is True
     assert time.monotonic() - start >= 0.3
+
+
+def test_gendan_watch_stops_cleanly_on_sigterm(with_order: Desk) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    ws = with_order.workspace
+    (ws.root / "gendan.toml").write_text("[watch]\nstable_seconds = 0.3\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "-w", str(ws.root), "watch"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("watching ")
+    (ws.inbox / "PO-2026-0042_warranty-card.pdf").write_bytes(_pdf_bytes("sigterm"))
+    line = proc.stdout.readline()
+    assert line.startswith("archived") and "PO-2026-0042_warranty_card_v1.pdf" in line
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    assert proc.stdout.read().strip().endswith("stopped")
