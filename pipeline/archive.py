@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import ArchiveError, NotFoundError
+from .flow import Workflow
 from .fsutil import atomic_copy, atomic_write, safe_name, sha256_file
 from .models import Order
 
@@ -137,6 +138,17 @@ class Archive:
                 return meta
         return None
 
+    def load_workflow(self, order_dir: Path) -> Workflow:
+        path = order_dir / "workflow.json"
+        if not path.exists():
+            return Workflow()
+        try:
+            return Workflow.model_validate(_read_json(path))
+        except ValidationError as exc:
+            raise ArchiveError(f"{path}: not a valid workflow ({exc.error_count()} problem(s))",
+                               hint="Restore it from backup; the update files are in "
+                               "originals/.") from exc
+
     def load_order(self, order_dir: Path) -> Order:
         path = order_dir / "order.json"
         if not path.exists():
@@ -187,6 +199,7 @@ class Archive:
         received: Received,
         staged: list[StagedFile],
         order: Order | None = None,
+        workflow: Workflow | None = None,
     ) -> OrderEntry:
         """File one received file and what was made from it; return the order's entry.
 
@@ -210,6 +223,9 @@ class Archive:
             if order is not None:
                 self._write_customer(order)
                 atomic_write(order_dir / "order.json", _dump(_order_data(order)))
+            if workflow is not None:
+                atomic_write(order_dir / "workflow.json",
+                             _dump(workflow.model_dump(mode="json")))
             originals = order_dir / "originals"
             name = self._original_name(originals, received.path.name, received.sha256)
             target = originals / name
@@ -281,6 +297,7 @@ class Archive:
             "pages": sum(m.get("pages") or 0 for m in documents
                          if m.get("current") and m["kind"] != "original"),
             "updated": max((m["time"] for m in documents), default=""),
+            "status": self.load_workflow(order_dir).status,
         }
         return OrderEntry(summary, documents)
 

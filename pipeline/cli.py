@@ -22,7 +22,8 @@ import click
 from .config import CONFIG_NAME, Workspace, load_settings
 from .doctypes import FACTORY_TYPES
 from .errors import GendanError, NotFoundError
-from .process import Desk, Outcome
+from .outcome import Outcome
+from .process import Desk
 from .watch import InboxWatcher
 
 __all__ = ["main"]

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ConfigError, WorkspaceError
 
-__all__ = ["CONFIG_NAME", "Settings", "Stamp", "Workspace", "load_settings"]
+__all__ = ["CONFIG_NAME", "DocTypeSettings", "Settings", "Stamp", "Workspace", "load_settings"]
 
 CONFIG_NAME = "gendan.toml"
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -53,6 +53,30 @@ class Documents(_Section):
         "assets/seal.png", description="Seal image, relative to the templates folder"
     )
     default_currency: str = "USD"
+    on_order: list[str] | None = Field(
+        None, description="Documents made when an order arrives; default: the whole set"
+    )
+    word_to_pdf: bool = Field(True, description="Convert Word-only documents with LibreOffice")
+    libreoffice_timeout: float = Field(120, gt=0)
+
+
+class DocTypeSettings(_Section):
+    """A document type added (or a bundled one changed) by the workspace."""
+
+    title_en: str
+    title_zh: str
+    html: str = ""
+    word: str = ""
+    number_prefix: str = "DOC"
+    needs_approval: bool = False
+    sealed: bool = False
+    on_order: bool = True
+
+    @model_validator(mode="after")
+    def _has_template(self) -> DocTypeSettings:
+        if not self.html and not self.word:
+            raise ValueError("a document type needs an html or a word template")
+        return self
 
 
 class Approval(_Section):
@@ -138,6 +162,7 @@ class Settings(_Section):
     stamps: list[Stamp] = Field(default_factory=lambda: [ARCHIVE_STAMP, SEAL_STAMP])
     stamp_font: str = Field("", description="TrueType CJK font for stamp text; empty: auto")
     watch: Watch = Watch()
+    doctypes: dict[str, DocTypeSettings] = Field(default_factory=dict)
 
 
 def _where(loc: tuple[int | str, ...]) -> str:

@@ -5,6 +5,7 @@
     ├── WorkspaceError               exit 3  the workspace folder is not usable
     ├── InputError                   exit 4  an incoming file cannot be accepted
     │   ├── OrderDataError           exit 4  order data with bad fields (lists every problem)
+    │   │   └── UpdateRejectedError  exit 4  an order update that contradicts the order
     │   ├── UnsupportedFileError     exit 4  a file type gendan does not take
     │   ├── BadPdfError              exit 4  empty, not a PDF, no pages, password-protected
     │   │   └── IncompleteFileError  exit 4  truncated or corrupt: may still be copying, retried
@@ -38,6 +39,7 @@ __all__ = [
     "TemplateError",
     "UnmatchedError",
     "UnsupportedFileError",
+    "UpdateRejectedError",
     "WorkspaceError",
 ]
 
@@ -117,6 +119,14 @@ class IncompleteFileError(BadPdfError):
     """Truncated or corrupt; it may still be being copied, so it is retried first."""
 
     retryable = True
+
+
+class UpdateRejectedError(OrderDataError):
+    """An order update that contradicts the order (the order is left as it was)."""
+
+    def __init__(self, order_no: str, problems: list[FieldProblem]) -> None:
+        super().__init__(f"update for order {order_no}", problems,
+                         hint="Correct the update and drop it into the inbox again.")
 
 
 class UnmatchedError(InputError):

@@ -120,6 +120,12 @@ class LineItem(_Strict):
         return self
 
 
+class ExpectedCost(_Strict):
+    item: Text = Field(description="Cost item, e.g. factory price, freight, inspection fee")
+    amount: NonNegative = Field(description="Expected amount in the order currency")
+    remark: str | None = Field(None, description="Remark")
+
+
 InspectionKind = Literal["in_house", "customer", "third_party"]
 
 
@@ -151,6 +157,9 @@ class Order(_Strict):
     packing_spec: str | None = Field(None, description="Packing specification text (包装要求)")
     requirements: list[str] = Field(
         default_factory=list, description="Customer requirements, one per line (客户要求)"
+    )
+    expected_costs: list[ExpectedCost] = Field(
+        default_factory=list, description="Expected costs for the contract review (预计费用)"
     )
     quotation_valid_days: int = Field(30, gt=0, description="Days the quotation stays valid")
     remarks: str | None = Field(None, description="Remarks (备注)")
@@ -186,6 +195,11 @@ class Order(_Strict):
     @property
     def total_amount(self) -> Decimal:
         return money(sum((i.amount for i in self.items), Decimal(0)))
+
+    @computed_field(description="Sum of the expected costs")  # type: ignore[prop-decorator]
+    @property
+    def total_expected_cost(self) -> Decimal:
+        return money(sum((c.amount for c in self.expected_costs), Decimal(0)))
 
     @computed_field(description="Sum of the quantities (总数量)")  # type: ignore[prop-decorator]
     @property

@@ -25,7 +25,8 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from .process import Desk, Outcome, is_candidate
+from .outcome import Outcome
+from .process import Desk, is_candidate
 
 __all__ = ["InboxWatcher", "wait_until_stable"]
 

@@ -68,6 +68,12 @@ def build_sales_contract(target: Path) -> None:
     style = doc.styles["Normal"]
     style.font.name = "Noto Sans CJK SC"
     style.font.size = Pt(9)
+    draft = doc.add_paragraph()
+    draft.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = draft.add_run("{% if document.draft %}草稿 DRAFT: 合同审核未完成 the contract review is not yet"
+                        " approved{% endif %}")
+    run.bold = True
+    run.font.size = Pt(12)
     for text, size, bold in (
         ("{{ company.name_zh }}", 15, True),
         ("{{ company.name_en }}", 11, True),
@@ -139,7 +145,72 @@ def build_sales_contract(target: Path) -> None:
     doc.save(target)
 
 
+def build_contract_review(target: Path) -> None:
+    """The contract review form (产品销售合同审核表), printed, signed and filed."""
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Noto Sans CJK SC"
+    style.font.size = Pt(9)
+    for text, size in (("{{ company.name_zh }} {{ company.name_en }}", 11),
+                       ("产品销售合同审核表  CONTRACT REVIEW FORM", 14)):
+        para = doc.add_paragraph()
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = para.add_run(text)
+        run.bold = True
+        run.font.size = Pt(size)
+    meta = doc.add_table(rows=5, cols=4)
+    meta.style = "Table Grid"
+    cells = [
+        ("编号 No.", "{{ document.number }}", "日期 Date", "{{ document.date|date_zh }}"),
+        ("订单号 Order No.", "{{ order.order_no }}", "合同号 Contract No.", "{{ order.contract_number }}"),
+        ("客户 Customer", "{{ order.customer.name_zh or '' }} {{ order.customer.name_en }}",
+         "业务员 Created by", "{{ order.salesperson.name }}"),
+        ("金额 Amount", "{{ order.currency }} {{ totals.amount|money }}", "条款 Terms",
+         "{{ order.price_term }} · {{ order.payment_terms }}"),
+        ("预付款 Prepayment", "{{ order.prepayment_percent|qty }}% = {{ totals.prepayment|money }}",
+         "佣金 Commission", "{{ order.commission_percent|qty }}% = {{ totals.commission|money }}"),
+    ]
+    for r, row in enumerate(cells):
+        for c, text in enumerate(row):
+            _cell(meta, r, c, text, bold=c % 2 == 0)
+    doc.add_paragraph("预计费用 Expected costs").runs[0].bold = True
+    costs = doc.add_table(rows=4, cols=3)
+    costs.style = "Table Grid"
+    for c, text in enumerate(["项目 Item", "金额 Amount", "备注 Remark"]):
+        _cell(costs, 0, c, text, bold=True)
+    _cell(costs, 1, 0, "{%tr for cost in order.expected_costs %}")
+    _cell(costs, 2, 0, "{{ cost.item }}")
+    _cell(costs, 2, 1, "{{ order.currency }} {{ cost.amount|money }}")
+    _cell(costs, 2, 2, "{{ cost.remark or '' }}")
+    _cell(costs, 3, 0, "{%tr endfor %}")
+    costs.add_row()
+    _cell(costs, 4, 0, "预计毛利 Expected margin", bold=True)
+    _cell(costs, 4, 1, "{{ order.currency }} {{ (totals.amount - order.total_expected_cost)|money }}",
+          bold=True)
+    doc.add_paragraph("客户要求 Customer requirements").runs[0].bold = True
+    doc.add_paragraph("{% for r in order.requirements %}{{ loop.index }}. {{ r }}  {% endfor %}")
+    doc.add_paragraph("附件 Attached: 客户订单 customer's order {{ order.customer_po or order.order_no }};"
+                      " 销售合同 sales contract {{ order.contract_number }}")
+    doc.add_paragraph("审批 Approvals{% if approval.reasons %} (总经理审批 general manager required: "
+                      "{{ approval.reasons|join('; ') }}){% endif %}").runs[0].bold = True
+    chain = doc.add_table(rows=4, cols=5)
+    chain.style = "Table Grid"
+    for c, text in enumerate(["角色 Role", "签字 Signed by", "结论 Decision", "时间 Date",
+                              "意见 Remark"]):
+        _cell(chain, 0, c, text, bold=True)
+    _cell(chain, 1, 0, "{%tr for s in approval.chain %}")
+    for c, text in enumerate(["{{ s.title_zh }} {{ s.title_en }}", "{{ s.by }}",
+                              "{{ s.decision }}", "{{ s.at }}", "{{ s.remark }}"]):
+        _cell(chain, 2, c, text)
+    _cell(chain, 3, 0, "{%tr endfor %}")
+    doc.add_paragraph("{% if approval.rejected %}已驳回 REJECTED{% elif approval.complete %}"
+                      "审批完成 APPROVED: 转为销售订单交跟单 handed to the merchandising desk"
+                      "{% else %}审批中 IN REVIEW{% endif %}").runs[0].bold = True
+    doc.save(target)
+
+
 if __name__ == "__main__":
     build_seal(TEMPLATES / "assets" / "seal.png")
     build_sales_contract(TEMPLATES / "sales_contract.docx")
+    build_contract_review(TEMPLATES / "contract_review.docx")
     print("built", TEMPLATES / "assets" / "seal.png", TEMPLATES / "sales_contract.docx")

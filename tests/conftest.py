@@ -11,7 +11,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from pipeline.config import Settings, Workspace
+from pipeline.config import Documents, Settings, Workspace
 from pipeline.process import Desk
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,9 +27,15 @@ def workspace(tmp_path: Path) -> Workspace:
     return ws
 
 
+QUICK = Settings(documents=Documents(on_order=["quotation", "sales_contract"],
+                                     word_to_pdf=False))
+
+
 @pytest.fixture
 def desk(workspace: Workspace) -> Desk:
-    return Desk(workspace, Settings())
+    """A desk that makes only the quotation and contract when an order arrives (fast);
+    the whole document set is tested in test_documents.py."""
+    return Desk(workspace, QUICK)
 
 
 @pytest.fixture

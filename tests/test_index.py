@@ -28,7 +28,8 @@ def test_reindex_gives_the_same_index_as_the_incremental_path(
     _fill(desk, order_data)
     incremental = desk.index.snapshot()
     assert len(incremental["orders"]) == 3
-    assert len(incremental["customers"]["ACME"]) == 6  # 2 originals + 2 x 2 generated
+    # 2 originals + 2 revisions x (quotation PDF, contract PDF and .docx)
+    assert len(incremental["customers"]["ACME"]) == 8
     index_dir = desk.workspace.archive / ".index"
     for path in index_dir.rglob("*.json"):
         path.unlink()

@@ -48,7 +48,7 @@ def test_the_same_file_twice_is_a_duplicate(desk: Desk) -> None:
     [outcome] = desk.run_once()
     assert outcome.status == "duplicate"
     generated = desk.workspace.archive / "ACME" / "PO-2026-0042" / "generated"
-    assert len(list(generated.glob("*.pdf"))) == 1
+    assert len(list(generated.glob("*quotation*.pdf"))) == 1
 
 
 def test_a_revised_order_makes_version_two_and_keeps_version_one(
@@ -133,7 +133,8 @@ def test_a_crash_before_the_index_commit_leaves_the_file_to_retry(
     assert outcome.status == "duplicate"  # the archive had committed; the index catches up
     docs = desk.index.documents("ACME", "PO-2026-0042")
     assert sorted(d["file"] for d in docs) == [
-        "PO-2026-0042.yaml", "PO-2026-0042_quotation_v1.pdf", "PO-2026-0042_sales_contract_v1.docx",
+        "PO-2026-0042.yaml", "PO-2026-0042_quotation_v1.pdf",
+        "PO-2026-0042_sales_contract_v1.docx", "PO-2026-0042_sales_contract_v1.pdf",
     ]
 
 
@@ -155,11 +156,12 @@ def test_a_crash_in_the_middle_of_the_archive_commit_is_redone_once(
         patch.setattr(archive, "_write_sidecar", fail_on_original)
         with pytest.raises(KeyboardInterrupt):
             desk.run_once()
-    assert inbox_file.exists() and len(calls) == 3
+    assert inbox_file.exists() and calls[-1] == "PO-2026-0042.yaml" and len(calls) == 4
     [outcome] = desk.run_once()
     assert outcome.status == "archived"
     generated = desk.workspace.archive / "ACME" / "PO-2026-0042" / "generated"
-    assert sorted(p.name for p in generated.glob("*.pdf")) == ["PO-2026-0042_quotation_v1.pdf"]
+    assert sorted(p.name for p in generated.glob("*.pdf")) == [
+        "PO-2026-0042_quotation_v1.pdf", "PO-2026-0042_sales_contract_v1.pdf"]
     originals = desk.workspace.archive / "ACME" / "PO-2026-0042" / "originals"
     assert sorted(p.name for p in originals.iterdir() if not p.name.endswith(SIDECAR_SUFFIX)) == [
         "PO-2026-0042.yaml"

@@ -31,7 +31,7 @@ def _order(data: dict[str, Any]) -> Order:
 
 def test_quotation_reads_back_in_both_languages(desk: Desk, order_data: dict[str, Any],
                                                 tmp_path: Path) -> None:
-    staged = desk.render_one("quotation", _order(order_data), tmp_path)
+    staged = desk.maker.render("quotation", _order(order_data), tmp_path)[0]
     text = _squeeze("\n".join(pdf_text(staged.path)))
     for expected in [
         "报价单", "QUOTATION", "QT-PO-2026-0042",
@@ -49,7 +49,7 @@ def test_quotation_reads_back_in_both_languages(desk: Desk, order_data: dict[str
 
 def test_chinese_is_set_in_an_embedded_cjk_font(desk: Desk, order_data: dict[str, Any],
                                                 tmp_path: Path) -> None:
-    staged = desk.render_one("quotation", _order(order_data), tmp_path)
+    staged = desk.maker.render("quotation", _order(order_data), tmp_path)[0]
     fonts = {}
     for page in PdfReader(staged.path).pages:
         for font in page["/Resources"]["/Font"].values():
@@ -66,8 +66,8 @@ def test_items_table_spans_pages_with_its_header_repeated(
 ) -> None:
     pages = []
     for count in (4, 60, 200):
-        staged = desk.render_one("quotation", _order(with_items(order_data, count)),
-                                 tmp_path / str(count))
+        staged = desk.maker.render("quotation", _order(with_items(order_data, count)),
+                                   tmp_path / str(count))[0]
         texts = pdf_text(staged.path)
         pages.append(len(texts))
         if count == 200:
@@ -117,7 +117,7 @@ def test_templates_cannot_read_local_files_or_urls(
 def test_order_data_cannot_inject_markup(desk: Desk, order_data: dict[str, Any],
                                          tmp_path: Path) -> None:
     order_data["customer"]["name_en"] = '<img src="file:///etc/passwd"> Evil & Co. <b>'
-    staged = desk.render_one("quotation", _order(order_data), tmp_path)
+    staged = desk.maker.render("quotation", _order(order_data), tmp_path)[0]
     text = "\n".join(pdf_text(staged.path))
     assert '<img src="file:///etc/passwd"> Evil & Co. <b>' in text
 
@@ -127,7 +127,7 @@ def test_word_contract_keeps_special_characters_and_chinese(
 ) -> None:
     order_data["customer"]["name_en"] = "Smith & Sons <Intl> \"Quoted\" 'Single'"
     order_data["items"][0]["name_zh"] = "绿篱机 & <配件>"
-    staged = desk.render_one("sales_contract", _order(order_data), tmp_path)
+    staged = desk.maker.render("sales_contract", _order(order_data), tmp_path)[-1]
     document = docx.Document(str(staged.path))
     text = "\n".join(p.text for p in document.paragraphs)
     cells = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
@@ -136,7 +136,8 @@ def test_word_contract_keeps_special_characters_and_chinese(
     assert "美元伍万捌仟贰佰陆拾元整" in text and "USD 58,260.00" in cells
     item_rows = [r for r in document.tables[1].rows if "HT-2020" in r.cells[2].text]
     assert len(item_rows) == 1 and "600" in item_rows[0].cells[3].text
-    assert len(document.inline_shapes) == 1  # the seal
+    assert len(document.inline_shapes) == 0  # no seal: the review is not approved yet
+    assert "草稿 DRAFT" in text
 
 
 def test_word_template_runs_in_a_sandbox(desk: Desk, order_data: dict[str, Any],
@@ -147,7 +148,7 @@ def test_word_template_runs_in_a_sandbox(desk: Desk, order_data: dict[str, Any],
     template.add_paragraph("{{ order.__class__.__mro__[1].__subclasses__() }}")
     template.save(str(own / "sales_contract.docx"))
     with pytest.raises(TemplateError, match=r"sales_contract\.docx"):
-        desk.render_one("sales_contract", _order(order_data), tmp_path)
+        desk.maker.render("sales_contract", _order(order_data), tmp_path)
 
 
 def test_broken_html_template_names_the_line(desk: Desk, order_data: dict[str, Any],
@@ -156,4 +157,4 @@ def test_broken_html_template_names_the_line(desk: Desk, order_data: dict[str, A
     own.mkdir()
     (own / "quotation.html").write_text("<p>\n{{ order.order_no }\n</p>", encoding="utf-8")
     with pytest.raises(TemplateError, match=r"quotation.html, line 2"):
-        desk.render_one("quotation", _order(order_data), tmp_path)
+        desk.maker.render("quotation", _order(order_data), tmp_path)

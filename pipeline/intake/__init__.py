@@ -1,5 +1,15 @@
-"""Readers for what arrives in the inbox: order data now, factory documents later."""
+"""Readers for what arrives in the inbox: order data and updates, factory documents."""
 
+from .identify import Identification, KnownOrder, identify
+from .incoming import read_incoming
 from .order_file import ORDER_SUFFIXES, is_order_file, read_order
 
-__all__ = ["ORDER_SUFFIXES", "is_order_file", "read_order"]
+__all__ = [
+    "ORDER_SUFFIXES",
+    "Identification",
+    "KnownOrder",
+    "identify",
+    "is_order_file",
+    "read_incoming",
+    "read_order",
+]

@@ -20,7 +20,9 @@ from pydantic_core import ErrorDetails
 from ..errors import FieldProblem, OrderDataError
 from ..models import Order
 
-__all__ = ["ORDER_SUFFIXES", "is_order_file", "parse_order", "read_order"]
+__all__ = [
+    "ORDER_SUFFIXES", "is_order_file", "load_data", "parse_order", "problems_of", "read_order",
+]
 
 ORDER_SUFFIXES = {".yaml", ".yml", ".json", ".xlsx"}
 
@@ -161,7 +163,7 @@ def _expected(err: ErrorDetails) -> str:
     return msg.removeprefix("Value error, ").removeprefix("Input should be ").rstrip(".")
 
 
-def _problems(exc: ValidationError, locate: Locator | None) -> list[FieldProblem]:
+def problems_of(exc: ValidationError, locate: Locator | None) -> list[FieldProblem]:
     problems = []
     for err in exc.errors():
         path = _path_text(err["loc"])
@@ -181,16 +183,20 @@ def parse_order(data: Any, name: str, locate: Locator | None = None) -> Order:
     try:
         return Order.model_validate(data)
     except ValidationError as exc:
-        raise OrderDataError(name, _problems(exc, locate)) from exc
+        raise OrderDataError(name, problems_of(exc, locate)) from exc
+
+
+def load_data(path: Path, name: str) -> tuple[Any, Locator | None]:
+    """The parsed content of a .yaml/.yml/.json/.xlsx file, and a cell locator for Excel."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return _load_excel(path, name)
+    raw = path.read_bytes()
+    return (_load_json(raw, name) if suffix == ".json" else _load_yaml(raw, name)), None
 
 
 def read_order(path: Path, display_name: str | None = None) -> Order:
     """Read and validate one order file (.yaml/.yml/.json/.xlsx)."""
     name = display_name or path.name
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        data, locate = _load_excel(path, name)
-        return parse_order(data, name, locate)
-    raw = path.read_bytes()
-    data = _load_json(raw, name) if suffix == ".json" else _load_yaml(raw, name)
-    return parse_order(data, name)
+    data, locate = load_data(path, name)
+    return parse_order(data, name, locate)

@@ -1,17 +1,25 @@
-"""The variables a template sees, built from the order and the company settings."""
+"""The variables a template sees, built from the order, its workflow and the settings.
+
+`TemplateContext` is the contract between gendan and every template: docs/variables.md
+is generated from it, and `gendan templates check` flags any other top-level name.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from ..config import Settings
 from ..doctypes import DocType
+from ..flow import ROLE_TITLES, Workflow, approval_state, inspection_deadline
 from ..models import Order
 from . import words
 
-__all__ = ["FILTERS", "document_context"]
+__all__ = ["FILTERS", "TemplateContext", "document_context"]
 
 FILTERS = {
     "money": words.format_money,
@@ -21,39 +29,167 @@ FILTERS = {
     "words_en": words.words_en,
     "words_zh": words.words_zh,
 }
+INSPECTION_TITLES = {
+    "in_house": ("本公司质检", "In-house QC"),
+    "customer": ("客户验货", "Customer inspection"),
+    "third_party": ("第三方验货", "Third-party inspection"),
+}
+
+
+class DocumentInfo(BaseModel):
+    type: str = Field(description="Document type key, e.g. sales_contract")
+    title_en: str = Field(description="Title in English")
+    title_zh: str = Field(description="Title in Chinese")
+    number: str = Field(description="Reference number, e.g. SC-PO-2026-0042")
+    date: dt.date = Field(description="Date of issue (use |date_zh and |date_en)")
+    draft: bool = Field(description="True while the approval the document needs is missing")
+    sealed: bool = Field(description="True when the seal is to be shown")
+
+
+class Totals(BaseModel):
+    amount: Decimal = Field(description="Sum of line amounts")
+    quantity: Decimal = Field(description="Sum of quantities")
+    cartons: int | None = Field(description="Total cartons (件数), if every line has packing")
+    net_weight_kg: Decimal | None = Field(description="Total net weight")
+    gross_weight_kg: Decimal | None = Field(description="Total gross weight")
+    volume_cbm: Decimal | None = Field(description="Total volume")
+    words_en: str = Field(description="Amount in words, English: SAY US DOLLARS ... ONLY")
+    words_zh: str = Field(description="Amount in Chinese uppercase (大写)")
+    prepayment: Decimal = Field(description="Prepayment amount (amount x prepayment %)")
+    commission: Decimal = Field(description="Commission amount (amount x commission %)")
+
+
+class Signature(BaseModel):
+    role: str = Field(description="salesperson, manager or general_manager")
+    title_zh: str
+    title_en: str
+    by: str = Field(description="Name, empty while not signed")
+    at: str = Field(description="Date and time signed, empty while not signed")
+    decision: str = Field(description="approved, rejected or empty")
+    remark: str
+
+
+class ApprovalInfo(BaseModel):
+    chain: list[Signature] = Field(description="Required signatures in order, signed or not")
+    reasons: list[str] = Field(description="Why the general manager must approve (if so)")
+    complete: bool = Field(description="Every required role approved, nobody rejected")
+    rejected: bool = Field(description="Somebody rejected the review")
+
+
+class InspectionInfo(BaseModel):
+    kind: str = Field(description="in_house, customer or third_party")
+    title_zh: str
+    title_en: str
+    lead_days: int = Field(description="Days before delivery it must be notified or booked")
+    deadline: dt.date = Field(description="Delivery date minus the lead days")
+    inspector: str = Field(description="Booked inspector, empty until booked")
+    date: dt.date | None = Field(description="Booked inspection date")
+    booked_on: dt.date | None = Field(description="When it was booked")
+    late: bool = Field(description="Booked after the deadline")
+
+
+class TemplateContext(BaseModel):
+    company: dict[str, Any] = Field(description="The [company] settings: name_zh, name_en, "
+                                    "address_zh, address_en, phone, fax, email, website, bank.*")
+    order: dict[str, Any] = Field(description="The order: every field of docs/order-schema.md, "
+                                  "plus contract_number")
+    items: list[dict[str, Any]] = Field(description="order.items, each with line_no and amount")
+    document: DocumentInfo
+    totals: Totals
+    valid_until: dt.date = Field(description="Quotation validity: date + quotation_valid_days")
+    seal_url: str = Field(description="Seal image URL for HTML, empty when not sealed")
+    seal_path: str = Field(description="Seal image path for Word, empty when not sealed")
+    approval: ApprovalInfo
+    inspection: InspectionInfo
+    loading: dict[str, Any] | None = Field(description="Loading details: loading_time, "
+                                           "equipment_model, truck_plate, driver_name, "
+                                           "driver_phone, container_no, remark; None until known")
+    factory_confirmation: dict[str, Any] | None = Field(
+        description="factory, confirmed_delivery_date, by, confirmed_on, remark")
+    status: str = Field(description="Order status: received, confirmed, ... handed_over")
+    history: list[dict[str, Any]] = Field(description="Events: recorded, kind, source, "
+                                          "summary, flags")
+    documents: list[dict[str, Any]] = Field(description="Current archived documents of the "
+                                            "order: doc_type, kind, file, version, pages")
+
+
+def _signature_rows(order: Order, workflow: Workflow,
+                    thresholds: dict[str, Decimal]) -> ApprovalInfo:
+    state = approval_state(order, workflow, thresholds)
+    chain = []
+    for role in state.required:
+        done = next((a for a in workflow.approvals if a.role == role), None)
+        zh, en = ROLE_TITLES[role]
+        chain.append(Signature(role=role, title_zh=zh, title_en=en,
+                               by=done.by if done else "",
+                               at=f"{done.at:%Y-%m-%d %H:%M}" if done else "",
+                               decision=done.decision if done else "",
+                               remark=(done.remark or "") if done else ""))
+    return ApprovalInfo(chain=chain, reasons=list(state.reasons), complete=state.complete,
+                        rejected=state.rejected is not None)
 
 
 def document_context(
-    doc: DocType, order: Order, settings: Settings, *, issued: dt.date, seal: Path | None
+    doc: DocType,
+    order: Order,
+    settings: Settings,
+    *,
+    issued: dt.date,
+    seal: Path | None,
+    workflow: Workflow | None = None,
+    documents: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Everything a document template may use; docs/variables.md describes it."""
+    workflow = workflow or Workflow()
+    thresholds = settings.approval.general_manager_threshold
+    approval = _signature_rows(order, workflow, thresholds)
+    draft = doc.needs_approval and not approval.complete
+    sealed = doc.sealed and seal is not None and not draft
     data = order.model_dump(mode="python")
     data["contract_number"] = order.contract_number
-    items = data["items"]
-    for number, item in enumerate(items, start=1):
+    for number, item in enumerate(data["items"], start=1):
         item["line_no"] = number
-    return {
-        "company": settings.company.model_dump(mode="python"),
-        "order": data,
-        "items": items,
-        "document": {
-            "type": doc.key,
-            "title_en": doc.title_en,
-            "title_zh": doc.title_zh,
-            "number": f"{doc.number_prefix}-{order.order_no}",
-            "date": issued,
-        },
-        "totals": {
-            "amount": order.total_amount,
-            "quantity": order.total_quantity,
-            "cartons": order.total_cartons,
-            "net_weight_kg": order.total_net_weight_kg,
-            "gross_weight_kg": order.total_gross_weight_kg,
-            "volume_cbm": order.total_volume_cbm,
-            "words_en": words.words_en(order.total_amount, order.currency),
-            "words_zh": words.words_zh(order.total_amount, order.currency),
-        },
-        "valid_until": issued + dt.timedelta(days=order.quotation_valid_days),
-        "seal_path": str(seal) if seal else "",
-        "seal_url": seal.resolve().as_uri() if seal else "",
-    }
+    lead = settings.inspection.model_dump()
+    lead_days = {k.removesuffix("_days"): v for k, v in lead.items()}
+    booking = workflow.inspection
+    kind = booking.kind if booking else order.inspection
+    deadline = inspection_deadline(order, kind, lead_days)
+    context = TemplateContext(
+        company=settings.company.model_dump(mode="python"),
+        order=data,
+        items=data["items"],
+        document=DocumentInfo(type=doc.key, title_en=doc.title_en, title_zh=doc.title_zh,
+                              number=f"{doc.number_prefix}-{order.order_no}", date=issued,
+                              draft=draft, sealed=sealed),
+        totals=Totals(
+            amount=order.total_amount, quantity=order.total_quantity,
+            cartons=order.total_cartons, net_weight_kg=order.total_net_weight_kg,
+            gross_weight_kg=order.total_gross_weight_kg, volume_cbm=order.total_volume_cbm,
+            words_en=words.words_en(order.total_amount, order.currency),
+            words_zh=words.words_zh(order.total_amount, order.currency),
+            prepayment=order.total_amount * order.prepayment_percent / 100,
+            commission=order.total_amount * order.commission_percent / 100,
+        ),
+        valid_until=issued + dt.timedelta(days=order.quotation_valid_days),
+        seal_url=seal.resolve().as_uri() if sealed and seal else "",
+        seal_path=str(seal) if sealed and seal else "",
+        approval=approval,
+        inspection=InspectionInfo(
+            kind=kind, title_zh=INSPECTION_TITLES[kind][0], title_en=INSPECTION_TITLES[kind][1],
+            lead_days=lead_days[kind], deadline=deadline,
+            inspector=booking.inspector if booking else "",
+            date=booking.date if booking else None,
+            booked_on=booking.booked_on if booking else None,
+            late=bool(booking and booking.booked_on > deadline),
+        ),
+        loading=workflow.loading.model_dump() if workflow.loading else None,
+        factory_confirmation=(workflow.factory_confirmation.model_dump()
+                              if workflow.factory_confirmation else None),
+        status=workflow.status,
+        history=[e.model_dump() for e in workflow.history],
+        documents=documents or [],
+    )
+    result = dict(context)
+    for key in ("document", "totals", "approval", "inspection"):
+        result[key] = getattr(context, key).model_dump()
+    return result

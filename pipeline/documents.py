@@ -1,0 +1,136 @@
+"""Making the company's documents for one order: which types, from which templates,
+with which state (DRAFT, seal), into a work folder, ready to be committed.
+
+HTML templates become PDFs (WeasyPrint); Word templates become .docx files (docxtpl),
+and PDFs by LibreOffice when the type has no HTML template. A template that fails
+fails only its document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+
+from .archive import StagedFile
+from .config import Settings, Workspace
+from .doctypes import GENERATED, ON_ORDER, DocType
+from .errors import ConversionError, GendanError
+from .flow import Workflow
+from .fsutil import sha256_file
+from .models import Order
+from .render import document_context, render_docx, render_html_pdf
+from .render.convert import LibreOfficeMissing, docx_to_pdf
+
+__all__ = ["DocumentMaker", "Made"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Made:
+    staged: list[StagedFile]
+    failures: list[str]
+    notices: list[str]
+
+
+class DocumentMaker:
+    def __init__(self, workspace: Workspace, settings: Settings) -> None:
+        self.workspace = workspace
+        self.settings = settings
+        self.types: dict[str, DocType] = dict(GENERATED)
+        for key, custom in settings.doctypes.items():
+            base = self.types.get(key, DocType(key, custom.title_en, custom.title_zh))
+            self.types[key] = replace(base, title_en=custom.title_en, title_zh=custom.title_zh,
+                                      html=custom.html, word=custom.word,
+                                      number_prefix=custom.number_prefix,
+                                      needs_approval=custom.needs_approval, sealed=custom.sealed)
+        self._told_no_libreoffice = False
+
+    def on_order(self) -> tuple[str, ...]:
+        chosen = self.settings.documents.on_order
+        if chosen is not None:
+            return tuple(chosen)
+        custom = tuple(k for k, c in self.settings.doctypes.items()
+                       if c.on_order and k not in ON_ORDER)
+        return ON_ORDER + custom
+
+    def template_file(self, relative: str) -> Path | None:
+        for folder in self.workspace.template_dirs:
+            candidate = folder / relative
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def make(self, order: Order, workflow: Workflow, keys: tuple[str, ...], work: Path,
+             documents: list[dict[str, Any]] | None = None) -> Made:
+        """Render each document type in `keys` into `work`."""
+        made = Made([], [], [])
+        for key in keys:
+            doc = self.types.get(key)
+            if doc is None:
+                made.failures.append(f"{key}: no such document type")
+                continue
+            if doc.needs and getattr(workflow, doc.needs) is None:
+                continue
+            try:
+                made.staged.extend(self._one(doc, order, workflow, work, documents or [], made))
+            except GendanError as exc:
+                log.error("%s: %s", key, exc)
+                made.failures.append(f"{key}: {exc}")
+        return made
+
+    def render(self, key: str, order: Order, work: Path,
+               workflow: Workflow | None = None) -> list[StagedFile]:
+        """Render one document type; raises the template's error (for checks and tests)."""
+        made = Made([], [], [])
+        staged = self._one(self.types[key], order, workflow or Workflow(), work, [], made)
+        if made.failures:
+            raise GendanError(made.failures[0])
+        return staged
+
+    def _one(self, doc: DocType, order: Order, workflow: Workflow, work: Path,
+             documents: list[dict[str, Any]], made: Made) -> list[StagedFile]:
+        dirs = self.workspace.template_dirs
+        seal = self.template_file(self.settings.documents.seal_image)
+        context = document_context(doc, order, self.settings, issued=dt.date.today(), seal=seal,
+                                   workflow=workflow, documents=documents)
+        state = {"draft": context["document"]["draft"], "sealed": context["document"]["sealed"]}
+        staged = []
+        if doc.html:
+            target = work / f"{doc.key}.pdf"
+            pdf = render_html_pdf(doc.html, context, dirs, target)
+            staged.append(StagedFile(target, doc.key, ".pdf", {
+                **state, "template": pdf.template, "pages": pdf.pages,
+                "template_sha256": sha256_file(pdf.template_path)}))
+        if doc.word:
+            target = work / f"{doc.key}.docx"
+            word = render_docx(doc.word, context, dirs, target)
+            meta = {**state, "template": word.template, "pages": None,
+                    "template_sha256": sha256_file(word.template_path)}
+            staged.append(StagedFile(target, doc.key, ".docx", meta))
+            if not doc.html and self.settings.documents.word_to_pdf:
+                staged.extend(self._word_pdf(doc, target, meta, made))
+        return staged
+
+    def _word_pdf(self, doc: DocType, docx: Path, meta: dict[str, Any],
+                  made: Made) -> list[StagedFile]:
+        """The PDF of a Word-only document; without LibreOffice, say so once per run."""
+        try:
+            pdf = docx_to_pdf(docx, docx.parent / "pdf",
+                              timeout=self.settings.documents.libreoffice_timeout)
+        except LibreOfficeMissing as exc:
+            if not self._told_no_libreoffice:
+                self._told_no_libreoffice = True
+                made.notices.append(f"{exc.message}. {exc.hint}")
+            return []
+        except ConversionError as exc:
+            made.failures.append(f"{doc.key} (PDF): {exc}")  # the .docx is kept
+            return []
+        pages = len(PdfReader(pdf).pages)
+        return [StagedFile(pdf, doc.key, ".pdf", {**meta, "pages": pages,
+                                                  "converted_from": "docx"})]

@@ -1,0 +1,292 @@
+"""The order's workflow after it arrives: approvals, inspection, loading, factory
+confirmation, status. Updates arrive as files; the rules here decide whether each is
+accepted, what it flags for a person to look at, and which documents it changes.
+
+No I/O: validated data and pure functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+from .errors import FieldProblem, UpdateRejectedError
+from .models import InspectionKind, Order
+
+__all__ = [
+    "ROLE_TITLES",
+    "ApprovalState",
+    "OrderUpdate",
+    "Workflow",
+    "apply_update",
+    "approval_state",
+    "inspection_deadline",
+    "update_adapter",
+]
+
+Role = Literal["salesperson", "manager", "general_manager"]
+ROLE_TITLES: dict[str, tuple[str, str]] = {
+    "salesperson": ("业务员", "Salesperson"),
+    "manager": ("经理", "Manager"),
+    "general_manager": ("总经理", "General Manager"),
+}
+CHAIN: tuple[Role, ...] = ("salesperson", "manager", "general_manager")
+STATUSES = ("received", "confirmed", "in_production", "inspected", "loaded", "shipped",
+            "handed_over", "registered", "closed", "cancelled")
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+PLATE = re.compile(rf"^[{PROVINCES}][A-HJ-NP-Z][A-HJ-NP-Z0-9]{{4,5}}[A-HJ-NP-Z0-9挂学]?$")
+PHONE = re.compile(r"^1\d{10}$")
+
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class ApprovalUpdate(_Strict):
+    update: Literal["approval"]
+    order_no: Text
+    role: Role = Field(description="salesperson (signs), manager or general_manager")
+    by: Text = Field(description="Name of the person who signs or approves")
+    decision: Literal["approved", "rejected"] = "approved"
+    at: dt.datetime = Field(description="When, e.g. 2026-11-05T10:30")
+    remark: str | None = None
+
+
+class InspectionUpdate(_Strict):
+    update: Literal["inspection"]
+    order_no: Text
+    kind: InspectionKind = Field(description="in_house, customer or third_party")
+    inspector: Text = Field(description="QC inspector, customer's inspector or company")
+    date: dt.date = Field(description="Date of the inspection")
+    booked_on: dt.date = Field(description="Date the inspection was booked or notified")
+    remark: str | None = None
+
+
+class LoadingUpdate(_Strict):
+    update: Literal["loading"]
+    order_no: Text
+    loading_time: dt.datetime = Field(description="Loading time, e.g. 2027-01-12T08:30")
+    equipment_model: Text = Field(description="Model of the equipment loaded")
+    truck_plate: Text = Field(description="Mainland plate, e.g. 浙B12345 or 浙BD12345")
+    driver_name: str | None = None
+    driver_phone: Text = Field(description="11 digits starting with 1")
+    container_no: str | None = None
+    remark: str | None = None
+
+    @field_validator("truck_plate")
+    @classmethod
+    def _mainland_plate(cls, value: str) -> str:
+        plate = value.replace(" ", "").replace("·", "").upper()
+        if not PLATE.match(plate):
+            raise ValueError(f"{value!r} is not a mainland plate such as 浙B12345 or 浙BD12345")
+        return plate
+
+    @field_validator("driver_phone")
+    @classmethod
+    def _mobile(cls, value: str) -> str:
+        digits = re.sub(r"[\s-]", "", value).removeprefix("+86")
+        if not PHONE.match(digits):
+            raise ValueError(f"{value!r} is not a mobile number of 11 digits starting with 1")
+        return digits
+
+
+class FactoryConfirmationUpdate(_Strict):
+    update: Literal["factory_confirmation"]
+    order_no: Text
+    factory: Text
+    confirmed_delivery_date: dt.date
+    by: Text
+    confirmed_on: dt.date
+    remark: str | None = None
+
+
+class StatusUpdate(_Strict):
+    update: Literal["status"]
+    order_no: Text
+    status: Literal[STATUSES]  # type: ignore[valid-type]
+    at: dt.datetime
+    remark: str | None = None
+
+
+OrderUpdate = Annotated[
+    ApprovalUpdate | InspectionUpdate | LoadingUpdate | FactoryConfirmationUpdate | StatusUpdate,
+    Field(discriminator="update"),
+]
+update_adapter: TypeAdapter[OrderUpdate] = TypeAdapter(OrderUpdate)
+
+
+class Event(_Strict):
+    recorded: dt.datetime
+    kind: str
+    source: str
+    summary: str
+    flags: tuple[str, ...] = ()
+
+
+class Workflow(_Strict):
+    """Everything that happened to the order after it arrived (workflow.json)."""
+
+    approvals: tuple[ApprovalUpdate, ...] = ()
+    inspection: InspectionUpdate | None = None
+    loading: LoadingUpdate | None = None
+    factory_confirmation: FactoryConfirmationUpdate | None = None
+    status: str = "received"
+    history: tuple[Event, ...] = ()
+
+
+class ApprovalState(_Strict):
+    required: tuple[Role, ...]
+    reasons: tuple[str, ...]  # why the general manager must approve, if so
+    signed: tuple[ApprovalUpdate, ...]
+    missing: tuple[Role, ...]
+    complete: bool
+    rejected: ApprovalUpdate | None
+
+
+def approval_state(order: Order, workflow: Workflow,
+                   thresholds: dict[str, Decimal]) -> ApprovalState:
+    """Who must sign the contract review, who has, and whether the chain is complete."""
+    reasons = []
+    limit = thresholds.get(order.currency)
+    if limit is None:
+        reasons.append(f"no threshold is set for {order.currency}")
+    elif order.total_amount >= limit:
+        reasons.append(f"amount {order.currency} {order.total_amount:,.2f} is at or above "
+                       f"{order.currency} {limit:,.2f}")
+    if order.prepayment_percent > 0:
+        reasons.append(f"prepayment {order.prepayment_percent}%")
+    if order.commission_percent > 0:
+        reasons.append(f"commission {order.commission_percent}%")
+    required = CHAIN if reasons else CHAIN[:2]
+    rejected = next((a for a in workflow.approvals if a.decision == "rejected"), None)
+    signed = tuple(a for a in workflow.approvals if a.decision == "approved")
+    done = {a.role for a in signed}
+    missing = tuple(r for r in required if r not in done)
+    return ApprovalState(required=required, reasons=tuple(reasons), signed=signed,
+                         missing=missing, complete=not missing and rejected is None,
+                         rejected=rejected)
+
+
+def inspection_deadline(order: Order, kind: str, lead_days: dict[str, int]) -> dt.date:
+    """The date by which the inspection must be notified or booked."""
+    return order.delivery_date - dt.timedelta(days=lead_days[kind])
+
+
+def _reject(update: OrderUpdate, field: str, found: str, expected: str) -> UpdateRejectedError:
+    return UpdateRejectedError(update.order_no, [FieldProblem(field, found, expected)])
+
+
+def _approve(order: Order, workflow: Workflow, update: ApprovalUpdate,
+             thresholds: dict[str, Decimal]) -> list[str]:
+    state = approval_state(order, workflow, thresholds)
+    if state.rejected is not None:
+        first = state.rejected
+        raise _reject(update, "decision", f"an approval after the rejection by {first.by} "
+                      f"({first.role}) on {first.at:%Y-%m-%d}",
+                      "a revised order, which restarts the review")
+    if update.role not in state.required:
+        raise _reject(update, "role", update.role,
+                      f"one of {', '.join(state.required)} (the general manager approves only "
+                      "large orders or orders with prepayment or commission)")
+    if update.role in {a.role for a in state.signed}:
+        raise _reject(update, "role", f"{update.role}, who has already signed",
+                      f"one of the roles still missing: {', '.join(state.missing) or 'none'}")
+    before = state.required[: state.required.index(update.role)]
+    if missing := [r for r in before if r in state.missing]:
+        raise _reject(update, "role", f"{update.role} before {', '.join(missing)}",
+                      "the chain in order: salesperson signs, manager, then general manager")
+    if update.role == "salesperson" and update.by != order.salesperson.name:
+        raise _reject(update, "by", update.by,
+                      f"the order's salesperson {order.salesperson.name}, who creates the review")
+    if update.role != "salesperson" and update.by == order.salesperson.name:
+        raise _reject(update, "by", f"{update.by}, who created the review",
+                      "an approver other than the person who created the review")
+    if workflow.approvals and update.at < max(a.at for a in workflow.approvals):
+        return [f"approval dated {update.at:%Y-%m-%d %H:%M} is earlier than the one before it"]
+    return []
+
+
+def apply_update(
+    order: Order,
+    workflow: Workflow,
+    update: OrderUpdate,
+    *,
+    thresholds: dict[str, Decimal],
+    lead_days: dict[str, int],
+    source: str,
+    now: dt.datetime,
+) -> tuple[Workflow, tuple[str, ...], list[str]]:
+    """Apply one update: the new workflow, the document types it changes, and flags for a
+    person to review. Raises UpdateRejectedError when the update contradicts the order."""
+    flags: list[str] = []
+    affected: tuple[str, ...]
+    changes: dict[str, object] = {}
+    if isinstance(update, ApprovalUpdate):
+        flags = _approve(order, workflow, update, thresholds)
+        before = approval_state(order, workflow, thresholds)
+        changes["approvals"] = (*workflow.approvals, update)
+        after = approval_state(order, workflow.model_copy(update=changes), thresholds)
+        affected = ("contract_review",)
+        if (before.complete, before.rejected) != (after.complete, after.rejected):
+            affected += ("sales_contract", "production_order")
+        summary = f"{update.role} {update.by}: {update.decision}"
+    elif isinstance(update, InspectionUpdate):
+        deadline = inspection_deadline(order, update.kind, lead_days)
+        if update.date > order.delivery_date:
+            raise _reject(update, "date", f"{update.date}", f"a date before the delivery date "
+                          f"{order.delivery_date}")
+        if update.booked_on > deadline:
+            flags.append(f"booked on {update.booked_on}, after the deadline {deadline} "
+                         f"({lead_days[update.kind]} days before delivery)")
+        if update.kind != order.inspection:
+            flags.append(f"inspection kind {update.kind} differs from the order's "
+                         f"{order.inspection}")
+        changes["inspection"] = update
+        affected = ("inspection_notice",)
+        summary = f"{update.kind} inspection by {update.inspector} on {update.date}"
+    elif isinstance(update, LoadingUpdate):
+        latest = order.latest_shipment_date or order.delivery_date
+        if update.loading_time.date() > latest:
+            raise _reject(update, "loading_time", f"{update.loading_time:%Y-%m-%d %H:%M}",
+                          f"a time on or before the latest shipment date {latest}")
+        models = {item.model for item in order.items}
+        if update.equipment_model not in models:
+            flags.append(f"equipment model {update.equipment_model} is not on the order")
+        if workflow.inspection is None:
+            flags.append("loading before any inspection was booked")
+        elif workflow.inspection.date > update.loading_time.date():
+            flags.append(f"loading on {update.loading_time:%Y-%m-%d} is before the inspection "
+                         f"on {workflow.inspection.date}")
+        changes["loading"] = update
+        affected = ("loading_notice",)
+        summary = f"loading {update.loading_time:%Y-%m-%d %H:%M}, truck {update.truck_plate}"
+    elif isinstance(update, FactoryConfirmationUpdate):
+        if update.confirmed_delivery_date > order.delivery_date:
+            flags.append(f"the factory confirms {update.confirmed_delivery_date}, after the "
+                         f"delivery date {order.delivery_date} agreed with the customer")
+        changes["factory_confirmation"] = update
+        affected = ("production_order",)
+        summary = f"{update.factory} confirms delivery {update.confirmed_delivery_date}"
+    else:
+        changes["status"] = update.status
+        affected = ("registration_sheet",) if update.status in {"handed_over", "registered",
+                                                                "closed"} else ()
+        summary = f"status {update.status}"
+    event = Event(recorded=now, kind=update.update, source=source, summary=summary,
+                  flags=tuple(flags))
+    changes["history"] = (*workflow.history, event)
+    return workflow.model_copy(update=changes), affected, flags
+
+
+def order_revised(workflow: Workflow, source: str, now: dt.datetime) -> Workflow:
+    """A revised order restarts the contract review; the rest is kept."""
+    event = Event(recorded=now, kind="order", source=source,
+                  summary="order revised: the contract review starts again"
+                  if workflow.approvals else "order revised")
+    return workflow.model_copy(update={"approvals": (), "history": (*workflow.history, event)})

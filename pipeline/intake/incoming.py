@@ -1,0 +1,30 @@
+"""What an order-data file holds: a new or revised order, or an update to one.
+
+An update has a top-level `update:` key (approval, inspection, loading,
+factory_confirmation, status) and the `order_no` it belongs to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..errors import OrderDataError
+from ..flow import OrderUpdate, update_adapter
+from ..models import Order
+from .order_file import load_data, parse_order, problems_of
+
+__all__ = ["read_incoming"]
+
+
+def read_incoming(path: Path, display_name: str | None = None) -> Order | OrderUpdate:
+    """Read an order or an order update from YAML, JSON or Excel."""
+    name = display_name or path.name
+    data, locate = load_data(path, name)
+    if isinstance(data, dict) and "update" in data:
+        try:
+            return update_adapter.validate_python(data)
+        except ValidationError as exc:
+            raise OrderDataError(name, problems_of(exc, locate)) from exc
+    return parse_order(data, name, locate)
