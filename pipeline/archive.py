@@ -279,7 +279,8 @@ class Archive:
             key = (meta["kind"], meta["doc_type"])
             latest[key] = max(latest.get(key, 0), meta["version"])
         for meta in documents:
-            meta["current"] = meta["version"] == latest[(meta["kind"], meta["doc_type"])]
+            newest = meta["version"] == latest[(meta["kind"], meta["doc_type"])]
+            meta["current"] = newest or meta["doc_type"] == "order_update"  # events, not versions
         summary = {
             "order_no": order.order_no,
             "contract_no": order.contract_number,

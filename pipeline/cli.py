@@ -192,7 +192,8 @@ def run(state: State) -> None:
     if not outcomes:
         click.echo(f"inbox {desk.workspace.inbox} is empty")
         return
-    rows = [(o.file, o.status, o.order_no or "", ", ".join(o.documents) or o.message)
+    rows = [(o.file, o.status, o.order_no or "",
+             f"{len(o.documents)} file(s): {o.message}" if o.documents else o.message)
             for o in outcomes]
     rejected = [o for o in outcomes if o.status == "rejected"]
     click.echo(table(["file", "status", "order", "documents / reason"], rows))

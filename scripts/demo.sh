@@ -10,6 +10,10 @@ cp examples/*.yaml examples/*.json "$DEMO/inbox/"
 echo "== gendan run: processing $(ls "$DEMO/inbox" | wc -l) files from $DEMO/inbox"
 "$GENDAN" -w "$DEMO" run
 echo
+echo "== the order's updates arrive: approvals, factory confirmation, inspection, loading"
+cp examples/updates/*.yaml "$DEMO/inbox/"
+"$GENDAN" -w "$DEMO" run
+echo
 echo "== gendan orders"
 "$GENDAN" -w "$DEMO" orders
 echo

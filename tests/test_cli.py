@@ -33,15 +33,17 @@ def test_init_run_orders_show(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     assert _invoke("init", str(ws)).exit_code == 0
     assert (ws / "gendan.toml").is_file() and (ws / "inbox").is_dir()
-    for example in EXAMPLES.iterdir():
+    (ws / "gendan.toml").write_text('[documents]\non_order = ["quotation"]\n', encoding="utf-8")
+    for example in EXAMPLES.glob("*.*"):
         shutil.copyfile(example, ws / "inbox" / example.name)
     result = _invoke("-w", str(ws), "run")
     assert result.exit_code == 0, result.output
-    assert result.output.count("archived") == 3
+    assert result.output.count("  archived  ") == 3
     result = _invoke("-w", str(ws), "orders")
     assert "光之源照明贸易有限责任公司" in result.output and "USD 58,260.00" in result.output
     result = _invoke("-w", str(ws), "show", "HD-240317")
     assert "HD-240317_quotation_v1.pdf" in result.output and "EUR 66,940.00" in result.output
+    assert "HD-240317_sales_contract" not in result.output  # only what gendan.toml asks for
     result = _invoke("-w", str(ws), "reindex")
     assert "3 order(s)" in result.output
 
