@@ -24,6 +24,7 @@ from .doctypes import FACTORY_TYPES
 from .errors import GendanError, NotFoundError
 from .outcome import Outcome
 from .process import Desk
+from .template_check import check_templates, list_templates
 from .watch import InboxWatcher
 
 __all__ = ["main"]
@@ -290,6 +291,36 @@ def show(state: State, order_no: str) -> None:
     rows = [(d["kind"], d["doc_type"], f"v{d['version']}" + ("" if d["current"] else " (old)"),
              d.get("pages") or "", d["size"], d["file"]) for d in docs]
     click.echo(table(["kind", "type", "version", "pages", "bytes", "file"], rows))
+
+
+@cli.group()
+def templates() -> None:
+    """List the document templates, or check them."""
+
+
+@templates.command("list")
+@click.pass_obj
+@handles_errors
+def templates_list(state: State) -> None:
+    """Each document type and the templates it is made from (bundled or your own)."""
+    rows = [(r["type"], r["title"], r["engine"], r["template"], r["from"])
+            for r in list_templates(state.desk().maker)]
+    click.echo(table(["type", "title", "engine", "template", "from"], rows))
+
+
+@templates.command("check")
+@click.argument("name", required=False)
+@click.option("--items", default=500, show_default=True, help="Line items in the test render.")
+@click.pass_obj
+@handles_errors
+def templates_check(state: State, name: str | None, items: int) -> None:
+    """Check templates: syntax, unknown variables, a test render with hostile data."""
+    checked, problems = check_templates(state.desk().maker, name, items)
+    for problem in problems:
+        click.echo(f"  {problem}")
+    click.echo(f"{len(checked)} document type(s) checked, {len(problems)} problem(s)")
+    if problems:
+        sys.exit(5)
 
 
 @cli.command()

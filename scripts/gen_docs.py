@@ -13,7 +13,26 @@ from pydantic import BaseModel
 
 from pipeline.models import CURRENCIES, Order
 
-TARGET = Path(__file__).resolve().parent.parent / "docs" / "order-schema.md"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+TARGET = DOCS / "order-schema.md"
+VARIABLES = DOCS / "variables.md"
+
+VARIABLES_HEADER = """\
+# Template variables
+
+What every document template (HTML and Word) can use. Generated from
+`pipeline/render/context.py` (`scripts/gen_docs.py`), so it cannot drift;
+`gendan templates check` reports any other top-level name as an unknown variable.
+
+Filters: `money` (12,345.60), `qty` (1,200), `date_zh` (2026年11月27日), `date_en`
+(27 Nov 2026), `words_en` / `words_zh` (amount in words: `amount|words_zh(currency)`).
+HTML is autoescaped and rendered in a Jinja sandbox; so are Word templates (docxtpl).
+In Word, the seal is `{{ seal }}` (an image, empty while not sealed); a table row repeats
+with `{%tr for item in items %}` ... `{%tr endfor %}`.
+
+`order.*` is described in [order-schema.md](order-schema.md); `company.*` are the
+`[company]` settings of gendan.toml.
+"""
 
 HEADER = """\
 # Order data
@@ -41,6 +60,7 @@ A commented example: `examples/PO-2026-0042.yaml`.
 def _type(info: Any) -> str:
     text = str(info.annotation).replace("typing.", "").replace("pipeline.models.", "")
     text = text.replace("<class '", "").replace("'>", "").replace("decimal.", "")
+    text = text.replace("pipeline.render.context.", "")
     text = text.replace("datetime.", "").replace(" | ", " or ")
     return text.replace("Literal[", "one of [").replace("'", "")
 
@@ -60,6 +80,24 @@ def _rows(model: type[BaseModel], prefix: str, out: list[str], nested: list[Any]
         out.append(f"| `{prefix}{name}` | computed | - | {info.description or ''} |")
 
 
+def render_variables() -> str:
+    from pipeline.render.context import TemplateContext
+
+    out = [VARIABLES_HEADER, "| variable | type | meaning |", "|---|---|---|"]
+    queue: list[Any] = [(TemplateContext, "")]
+    while queue:
+        model, prefix = queue.pop(0)
+        for name, info in model.model_fields.items():
+            meaning = (info.description or "").replace("|", "\\|")
+            out.append(f"| `{prefix}{name}` | {_type(info)} | {meaning} |")
+            annotation = info.annotation
+            for kind in getattr(annotation, "__args__", (annotation,)):
+                if isinstance(kind, type) and issubclass(kind, BaseModel):
+                    suffix = "[]." if "list" in str(annotation) else "."
+                    queue.append((kind, f"{prefix}{name}{suffix}"))
+    return "\n".join(out) + "\n"
+
+
 def render() -> str:
     out = [HEADER.format(currencies=", ".join(sorted(CURRENCIES))), ""]
     out += ["| field | type | required | meaning |", "|---|---|---|---|"]
@@ -73,8 +111,11 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    text = render()
+    outputs = {TARGET: render(), VARIABLES: render_variables()}
     if "--check" in sys.argv:
-        sys.exit(0 if TARGET.read_text(encoding="utf-8") == text else 1)
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET}")
+        stale = [p.name for p, text in outputs.items()
+                 if not p.exists() or p.read_text(encoding="utf-8") != text]
+        sys.exit(1 if stale else 0)
+    for path, text in outputs.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")

@@ -10,6 +10,7 @@ packages=(
   libpango-1.0-0 libpangoft2-1.0-0  # WeasyPrint's text layout
   fonts-wqy-microhei      # TrueType CJK font for stamp text (small embedded subsets)
   poppler-utils           # pdftoppm/pdftotext, used by tests to look at rendered pages
+  libreoffice-writer-nogui  # Word -> PDF for Word-only documents (contract review form)
 )
 if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   packages+=(python3-venv)

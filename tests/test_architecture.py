@@ -9,7 +9,8 @@ PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 
 FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow"}
 STAGES = {"intake", "render", "pdf", "compliance", "archive", "index"}
-TOP = {"process", "factory", "documents", "outcome", "cli", "watch", "__main__", "__init__"}
+TOP = {"process", "factory", "documents", "outcome", "template_check", "cli", "watch",
+       "__main__", "__init__"}
 
 
 def _unit(path: Path) -> str:
