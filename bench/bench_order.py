@@ -1,6 +1,6 @@
-"""Benchmark: one order through the pipeline (validate -> quotation PDF + contract .docx ->
-archive -> index), per order and per page, against bare WeasyPrint on the same template
-and data in the same run.
+"""Benchmark: one order through the pipeline (validate -> quotation PDF, contract PDF and
+.docx -> archive -> index), per order and per quotation page, against bare WeasyPrint on
+the same two HTML templates and data in the same run.
 
     .venv/bin/python bench/bench_order.py [--repeat N]
 
@@ -27,7 +27,7 @@ from weasyprint import HTML
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.config import Settings, Workspace  # noqa: E402
+from pipeline.config import Documents, Settings, Workspace  # noqa: E402
 from pipeline.doctypes import GENERATED  # noqa: E402
 from pipeline.intake.order_file import parse_order  # noqa: E402
 from pipeline.process import Desk  # noqa: E402
@@ -47,15 +47,19 @@ def order_with(count: int, number: int) -> dict[str, Any]:
 
 
 def bare_weasyprint(data: dict[str, Any], workspace: Workspace, target: Path) -> int:
+    """The same two HTML templates (quotation, contract) straight through WeasyPrint."""
     order = parse_order(data, "bench")
-    ctx = document_context(GENERATED["quotation"], order, Settings(), issued=dt.date.today(),
-                           seal=workspace.template_dirs[-1] / "assets" / "seal.png")
-    html = html_environment(workspace.template_dirs).get_template("quotation.html").render(ctx)
-    base = str(workspace.template_dirs[-1]) + "/"
-    fetcher = AssetFetcher([d / "assets" for d in workspace.template_dirs])
-    document = HTML(string=html, base_url=base, url_fetcher=fetcher).render()
-    document.write_pdf(target)
-    return len(document.pages)
+    pages = []
+    for key in ("quotation", "sales_contract"):
+        ctx = document_context(GENERATED[key], order, Settings(), issued=dt.date.today(),
+                               seal=workspace.template_dirs[-1] / "assets" / "seal.png")
+        html = html_environment(workspace.template_dirs).get_template(GENERATED[key].html)
+        base = str(workspace.template_dirs[-1]) + "/"
+        fetcher = AssetFetcher([d / "assets" for d in workspace.template_dirs])
+        document = HTML(string=html.render(ctx), base_url=base, url_fetcher=fetcher).render()
+        document.write_pdf(target)
+        pages.append(len(document.pages))
+    return pages[0]
 
 
 def main() -> None:
@@ -66,7 +70,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workspace = Workspace(Path(tmp) / "ws")
         workspace.ensure_folders()
-        desk = Desk(workspace, Settings())
+        # the quotation and the contract (PDF + Word): bench_documents.py times the whole set
+        desk = Desk(workspace, Settings(documents=Documents(on_order=["quotation",
+                                                                      "sales_contract"])))
         desk.process(_drop(workspace, order_with(2, 0)))  # warm-up: fonts, imports
         for count in (4, 64, 300):
             pipeline_s, bare_s, pages = [], [], 0
@@ -76,9 +82,8 @@ def main() -> None:
                 outcome = desk.process(path)
                 pipeline_s.append(time.perf_counter() - start)
                 assert outcome.status == "archived", outcome
-                entry = desk.index.order(f"BENCH-{count}-{n + 1}")
-                assert entry is not None
-                pages = entry["pages"]
+                docs = desk.index.documents("ACME", f"BENCH-{count}-{n + 1}")
+                pages = next(d["pages"] for d in docs if d["doc_type"] == "quotation")
                 start = time.perf_counter()
                 bare_pages = bare_weasyprint(order_with(count, n + 1), workspace,
                                              Path(tmp) / "bare.pdf")
