@@ -37,7 +37,7 @@ from .models import Order
 __all__ = ["SIDECAR_SUFFIX", "Archive", "OrderEntry", "Received", "StagedFile"]
 
 SIDECAR_SUFFIX = ".gendan.json"
-KIND_FOLDERS = ("originals", "generated", "stamped")
+KIND_FOLDERS = ("originals", "generated", "stamped", "handover")
 
 
 @dataclass(frozen=True)
@@ -243,6 +243,29 @@ class Archive:
                 f"could not write to the archive at {order_dir}: {exc}",
                 hint="Check disk space and permissions; the inbox file was kept.",
             ) from exc
+        return self.entry(order_dir)
+
+    def add_made(self, order_dir: Path, staged: list[StagedFile], source: str,
+                 source_sha256: str, workflow: Workflow | None = None) -> OrderEntry:
+        """File documents made from the archive itself (a check report, a hand-over pack)."""
+        order = self.load_order(order_dir)
+        base = {"order": order.order_no, "customer": order.customer.code, "time": _now()}
+        try:
+            for item in staged:
+                version = item.version or self.next_version(order_dir, item.kind,
+                                                            item.doc_type, source_sha256)
+                name = f"{safe_name(order.order_no)}_{item.doc_type}_v{version}{item.suffix}"
+                target = order_dir / item.kind / name
+                atomic_copy(item.path, target)
+                self._write_sidecar(target, {**base, **item.meta, "kind": item.kind,
+                                             "doc_type": item.doc_type, "version": version,
+                                             "source": source, "source_sha256": source_sha256})
+            if workflow is not None:
+                atomic_write(order_dir / "workflow.json",
+                             _dump(workflow.model_dump(mode="json")))
+        except OSError as exc:
+            raise ArchiveError(f"could not write to the archive at {order_dir}: {exc}",
+                               hint="Check disk space and permissions.") from exc
         return self.entry(order_dir)
 
     def record_duplicate(self, order_dir: Path, sha256: str, label: str) -> dict[str, Any]:

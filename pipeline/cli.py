@@ -7,6 +7,8 @@ Exit codes: 0 success; 1 a gendan error; 2 usage; 3 configuration or workspace;
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import sys
 import traceback
@@ -24,6 +26,8 @@ from .doctypes import FACTORY_TYPES
 from .errors import GendanError, NotFoundError
 from .outcome import Outcome
 from .process import Desk
+from .compliance import RULES
+from .handover import check_order, hand_over
 from .template_check import check_templates, list_templates
 from .watch import InboxWatcher
 
@@ -291,6 +295,56 @@ def show(state: State, order_no: str) -> None:
     rows = [(d["kind"], d["doc_type"], f"v{d['version']}" + ("" if d["current"] else " (old)"),
              d.get("pages") or "", d["size"], d["file"]) for d in docs]
     click.echo(table(["kind", "type", "version", "pages", "bytes", "file"], rows))
+
+
+@cli.command()
+@click.argument("order_no")
+@click.option("--json", "as_json", is_flag=True, help="Findings as JSON.")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Hand-over date to check against (default: today).")
+@click.pass_obj
+@handles_errors
+def check(state: State, order_no: str, as_json: bool, on: dt.datetime | None) -> None:
+    """Check an order's documents before hand-over; exit 1 when there is an error."""
+    result = check_order(state.desk(), order_no, on=on.date() if on else None)
+    if as_json:
+        click.echo(json.dumps({"order": result.order_no, "counts": result.counts(),
+                               "report": result.report,
+                               "findings": [f.as_dict() for f in result.findings]},
+                              ensure_ascii=False, indent=2))
+    else:
+        rows = [(f.severity, f.rule, f.message) for f in result.findings]
+        if rows:
+            click.echo(table(["severity", "rule", "message"], rows))
+        counts = result.counts()
+        click.echo(f"{len(RULES)} rules over {len(result.documents)} documents: "
+                   f"{counts['error']} error(s), {counts['warning']} warning(s), "
+                   f"{counts['review']} to review; report {result.report}")
+    if result.errors:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("order_no")
+@click.option("--force", is_flag=True, help="Hand over despite errors (needs --by, --reason).")
+@click.option("--by", default="", help="Who decides to hand over despite errors.")
+@click.option("--reason", default="", help="Why.")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Hand-over date (default: today).")
+@click.pass_obj
+@handles_errors
+def handover(state: State, order_no: str, force: bool, by: str, reason: str,
+             on: dt.datetime | None) -> None:
+    """Check, then build the bookmarked hand-over pack and archive it under handover/."""
+    desk = state.desk()
+    result, path, manifest = hand_over(desk, order_no, on=on.date() if on else None,
+                                       force=force, by=by, reason=reason)
+    for finding in result.findings:
+        click.echo(f"  {finding.severity}: {finding.message}")
+    click.echo(f"hand-over pack: {desk.workspace.archive / path}")
+    click.echo(table(["document", "pages", "sha256"],
+                     [(m["title"], f"{m['first']}-{m['last']}", m["sha256"][:16])
+                      for m in manifest]))
 
 
 @cli.group()

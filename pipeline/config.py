@@ -154,6 +154,32 @@ class Watch(_Section):
     retry_seconds: float = Field(2.0, ge=0, description="Wait between attempts")
 
 
+class CustomerDocuments(_Section):
+    add: list[str] = []
+    remove: list[str] = []
+
+
+class Handover(_Section):
+    """What a hand-over needs, and how the pack is put together."""
+
+    required: list[str] = Field(default_factory=lambda: [
+        "sales_contract", "commercial_invoice", "packing_list", "warranty_card", "user_manual",
+        "transport_contract", "loading_notice"])
+    inspected: list[str] = Field(default_factory=lambda: ["inspection_report"],
+                                 description="Added when the customer or a third party inspects")
+    legal_inspection: list[str] = Field(default_factory=lambda: ["inspection_certificate"])
+    by_price_term: dict[str, list[str]] = Field(default_factory=dict,
+                                                description="e.g. CIF = [\"insurance\"]")
+    customers: dict[str, CustomerDocuments] = Field(default_factory=dict)
+    order: list[str] = Field(default_factory=lambda: [
+        "sales_contract", "commercial_invoice", "packing_list", "inspection_certificate",
+        "inspection_report", "warranty_card", "user_manual", "transport_contract",
+        "loading_notice"], description="Order of the documents in the pack")
+    weight_tolerance_percent: Decimal = Field(Decimal("0.5"), ge=0)
+    volume_tolerance_percent: Decimal = Field(Decimal("2"), ge=0)
+    page_numbers: bool = True
+
+
 class Settings(_Section):
     company: Company = Company()
     documents: Documents = Documents()
@@ -163,6 +189,7 @@ class Settings(_Section):
     stamp_font: str = Field("", description="TrueType CJK font for stamp text; empty: auto")
     watch: Watch = Watch()
     doctypes: dict[str, DocTypeSettings] = Field(default_factory=dict)
+    handover: Handover = Handover()
 
 
 def _where(loc: tuple[int | str, ...]) -> str:

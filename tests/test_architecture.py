@@ -7,10 +7,10 @@ from pathlib import Path
 
 PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 
-FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow"}
+FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow", "words"}
 STAGES = {"intake", "render", "pdf", "compliance", "archive", "index"}
-TOP = {"process", "factory", "documents", "outcome", "template_check", "cli", "watch",
-       "__main__", "__init__"}
+TOP = {"process", "factory", "documents", "outcome", "template_check", "handover", "cli",
+       "watch", "__main__", "__init__"}
 
 
 def _unit(path: Path) -> str:

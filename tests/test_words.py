@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.render.words import date_en, date_zh, format_money, format_qty, words_en, words_zh
+from pipeline.words import date_en, date_zh, format_money, format_qty, words_en, words_zh
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from ..config import Settings
 from ..doctypes import DocType
 from ..flow import ROLE_TITLES, Workflow, approval_state, inspection_deadline
 from ..models import Order
-from . import words
+from .. import words
 
 __all__ = ["FILTERS", "TemplateContext", "document_context"]
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import cn2an
 from num2words import num2words
 
-from ..models import money
+from .models import money
 
 __all__ = ["date_en", "date_zh", "format_money", "format_qty", "words_en", "words_zh"]
 
