@@ -21,13 +21,13 @@ from typing import Any, TypeVar
 
 import click
 
+from .compliance import RULES
 from .config import CONFIG_NAME, Workspace, load_settings
 from .doctypes import FACTORY_TYPES
 from .errors import GendanError, NotFoundError
+from .handover import check_order, hand_over
 from .outcome import Outcome
 from .process import Desk
-from .compliance import RULES
-from .handover import check_order, hand_over
 from .template_check import check_templates, list_templates
 from .watch import InboxWatcher
 
@@ -313,6 +313,9 @@ def check(state: State, order_no: str, as_json: bool, on: dt.datetime | None) ->
                                "findings": [f.as_dict() for f in result.findings]},
                               ensure_ascii=False, indent=2))
     else:
+        if not result.documents:
+            click.echo(f"nothing to check yet: order {order_no} has no documents that can be "
+                       "read (only what is missing is reported)")
         rows = [(f.severity, f.rule, f.message) for f in result.findings]
         if rows:
             click.echo(table(["severity", "rule", "message"], rows))

@@ -14,8 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from .archive import StagedFile
-from .compliance import RULES, Case, Extracted, Finding, Tolerances, extract, load_profiles, \
-    run_rules
+from .compliance import (
+    RULES,
+    Case,
+    Extracted,
+    Finding,
+    Tolerances,
+    extract,
+    load_profiles,
+    run_rules,
+)
 from .doctypes import FACTORY_TYPES, GENERATED
 from .errors import GendanError
 from .flow import Event
@@ -99,10 +107,14 @@ def check_order(desk: Desk, order_no: str, *, on: dt.date | None = None,
     for doc_type, meta in sorted(files.items()):
         source = desk.workspace.archive / meta["path"]
         original = originals.get(meta["source_sha256"])
-        if meta["kind"] == "stamped" and original and original["file"].lower().endswith(".pdf"):
-            source = desk.workspace.archive / original["path"]  # read it without our stamp
-        reader, _ = open_pdf(source, text_pages=0)
-        extracted.append(extract(meta["path"], doc_type, page_texts(reader), profiles, models))
+        texts: list[str] = [""] * (meta.get("pages") or 1)  # a scanned image: no text layer
+        if meta["kind"] != "stamped" or not original or \
+                original["file"].lower().endswith(".pdf"):
+            if meta["kind"] == "stamped" and original:
+                source = desk.workspace.archive / original["path"]  # read it without our stamp
+            reader, _ = open_pdf(source, text_pages=0)
+            texts = page_texts(reader)
+        extracted.append(extract(meta["path"], doc_type, texts, profiles, models))
     lead = {k.removesuffix("_days"): v for k, v in desk.settings.inspection.model_dump().items()}
     rules = desk.settings.handover
     drafts = [m["file"] for m in files.values() if m.get("draft")]
@@ -146,7 +158,7 @@ def _archive_report(desk: Desk, result: CheckResult, order_dir: Path) -> str:
                                                                       **counts})],
                                       f"gendan check {result.order_no}", digest)
         desk.index.record(entry.order, entry.documents)
-    return next(d["path"] for d in entry.documents if d["source_sha256"] == digest)
+    return str(next(d["path"] for d in entry.documents if d["source_sha256"] == digest))
 
 
 def hand_over(desk: Desk, order_no: str, *, on: dt.date | None = None, force: bool = False,

@@ -14,6 +14,16 @@ echo "== the order's updates arrive: approvals, factory confirmation, inspection
 cp examples/updates/*.yaml "$DEMO/inbox/"
 "$GENDAN" -w "$DEMO" run
 echo
+echo "== the factory's documents arrive: warranty card, manual, inspection report, transport contract"
+cp examples/factory/*.pdf "$DEMO/inbox/"
+"$GENDAN" -w "$DEMO" run
+echo
+echo "== gendan check PO-2026-0042 (before hand-over on 2027-01-20)"
+"$GENDAN" -w "$DEMO" check PO-2026-0042 --date 2027-01-20 || true
+echo
+echo "== gendan handover PO-2026-0042"
+"$GENDAN" -w "$DEMO" handover PO-2026-0042 --date 2027-01-20
+echo
 echo "== gendan orders"
 "$GENDAN" -w "$DEMO" orders
 echo

@@ -98,6 +98,19 @@ def render_variables() -> str:
     return "\n".join(out) + "\n"
 
 
+def render_rules() -> str:
+    from pipeline.compliance import RULES
+
+    out = ["# Compliance rules", "",
+           "The checks `gendan check` and `gendan handover` run (generated from the rule "
+           "registry by `scripts/gen_docs.py`). Severity: `error` stops the hand-over unless "
+           "forced; `warning` and `review` are reported for a person to look at.", "",
+           "| id | severity | check | reference |", "|---|---|---|---|"]
+    for rule in RULES.values():
+        out.append(f"| `{rule.id}` | {rule.severity} | {rule.title} | {rule.reference} |")
+    return "\n".join(out) + "\n"
+
+
 def render() -> str:
     out = [HEADER.format(currencies=", ".join(sorted(CURRENCIES))), ""]
     out += ["| field | type | required | meaning |", "|---|---|---|---|"]
@@ -111,7 +124,8 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    outputs = {TARGET: render(), VARIABLES: render_variables()}
+    outputs = {TARGET: render(), VARIABLES: render_variables(),
+               DOCS / "rules.md": render_rules()}
     if "--check" in sys.argv:
         stale = [p.name for p, text in outputs.items()
                  if not p.exists() or p.read_text(encoding="utf-8") != text]

@@ -102,7 +102,7 @@ def _workflow(**changes: Any) -> Callable[[Case], None]:
 
 
 def _loading(**fields: Any) -> Callable[[Case], None]:
-    return _workflow(loading=lambda l: l.model_copy(update=fields))
+    return _workflow(loading=lambda loading: loading.model_copy(update=fields))
 
 
 SEEDED: dict[str, tuple[Callable[[Case], None], str]] = {
@@ -123,7 +123,8 @@ SEEDED: dict[str, tuple[Callable[[Case], None], str]] = {
                                    "net weight 9000 kg is above gross weight"),
     "totals.quantity": (_item(1, 1, "quantity", D(290)), "LM-1600: quantity 290"),
     "packing.cartons_times_quantity": (_item(1, 0, "cartons", 149), "4 x 149 cartons = 596"),
-    "packing.carton_numbers": (_item(1, 1, "carton_from", 140), "cartons 140-450 (LM-1600): overlap"),
+    "packing.carton_numbers": (_item(1, 1, "carton_from", 140),
+                               "cartons 140-450 (LM-1600): overlap"),
     "packing.lines_total": (_field(1, "packages", 710), "lines add up to 700 cartons"),
     "models.not_on_order": (_item(3, 0, "model", "HT-3030"), "model HT-3030"),
     "models.missing": (lambda c: c.documents[1].items.pop(2), "model HR-45 of the order"),
@@ -136,7 +137,8 @@ SEEDED: dict[str, tuple[Callable[[Case], None], str]] = {
     "dates.not_after_handover": (_field(2, "date", dt.date(2027, 1, 21)),
                                  "dated 2027-01-21"),
     "dates.invoice_not_after_shipment": (_field(0, "date", dt.date(2027, 1, 14)),
-                                         "invoice dated 2027-01-14 (CI.pdf p.1), after loading on 2027-01-13"),
+                                         "invoice dated 2027-01-14 (CI.pdf p.1), after loading "
+                                         "on 2027-01-13"),
     "dates.inspection_before_loading": (
         _workflow(inspection=lambda i: i.model_copy(update={"date": dt.date(2027, 1, 14)})),
         "loading on 2027-01-13, inspection on 2027-01-14"),

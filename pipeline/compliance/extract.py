@@ -125,8 +125,8 @@ GENERIC: dict[str, tuple[str, str]] = {
     "total_currency": (rf"(?:Total|Totaal|合计|总计)[^\n\d]{{0,20}}?\b({CURRENCIES})\b", "text"),
     "words": (r"\b(SAY\s+[A-Z ,\-]+?ONLY)\b", "text"),
     "packages": (r"(?:Packages?|件数|Total\s*Cartons?|CTNS?\.?)\s*[:：]?\s*(\d[\d,]*)\b", "amount"),
-    "gross_weight_kg": (rf"(?:G\.\s?W\.?|Gross\s*Weight|毛重)[^\d\n]{{0,12}}({NUMBER})\s*(?:KGS?|kg)",
-                        "amount"),
+    "gross_weight_kg": (rf"(?:G\.\s?W\.?|Gross\s*Weight|毛重)[^\d\n]{{0,12}}({NUMBER})\s*"
+                        rf"(?:KGS?|kg)", "amount"),
     "net_weight_kg": (rf"(?:N\.\s?W\.?|Net\s*Weight|净重)[^\d\n]{{0,12}}({NUMBER})\s*(?:KGS?|kg)",
                       "amount"),
     "volume_cbm": (rf"(?:Measurement|Volume|体积)[^\d\n]{{0,12}}({NUMBER})\s*(?:CBM|m3|M3)",

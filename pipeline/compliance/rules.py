@@ -1,7 +1,7 @@
 """The rule catalogue: mechanical checks a document examiner makes before hand-over.
 
 Each rule is a small function over a Case returning Findings, registered with an id, a
-severity, a title and its reference (a step of the order flow in docs/DOMAIN, or a
+severity, a title and its reference (an examiner check or order flow step, or a
 UCP 600 / ISBP 745 article). "Need not be identical, but must not conflict" (UCP 600
 art. 14(d)): figures are compared within the trade's tolerances, names after normalising
 only company-form words.

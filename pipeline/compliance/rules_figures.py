@@ -13,7 +13,7 @@ from .rules import COMMERCIAL, SHIPPING, _differs, _rule, _values, rule
 
 # -- 1. arithmetic ---------------------------------------------------------------------------
 @rule("arithmetic.line_amount", "error", "quantity x unit price = line amount",
-      "DOMAIN check 1; ISBP 745 C5")
+      "examiner check 1; ISBP 745 C5")
 def line_amounts(case: Case) -> Iterator[Finding]:
     for doc in case.of_type(*COMMERCIAL):
         for item in doc.items:
@@ -26,7 +26,7 @@ def line_amounts(case: Case) -> Iterator[Finding]:
 
 
 @rule("arithmetic.lines_total", "error", "line amounts add up to the total",
-      "DOMAIN check 1; ISBP 745 C5")
+      "examiner check 1; ISBP 745 C5")
 def lines_total(case: Case) -> Iterator[Finding]:
     for doc in case.of_type(*COMMERCIAL):
         amounts = [i["amount"].value for i in doc.items if "amount" in i]
@@ -39,7 +39,7 @@ def lines_total(case: Case) -> Iterator[Finding]:
 
 
 @rule("arithmetic.amount_in_words", "error", "amount in words equals the figures (大小写一致)",
-      "DOMAIN check 1")
+      "examiner check 1")
 def amount_in_words(case: Case) -> Iterator[Finding]:
     for doc, value in _values(case, "words", COMMERCIAL):
         total = doc.get("total_amount") or case.order.total_amount
@@ -51,7 +51,7 @@ def amount_in_words(case: Case) -> Iterator[Finding]:
 
 
 # -- 2. currency and terms -------------------------------------------------------------------
-@rule("terms.currency", "error", "currency agrees with the order", "DOMAIN check 2; UCP 600 "
+@rule("terms.currency", "error", "currency agrees with the order", "examiner check 2; UCP 600 "
       "art. 18(a)(iii)")
 def currency(case: Case) -> Iterator[Finding]:
     expected = "CNY" if case.order.currency == "RMB" else case.order.currency
@@ -65,7 +65,7 @@ def currency(case: Case) -> Iterator[Finding]:
 
 
 @rule("terms.price_term", "error", "price term (FOB/CIF ...) agrees with the order",
-      "DOMAIN check 2; ISBP 745 C11")
+      "examiner check 2; ISBP 745 C11")
 def price_term(case: Case) -> Iterator[Finding]:
     for doc, value in _values(case, "price_term", COMMERCIAL):
         found = "CFR" if value.value.upper() == "CNF" else value.value.upper()
@@ -76,7 +76,7 @@ def price_term(case: Case) -> Iterator[Finding]:
 
 
 # -- 3. totals across documents --------------------------------------------------------------
-@rule("totals.amount", "error", "invoice total equals the order total", "DOMAIN check 3; "
+@rule("totals.amount", "error", "invoice total equals the order total", "examiner check 3; "
       "UCP 600 art. 18(b)")
 def total_amount(case: Case) -> Iterator[Finding]:
     for doc, value in _values(case, "total_amount", ("commercial_invoice", "proforma_invoice")):
@@ -97,33 +97,33 @@ def _totals(case: Case, field: str, expected: Decimal | int | None, what: str, r
                 doc.document)
 
 
-@rule("totals.packages", "error", "number of packages (件数) agrees", "DOMAIN check 3; "
+@rule("totals.packages", "error", "number of packages (件数) agrees", "examiner check 3; "
       "ISBP 745 L3")
 def packages(case: Case) -> Iterator[Finding]:
     yield from _totals(case, "packages", case.order.total_cartons, "packages",
                        "totals.packages", Decimal(0))
 
 
-@rule("totals.gross_weight", "error", "gross weight (毛重) agrees", "DOMAIN check 3; ISBP 745 L3")
+@rule("totals.gross_weight", "error", "gross weight (毛重) agrees", "examiner check 3; ISBP 745 L3")
 def gross_weight(case: Case) -> Iterator[Finding]:
     yield from _totals(case, "gross_weight_kg", case.order.total_gross_weight_kg,
                        "gross weight kg", "totals.gross_weight", case.tolerances.weight_percent)
 
 
-@rule("totals.net_weight", "error", "net weight (净重) agrees", "DOMAIN check 3; ISBP 745 L3")
+@rule("totals.net_weight", "error", "net weight (净重) agrees", "examiner check 3; ISBP 745 L3")
 def net_weight(case: Case) -> Iterator[Finding]:
     yield from _totals(case, "net_weight_kg", case.order.total_net_weight_kg,
                        "net weight kg", "totals.net_weight", case.tolerances.weight_percent)
 
 
-@rule("totals.volume", "warning", "volume (CBM) agrees", "DOMAIN check 3")
+@rule("totals.volume", "warning", "volume (CBM) agrees", "examiner check 3")
 def volume(case: Case) -> Iterator[Finding]:
     yield from _totals(case, "volume_cbm", case.order.total_volume_cbm, "volume CBM",
                        "totals.volume", case.tolerances.volume_percent)
 
 
 @rule("totals.net_not_above_gross", "error", "net weight is never above gross weight",
-      "DOMAIN check 3")
+      "examiner check 3")
 def net_not_above_gross(case: Case) -> Iterator[Finding]:
     for doc in case.of_type(*SHIPPING):
         net, gross = doc.get("net_weight_kg"), doc.get("gross_weight_kg")
@@ -132,7 +132,7 @@ def net_not_above_gross(case: Case) -> Iterator[Finding]:
                 f"net weight {net} kg is above gross weight {gross} kg", doc.document)
 
 
-@rule("totals.quantity", "error", "item quantities agree with the order", "DOMAIN check 3; "
+@rule("totals.quantity", "error", "item quantities agree with the order", "examiner check 3; "
       "UCP 600 art. 30")
 def quantities(case: Case) -> Iterator[Finding]:
     ordered = {i.model: i.quantity for i in case.order.items}
@@ -147,7 +147,7 @@ def quantities(case: Case) -> Iterator[Finding]:
 
 # -- 4. packing list internals ---------------------------------------------------------------
 @rule("packing.cartons_times_quantity", "error", "qty = qty per carton x cartons",
-      "DOMAIN check 4")
+      "examiner check 4")
 def cartons_times_quantity(case: Case) -> Iterator[Finding]:
     for doc in case.of_type("packing_list"):
         for item in doc.items:
@@ -160,7 +160,7 @@ def cartons_times_quantity(case: Case) -> Iterator[Finding]:
 
 
 @rule("packing.carton_numbers", "error", "carton number ranges are continuous, no overlap",
-      "DOMAIN check 4")
+      "examiner check 4")
 def carton_numbers(case: Case) -> Iterator[Finding]:
     for doc in case.of_type("packing_list"):
         ranges = [(int(i["carton_from"].value), int(i["carton_to"].value), i["model"].value)
@@ -176,7 +176,7 @@ def carton_numbers(case: Case) -> Iterator[Finding]:
 
 
 @rule("packing.lines_total", "error", "packing list lines add up to its totals",
-      "DOMAIN check 4")
+      "examiner check 4")
 def packing_lines_total(case: Case) -> Iterator[Finding]:
     for doc in case.of_type("packing_list"):
         cartons = [i["cartons"].value for i in doc.items if "cartons" in i]
@@ -188,7 +188,7 @@ def packing_lines_total(case: Case) -> Iterator[Finding]:
 
 # -- 5. models and names ---------------------------------------------------------------------
 @rule("models.not_on_order", "error", "no item that the order does not have",
-      "DOMAIN check 5; ISBP 745 C3")
+      "examiner check 5; ISBP 745 C3")
 def models_not_on_order(case: Case) -> Iterator[Finding]:
     ordered = {i.model for i in case.order.items}
     for doc in case.of_type(*SHIPPING, "warranty_card", "user_manual"):
@@ -200,7 +200,7 @@ def models_not_on_order(case: Case) -> Iterator[Finding]:
 
 
 @rule("models.missing", "warning", "every ordered model appears on invoice and packing list",
-      "DOMAIN check 5")
+      "examiner check 5")
 def models_missing(case: Case) -> Iterator[Finding]:
     for doc in case.of_type(*SHIPPING):
         if not doc.has_text or not doc.items:

@@ -20,7 +20,7 @@ def _references(case: Case, field: str, expected: set[str], rule_id: str,
 
 
 @rule("references.order_no", "error", "order number is the same on every document",
-      "DOMAIN check 6")
+      "examiner check 6")
 def order_no(case: Case) -> Iterator[Finding]:
     order = case.order
     yield from _references(case, "order_no", {order.order_no, *(
@@ -28,14 +28,14 @@ def order_no(case: Case) -> Iterator[Finding]:
 
 
 @rule("references.contract_no", "error", "contract number is the same on every document",
-      "DOMAIN check 6")
+      "examiner check 6")
 def contract_no(case: Case) -> Iterator[Finding]:
     yield from _references(case, "contract_no", {case.order.contract_number},
                            "references.contract_no", "contract no.")
 
 
 @rule("references.invoice_no", "error", "the packing list names the invoice's number",
-      "DOMAIN check 6; ISBP 745 L2")
+      "examiner check 6; ISBP 745 L2")
 def invoice_no(case: Case) -> Iterator[Finding]:
     invoices = {d.get("invoice_no") for d in case.of_type("commercial_invoice")} - {None}
     for doc, value in _values(case, "invoice_no", ("packing_list",)):
@@ -46,12 +46,12 @@ def invoice_no(case: Case) -> Iterator[Finding]:
 
 
 # -- 7. parties ------------------------------------------------------------------------------
-@rule("parties.buyer", "error", "buyer's name agrees with the order", "DOMAIN check 7; "
+@rule("parties.buyer", "error", "buyer's name agrees with the order", "examiner check 7; "
       "UCP 600 art. 18(a)(ii)")
 def buyer(case: Case) -> Iterator[Finding]:
     names = {normalise_name(n) for n in (case.order.customer.name_en, case.order.customer.name_zh)
              if n}
-    for doc, value in _values(case, "buyer", COMMERCIAL + ("packing_list",)):
+    for doc, value in _values(case, "buyer", (*COMMERCIAL, "packing_list")):
         found = normalise_name(value.value)
         if not any(n and (n in found or found in n) for n in names):
             yield _rule("parties.buyer").finding(
@@ -59,11 +59,11 @@ def buyer(case: Case) -> Iterator[Finding]:
                 doc.document)
 
 
-@rule("parties.seller", "error", "seller's name is the company's", "DOMAIN check 7; "
+@rule("parties.seller", "error", "seller's name is the company's", "examiner check 7; "
       "UCP 600 art. 18(a)(i)")
 def seller(case: Case) -> Iterator[Finding]:
     names = {normalise_name(n) for n in case.company_names if n}
-    for doc, value in _values(case, "seller", COMMERCIAL + ("packing_list",)):
+    for doc, value in _values(case, "seller", (*COMMERCIAL, "packing_list")):
         found = normalise_name(value.value)
         if not any(n in found or found in n for n in names):
             yield _rule("parties.seller").finding(
@@ -73,7 +73,7 @@ def seller(case: Case) -> Iterator[Finding]:
 
 # -- 8. dates --------------------------------------------------------------------------------
 @rule("dates.not_after_handover", "error", "no document dated after the hand-over date",
-      "DOMAIN check 8; UCP 600 art. 14(i)")
+      "examiner check 8; UCP 600 art. 14(i)")
 def not_after_handover(case: Case) -> Iterator[Finding]:
     for doc, value in _values(case, "date", tuple({d.doc_type for d in case.documents})):
         if value.value > case.handover_date:
@@ -83,7 +83,7 @@ def not_after_handover(case: Case) -> Iterator[Finding]:
 
 
 @rule("dates.invoice_not_after_shipment", "error", "invoice not dated after shipment",
-      "DOMAIN check 8")
+      "examiner check 8")
 def invoice_not_after_shipment(case: Case) -> Iterator[Finding]:
     loading = case.workflow.loading
     if loading is None:
@@ -95,17 +95,19 @@ def invoice_not_after_shipment(case: Case) -> Iterator[Finding]:
                 f"{loading.loading_time:%Y-%m-%d}", doc.document)
 
 
-@rule("dates.inspection_before_loading", "error", "inspection before loading", "DOMAIN check 8")
+@rule("dates.inspection_before_loading", "error", "inspection before loading", "examiner check 8")
 def inspection_before_loading(case: Case) -> Iterator[Finding]:
     inspection, loading = case.workflow.inspection, case.workflow.loading
-    if loading is not None and (inspection is None or inspection.date > loading.loading_time.date()):
+    if loading is None:
+        return
+    if inspection is None or inspection.date > loading.loading_time.date():
         when = f"on {inspection.date}" if inspection else "never booked"
         yield _rule("dates.inspection_before_loading").finding(
             f"loading on {loading.loading_time:%Y-%m-%d}, inspection {when}")
 
 
 @rule("dates.loading_by_latest_shipment", "error", "loading not after the latest shipment date",
-      "DOMAIN check 8; UCP 600 art. 31")
+      "examiner check 8; UCP 600 art. 31")
 def loading_by_latest_shipment(case: Case) -> Iterator[Finding]:
     loading = case.workflow.loading
     latest = case.order.latest_shipment_date or case.order.delivery_date
@@ -115,7 +117,7 @@ def loading_by_latest_shipment(case: Case) -> Iterator[Finding]:
 
 
 @rule("dates.inspection_lead_time", "warning", "inspection booked with the required lead time",
-      "DOMAIN step 7")
+      "order flow step 7")
 def inspection_lead_time(case: Case) -> Iterator[Finding]:
     booking = case.workflow.inspection
     if booking is None:
@@ -128,7 +130,7 @@ def inspection_lead_time(case: Case) -> Iterator[Finding]:
 
 # -- 9. legal inspection ---------------------------------------------------------------------
 @rule("legal.certificate", "error", "legal commodity inspection: certificate before loading",
-      "DOMAIN check 9")
+      "examiner check 9")
 def legal_certificate(case: Case) -> Iterator[Finding]:
     if not case.order.legal_inspection:
         return
@@ -147,7 +149,7 @@ def legal_certificate(case: Case) -> Iterator[Finding]:
 
 # -- 10. loading notice ----------------------------------------------------------------------
 @rule("loading.complete", "error", "loading notice complete: time, model, plate, driver phone",
-      "DOMAIN check 10")
+      "examiner check 10")
 def loading_complete(case: Case) -> Iterator[Finding]:
     loading = case.workflow.loading
     if loading is None:
@@ -167,7 +169,7 @@ def loading_complete(case: Case) -> Iterator[Finding]:
 
 # -- 11. approvals ---------------------------------------------------------------------------
 @rule("approvals.complete", "error", "contract review approved by the roles required",
-      "DOMAIN step 5, check 11")
+      "order flow step 5, check 11")
 def approvals(case: Case) -> Iterator[Finding]:
     state = approval_state(case.order, case.workflow, case.thresholds)
     if state.rejected is not None:
@@ -184,7 +186,7 @@ def approvals(case: Case) -> Iterator[Finding]:
                 f"{approval.role} {approval.by} approved a review they created")
 
 
-@rule("approvals.before_documents", "review", "approvals dated in order", "DOMAIN check 8, 11")
+@rule("approvals.before_documents", "review", "approvals dated in order", "examiner check 8, 11")
 def approvals_in_order(case: Case) -> Iterator[Finding]:
     times = [a.at for a in case.workflow.approvals]
     if times != sorted(times):
@@ -194,7 +196,7 @@ def approvals_in_order(case: Case) -> Iterator[Finding]:
 
 # -- 12. titles ------------------------------------------------------------------------------
 @rule("title.not_proforma", "error", "a commercial invoice is not titled proforma",
-      "DOMAIN check 12; ISBP 745 C1")
+      "examiner check 12; ISBP 745 C1")
 def not_proforma(case: Case) -> Iterator[Finding]:
     for doc, value in _values(case, "title", ("commercial_invoice",)):
         if value.value == "proforma":
@@ -204,7 +206,7 @@ def not_proforma(case: Case) -> Iterator[Finding]:
 
 
 # -- 13. completeness ------------------------------------------------------------------------
-@rule("complete.required", "error", "every required document is present", "DOMAIN check 13; "
+@rule("complete.required", "error", "every required document is present", "examiner check 13; "
       "UCP 600 art. 14")
 def required(case: Case) -> Iterator[Finding]:
     for doc_type in case.required:
@@ -212,13 +214,13 @@ def required(case: Case) -> Iterator[Finding]:
             yield _rule("complete.required").finding(f"no {doc_type.replace('_', ' ')} archived")
 
 
-@rule("complete.final", "error", "documents handed over are final, not DRAFT", "DOMAIN check 13")
+@rule("complete.final", "error", "documents handed over are final, not DRAFT", "examiner check 13")
 def final(case: Case) -> Iterator[Finding]:
     for name in case.drafts:
         yield _rule("complete.final").finding(f"{name} is still a DRAFT", name)
 
 
-@rule("complete.readable", "review", "every document has text to check", "DOMAIN check 13")
+@rule("complete.readable", "review", "every document has text to check", "examiner check 13")
 def readable(case: Case) -> Iterator[Finding]:
     for doc in case.documents:
         if not doc.has_text:
@@ -230,7 +232,7 @@ def readable(case: Case) -> Iterator[Finding]:
                                                          doc.document)
 
 
-@rule("complete.flags", "review", "flags raised on the way are looked at", "DOMAIN working rules")
+@rule("complete.flags", "review", "flags raised on the way are looked at", "working rules")
 def flags(case: Case) -> Iterator[Finding]:
     for event in case.workflow.history:
         for flag in event.flags:

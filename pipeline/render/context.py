@@ -13,11 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from .. import words
 from ..config import Settings
 from ..doctypes import DocType
 from ..flow import ROLE_TITLES, Workflow, approval_state, inspection_deadline
 from ..models import Order
-from .. import words
 
 __all__ = ["FILTERS", "TemplateContext", "document_context"]
 
