@@ -207,19 +207,7 @@ class Archive:
         """
         base = {"order": received.order_no, "customer": received.customer, "time": _now()}
         try:
-            for item in staged:
-                version = item.version or self.next_version(
-                    order_dir, item.kind, item.doc_type, received.sha256
-                )
-                name = f"{safe_name(received.order_no)}_{item.doc_type}_v{version}{item.suffix}"
-                target = order_dir / item.kind / name
-                atomic_copy(item.path, target)
-                meta = {
-                    **base, **item.meta, "kind": item.kind, "doc_type": item.doc_type,
-                    "version": version, "source": received.label,
-                    "source_sha256": received.sha256,
-                }
-                self._write_sidecar(target, meta)
+            self._file_staged(order_dir, staged, base, received.label, received.sha256)
             if order is not None:
                 self._write_customer(order)
                 atomic_write(order_dir / "order.json", _dump(_order_data(order)))
@@ -251,15 +239,7 @@ class Archive:
         order = self.load_order(order_dir)
         base = {"order": order.order_no, "customer": order.customer.code, "time": _now()}
         try:
-            for item in staged:
-                version = item.version or self.next_version(order_dir, item.kind,
-                                                            item.doc_type, source_sha256)
-                name = f"{safe_name(order.order_no)}_{item.doc_type}_v{version}{item.suffix}"
-                target = order_dir / item.kind / name
-                atomic_copy(item.path, target)
-                self._write_sidecar(target, {**base, **item.meta, "kind": item.kind,
-                                             "doc_type": item.doc_type, "version": version,
-                                             "source": source, "source_sha256": source_sha256})
+            self._file_staged(order_dir, staged, base, source, source_sha256)
             if workflow is not None:
                 atomic_write(order_dir / "workflow.json",
                              _dump(workflow.model_dump(mode="json")))
@@ -267,6 +247,19 @@ class Archive:
             raise ArchiveError(f"could not write to the archive at {order_dir}: {exc}",
                                hint="Check disk space and permissions.") from exc
         return self.entry(order_dir)
+
+    def _file_staged(self, order_dir: Path, staged: list[StagedFile], base: dict[str, Any],
+                     source: str, source_sha256: str) -> None:
+        """Copy each staged file into its folder under its versioned name, with a sidecar."""
+        for item in staged:
+            version = item.version or self.next_version(order_dir, item.kind, item.doc_type,
+                                                        source_sha256)
+            name = f"{safe_name(base['order'])}_{item.doc_type}_v{version}{item.suffix}"
+            target = order_dir / item.kind / name
+            atomic_copy(item.path, target)
+            self._write_sidecar(target, {**base, **item.meta, "kind": item.kind,
+                                         "doc_type": item.doc_type, "version": version,
+                                         "source": source, "source_sha256": source_sha256})
 
     def record_duplicate(self, order_dir: Path, sha256: str, label: str) -> dict[str, Any]:
         """Note on the archived original that the same bytes arrived again."""
