@@ -95,6 +95,11 @@ class Inspection(_Section):
     customer_days: int = Field(7, ge=0)
     third_party_days: int = Field(14, ge=0)
 
+    def lead_days(self) -> dict[str, int]:
+        """Days before delivery, by inspection kind (in_house, customer, third_party)."""
+        return {"in_house": self.in_house_days, "customer": self.customer_days,
+                "third_party": self.third_party_days}
+
 
 STAMP_VARIABLES = frozenset(
     "order customer customer_name type type_en type_zh received page pages file version".split()

@@ -115,7 +115,7 @@ def check_order(desk: Desk, order_no: str, *, on: dt.date | None = None,
             reader, _ = open_pdf(source, text_pages=0)
             texts = page_texts(reader)
         extracted.append(extract(meta["path"], doc_type, texts, profiles, models))
-    lead = {k.removesuffix("_days"): v for k, v in desk.settings.inspection.model_dump().items()}
+    lead = desk.settings.inspection.lead_days()
     rules = desk.settings.handover
     drafts = [m["file"] for m in files.values() if m.get("draft")]
     present: dict[str, list[str]] = {}

@@ -152,8 +152,7 @@ class Desk(FactoryDocuments):
         if self.archive.find_original(order_dir, sha) is not None:
             return self._duplicate(path, label, order_dir, sha, update.order_no)
         order = self.archive.load_order(order_dir)
-        lead = {k.removesuffix("_days"): v
-                for k, v in self.settings.inspection.model_dump().items()}
+        lead = self.settings.inspection.lead_days()
         workflow, affected, flags = apply_update(
             order, self.archive.load_workflow(order_dir), update,
             thresholds=self.settings.approval.general_manager_threshold,

@@ -149,8 +149,7 @@ def document_context(
     data["contract_number"] = order.contract_number
     for number, item in enumerate(data["items"], start=1):
         item["line_no"] = number
-    lead = settings.inspection.model_dump()
-    lead_days = {k.removesuffix("_days"): v for k, v in lead.items()}
+    lead_days = settings.inspection.lead_days()
     booking = workflow.inspection
     kind = booking.kind if booking else order.inspection
     deadline = inspection_deadline(order, kind, lead_days)
