@@ -263,14 +263,13 @@ class Archive:
 
     def record_duplicate(self, order_dir: Path, sha256: str, label: str) -> dict[str, Any]:
         """Note on the archived original that the same bytes arrived again."""
-        for kind_folder in ("originals",):
-            for sidecar in sorted((order_dir / kind_folder).glob("*" + SIDECAR_SUFFIX)):
-                meta = _read_json(sidecar)
-                if meta["sha256"] == sha256:
-                    seen = {"source": label, "time": _now()}
-                    meta["duplicates"] = [*meta.get("duplicates", []), seen]
-                    atomic_write(sidecar, _dump(meta))
-                    return meta
+        for sidecar in sorted((order_dir / "originals").glob("*" + SIDECAR_SUFFIX)):
+            meta = _read_json(sidecar)
+            if meta["sha256"] == sha256:
+                seen = {"source": label, "time": _now()}
+                meta["duplicates"] = [*meta.get("duplicates", []), seen]
+                atomic_write(sidecar, _dump(meta))
+                return meta
         raise NotFoundError(f"no archived original with sha256 {sha256[:12]} in {order_dir}")
 
     def _write_sidecar(self, target: Path, meta: dict[str, Any]) -> None:

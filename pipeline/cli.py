@@ -22,16 +22,16 @@ from typing import Any, TypeVar
 import click
 
 from .compliance import RULES
-from .config import CONFIG_NAME, Workspace, load_settings
+from .config import Workspace, load_settings
 from .doctypes import FACTORY_TYPES
 from .errors import GendanError, NotFoundError
-from .handover import check_order, hand_over
+from .handover import HandoverRefused, check_order, hand_over
 from .outcome import Outcome
 from .process import Desk
 from .template_check import check_templates, list_templates
 from .watch import InboxWatcher
 
-__all__ = ["main"]
+__all__ = ["cli", "main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -340,8 +340,13 @@ def handover(state: State, order_no: str, force: bool, by: str, reason: str,
              on: dt.datetime | None) -> None:
     """Check, then build the bookmarked hand-over pack and archive it under handover/."""
     desk = state.desk()
-    result, path, manifest = hand_over(desk, order_no, on=on.date() if on else None,
-                                       force=force, by=by, reason=reason)
+    try:
+        result, path, manifest = hand_over(desk, order_no, on=on.date() if on else None,
+                                           force=force, by=by, reason=reason)
+    except HandoverRefused as refused:
+        for finding in refused.findings:
+            click.echo(f"  error [{finding.rule}]: {finding.message}", err=True)
+        raise
     for finding in result.findings:
         click.echo(f"  {finding.severity}: {finding.message}")
     click.echo(f"hand-over pack: {desk.workspace.archive / path}")
@@ -392,5 +397,3 @@ def reindex(state: State) -> None:
 def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="gendan")
 
-
-__all__ += ["CONFIG_NAME", "cli"]

@@ -208,7 +208,9 @@ def load_settings(path: Path) -> Settings:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="Fix the syntax.") from exc
+        raise ConfigError(f"{path}: not valid TOML: {exc}",
+                          hint="Fix that line; `gendan init NEWDIR` writes a commented example "
+                          "to compare with.") from exc
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:

@@ -37,7 +37,7 @@ class FactoryDocuments:
     _attempts: dict[Path, int]
 
     if TYPE_CHECKING:
-        def _work(self) -> contextlib.AbstractContextManager[Path]: ...
+        def work_folder(self) -> contextlib.AbstractContextManager[Path]: ...
         def _duplicate(self, path: Path, label: str, order_dir: Path, sha: str,
                        order_no: str) -> Outcome: ...
         def _clear_reason(self, path: Path) -> None: ...
@@ -59,7 +59,7 @@ class FactoryDocuments:
                 hint="Save or print it as PDF and drop the PDF into the inbox.",
             )
         sha = sha256_file(path)
-        with self._work() as work:
+        with self.work_folder() as work:
             pdf_path = image_to_pdf(path, work / "scan.pdf") if suffix != ".pdf" else path
             reader, info = open_pdf(pdf_path)
             folders = list(Path(label).parts[:-1])
@@ -110,9 +110,10 @@ class FactoryDocuments:
                 log.warning("stamp image %s not found in templates/; stamp skipped", stamp.image)
                 continue
             pages = stamp.pages if isinstance(stamp.pages, str) else tuple(stamp.pages)
-            specs.append(StampSpec(stamp.text, image, stamp.position, stamp.offset_mm,
-                                   stamp.width_mm, stamp.height_mm, stamp.rotation,
-                                   stamp.opacity, pages, stamp.color))
+            specs.append(StampSpec(text=stamp.text, image=image, position=stamp.position,
+                                   offset_mm=stamp.offset_mm, width_mm=stamp.width_mm,
+                                   height_mm=stamp.height_mm, rotation=stamp.rotation,
+                                   opacity=stamp.opacity, pages=pages, color=stamp.color))
         return specs
 
     def _stamp_font(self, specs: list[StampSpec]) -> Path | None:

@@ -41,7 +41,14 @@ NOT_CHECKED = {"order_data", "order_update", "compliance_report", "handover_pack
 
 
 class HandoverRefused(GendanError):
+    """The hand-over was refused; `findings` are the errors that stopped it."""
+
     exit_code = 1
+
+    def __init__(self, message: str, *, hint: str = "",
+                 findings: list[Finding] | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.findings = findings or []
 
 
 @dataclass
@@ -150,7 +157,7 @@ def _archive_report(desk: Desk, result: CheckResult, order_dir: Path) -> str:
                       for d in result.documents],
     }
     digest = sha256_bytes(json.dumps(context, default=str, sort_keys=True).encode())
-    with desk._work() as work:
+    with desk.work_folder() as work:
         pdf = render_html_pdf("compliance_report.html", context, desk.workspace.template_dirs,
                               work / "report.pdf")
         entry = desk.archive.add_made(order_dir, [StagedFile(pdf.path, "compliance_report",
@@ -168,8 +175,8 @@ def hand_over(desk: Desk, order_no: str, *, on: dt.date | None = None, force: bo
     if result.errors and not force:
         raise HandoverRefused(
             f"order {order_no} has {len(result.errors)} error(s); nothing was handed over",
-            hint="Fix them (`gendan check` lists them), or hand over anyway with "
-            "--force --by NAME --reason TEXT.")
+            hint="Fix them, or hand over anyway with --force --by NAME --reason TEXT.",
+            findings=result.errors)
     if force and (not by or not reason):
         raise HandoverRefused("--force needs --by (who decides) and --reason (why)")
     order, workflow = desk.workflow(order_no)
@@ -179,7 +186,7 @@ def hand_over(desk: Desk, order_no: str, *, on: dt.date | None = None, force: bo
     ordered = [t for t in rules.order if t in files] + sorted(
         t for t, meta in files.items() if t not in rules.order and meta["kind"] == "stamped")
     manifest: list[dict[str, Any]] = []
-    with desk._work() as work:
+    with desk.work_folder() as work:
         parts = []
         for doc_type in ordered:
             meta = files[doc_type]

@@ -27,7 +27,7 @@ from .archive import Archive, Received
 from .config import Settings, Workspace
 from .doctypes import FACTORY_TYPES, GENERATED
 from .documents import DocumentMaker
-from .errors import GendanError, InputError, OrderDataError, UnmatchedError
+from .errors import GendanError, InputError, NotFoundError, OrderDataError, UnmatchedError
 from .factory import FactoryDocuments
 from .flow import OrderUpdate, Workflow, apply_update, order_revised
 from .fsutil import sha256_file
@@ -127,7 +127,7 @@ class Desk(FactoryDocuments):
         workflow = self.archive.load_workflow(order_dir)
         if version > 1:
             workflow = order_revised(workflow, received.label, _now())
-        with self._work() as work:
+        with self.work_folder() as work:
             made = self.maker.make(order, workflow, self.maker.on_order(), work,
                                    self._documents(order_dir))
             entry = self.archive.commit(order_dir, received, made.staged, order, workflow)
@@ -161,7 +161,7 @@ class Desk(FactoryDocuments):
         received = Received(path, sha, "order_update", f"inbox/{label}", order.order_no,
                             order.customer.code, version,
                             {"update": update.update, "flags": flags})
-        with self._work() as work:
+        with self.work_folder() as work:
             made = self.maker.make(order, workflow, affected, work, self._documents(order_dir))
             entry = self.archive.commit(order_dir, received, made.staged, workflow=workflow)
             self.index.record(entry.order, entry.documents)
@@ -207,7 +207,7 @@ class Desk(FactoryDocuments):
         return Outcome(label, "duplicate", f"identical to {original['path']}", order_no)
 
     @contextlib.contextmanager
-    def _work(self) -> Iterator[Path]:
+    def work_folder(self) -> Iterator[Path]:
         """A scratch folder on the archive's filesystem, removed afterwards."""
         self.workspace.work.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.workspace.work) as name:
@@ -251,8 +251,6 @@ class Desk(FactoryDocuments):
     def workflow(self, order_no: str) -> tuple[Order, Workflow]:
         row = self.index.order(order_no)
         if row is None:
-            from .errors import NotFoundError
-
             raise NotFoundError(f"order {order_no} is not in the index",
                                 hint="Check `gendan orders`; run `gendan reindex` if it should be.")
         order_dir = self.workspace.archive / row["folder"]

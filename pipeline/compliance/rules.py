@@ -1,6 +1,7 @@
 """The rule catalogue: mechanical checks a document examiner makes before hand-over.
 
-Each rule is a small function over a Case returning Findings, registered with an id, a
+Each rule is a small function over a Case (and its own Rule, whose `finding` names it)
+returning Findings, registered with an id, a
 severity, a title and its reference (an examiner check or order flow step, or a
 UCP 600 / ISBP 745 article). "Need not be identical, but must not conflict" (UCP 600
 art. 14(d)): figures are compared within the trade's tolerances, names after normalising
@@ -19,7 +20,7 @@ from .extract import Extracted, Value
 
 __all__ = ["RULES", "Rule", "run_rules"]
 
-Check = Callable[[Case], Iterator[Finding]]
+Check = Callable[[Case, "Rule"], Iterator[Finding]]
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,6 @@ def rule(id: str, severity: Severity, title: str, reference: str) -> Callable[[C
         RULES[id] = Rule(id, severity, title, reference, check)
         return check
     return register
-
-
-def _rule(id: str) -> Rule:
-    return RULES[id]
 
 
 COMMERCIAL = ("commercial_invoice", "proforma_invoice", "sales_contract")
@@ -73,5 +70,5 @@ def _differs(a: Decimal, b: Decimal, percent: Decimal, absolute: Decimal) -> boo
 def run_rules(case: Case, only: list[str] | None = None) -> list[Finding]:
     """Every rule over the case (or the rules named); findings, errors first."""
     order = {"error": 0, "warning": 1, "review": 2}
-    findings = [f for r in RULES.values() if only is None or r.id in only for f in r.check(case)]
+    findings = [f for r in RULES.values() if only is None or r.id in only for f in r.check(case, r)]
     return sorted(findings, key=lambda f: (order[f.severity], f.rule))

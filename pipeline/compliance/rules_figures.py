@@ -8,44 +8,44 @@ from decimal import Decimal
 
 from ..words import words_en
 from .case import Case, Finding
-from .rules import COMMERCIAL, SHIPPING, _differs, _rule, _values, rule
+from .rules import COMMERCIAL, SHIPPING, Rule, _differs, _values, rule
 
 
 # -- 1. arithmetic ---------------------------------------------------------------------------
 @rule("arithmetic.line_amount", "error", "quantity x unit price = line amount",
       "examiner check 1; ISBP 745 C5")
-def line_amounts(case: Case) -> Iterator[Finding]:
+def line_amounts(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type(*COMMERCIAL):
         for item in doc.items:
             if {"quantity", "unit_price", "amount"} <= set(item):
                 q, p, a = (item[k].value for k in ("quantity", "unit_price", "amount"))
                 if abs(q * p - a) > case.tolerances.amount:
-                    yield _rule("arithmetic.line_amount").finding(
+                    yield this.finding(
                         f"{item['model'].value}: {q} x {p} = {q * p:.2f}, but the line says "
                         f"{a} ({item['amount'].where()})", doc.document)
 
 
 @rule("arithmetic.lines_total", "error", "line amounts add up to the total",
       "examiner check 1; ISBP 745 C5")
-def lines_total(case: Case) -> Iterator[Finding]:
+def lines_total(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type(*COMMERCIAL):
         amounts = [i["amount"].value for i in doc.items if "amount" in i]
         total = doc.get("total_amount")
         if amounts and total is not None and len(amounts) == len(case.order.items) and \
                 abs(sum(amounts) - total) > case.tolerances.amount:
-            yield _rule("arithmetic.lines_total").finding(
+            yield this.finding(
                 f"the lines add up to {sum(amounts):,.2f} but the total reads {total:,.2f} "
                 f"({doc.fields['total_amount'].where()})", doc.document)
 
 
 @rule("arithmetic.amount_in_words", "error", "amount in words equals the figures (大小写一致)",
       "examiner check 1")
-def amount_in_words(case: Case) -> Iterator[Finding]:
+def amount_in_words(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "words", COMMERCIAL):
         total = doc.get("total_amount") or case.order.total_amount
         expected = words_en(total, case.order.currency)
         if re.sub(r"\W", "", value.value) != re.sub(r"\W", "", expected):
-            yield _rule("arithmetic.amount_in_words").finding(
+            yield this.finding(
                 f"amount in words '{value.value}' does not say {total:,.2f} ('{expected}') "
                 f"({value.where()})", doc.document)
 
@@ -53,24 +53,24 @@ def amount_in_words(case: Case) -> Iterator[Finding]:
 # -- 2. currency and terms -------------------------------------------------------------------
 @rule("terms.currency", "error", "currency agrees with the order", "examiner check 2; UCP 600 "
       "art. 18(a)(iii)")
-def currency(case: Case) -> Iterator[Finding]:
+def currency(case: Case, this: Rule) -> Iterator[Finding]:
     expected = "CNY" if case.order.currency == "RMB" else case.order.currency
     for field in ("currency", "total_currency"):
         for doc, value in _values(case, field, COMMERCIAL):
             found = "CNY" if value.value.upper() == "RMB" else value.value.upper()
             if found != expected:
-                yield _rule("terms.currency").finding(
+                yield this.finding(
                     f"currency {found} on {doc.document} ({value.where()}), the order is in "
                     f"{expected}", doc.document)
 
 
 @rule("terms.price_term", "error", "price term (FOB/CIF ...) agrees with the order",
       "examiner check 2; ISBP 745 C11")
-def price_term(case: Case) -> Iterator[Finding]:
+def price_term(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "price_term", COMMERCIAL):
         found = "CFR" if value.value.upper() == "CNF" else value.value.upper()
         if found != case.order.price_term:
-            yield _rule("terms.price_term").finding(
+            yield this.finding(
                 f"price term {found} ({value.where()}), the order says {case.order.price_term}",
                 doc.document)
 
@@ -78,69 +78,68 @@ def price_term(case: Case) -> Iterator[Finding]:
 # -- 3. totals across documents --------------------------------------------------------------
 @rule("totals.amount", "error", "invoice total equals the order total", "examiner check 3; "
       "UCP 600 art. 18(b)")
-def total_amount(case: Case) -> Iterator[Finding]:
+def total_amount(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "total_amount", ("commercial_invoice", "proforma_invoice")):
         if abs(value.value - case.order.total_amount) > case.tolerances.amount:
-            yield _rule("totals.amount").finding(
+            yield this.finding(
                 f"total {value.value:,.2f} ({value.where()}), the order totals "
                 f"{case.order.total_amount:,.2f}", doc.document)
 
 
-def _totals(case: Case, field: str, expected: Decimal | int | None, what: str, rule_id: str,
+def _totals(case: Case, this: Rule, field: str, expected: Decimal | int | None, what: str,
             percent: Decimal) -> Iterator[Finding]:
     if expected is None:
         return
     for doc, value in _values(case, field, SHIPPING):
         if _differs(Decimal(value.value), Decimal(expected), percent, Decimal("0.001")):
-            yield _rule(rule_id).finding(
+            yield this.finding(
                 f"{what} {value.value} ({value.where()}), the order says {expected}",
                 doc.document)
 
 
 @rule("totals.packages", "error", "number of packages (件数) agrees", "examiner check 3; "
       "ISBP 745 L3")
-def packages(case: Case) -> Iterator[Finding]:
-    yield from _totals(case, "packages", case.order.total_cartons, "packages",
-                       "totals.packages", Decimal(0))
+def packages(case: Case, this: Rule) -> Iterator[Finding]:
+    yield from _totals(case, this, "packages", case.order.total_cartons, "packages", Decimal(0))
 
 
 @rule("totals.gross_weight", "error", "gross weight (毛重) agrees", "examiner check 3; ISBP 745 L3")
-def gross_weight(case: Case) -> Iterator[Finding]:
-    yield from _totals(case, "gross_weight_kg", case.order.total_gross_weight_kg,
-                       "gross weight kg", "totals.gross_weight", case.tolerances.weight_percent)
+def gross_weight(case: Case, this: Rule) -> Iterator[Finding]:
+    yield from _totals(case, this, "gross_weight_kg", case.order.total_gross_weight_kg,
+                       "gross weight kg", case.tolerances.weight_percent)
 
 
 @rule("totals.net_weight", "error", "net weight (净重) agrees", "examiner check 3; ISBP 745 L3")
-def net_weight(case: Case) -> Iterator[Finding]:
-    yield from _totals(case, "net_weight_kg", case.order.total_net_weight_kg,
-                       "net weight kg", "totals.net_weight", case.tolerances.weight_percent)
+def net_weight(case: Case, this: Rule) -> Iterator[Finding]:
+    yield from _totals(case, this, "net_weight_kg", case.order.total_net_weight_kg,
+                       "net weight kg", case.tolerances.weight_percent)
 
 
 @rule("totals.volume", "warning", "volume (CBM) agrees", "examiner check 3")
-def volume(case: Case) -> Iterator[Finding]:
-    yield from _totals(case, "volume_cbm", case.order.total_volume_cbm, "volume CBM",
-                       "totals.volume", case.tolerances.volume_percent)
+def volume(case: Case, this: Rule) -> Iterator[Finding]:
+    yield from _totals(case, this, "volume_cbm", case.order.total_volume_cbm, "volume CBM",
+                       case.tolerances.volume_percent)
 
 
 @rule("totals.net_not_above_gross", "error", "net weight is never above gross weight",
       "examiner check 3")
-def net_not_above_gross(case: Case) -> Iterator[Finding]:
+def net_not_above_gross(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type(*SHIPPING):
         net, gross = doc.get("net_weight_kg"), doc.get("gross_weight_kg")
         if net is not None and gross is not None and net > gross:
-            yield _rule("totals.net_not_above_gross").finding(
+            yield this.finding(
                 f"net weight {net} kg is above gross weight {gross} kg", doc.document)
 
 
 @rule("totals.quantity", "error", "item quantities agree with the order", "examiner check 3; "
       "UCP 600 art. 30")
-def quantities(case: Case) -> Iterator[Finding]:
+def quantities(case: Case, this: Rule) -> Iterator[Finding]:
     ordered = {i.model: i.quantity for i in case.order.items}
     for doc in case.of_type(*SHIPPING):
         for item in doc.items:
             model = item["model"].value
             if "quantity" in item and model in ordered and item["quantity"].value != ordered[model]:
-                yield _rule("totals.quantity").finding(
+                yield this.finding(
                     f"{model}: quantity {item['quantity'].value} ({item['quantity'].where()}), "
                     f"the order has {ordered[model]}", doc.document)
 
@@ -148,20 +147,20 @@ def quantities(case: Case) -> Iterator[Finding]:
 # -- 4. packing list internals ---------------------------------------------------------------
 @rule("packing.cartons_times_quantity", "error", "qty = qty per carton x cartons",
       "examiner check 4")
-def cartons_times_quantity(case: Case) -> Iterator[Finding]:
+def cartons_times_quantity(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type("packing_list"):
         for item in doc.items:
             if {"quantity", "qty_per_carton", "cartons"} <= set(item):
                 q, per, ctns = (item[k].value for k in ("quantity", "qty_per_carton", "cartons"))
                 if per * ctns != q:
-                    yield _rule("packing.cartons_times_quantity").finding(
+                    yield this.finding(
                         f"{item['model'].value}: {per} x {ctns} cartons = {per * ctns}, not {q}",
                         doc.document)
 
 
 @rule("packing.carton_numbers", "error", "carton number ranges are continuous, no overlap",
       "examiner check 4")
-def carton_numbers(case: Case) -> Iterator[Finding]:
+def carton_numbers(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type("packing_list"):
         ranges = [(int(i["carton_from"].value), int(i["carton_to"].value), i["model"].value)
                   for i in doc.items if {"carton_from", "carton_to"} <= set(i)]
@@ -169,7 +168,7 @@ def carton_numbers(case: Case) -> Iterator[Finding]:
         for first, last, model in ranges:
             if first != expected:
                 kind = "overlap" if first < expected else "gap"
-                yield _rule("packing.carton_numbers").finding(
+                yield this.finding(
                     f"cartons {first}-{last} ({model}): {kind}, expected to start at {expected}",
                     doc.document)
             expected = last + 1
@@ -177,36 +176,36 @@ def carton_numbers(case: Case) -> Iterator[Finding]:
 
 @rule("packing.lines_total", "error", "packing list lines add up to its totals",
       "examiner check 4")
-def packing_lines_total(case: Case) -> Iterator[Finding]:
+def packing_lines_total(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type("packing_list"):
         cartons = [i["cartons"].value for i in doc.items if "cartons" in i]
         stated = doc.get("packages")
         if cartons and stated is not None and sum(cartons) != stated:
-            yield _rule("packing.lines_total").finding(
+            yield this.finding(
                 f"lines add up to {sum(cartons)} cartons, the total reads {stated}", doc.document)
 
 
 # -- 5. models and names ---------------------------------------------------------------------
 @rule("models.not_on_order", "error", "no item that the order does not have",
       "examiner check 5; ISBP 745 C3")
-def models_not_on_order(case: Case) -> Iterator[Finding]:
+def models_not_on_order(case: Case, this: Rule) -> Iterator[Finding]:
     ordered = {i.model for i in case.order.items}
     for doc in case.of_type(*SHIPPING, "warranty_card", "user_manual"):
         for item in doc.items:
             if item["model"].value not in ordered:
-                yield _rule("models.not_on_order").finding(
+                yield this.finding(
                     f"model {item['model'].value} ({item['model'].where()}) is not on the order",
                     doc.document)
 
 
 @rule("models.missing", "warning", "every ordered model appears on invoice and packing list",
       "examiner check 5")
-def models_missing(case: Case) -> Iterator[Finding]:
+def models_missing(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type(*SHIPPING):
         if not doc.has_text or not doc.items:
             continue
         seen = {i["model"].value for i in doc.items}
         for item in case.order.items:
             if item.model not in seen:
-                yield _rule("models.missing").finding(
+                yield this.finding(
                     f"model {item.model} of the order is not on {doc.document}", doc.document)

@@ -6,41 +6,41 @@ from collections.abc import Iterator
 
 from ..flow import PHONE, PLATE, approval_state, inspection_deadline
 from .case import Case, Finding
-from .rules import COMMERCIAL, _rule, _values, normalise_name, rule
+from .rules import COMMERCIAL, Rule, _values, normalise_name, rule
 
 
 # -- 6. references ---------------------------------------------------------------------------
-def _references(case: Case, field: str, expected: set[str], rule_id: str,
+def _references(case: Case, this: Rule, field: str, expected: set[str],
                 what: str) -> Iterator[Finding]:
     for doc, value in _values(case, field, tuple({d.doc_type for d in case.documents})):
         if value.value.upper() not in {e.upper() for e in expected}:
-            yield _rule(rule_id).finding(
+            yield this.finding(
                 f"{what} {value.value} ({value.where()}), expected "
                 f"{' or '.join(sorted(expected))}", doc.document)
 
 
 @rule("references.order_no", "error", "order number is the same on every document",
       "examiner check 6")
-def order_no(case: Case) -> Iterator[Finding]:
+def order_no(case: Case, this: Rule) -> Iterator[Finding]:
     order = case.order
-    yield from _references(case, "order_no", {order.order_no, *(
-        [order.customer_po] if order.customer_po else [])}, "references.order_no", "order no.")
+    yield from _references(case, this, "order_no", {order.order_no, *(
+        [order.customer_po] if order.customer_po else [])}, "order no.")
 
 
 @rule("references.contract_no", "error", "contract number is the same on every document",
       "examiner check 6")
-def contract_no(case: Case) -> Iterator[Finding]:
-    yield from _references(case, "contract_no", {case.order.contract_number},
-                           "references.contract_no", "contract no.")
+def contract_no(case: Case, this: Rule) -> Iterator[Finding]:
+    yield from _references(case, this, "contract_no", {case.order.contract_number},
+                           "contract no.")
 
 
 @rule("references.invoice_no", "error", "the packing list names the invoice's number",
       "examiner check 6; ISBP 745 L2")
-def invoice_no(case: Case) -> Iterator[Finding]:
+def invoice_no(case: Case, this: Rule) -> Iterator[Finding]:
     invoices = {d.get("invoice_no") for d in case.of_type("commercial_invoice")} - {None}
     for doc, value in _values(case, "invoice_no", ("packing_list",)):
         if invoices and value.value not in invoices:
-            yield _rule("references.invoice_no").finding(
+            yield this.finding(
                 f"invoice no. {value.value} ({value.where()}), the invoice is "
                 f"{' or '.join(sorted(invoices))}", doc.document)
 
@@ -48,25 +48,25 @@ def invoice_no(case: Case) -> Iterator[Finding]:
 # -- 7. parties ------------------------------------------------------------------------------
 @rule("parties.buyer", "error", "buyer's name agrees with the order", "examiner check 7; "
       "UCP 600 art. 18(a)(ii)")
-def buyer(case: Case) -> Iterator[Finding]:
+def buyer(case: Case, this: Rule) -> Iterator[Finding]:
     names = {normalise_name(n) for n in (case.order.customer.name_en, case.order.customer.name_zh)
              if n}
     for doc, value in _values(case, "buyer", (*COMMERCIAL, "packing_list")):
         found = normalise_name(value.value)
         if not any(n and (n in found or found in n) for n in names):
-            yield _rule("parties.buyer").finding(
+            yield this.finding(
                 f"buyer '{value.value}' ({value.where()}) is not {case.order.customer.name_en}",
                 doc.document)
 
 
 @rule("parties.seller", "error", "seller's name is the company's", "examiner check 7; "
       "UCP 600 art. 18(a)(i)")
-def seller(case: Case) -> Iterator[Finding]:
+def seller(case: Case, this: Rule) -> Iterator[Finding]:
     names = {normalise_name(n) for n in case.company_names if n}
     for doc, value in _values(case, "seller", (*COMMERCIAL, "packing_list")):
         found = normalise_name(value.value)
         if not any(n in found or found in n for n in names):
-            yield _rule("parties.seller").finding(
+            yield this.finding(
                 f"seller '{value.value}' ({value.where()}) is not {case.company_names[-1]}",
                 doc.document)
 
@@ -74,75 +74,75 @@ def seller(case: Case) -> Iterator[Finding]:
 # -- 8. dates --------------------------------------------------------------------------------
 @rule("dates.not_after_handover", "error", "no document dated after the hand-over date",
       "examiner check 8; UCP 600 art. 14(i)")
-def not_after_handover(case: Case) -> Iterator[Finding]:
+def not_after_handover(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "date", tuple({d.doc_type for d in case.documents})):
         if value.value > case.handover_date:
-            yield _rule("dates.not_after_handover").finding(
+            yield this.finding(
                 f"dated {value.value} ({value.where()}), after the hand-over on "
                 f"{case.handover_date}", doc.document)
 
 
 @rule("dates.invoice_not_after_shipment", "error", "invoice not dated after shipment",
       "examiner check 8")
-def invoice_not_after_shipment(case: Case) -> Iterator[Finding]:
+def invoice_not_after_shipment(case: Case, this: Rule) -> Iterator[Finding]:
     loading = case.workflow.loading
     if loading is None:
         return
     for doc, value in _values(case, "date", ("commercial_invoice",)):
         if value.value > loading.loading_time.date():
-            yield _rule("dates.invoice_not_after_shipment").finding(
+            yield this.finding(
                 f"invoice dated {value.value} ({value.where()}), after loading on "
                 f"{loading.loading_time:%Y-%m-%d}", doc.document)
 
 
 @rule("dates.inspection_before_loading", "error", "inspection before loading", "examiner check 8")
-def inspection_before_loading(case: Case) -> Iterator[Finding]:
+def inspection_before_loading(case: Case, this: Rule) -> Iterator[Finding]:
     inspection, loading = case.workflow.inspection, case.workflow.loading
     if loading is None:
         return
     if inspection is None or inspection.date > loading.loading_time.date():
         when = f"on {inspection.date}" if inspection else "never booked"
-        yield _rule("dates.inspection_before_loading").finding(
+        yield this.finding(
             f"loading on {loading.loading_time:%Y-%m-%d}, inspection {when}")
 
 
 @rule("dates.loading_by_latest_shipment", "error", "loading not after the latest shipment date",
       "examiner check 8; UCP 600 art. 31")
-def loading_by_latest_shipment(case: Case) -> Iterator[Finding]:
+def loading_by_latest_shipment(case: Case, this: Rule) -> Iterator[Finding]:
     loading = case.workflow.loading
     latest = case.order.latest_shipment_date or case.order.delivery_date
     if loading is not None and loading.loading_time.date() > latest:
-        yield _rule("dates.loading_by_latest_shipment").finding(
+        yield this.finding(
             f"loading on {loading.loading_time:%Y-%m-%d}, latest shipment date {latest}")
 
 
 @rule("dates.inspection_lead_time", "warning", "inspection booked with the required lead time",
       "order flow step 7")
-def inspection_lead_time(case: Case) -> Iterator[Finding]:
+def inspection_lead_time(case: Case, this: Rule) -> Iterator[Finding]:
     booking = case.workflow.inspection
     if booking is None:
         return
     deadline = inspection_deadline(case.order, booking.kind, case.lead_days)
     if booking.booked_on > deadline:
-        yield _rule("dates.inspection_lead_time").finding(
+        yield this.finding(
             f"{booking.kind} inspection booked on {booking.booked_on}, deadline {deadline}")
 
 
 # -- 9. legal inspection ---------------------------------------------------------------------
 @rule("legal.certificate", "error", "legal commodity inspection: certificate before loading",
       "examiner check 9")
-def legal_certificate(case: Case) -> Iterator[Finding]:
+def legal_certificate(case: Case, this: Rule) -> Iterator[Finding]:
     if not case.order.legal_inspection:
         return
     certificates = case.of_type("inspection_certificate")
     if not certificates:
-        yield _rule("legal.certificate").finding(
+        yield this.finding(
             "the order needs legal commodity inspection but no certificate (商检证书) is archived")
         return
     loading = case.workflow.loading
     for doc, value in _values(case, "date", ("inspection_certificate",)):
         if loading is not None and value.value > loading.loading_time.date():
-            yield _rule("legal.certificate").finding(
+            yield this.finding(
                 f"certificate dated {value.value}, after loading on "
                 f"{loading.loading_time:%Y-%m-%d}", doc.document)
 
@@ -150,57 +150,57 @@ def legal_certificate(case: Case) -> Iterator[Finding]:
 # -- 10. loading notice ----------------------------------------------------------------------
 @rule("loading.complete", "error", "loading notice complete: time, model, plate, driver phone",
       "examiner check 10")
-def loading_complete(case: Case) -> Iterator[Finding]:
+def loading_complete(case: Case, this: Rule) -> Iterator[Finding]:
     loading = case.workflow.loading
     if loading is None:
         if "loading_notice" in case.required:
-            yield _rule("loading.complete").finding("no loading details have arrived")
+            yield this.finding("no loading details have arrived")
         return
     if not PLATE.match(loading.truck_plate):
-        yield _rule("loading.complete").finding(f"truck plate {loading.truck_plate} is not a "
+        yield this.finding(f"truck plate {loading.truck_plate} is not a "
                                                 "mainland plate")
     if not PHONE.match(loading.driver_phone):
-        yield _rule("loading.complete").finding(f"driver phone {loading.driver_phone} is not "
+        yield this.finding(f"driver phone {loading.driver_phone} is not "
                                                 "11 digits starting with 1")
     if loading.equipment_model not in {i.model for i in case.order.items}:
-        yield _rule("loading.complete").finding(
+        yield this.finding(
             f"equipment model {loading.equipment_model} is not on the order", severity="review")
 
 
 # -- 11. approvals ---------------------------------------------------------------------------
 @rule("approvals.complete", "error", "contract review approved by the roles required",
       "order flow step 5, check 11")
-def approvals(case: Case) -> Iterator[Finding]:
+def approvals(case: Case, this: Rule) -> Iterator[Finding]:
     state = approval_state(case.order, case.workflow, case.thresholds)
     if state.rejected is not None:
-        yield _rule("approvals.complete").finding(
+        yield this.finding(
             f"the contract review was rejected by {state.rejected.by} ({state.rejected.role})")
     elif state.missing:
-        yield _rule("approvals.complete").finding(
+        yield this.finding(
             f"the contract review lacks {', '.join(state.missing)}"
             + (f" (general manager needed: {'; '.join(state.reasons)})" if state.reasons else ""))
     creator = case.order.salesperson.name
     for approval in state.signed:
         if approval.role != "salesperson" and approval.by == creator:
-            yield _rule("approvals.complete").finding(
+            yield this.finding(
                 f"{approval.role} {approval.by} approved a review they created")
 
 
 @rule("approvals.before_documents", "review", "approvals dated in order", "examiner check 8, 11")
-def approvals_in_order(case: Case) -> Iterator[Finding]:
+def approvals_in_order(case: Case, this: Rule) -> Iterator[Finding]:
     times = [a.at for a in case.workflow.approvals]
     if times != sorted(times):
-        yield _rule("approvals.before_documents").finding(
+        yield this.finding(
             "the approvals are not dated in the order of the chain")
 
 
 # -- 12. titles ------------------------------------------------------------------------------
 @rule("title.not_proforma", "error", "a commercial invoice is not titled proforma",
       "examiner check 12; ISBP 745 C1")
-def not_proforma(case: Case) -> Iterator[Finding]:
+def not_proforma(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "title", ("commercial_invoice",)):
         if value.value == "proforma":
-            yield _rule("title.not_proforma").finding(
+            yield this.finding(
                 f"{doc.document} is titled proforma but is required as the commercial invoice",
                 doc.document)
 
@@ -208,32 +208,32 @@ def not_proforma(case: Case) -> Iterator[Finding]:
 # -- 13. completeness ------------------------------------------------------------------------
 @rule("complete.required", "error", "every required document is present", "examiner check 13; "
       "UCP 600 art. 14")
-def required(case: Case) -> Iterator[Finding]:
+def required(case: Case, this: Rule) -> Iterator[Finding]:
     for doc_type in case.required:
         if not case.present.get(doc_type):
-            yield _rule("complete.required").finding(f"no {doc_type.replace('_', ' ')} archived")
+            yield this.finding(f"no {doc_type.replace('_', ' ')} archived")
 
 
 @rule("complete.final", "error", "documents handed over are final, not DRAFT", "examiner check 13")
-def final(case: Case) -> Iterator[Finding]:
+def final(case: Case, this: Rule) -> Iterator[Finding]:
     for name in case.drafts:
-        yield _rule("complete.final").finding(f"{name} is still a DRAFT", name)
+        yield this.finding(f"{name} is still a DRAFT", name)
 
 
 @rule("complete.readable", "review", "every document has text to check", "examiner check 13")
-def readable(case: Case) -> Iterator[Finding]:
+def readable(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.documents:
         if not doc.has_text:
-            yield _rule("complete.readable").finding(
+            yield this.finding(
                 f"{doc.document}: no text: needs review (a scan? check it by eye)", doc.document)
         for problem in doc.problems:
             if not problem.startswith("no text"):
-                yield _rule("complete.readable").finding(f"{doc.document}: {problem}",
+                yield this.finding(f"{doc.document}: {problem}",
                                                          doc.document)
 
 
 @rule("complete.flags", "review", "flags raised on the way are looked at", "working rules")
-def flags(case: Case) -> Iterator[Finding]:
+def flags(case: Case, this: Rule) -> Iterator[Finding]:
     for event in case.workflow.history:
         for flag in event.flags:
-            yield _rule("complete.flags").finding(f"{event.kind} ({event.source}): {flag}")
+            yield this.finding(f"{event.kind} ({event.source}): {flag}")

@@ -42,18 +42,6 @@ def build_pack(parts: list[PackPart], target: Path, *, page_numbers: bool = True
         specs = [StampSpec(text="{page} / {pages}", position="bottom-center", width_mm=24,
                            height_mm=6, opacity=1.0, color="#333333",
                            offset_mm=(0.0, -3.0))] if page_numbers else []
+        # the stamped copy is cloned from the merged file: outline and page labels carry over
         stamp_pdf(PdfReader(merged), target, specs, {}, font_path)
-    _copy_labels(target, total)
     return spans
-
-
-def _copy_labels(target: Path, total: int) -> None:
-    """Stamping rewrites the file; put the page labels back on the final copy."""
-    writer = PdfWriter(clone_from=target)
-    if writer.page_labels[:1] == ["1 / " + str(total)]:
-        return
-    for index in range(total):
-        writer.set_page_label(index, index, prefix=f"{index + 1} / {total}")
-    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-    with target.open("wb") as handle:
-        writer.write(handle)
