@@ -24,7 +24,7 @@ from pypdf import PdfReader, PdfWriter
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-CORPUS = ROOT.parent / "shared" / "corpus" / "pdfs"
+CORPUS = ROOT / "tests" / "corpus"
 
 from pipeline.config import Settings, Workspace  # noqa: E402
 from pipeline.pdf import StampSpec, open_pdf, stamp_pdf  # noqa: E402

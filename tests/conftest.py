@@ -16,8 +16,7 @@ from pipeline.process import Desk
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
-SHARED = REPO.parent / "shared"
-CORPUS = SHARED / "corpus" / "pdfs"
+CORPUS = REPO / "tests" / "corpus"  # real PDFs from other software; see its README
 
 
 @pytest.fixture
