@@ -22,11 +22,12 @@ from pypdf import PdfReader
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.config import Documents, Settings, Workspace  # noqa: E402
+from pipeline.config import Documents, Settings  # noqa: E402
 from pipeline.documents import DocumentMaker  # noqa: E402
 from pipeline.flow import Workflow  # noqa: E402
 from pipeline.intake import read_order  # noqa: E402
 from pipeline.render.convert import find_libreoffice  # noqa: E402
+from pipeline.workspace import Workspace  # noqa: E402
 
 
 def run(order_file: str, libreoffice: bool, repeat: int) -> dict[str, object]:

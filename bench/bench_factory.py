@@ -26,9 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CORPUS = ROOT / "tests" / "corpus"
 
-from pipeline.config import Settings, Workspace  # noqa: E402
+from pipeline.config import Settings  # noqa: E402
+from pipeline.desk import Desk  # noqa: E402
 from pipeline.pdf import StampSpec, open_pdf, stamp_pdf  # noqa: E402
-from pipeline.process import Desk  # noqa: E402
+from pipeline.workspace import Workspace  # noqa: E402
 
 SKIP = {"libreoffice-writer-password.pdf"}  # rejected by design
 

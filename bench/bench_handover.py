@@ -23,9 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_factory import make_manual  # noqa: E402
-from pipeline.config import Settings, Workspace  # noqa: E402
-from pipeline.handover import check_order, hand_over  # noqa: E402
-from pipeline.process import Desk  # noqa: E402
+from pipeline.config import Settings  # noqa: E402
+from pipeline.desk import Desk  # noqa: E402
+from pipeline.recipes import check_order, hand_over  # noqa: E402
+from pipeline.workspace import Workspace  # noqa: E402
 
 
 def main() -> None:

@@ -27,12 +27,13 @@ from weasyprint import HTML
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.config import Documents, Settings, Workspace  # noqa: E402
+from pipeline.config import Documents, Settings  # noqa: E402
+from pipeline.desk import Desk  # noqa: E402
 from pipeline.doctypes import GENERATED  # noqa: E402
 from pipeline.intake.order_file import parse_order  # noqa: E402
-from pipeline.process import Desk  # noqa: E402
 from pipeline.render import document_context  # noqa: E402
 from pipeline.render.html import AssetFetcher, html_environment  # noqa: E402
+from pipeline.workspace import Workspace  # noqa: E402
 
 
 def order_with(count: int, number: int) -> dict[str, Any]:

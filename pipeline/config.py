@@ -6,22 +6,17 @@ say) works as a workspace. Unknown keys are errors, named by their path, never i
 
 from __future__ import annotations
 
-import os
 import string
 import tomllib
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import ConfigError, WorkspaceError
+from .errors import ConfigError
 
-__all__ = ["CONFIG_NAME", "DocTypeSettings", "Settings", "Stamp", "Workspace", "load_settings"]
-
-CONFIG_NAME = "gendan.toml"
-BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+__all__ = ["ArchiveSettings", "DocTypeSettings", "Settings", "Stamp", "load_settings"]
 
 
 class _Section(BaseModel):
@@ -185,6 +180,15 @@ class Handover(_Section):
     page_numbers: bool = True
 
 
+class ArchiveSettings(_Section):
+    file_mode: str = Field("", pattern=r"^(|0?[0-7]{3})$",
+                           description="Mode of archived files, e.g. \"0640\"; empty: the "
+                           "umask decides (0644 under the usual 022)")
+
+    def mode(self) -> int | None:
+        return int(self.file_mode, 8) if self.file_mode else None
+
+
 class Settings(_Section):
     company: Company = Company()
     documents: Documents = Documents()
@@ -195,6 +199,7 @@ class Settings(_Section):
     watch: Watch = Watch()
     doctypes: dict[str, DocTypeSettings] = Field(default_factory=dict)
     handover: Handover = Handover()
+    archive: ArchiveSettings = ArchiveSettings()
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
@@ -224,59 +229,3 @@ def load_settings(path: Path) -> Settings:
             f"{path}: " + "; ".join(problems),
             hint="Remove or correct these keys; `gendan init` writes a commented example.",
         ) from exc
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A folder with gendan.toml, inbox/, archive/ and optional templates/ overrides."""
-
-    root: Path
-
-    @property
-    def config_path(self) -> Path:
-        return self.root / CONFIG_NAME
-
-    @property
-    def inbox(self) -> Path:
-        return self.root / "inbox"
-
-    @property
-    def archive(self) -> Path:
-        return self.root / "archive"
-
-    @property
-    def rejected(self) -> Path:
-        return self.inbox / "_rejected"
-
-    @property
-    def unmatched(self) -> Path:
-        return self.inbox / "_unmatched"
-
-    @property
-    def work(self) -> Path:
-        """Scratch space on the archive's filesystem, so that commits are renames."""
-        return self.archive / ".work"
-
-    @property
-    def template_dirs(self) -> list[Path]:
-        """Workspace overrides first, then the bundled templates."""
-        own = self.root / "templates"
-        dirs = [own] if own.is_dir() and own.resolve() != BUNDLED_TEMPLATES else []
-        return [*dirs, BUNDLED_TEMPLATES]
-
-    @classmethod
-    def locate(cls, explicit: Path | None) -> Workspace:
-        """--workspace, else $GENDAN_HOME, else the current folder."""
-        env = os.environ.get("GENDAN_HOME")
-        root = explicit or (Path(env) if env else Path.cwd())
-        root = root.expanduser().resolve()
-        if not root.is_dir():
-            raise WorkspaceError(
-                f"workspace {root} does not exist",
-                hint="Create one with `gendan init DIR` or pass --workspace.",
-            )
-        return cls(root)
-
-    def ensure_folders(self) -> None:
-        for folder in (self.inbox, self.archive):
-            folder.mkdir(parents=True, exist_ok=True)

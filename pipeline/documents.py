@@ -16,15 +16,16 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from .archive import StagedFile
-from .config import Settings, Workspace
+from .config import Settings
 from .doctypes import GENERATED, ON_ORDER, DocType
 from .errors import ConversionError, GendanError
 from .flow import Workflow
 from .fsutil import sha256_file
 from .models import Order
+from .record import StagedFile
 from .render import document_context, render_docx, render_html_pdf
 from .render.convert import LibreOfficeMissing, docx_to_pdf
+from .workspace import Workspace
 
 __all__ = ["DocumentMaker", "Made"]
 

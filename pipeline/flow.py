@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
@@ -20,10 +21,13 @@ from .models import InspectionKind, Order
 __all__ = [
     "ROLE_TITLES",
     "ApprovalState",
+    "Event",
     "OrderUpdate",
     "Workflow",
+    "advance",
     "apply_update",
     "approval_state",
+    "fold",
     "inspection_deadline",
     "update_adapter",
 ]
@@ -122,11 +126,17 @@ update_adapter: TypeAdapter[OrderUpdate] = TypeAdapter(OrderUpdate)
 
 
 class Event(_Strict):
+    """One thing that happened to the order, recorded in the sidecar of the file that
+    made it happen (the update, the order revision, the factory document, the pack)."""
+
+    seq: int = Field(0, description="Position in the order's history, from 1")
     recorded: dt.datetime
-    kind: str
+    kind: str = Field(description="order, approval, inspection, loading, "
+                      "factory_confirmation, status, factory_document, check, handover")
     source: str
     summary: str
     flags: tuple[str, ...] = ()
+    data: dict[str, Any] = Field(default_factory=dict)
 
 
 class Workflow(_Strict):
@@ -226,12 +236,11 @@ def apply_update(
     person to review. Raises UpdateRejectedError when the update contradicts the order."""
     flags: list[str] = []
     affected: tuple[str, ...]
-    changes: dict[str, object] = {}
     if isinstance(update, ApprovalUpdate):
         flags = _approve(order, workflow, update, thresholds)
         before = approval_state(order, workflow, thresholds)
-        changes["approvals"] = (*workflow.approvals, update)
-        after = approval_state(order, workflow.model_copy(update=changes), thresholds)
+        signed = workflow.model_copy(update={"approvals": (*workflow.approvals, update)})
+        after = approval_state(order, signed, thresholds)
         affected = ("contract_review",)
         if (before.complete, before.rejected) != (after.complete, after.rejected):
             affected += ("sales_contract", "production_order")
@@ -247,14 +256,13 @@ def apply_update(
         if update.kind != order.inspection:
             flags.append(f"inspection kind {update.kind} differs from the order's "
                          f"{order.inspection}")
-        changes["inspection"] = update
         affected = ("inspection_notice",)
         summary = f"{update.kind} inspection by {update.inspector} on {update.date}"
     elif isinstance(update, LoadingUpdate):
         latest = order.latest_shipment_date or order.delivery_date
         if update.loading_time.date() > latest:
-            raise _reject(update, "loading_time", f"{update.loading_time:%Y-%m-%d %H:%M}",
-                          f"a time on or before the latest shipment date {latest}")
+            flags.append(f"loading on {update.loading_time:%Y-%m-%d} is after the latest "
+                         f"shipment date {latest}")
         models = {item.model for item in order.items}
         if update.equipment_model not in models:
             flags.append(f"equipment model {update.equipment_model} is not on the order")
@@ -263,30 +271,65 @@ def apply_update(
         elif workflow.inspection.date > update.loading_time.date():
             flags.append(f"loading on {update.loading_time:%Y-%m-%d} is before the inspection "
                          f"on {workflow.inspection.date}")
-        changes["loading"] = update
         affected = ("loading_notice",)
         summary = f"loading {update.loading_time:%Y-%m-%d %H:%M}, truck {update.truck_plate}"
     elif isinstance(update, FactoryConfirmationUpdate):
         if update.confirmed_delivery_date > order.delivery_date:
             flags.append(f"the factory confirms {update.confirmed_delivery_date}, after the "
                          f"delivery date {order.delivery_date} agreed with the customer")
-        changes["factory_confirmation"] = update
         affected = ("production_order",)
         summary = f"{update.factory} confirms delivery {update.confirmed_delivery_date}"
     else:
-        changes["status"] = update.status
         affected = ("registration_sheet",) if update.status in {"handed_over", "registered",
                                                                 "closed"} else ()
         summary = f"status {update.status}"
-    event = Event(recorded=now, kind=update.update, source=source, summary=summary,
-                  flags=tuple(flags))
-    changes["history"] = (*workflow.history, event)
-    return workflow.model_copy(update=changes), affected, flags
+    event = Event(seq=len(workflow.history) + 1, recorded=now, kind=update.update,
+                  source=source, summary=summary, flags=tuple(flags),
+                  data=update.model_dump(mode="json"))
+    return advance(workflow, event), affected, flags
 
 
-def order_revised(workflow: Workflow, source: str, now: dt.datetime) -> Workflow:
-    """A revised order restarts the contract review; the rest is kept."""
-    event = Event(recorded=now, kind="order", source=source,
-                  summary="order revised: the contract review starts again"
-                  if workflow.approvals else "order revised")
-    return workflow.model_copy(update={"approvals": (), "history": (*workflow.history, event)})
+def order_event(workflow: Workflow, *, version: int, source: str, now: dt.datetime,
+                changes: list[str] | None = None) -> Event:
+    """The event of an order's arrival (version 1) or revision (a later version); a
+    revision restarts the contract review, the rest is kept."""
+    revised = version > 1
+    if not revised:
+        summary = "order received"
+    else:
+        summary = ("order revised: the contract review starts again" if workflow.approvals
+                   else "order revised")
+    return Event(seq=len(workflow.history) + 1, recorded=now, kind="order", source=source,
+                 summary=summary, data={"version": version, "revised": revised,
+                                        "changes": list(changes or [])})
+
+
+_UPDATES: dict[str, type[BaseModel]] = {
+    "inspection": InspectionUpdate, "loading": LoadingUpdate,
+    "factory_confirmation": FactoryConfirmationUpdate,
+}
+
+
+def advance(workflow: Workflow, event: Event) -> Workflow:
+    """The workflow after one more event (no checks: the event was accepted when made)."""
+    changes: dict[str, object] = {"history": (*workflow.history, event)}
+    data = event.data
+    if event.kind == "order" and data.get("revised"):
+        changes["approvals"] = ()
+    elif event.kind == "approval":
+        changes["approvals"] = (*workflow.approvals, ApprovalUpdate.model_validate(data))
+    elif event.kind in _UPDATES:
+        changes[event.kind] = _UPDATES[event.kind].model_validate(data)
+    elif event.kind == "status":
+        changes["status"] = data["status"]
+    elif event.kind == "handover":
+        changes["status"] = "handed_over"
+    return workflow.model_copy(update=changes)
+
+
+def fold(events: Iterable[Event]) -> Workflow:
+    """The workflow an order's history adds up to, events in the order they happened."""
+    workflow = Workflow()
+    for event in sorted(events, key=lambda e: e.seq):
+        workflow = advance(workflow, event)
+    return workflow

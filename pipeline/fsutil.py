@@ -1,8 +1,14 @@
-"""Small filesystem helpers: atomic writes, hashing and safe folder names."""
+"""Small file-system helpers: atomic writes, moves, hashing and safe names.
+
+Every change to the archive or the inbox goes through these functions, which call
+`faults.step` before each step (the crash tests stop the process there). Files are
+created with the process umask (0644 under the usual 022), or the mode asked for.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -11,13 +17,45 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_copy", "atomic_write", "safe_name", "sha256_bytes", "sha256_file"]
+from . import faults
+
+__all__ = [
+    "DISK_FULL",
+    "TEMP_PREFIX",
+    "atomic_copy",
+    "atomic_write",
+    "default_file_mode",
+    "fsync_dir",
+    "move",
+    "remove",
+    "safe_filename",
+    "safe_name",
+    "sha256_bytes",
+    "sha256_file",
+]
+
+TEMP_PREFIX = ".tmp-"  # then the writer's pid: leftovers of dead processes can be told
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
 
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
     f"{port}{n}" for port in ("COM", "LPT") for n in range(10)
 }
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|]')
 _MAX_BYTES = 120  # leaves room for suffixes and sidecar names under the 255-byte limit
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_DEFAULT_MODE = 0o666 & ~_umask()
+
+
+def default_file_mode() -> int:
+    """The mode new files get: 0666 less the umask read at start-up."""
+    return _DEFAULT_MODE
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -32,7 +70,7 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -41,38 +79,68 @@ def _fsync_dir(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def _temp_beside(target: Path) -> Iterator[tuple[int, Path]]:
+def _temp_beside(target: Path, mode: int | None) -> Iterator[tuple[int, Path]]:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=target.parent)
     temp = Path(name)
     try:
+        os.fchmod(fd, _DEFAULT_MODE if mode is None else mode)
         yield fd, temp
     except BaseException:
-        temp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temp.unlink()
         raise
 
 
-def atomic_write(target: Path, data: bytes) -> None:
-    """Write `data` to `target` so that readers see the old file or the new one, never a part."""
-    with _temp_beside(target) as (fd, temp):
+def atomic_write(target: Path, data: bytes, *, mode: int | None = None,
+                 sync_dir: bool = True, durable: bool = True) -> None:
+    """Write `data` to `target` so that readers see the old file or the new one, never a
+    part. `durable=False` skips the fsync: for caches and what can be rebuilt."""
+    faults.step(f"write {target.name}")
+    with _temp_beside(target, mode) as (fd, temp):
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
+        faults.step(f"rename {target.name}")
         os.replace(temp, target)
-    _fsync_dir(target.parent)
+    if sync_dir and durable:
+        fsync_dir(target.parent)
 
 
-def atomic_copy(source: Path, target: Path) -> None:
-    """Copy `source` to `target` atomically (temp file, fsync, rename)."""
-    with _temp_beside(target) as (fd, temp):
+def atomic_copy(source: Path, target: Path, *, mode: int | None = None,
+                sync_dir: bool = True) -> str:
+    """Copy `source` to `target` atomically (temp file, fsync, rename); returns the sha256
+    of the bytes written, read once."""
+    faults.step(f"copy {target.name}")
+    digest = hashlib.sha256()
+    with _temp_beside(target, mode) as (fd, temp):
         with os.fdopen(fd, "wb") as out, source.open("rb") as src:
             for block in iter(lambda: src.read(1 << 20), b""):
+                digest.update(block)
                 out.write(block)
             out.flush()
             os.fsync(out.fileno())
+        faults.step(f"rename {target.name}")
         os.replace(temp, target)
-    _fsync_dir(target.parent)
+    if sync_dir:
+        fsync_dir(target.parent)
+    return digest.hexdigest()
+
+
+def move(source: Path, target: Path) -> None:
+    """Rename `source` to `target` on the same file system (a link is moved, not followed)."""
+    faults.step(f"move {source.name}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(source, target)
+
+
+def remove(path: Path) -> None:
+    """Remove one file; a file already gone is fine."""
+    faults.step(f"remove {path.name}")
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
 
 
 def safe_name(name: str) -> str:
@@ -96,3 +164,14 @@ def safe_name(name: str) -> str:
         suffix = sha256_bytes(name.encode("utf-8", "surrogatepass"))[:8]
         truncated = f"{truncated or '_'}-{suffix}"
     return truncated
+
+
+_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
+
+
+def safe_filename(name: str) -> str:
+    """`safe_name` for a file: the stem is made safe and the extension kept (`.pdf`)."""
+    stem, suffix = os.path.splitext(name)
+    if not stem or not _SUFFIX.match(suffix):
+        return safe_name(name)
+    return safe_name(stem) + suffix.lower()

@@ -16,13 +16,13 @@ import jinja2
 from jinja2 import meta
 from pypdf import PdfReader
 
-from .config import BUNDLED_TEMPLATES
 from .documents import DocumentMaker
 from .errors import GendanError, TemplateError
 from .flow import Workflow, update_adapter
 from .models import Order
 from .render.context import FILTERS, TemplateContext
 from .render.html import html_environment
+from .workspace import BUNDLED_TEMPLATES
 
 __all__ = ["TemplateProblem", "check_templates", "hostile_order", "list_templates"]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -25,8 +26,10 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from .desk import Desk
+from .errors import DiskFullError
+from .inbox import is_candidate
 from .outcome import Outcome
-from .process import Desk, is_candidate
 
 __all__ = ["InboxWatcher", "wait_until_stable"]
 
@@ -38,7 +41,7 @@ Seen = tuple[tuple[int, int], float]  # ((size, mtime_ns), when it was observed)
 
 def observe(path: Path) -> Seen | None:
     try:
-        info = path.stat()
+        info = path.lstat()
     except FileNotFoundError:
         return None
     return (info.st_size, info.st_mtime_ns), time.monotonic()
@@ -55,9 +58,11 @@ def wait_until_stable(
     since = first[1] if first else time.monotonic()
     while not stop.is_set():
         try:
-            info = path.stat()
+            info = path.lstat()
         except FileNotFoundError:
             return False
+        if not stat.S_ISREG(info.st_mode):
+            return True  # a link, FIFO or device: never opened, set aside by name at once
         current = (info.st_size, info.st_mtime_ns)
         if current != last:
             last, since = current, time.monotonic()
@@ -99,6 +104,8 @@ class InboxWatcher:
         self._queued: dict[Path, Seen | None] = {}
         self._lock = threading.Lock()
         self.processed: list[Outcome] = []
+        self.pause_seconds = 30.0  # after a full disk
+        self.paused = 0
 
     # -- feeding the queue -----------------------------------------------------------------
     def submit(self, path: Path) -> None:
@@ -131,15 +138,26 @@ class InboxWatcher:
                 continue
             try:
                 outcome = self.desk.process(path)
-            except Exception:
-                log.exception("processing %s failed; it stays in the inbox", path)
+            except DiskFullError as exc:
+                # the file stays in the inbox; pause, then try again
+                log.error("%s %s; pausing %.0f s", exc.message, exc.hint, self.pause_seconds)
+                self.paused += 1
+                self._later(path, self.pause_seconds)
                 continue
-            self.processed.append(outcome)
-            self.report(outcome)
-            if outcome.status == "waiting":
-                timer = threading.Timer(self.settings.retry_seconds, self.submit, (path,))
-                timer.daemon = True
-                timer.start()
+            except Exception:  # the desk's wall catches a file's failures; this is a last net
+                log.exception("processing %s failed; it stays in the inbox", path)
+                self._later(path, self.settings.rescan_seconds)
+                continue
+            for done in [outcome, *self.desk.take_later()]:
+                self.processed.append(done)
+                self.report(done)
+            if outcome.status == "retry":
+                self._later(path, self.settings.retry_seconds)
+
+    def _later(self, path: Path, seconds: float) -> None:
+        timer = threading.Timer(seconds, self.submit, (path,))
+        timer.daemon = True
+        timer.start()
 
     def _rescans(self) -> None:
         while not self.stop_event.wait(self.settings.rescan_seconds):
@@ -148,6 +166,8 @@ class InboxWatcher:
     # -- running ---------------------------------------------------------------------------
     def start(self) -> None:
         self.desk.workspace.ensure_folders()
+        for line in self.desk.recover():
+            log.warning("recovered: %s", line)
         observer: BaseObserver = PollingObserver(timeout=1) if self.poll else Observer()
         observer.schedule(_Enqueue(self.submit), str(self.inbox), recursive=True)
         observer.daemon = True

@@ -11,8 +11,11 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from pipeline.config import Documents, Settings, Workspace
-from pipeline.process import Desk
+from pipeline.config import Documents, Settings
+from pipeline.desk import Desk
+from pipeline.flow import Workflow
+from pipeline.store import order_key
+from pipeline.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -43,6 +46,19 @@ def order_data() -> dict[str, Any]:
     text = (EXAMPLES / "PO-2026-0042.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
     return copy.deepcopy(data)
+
+
+def documents(desk: Desk, order_no: str) -> list[dict[str, Any]]:
+    """The order's documents as the index holds them."""
+    card = desk.store.index.card(order_key(order_no))
+    assert card is not None, f"order {order_no} is not in the index"
+    return card[1]
+
+
+def history(desk: Desk, order_no: str) -> Workflow:
+    """The order's workflow as its archived history adds up to."""
+    with desk.store.open(order_no) as record:
+        return record.workflow
 
 
 def drop(workspace: Workspace, name: str, data: dict[str, Any] | str | bytes) -> Path:

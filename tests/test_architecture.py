@@ -1,4 +1,6 @@
-"""The direction of imports: foundations import nothing of ours, stages only foundations."""
+"""The direction of imports, as docs/architecture.md draws it: foundations import only
+foundations, stages only foundations, the store only foundations and the index, recipes
+everything below them; the desk, the watcher and the command sit on top."""
 
 from __future__ import annotations
 
@@ -7,10 +9,20 @@ from pathlib import Path
 
 PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 
-FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow", "words"}
-STAGES = {"intake", "render", "pdf", "compliance", "archive", "index"}
-TOP = {"process", "factory", "documents", "outcome", "template_check", "handover", "cli",
-       "watch", "__main__", "__init__"}
+FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow", "words", "clock",
+               "faults", "workspace", "changes", "summary", "example_config", "outcome"}
+STAGES = {"intake", "render", "pdf", "compliance", "index"}
+STORE = {"store", "record", "verify", "reindex", "inbox"}
+RECIPES = {"recipes", "documents", "template_check"}
+TOP = {"desk", "assign", "cli", "watch", "__main__", "__init__"}
+ALLOWED = {
+    **{unit: FOUNDATIONS for unit in FOUNDATIONS},
+    **{unit: FOUNDATIONS for unit in STAGES},
+    **{unit: FOUNDATIONS | STORE | {"index"} for unit in STORE},
+    **{unit: FOUNDATIONS | STAGES | STORE | RECIPES for unit in RECIPES},
+    **{unit: FOUNDATIONS | STAGES | STORE | RECIPES | TOP for unit in TOP},
+}
+ARCHIVE_WRITERS = {"record", "store", "verify", "inbox", "fsutil", "index"}
 
 
 def _unit(path: Path) -> str:
@@ -37,30 +49,37 @@ def _imports(path: Path) -> set[str]:
     return found - {unit}
 
 
+def test_every_module_has_a_layer() -> None:
+    units = {_unit(p) for p in PIPELINE.rglob("*.py")}
+    assert units <= set(ALLOWED), f"add to a layer: {sorted(units - set(ALLOWED))}"
+
+
 def test_imports_follow_the_layers() -> None:
     problems = []
     for path in PIPELINE.rglob("*.py"):
         unit = _unit(path)
-        imports = _imports(path)
-        if unit in FOUNDATIONS:
-            allowed = {"errors", "models"}  # our errors and the validated data
-        elif unit in STAGES:
-            allowed = FOUNDATIONS
-        else:
-            assert unit in TOP, f"{path}: unknown unit {unit}; add it to a layer"
-            allowed = FOUNDATIONS | STAGES | TOP
-        if bad := imports - allowed:
+        if bad := _imports(path) - ALLOWED[unit]:
             problems.append(f"{path.relative_to(PIPELINE)} imports {sorted(bad)}")
     assert not problems, problems
 
 
-def test_only_index_imports_tinydb_and_only_archive_writes_the_archive() -> None:
+def test_only_the_index_imports_tinydb_and_sqlite() -> None:
     for path in PIPELINE.rglob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        if "tinydb" in text and path.name != "index.py":
-            tree = ast.parse(text)
-            names = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
-            assert not any("tinydb" in ast.unparse(n) for n in names), path
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [ast.unparse(n) for n in ast.walk(tree)
+                 if isinstance(n, (ast.Import, ast.ImportFrom))]
+        if _unit(path) != "index":
+            assert not any("tinydb" in n or "sqlite3" in n for n in names), path
+
+
+def test_only_the_store_writes_files() -> None:
+    writers = {"atomic_write", "atomic_copy", "move", "remove"}
+    for path in PIPELINE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        used = {alias.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+                for alias in n.names}
+        if used & writers:
+            assert _unit(path) in ARCHIVE_WRITERS, f"{path} writes files; let the store do it"
 
 
 def test_modules_stay_small() -> None:

@@ -82,3 +82,12 @@ def test_bad_config_exits_3(tmp_path: Path) -> None:
 def test_top_level_flags(argv: list[str]) -> None:
     result = CliRunner().invoke(cli, argv)
     assert result.exit_code == 0 and "gendan" in result.output
+
+
+def test_the_exit_codes_are_the_documented_ones() -> None:
+    from pipeline.errors import ExitCode
+
+    docs = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    documented = {int(code): name for code, name in
+                  re.findall(r"^\| (\d) \| `(\w+)` \|", docs, re.M)}
+    assert documented == {int(code): code.name for code in ExitCode}

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import EXAMPLE_CONFIG
-from pipeline.config import Settings, Workspace, load_settings
+from pipeline.config import Settings, load_settings
 from pipeline.errors import ConfigError, WorkspaceError
+from pipeline.example_config import EXAMPLE_CONFIG
+from pipeline.workspace import Workspace
 
 
 def test_missing_file_gives_the_embedded_defaults(tmp_path: Path) -> None:
@@ -59,13 +60,24 @@ def test_wrong_type_is_reported(tmp_path: Path) -> None:
 def test_workspace_from_argument_env_or_cwd(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    (tmp_path / "gendan.toml").write_text("", encoding="utf-8")
     monkeypatch.setenv("GENDAN_HOME", str(tmp_path))
     assert Workspace.locate(None).root == tmp_path.resolve()
     other = tmp_path / "other"
-    other.mkdir()
+    (other / "inbox").mkdir(parents=True)
+    (other / "archive").mkdir()
     assert Workspace.locate(other).root == other.resolve()
     monkeypatch.delenv("GENDAN_HOME")
     monkeypatch.chdir(other)
     assert Workspace.locate(None).root == other.resolve()
     with pytest.raises(WorkspaceError, match="does not exist"):
         Workspace.locate(tmp_path / "nope")
+
+
+def test_a_folder_that_is_not_a_workspace_is_named_and_left_alone(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(WorkspaceError, match="is not a gendan workspace") as info:
+        Workspace.locate(plain)
+    assert "gendan init" in info.value.hint
+    assert list(plain.iterdir()) == []  # nothing created

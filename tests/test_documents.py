@@ -10,10 +10,11 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from pipeline.config import Settings, Workspace
-from pipeline.process import Desk
+from pipeline.config import Settings
+from pipeline.desk import Desk
 from pipeline.render.convert import find_libreoffice
-from tests.conftest import EXAMPLES, REPO, pdf_text
+from pipeline.workspace import Workspace
+from tests.conftest import EXAMPLES, REPO, documents, history, pdf_text
 
 HAS_LIBREOFFICE = find_libreoffice() is not None
 UPDATES = sorted((EXAMPLES / "updates").glob("PO-2026-0042.*.yaml"))
@@ -115,7 +116,7 @@ def test_each_update_remade_exactly_the_documents_it_changes(archive: Archive) -
         "loading_notice": 1,          # made when the loading details arrived
         **({"contract_review": review} if review else {}),
     }
-    docs = archive.desk.index.documents("ACME", "PO-2026-0042")
+    docs = documents(archive.desk, "PO-2026-0042")
     current = {d["file"] for d in docs if d["current"]}
     assert "PO-2026-0042_sales_contract_v2.pdf" in current
     assert "PO-2026-0042_sales_contract_v1.pdf" not in current  # superseded, still archived
@@ -159,19 +160,30 @@ def test_registration_sheet_is_remade_with_the_history_when_handed_over(
     assert "handed_over" in text and "general_manager张伟:approved" in text
 
 
-def test_an_update_that_contradicts_the_order_is_rejected_with_its_reason(
-    archive: Archive,
-) -> None:
-    desk = archive.desk
+def test_an_update_that_contradicts_the_order_is_rejected_with_its_reason(desk: Desk) -> None:
+    shutil.copyfile(EXAMPLES / "PO-2026-0042.yaml", desk.workspace.inbox / "PO-2026-0042.yaml")
+    desk.run_once()
+    path = desk.workspace.inbox / "late-inspection.yaml"
+    path.write_text("update: inspection\norder_no: PO-2026-0042\nkind: third_party\n"
+                    "inspector: SGS\ndate: 2027-02-01\nbooked_on: 2027-01-01\n", encoding="utf-8")
+    [outcome] = desk.run_once()
+    assert outcome.status == "rejected"
+    report = (desk.workspace.rejected / "late-inspection.yaml.error.txt").read_text("utf-8")
+    assert "date: found 2027-02-01; expected a date before the delivery date 2027-01-15" in report
+
+
+def test_a_late_loading_is_recorded_with_a_flag_for_the_check(desk: Desk) -> None:
+    shutil.copyfile(EXAMPLES / "PO-2026-0042.yaml", desk.workspace.inbox / "PO-2026-0042.yaml")
+    desk.run_once()
     path = desk.workspace.inbox / "late-loading.yaml"
     path.write_text("update: loading\norder_no: PO-2026-0042\nloading_time: 2027-02-01T08:00\n"
                     "equipment_model: HT-2020\ntruck_plate: 浙B12345\n"
                     "driver_phone: '13957428810'\n", encoding="utf-8")
     [outcome] = desk.run_once()
-    assert outcome.status == "rejected"
-    report = (desk.workspace.rejected / "late-loading.yaml.error.txt").read_text("utf-8")
-    assert "loading_time: found 2027-02-01 08:00; expected a time on or before the latest " \
-           "shipment date 2027-01-25" in report
+    assert outcome.status == "archived"
+    assert "flag: loading on 2027-02-01 is after the latest shipment date 2027-01-25" \
+        in outcome.problems
+    assert history(desk, "PO-2026-0042").loading is not None
 
 
 @pytest.fixture
@@ -188,7 +200,7 @@ def test_an_update_for_an_unknown_order_waits_for_it(quick_desk: Desk) -> None:
     shutil.copyfile(EXAMPLES / "PO-2026-0042.yaml", desk.workspace.inbox / "PO-2026-0042.yaml")
     desk.run_once()
     assert not (desk.workspace.unmatched / UPDATES[0].name).exists()
-    _, workflow = desk.workflow("PO-2026-0042")
+    workflow = history(desk, "PO-2026-0042")
     assert [a.by for a in workflow.approvals] == ["王丽"]
 
 
@@ -201,7 +213,7 @@ def test_a_revised_order_restarts_the_review(quick_desk: Desk) -> None:
                                                                            "unit_price: 39.00")
     (desk.workspace.inbox / "PO-2026-0042 rev.yaml").write_text(revised, encoding="utf-8")
     desk.run_once()
-    _, workflow = desk.workflow("PO-2026-0042")
+    workflow = history(desk, "PO-2026-0042")
     assert workflow.approvals == ()
     assert workflow.history[-1].summary == "order revised: the contract review starts again"
 

@@ -11,11 +11,11 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from pipeline.archive import SIDECAR_SUFFIX
 from pipeline.config import Settings, Watch
+from pipeline.desk import Desk
 from pipeline.fsutil import sha256_file
-from pipeline.process import Desk
-from tests.conftest import CORPUS, copy_example, text_pdf
+from pipeline.store import SIDECAR_SUFFIX
+from tests.conftest import CORPUS, copy_example, documents, text_pdf
 
 ORDER_DIR = Path("ACME") / "PO-2026-0042"
 
@@ -127,7 +127,7 @@ def test_a_damaged_file_is_retried_before_it_is_rejected(with_order: Desk) -> No
     path = desk.workspace.inbox / "PO-2026-0042_packing-list.pdf"
     path.write_bytes((CORPUS / "pdflatex-4-pages.pdf").read_bytes()[:4000])
     first = desk.process(path)
-    assert first.status == "waiting" and path.exists()
+    assert first.status == "retry" and path.exists()
     shutil.copyfile(CORPUS / "pdflatex-4-pages.pdf", path)  # the copy finished meanwhile
     assert desk.process(path).status == "archived"
 
@@ -194,7 +194,7 @@ def test_identical_bytes_are_a_duplicate_and_new_bytes_a_new_version(with_order:
     stamped = sorted(p.name for p in (order_dir / "stamped").glob("*.pdf"))
     assert stamped == ["PO-2026-0042_commercial_invoice_v1.pdf",
                        "PO-2026-0042_commercial_invoice_v2.pdf"]
-    docs = desk.index.documents("ACME", "PO-2026-0042")
+    docs = documents(desk, "PO-2026-0042")
     current = {d["file"]: d["current"] for d in docs if d["kind"] == "stamped"}
     assert current == {stamped[0]: False, stamped[1]: True}
     originals = [d for d in docs if d["kind"] == "original" and d["doc_type"] != "order_data"]

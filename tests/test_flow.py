@@ -170,9 +170,13 @@ def test_mainland_plates_are_accepted(plate: str) -> None:
     update_adapter.validate_python({"order_no": "X", **LOADING, "truck_plate": plate})
 
 
-def test_loading_after_the_latest_shipment_date_is_rejected(order_data: dict[str, Any]) -> None:
-    with pytest.raises(UpdateRejectedError, match="latest shipment date 2027-01-25"):
-        _apply(_order(order_data), Workflow(), **{**LOADING, "loading_time": "2027-01-26T08:00"})
+def test_loading_after_the_latest_shipment_date_is_recorded_and_flagged(
+    order_data: dict[str, Any],
+) -> None:
+    workflow, _, flags = _apply(_order(order_data), Workflow(),
+                                **{**LOADING, "loading_time": "2027-01-26T08:00"})
+    assert workflow.loading is not None  # the check's late-shipment rule reports it
+    assert "loading on 2027-01-26 is after the latest shipment date 2027-01-25" in flags
 
 
 def test_loading_an_unknown_model_is_accepted_and_flagged(order_data: dict[str, Any]) -> None:

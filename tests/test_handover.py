@@ -15,12 +15,13 @@ from pypdf import PdfReader
 
 from pipeline.cli import cli
 from pipeline.compliance import extract
-from pipeline.config import Settings, Workspace
+from pipeline.config import Settings
+from pipeline.desk import Desk
 from pipeline.fsutil import sha256_file
-from pipeline.handover import HandoverRefused, check_order, hand_over
 from pipeline.pdf import open_pdf, page_texts
-from pipeline.process import Desk
-from tests.conftest import CORPUS, EXAMPLES, text_pdf
+from pipeline.recipes import HandoverRefused, check_order, hand_over
+from pipeline.workspace import Workspace
+from tests.conftest import CORPUS, EXAMPLES, documents, history, text_pdf
 
 DATE = "2027-01-20"
 
@@ -88,11 +89,11 @@ def test_the_hand_over_pack(ready: Desk) -> None:
     cover_text = "".join(pack.pages[i].extract_text() for i in range(cover))
     for row in manifest:
         assert row["sha256"] in cover_text.replace("\n", "")
-    _, workflow = ready.workflow("PO-2026-0042")
+    workflow = history(ready, "PO-2026-0042")
     assert workflow.history[-1].kind == "handover"
     assert workflow.history[-1].summary == f"hand-over pack of {len(manifest)} documents, " \
                                            f"{total} pages"
-    docs = ready.index.documents("ACME", "PO-2026-0042")
+    docs = documents(ready, "PO-2026-0042")
     assert any(d["path"] == path and d["kind"] == "handover" for d in docs)
 
 
@@ -114,7 +115,7 @@ def test_errors_refuse_the_hand_over_unless_forced_with_who_and_why(ready: Desk)
                                  "--reason", "customer accepts the corrected invoice later",
                                  "--date", DATE])
     assert result.exit_code == 0, result.output
-    _, workflow = ready.workflow("PO-2026-0042")
+    workflow = history(ready, "PO-2026-0042")
     assert workflow.history[-1].flags == (
         "handed over with 1 error(s) by decision of 张伟: customer accepts the corrected "
         "invoice later",)

@@ -1,14 +1,16 @@
-"""The TinyDB index: incremental equals rebuilt, small writes, safe across processes."""
+"""The index: incremental equals rebuilt, one order's card per write, safe across processes."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import shutil
 from pathlib import Path
 from typing import Any
 
+from pipeline.desk import Desk
 from pipeline.index import Index
-from pipeline.process import Desk
+from pipeline.reindex import reindex
 from tests.conftest import copy_example, drop
 
 
@@ -26,41 +28,41 @@ def test_reindex_gives_the_same_index_as_the_incremental_path(
     desk: Desk, order_data: dict[str, Any]
 ) -> None:
     _fill(desk, order_data)
-    incremental = desk.index.snapshot()
-    assert len(incremental["orders"]) == 3
+    incremental = desk.store.index.snapshot()
+    assert len(incremental["cards"]) == 3 and len(incremental["catalogue"]["orders"]) == 3
     # 2 originals + 2 revisions x (quotation PDF, contract PDF and .docx)
-    assert len(incremental["customers"]["ACME"]) == 8
-    index_dir = desk.workspace.archive / ".index"
-    for path in index_dir.rglob("*.json"):
-        path.unlink()
-    assert desk.reindex() == 3
-    assert desk.index.snapshot() == incremental
+    assert len(incremental["cards"]["po-2026-0042"]["documents"]) == 8
+    desk.store.index.close()
+    shutil.rmtree(desk.workspace.archive / ".index")
+    assert reindex(desk.store) == (3, [])
+    assert desk.store.index.snapshot() == incremental
 
 
 def test_reindex_drops_what_is_no_longer_in_the_archive(
     desk: Desk, order_data: dict[str, Any]
 ) -> None:
     _fill(desk, order_data)
-    import shutil
-
     shutil.rmtree(desk.workspace.archive / "MUELLER")
-    desk.reindex()
-    snapshot = desk.index.snapshot()
-    assert "MUELLER" not in snapshot["customers"]
-    assert {o["order_no"] for o in snapshot["orders"]} == {"PO-2026-0042", "AN-2026-118"}
+    count, _ = reindex(desk.store)
+    assert count == 2
+    snapshot = desk.store.index.snapshot()
+    assert "hd-240317" not in snapshot["cards"]
+    assert {o["order_no"] for o in snapshot["catalogue"]["orders"]} == {"PO-2026-0042",
+                                                                       "AN-2026-118"}
+    assert not any(d["customer"] == "MUELLER" for d in snapshot["catalogue"]["documents"])
 
 
-def test_filing_one_order_rewrites_only_its_customer_and_the_catalogue(
+def test_filing_one_order_rewrites_only_its_own_card(
     desk: Desk, order_data: dict[str, Any]
 ) -> None:
     _fill(desk, order_data)
-    index_dir = desk.workspace.archive / ".index"
-    before = {p: p.stat().st_mtime_ns for p in index_dir.rglob("*.json")}
+    cards = desk.workspace.archive / ".index" / "cards"
+    before = {p: p.stat().st_mtime_ns for p in cards.rglob("*.json")}
     order_data["items"][0]["unit_price"] = "40.00"
     drop(desk.workspace, "PO-2026-0042 rev2.yaml", order_data)
     desk.run_once()
-    changed = {p.name for p in index_dir.rglob("*.json") if p.stat().st_mtime_ns != before[p]}
-    assert changed == {"ACME.json", "catalogue.json"}
+    changed = {p.name for p in cards.rglob("*.json") if p.stat().st_mtime_ns != before[p]}
+    assert changed == {"po-2026-0042.json"}
 
 
 def test_index_files_are_plain_json_without_temp_leftovers(
@@ -76,20 +78,24 @@ def test_index_files_are_plain_json_without_temp_leftovers(
 def _writer(folder: str, worker: int, rounds: int) -> None:
     index = Index(Path(folder))
     for n in range(rounds):
-        order = {"order_no": f"W{worker}-{n}", "customer": f"C{n % 3}"}
-        docs = [
-            {"order": order["order_no"], "path": f"C{n % 3}/W{worker}-{n}/{k}"} for k in range(5)
-        ]
-        index.record(order, docs)
+        key = f"w{worker}-{n}"
+        order = {"order_no": key.upper(), "customer": f"C{n % 3}", "status": "received"}
+        docs = [{"path": f"C{n % 3}/{key}/{k}", "kind": "generated", "doc_type": "quotation",
+                 "version": k + 1, "current": True, "sha256": f"{key}{k}", "file": str(k)}
+                for k in range(5)]
+        index.record(key, order, docs)
 
 
 def _reader(folder: str, rounds: int, queue: Any) -> None:
     torn = 0
-    for _ in range(rounds):
+    for n in range(rounds):
+        index = Index(Path(folder))
         try:
-            Index(Path(folder)).orders()
+            index.orders()
+            index.card(f"w0-{n % 40}")
         except Exception:
             torn += 1
+        index.close()
     queue.put(torn)
 
 
@@ -98,7 +104,7 @@ def test_writers_and_readers_in_other_processes(tmp_path: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     writers = [ctx.Process(target=_writer, args=(folder, w, 40)) for w in range(3)]
-    reader = ctx.Process(target=_reader, args=(folder, 400, queue))
+    reader = ctx.Process(target=_reader, args=(folder, 300, queue))
     for proc in [*writers, reader]:
         proc.start()
     for proc in [*writers, reader]:
@@ -107,4 +113,4 @@ def test_writers_and_readers_in_other_processes(tmp_path: Path) -> None:
     assert queue.get(timeout=5) == 0  # no reader ever saw a torn file
     index = Index(Path(folder))
     assert len(index.orders()) == 120  # no writer lost another's update
-    assert sum(len(index.documents(f"C{c}")) for c in range(3)) == 600
+    assert sum(len(index.card(f"w{w}-{n}")[1]) for w in range(3) for n in range(40)) == 600

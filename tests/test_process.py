@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from pipeline.archive import SIDECAR_SUFFIX
+from pipeline.desk import Desk
 from pipeline.fsutil import sha256_file
-from pipeline.process import Desk
-from tests.conftest import EXAMPLES, copy_example, drop, pdf_text
+from pipeline.store import SIDECAR_SUFFIX
+from tests.conftest import EXAMPLES, copy_example, documents, drop, pdf_text
 
 
 def _sidecar(path: Path) -> dict[str, Any]:
@@ -70,7 +70,7 @@ def test_a_revised_order_makes_version_two_and_keeps_version_one(
         "PO-2026-0042-2.yaml", f"PO-2026-0042-2.yaml{SIDECAR_SUFFIX}",
         "PO-2026-0042.yaml", f"PO-2026-0042.yaml{SIDECAR_SUFFIX}",
     ]
-    docs = desk.index.documents("ACME", "PO-2026-0042")
+    docs = documents(desk, "PO-2026-0042")
     current = {d["file"]: d["current"] for d in docs if d["doc_type"] == "quotation"}
     assert current == {v1.name: False, v2.name: True}
 
@@ -114,58 +114,6 @@ def test_rejecting_the_same_name_twice_keeps_both(desk: Desk) -> None:
         desk.run_once()
     kept = sorted(p.read_text() for p in desk.workspace.rejected.glob("x*.yaml"))
     assert kept == ["a: [\n", "b: [\n"]
-
-
-def test_a_crash_before_the_index_commit_leaves_the_file_to_retry(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    inbox_file = copy_example(desk.workspace, "PO-2026-0042.yaml")
-
-    def crash(*args: object) -> None:
-        raise KeyboardInterrupt("power cut")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(desk.index, "record", crash)
-        with pytest.raises(KeyboardInterrupt):
-            desk.run_once()
-    assert inbox_file.exists()
-    [outcome] = desk.run_once()
-    assert outcome.status == "duplicate"  # the archive had committed; the index catches up
-    docs = desk.index.documents("ACME", "PO-2026-0042")
-    assert sorted(d["file"] for d in docs) == [
-        "PO-2026-0042.yaml", "PO-2026-0042_quotation_v1.pdf",
-        "PO-2026-0042_sales_contract_v1.docx", "PO-2026-0042_sales_contract_v1.pdf",
-    ]
-
-
-def test_a_crash_in_the_middle_of_the_archive_commit_is_redone_once(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    inbox_file = copy_example(desk.workspace, "PO-2026-0042.yaml")
-    archive = desk.archive
-    real = archive._write_sidecar
-    calls = []
-
-    def fail_on_original(target: Path, meta: dict[str, Any]) -> None:
-        calls.append(target.name)
-        if meta["kind"] == "original":
-            raise KeyboardInterrupt("crash before the commit marker")
-        real(target, meta)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(archive, "_write_sidecar", fail_on_original)
-        with pytest.raises(KeyboardInterrupt):
-            desk.run_once()
-    assert inbox_file.exists() and calls[-1] == "PO-2026-0042.yaml" and len(calls) == 4
-    [outcome] = desk.run_once()
-    assert outcome.status == "archived"
-    generated = desk.workspace.archive / "ACME" / "PO-2026-0042" / "generated"
-    assert sorted(p.name for p in generated.glob("*.pdf")) == [
-        "PO-2026-0042_quotation_v1.pdf", "PO-2026-0042_sales_contract_v1.pdf"]
-    originals = desk.workspace.archive / "ACME" / "PO-2026-0042" / "originals"
-    assert sorted(p.name for p in originals.iterdir() if not p.name.endswith(SIDECAR_SUFFIX)) == [
-        "PO-2026-0042.yaml"
-    ]
 
 
 def test_partial_hidden_and_system_files_are_left_alone(desk: Desk) -> None:

@@ -11,11 +11,11 @@ import pytest
 from pypdf import PdfReader
 
 from pipeline.config import Settings
+from pipeline.desk import Desk
 from pipeline.doctypes import GENERATED
 from pipeline.errors import TemplateError
 from pipeline.intake.order_file import parse_order
 from pipeline.models import Order
-from pipeline.process import Desk
 from pipeline.render import document_context, render_html_pdf
 from tests.conftest import pdf_text, with_items
 

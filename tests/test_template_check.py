@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from pipeline.process import Desk
+from pipeline.desk import Desk
 from pipeline.template_check import check_templates, list_templates
 
 

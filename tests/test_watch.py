@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from pipeline.archive import SIDECAR_SUFFIX
 from pipeline.config import Settings, Watch
-from pipeline.process import Desk
+from pipeline.desk import Desk
+from pipeline.store import SIDECAR_SUFFIX
 from pipeline.watch import InboxWatcher, wait_until_stable
 from tests.conftest import CORPUS
 

@@ -8,15 +8,17 @@ send an unprotected copy.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
 
 from ..errors import BadPdfError, IncompleteFileError
 
-__all__ = ["PdfInfo", "open_pdf", "page_texts"]
+__all__ = ["LazyTexts", "PdfInfo", "open_pdf", "page_texts"]
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # factory PDFs are noisy, not broken
 
@@ -88,3 +90,34 @@ def page_texts(reader: PdfReader, limit: int | None = None) -> list[str]:
         except Exception:
             texts.append("")
     return texts
+
+
+class LazyTexts(Sequence[str]):
+    """The text of a document's first pages, read only if someone looks (identification
+    by file name needs none of it)."""
+
+    def __init__(self, reader: PdfReader, pages: int = 2) -> None:
+        self._reader = reader
+        self._pages = pages
+        self._texts: list[str] | None = None
+
+    @property
+    def was_read(self) -> bool:
+        return self._texts is not None
+
+    def _all(self) -> list[str]:
+        if self._texts is None:
+            self._texts = page_texts(self._reader, self._pages)
+        return self._texts
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())

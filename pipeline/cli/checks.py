@@ -1,0 +1,110 @@
+"""Commands before hand-over and on templates: check, handover, templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import click
+
+from ..errors import ExitCode
+from . import cli
+from .common import State, handles_errors, table
+
+
+@cli.command()
+@click.argument("order_no")
+@click.option("--json", "as_json", is_flag=True, help="Findings as JSON.")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Hand-over date to check against (default: today).")
+@click.pass_obj
+@handles_errors
+def check(state: State, order_no: str, as_json: bool, on: dt.datetime | None) -> None:
+    """Check an order's documents before hand-over; exit 1 when there is an error."""
+    from ..compliance import RULES
+    from ..recipes import check_order
+
+    result = check_order(state.desk(), order_no, on=on.date() if on else None)
+    if as_json:
+        click.echo(json.dumps({"order": result.order_no, "counts": result.counts(),
+                               "report": result.report,
+                               "findings": [f.as_dict() for f in result.findings]},
+                              ensure_ascii=False, indent=2))
+    else:
+        if not result.documents:
+            click.echo(f"nothing to check yet: order {order_no} has no documents that can be "
+                       "read (only what is missing is reported)")
+        rows = [(f.severity, f.rule, f.message) for f in result.findings]
+        if rows:
+            click.echo(table(["severity", "rule", "message"], rows))
+        counts = result.counts()
+        click.echo(f"{len(RULES)} rules over {len(result.documents)} documents: "
+                   f"{counts['error']} error(s), {counts['warning']} warning(s), "
+                   f"{counts['review']} to review; report {result.report}")
+    if result.errors:
+        sys.exit(int(ExitCode.other_error))
+
+
+@cli.command()
+@click.argument("order_no")
+@click.option("--force", is_flag=True, help="Hand over despite errors (needs --by, --reason).")
+@click.option("--by", default="", help="Who decides to hand over despite errors.")
+@click.option("--reason", default="", help="Why.")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Hand-over date (default: today).")
+@click.pass_obj
+@handles_errors
+def handover(state: State, order_no: str, force: bool, by: str, reason: str,
+             on: dt.datetime | None) -> None:
+    """Check, then build the bookmarked hand-over pack and archive it under handover/."""
+    from ..recipes import HandoverRefused, hand_over
+
+    desk = state.desk()
+    try:
+        result, path, manifest = hand_over(desk, order_no, on=on.date() if on else None,
+                                           force=force, by=by, reason=reason)
+    except HandoverRefused as refused:
+        for finding in refused.findings:
+            click.echo(f"  error [{finding.rule}]: {finding.message}", err=True)
+        raise
+    for finding in result.findings:
+        click.echo(f"  {finding.severity}: {finding.message}")
+    click.echo(f"hand-over pack: {desk.workspace.archive / path}")
+    click.echo(table(["document", "pages", "sha256"],
+                     [(m["title"], f"{m['first']}-{m['last']}", m["sha256"][:16])
+                      for m in manifest]))
+
+
+@cli.group()
+def templates() -> None:
+    """List the document templates, or check them."""
+
+
+@templates.command("list")
+@click.pass_obj
+@handles_errors
+def templates_list(state: State) -> None:
+    """Each document type and the templates it is made from (bundled or your own)."""
+    from ..template_check import list_templates
+
+    rows = [(r["type"], r["title"], r["engine"], r["template"], r["from"])
+            for r in list_templates(state.desk().maker)]
+    click.echo(table(["type", "title", "engine", "template", "from"], rows))
+
+
+@templates.command("check")
+@click.argument("name", required=False)
+@click.option("--items", default=500, show_default=True, help="Line items in the test render.")
+@click.pass_obj
+@handles_errors
+def templates_check(state: State, name: str | None, items: int) -> None:
+    """Check templates: syntax, unknown variables, a test render with hostile data."""
+    from ..template_check import check_templates
+
+    checked, problems = check_templates(state.desk().maker, name, items)
+    for problem in problems:
+        click.echo(f"  {problem}")
+    click.echo(f"{len(checked)} document type(s) checked, {len(problems)} problem(s)")
+    if problems:
+        sys.exit(int(ExitCode.template))

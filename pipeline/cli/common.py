@@ -1,0 +1,95 @@
+"""What every command shares: the workspace and settings it works on, one handler that
+turns an error into one clear line and its exit code, and tables that line up Chinese."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+import unicodedata
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from functools import wraps
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from ..errors import GendanError
+from ..workspace import Workspace
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..desk import Desk
+    from ..store import OrderStore
+
+__all__ = ["State", "amount", "handles_errors", "table"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table that lines up Chinese (double-width) text too."""
+    cells = [[str(c) for c in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        padded = (c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True))
+        lines.append("  ".join(padded).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def amount(order: dict[str, Any]) -> str:
+    return f"{order['currency']} {Decimal(order['total_amount']):,.2f}"
+
+
+class State:
+    def __init__(self, workspace: Path | None, verbose: bool) -> None:
+        self.workspace_arg = workspace
+        self.verbose = verbose
+
+    def workspace(self) -> Workspace:
+        return Workspace.locate(self.workspace_arg)
+
+    def settings(self) -> Settings:
+        from ..config import load_settings
+
+        return load_settings(self.workspace().config_path)
+
+    def store(self) -> OrderStore:
+        """The archive, for reading: settings are validated, nothing is created."""
+        from ..store import OrderStore
+
+        workspace = self.workspace()
+        settings = self.settings()
+        return OrderStore(workspace.archive, file_mode=settings.archive.mode())
+
+    def desk(self) -> Desk:
+        from ..desk import Desk
+
+        workspace = self.workspace()
+        return Desk(workspace, self.settings())
+
+
+def handles_errors(func: F) -> F:
+    """Turn a GendanError into one clear line and its exit code (traceback with -v)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except GendanError as exc:
+            state = click.get_current_context().find_object(State)
+            if state is not None and state.verbose:
+                traceback.print_exc()
+            click.echo(f"gendan: error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"  what to do: {exc.hint}", err=True)
+            sys.exit(int(exc.exit_code))
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,126 @@
+"""Commands that bring files in: init, run, watch, assign."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..errors import ExitCode
+from ..workspace import Workspace
+from . import cli
+from .common import State, handles_errors, table
+
+if TYPE_CHECKING:
+    from ..desk import Desk
+    from ..outcome import Outcome
+
+FACTORY_TYPE_NAMES = ("commercial_invoice", "inspection_certificate", "inspection_report",
+                      "other", "packing_list", "proforma_invoice", "transport_contract",
+                      "user_manual", "warranty_card")
+
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@handles_errors
+def init(folder: Path) -> None:
+    """Create a workspace: gendan.toml, inbox/, archive/ and templates/."""
+    from ..config import load_settings
+    from ..example_config import EXAMPLE_CONFIG
+
+    workspace = Workspace(folder.resolve())
+    workspace.ensure_folders()
+    workspace.own_templates.mkdir(exist_ok=True)
+    if not workspace.config_path.exists():
+        workspace.config_path.write_text(EXAMPLE_CONFIG, encoding="utf-8")
+    load_settings(workspace.config_path)
+    click.echo(f"workspace ready at {workspace.root}")
+    click.echo(f"  drop order files into {workspace.inbox} and run `gendan -w {folder} run`")
+
+
+def _report_outcomes(outcomes: list[Outcome], desk: Desk) -> None:
+    rows = [(o.file, o.status, o.order_no or "",
+             f"{len(o.documents)} file(s): {o.message}" if o.documents else o.message)
+            for o in outcomes]
+    click.echo(table(["file", "status", "order", "documents / reason"], rows))
+    for outcome in outcomes:
+        for problem in outcome.problems:
+            click.echo(f"  {outcome.file}: {problem}", err=True)
+    by_status = {s: [o for o in outcomes if o.status == s]
+                 for s in ("unmatched", "waiting", "rejected", "failed")}
+    ws = desk.workspace
+    if by_status["unmatched"]:
+        click.echo(f"{len(by_status['unmatched'])} file(s) wait for their order in "
+                   f"{ws.unmatched}; `gendan assign FILE ORDER` files one by hand", err=True)
+    if by_status["waiting"]:
+        click.echo(f"{len(by_status['waiting'])} update(s) wait for an earlier one in "
+                   f"{ws.waiting}", err=True)
+    if by_status["rejected"]:
+        click.echo(f"{len(by_status['rejected'])} file(s) rejected; reasons in {ws.rejected}",
+                   err=True)
+    if by_status["failed"]:
+        click.echo(f"{len(by_status['failed'])} file(s) failed inside gendan; kept with the "
+                   f"details to report in {ws.failed}", err=True)
+
+
+@cli.command()
+@click.pass_obj
+@handles_errors
+def run(state: State) -> None:
+    """Process every file in the inbox once, then exit."""
+    desk = state.desk()
+    for line in desk.recover():
+        click.echo(f"recovered: {line}", err=True)
+    outcomes = desk.run_once()
+    if not outcomes:
+        click.echo(f"inbox {desk.workspace.inbox} is empty")
+        return
+    _report_outcomes(outcomes, desk)
+    if any(o.status in {"rejected", "failed"} for o in outcomes):
+        sys.exit(int(ExitCode.input_rejected))
+
+
+def _outcome_line(outcome: Outcome) -> str:
+    detail = ", ".join(outcome.documents) or outcome.message
+    return f"{outcome.status:<9} {outcome.file}  {outcome.order_no or ''}  {detail}".rstrip()
+
+
+@cli.command()
+@click.option("--poll", is_flag=True, help="Poll the folder (for network shares) instead of "
+              "relying on file system events.")
+@click.pass_obj
+@handles_errors
+def watch(state: State, poll: bool) -> None:
+    """Watch the inbox and process each file once it is complete (Ctrl-C to stop)."""
+    from ..watch import InboxWatcher
+
+    desk = state.desk()
+
+    def report(outcome: Outcome) -> None:
+        click.echo(_outcome_line(outcome))
+        for line in outcome.problems + (outcome.reasons if state.verbose else []):
+            click.echo(f"          {line}")
+
+    click.echo(f"watching {desk.workspace.inbox}{' (polling)' if poll else ''}; Ctrl-C stops")
+    InboxWatcher(desk, poll=poll, report=report).run_forever()
+    click.echo("stopped")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("order_no")
+@click.option("--type", "doc_type", type=click.Choice(FACTORY_TYPE_NAMES), default=None,
+              help="Document type; by default read from the file name and text.")
+@click.pass_obj
+@handles_errors
+def assign(state: State, file: Path, order_no: str, doc_type: str | None) -> None:
+    """File a factory document under ORDER_NO (e.g. one waiting in inbox/_unmatched/)."""
+    outcome = state.desk().assign(file, order_no, doc_type)
+    click.echo(_outcome_line(outcome))
+    for line in outcome.reasons + outcome.problems:
+        click.echo(f"  {line}")
+    if outcome.status not in {"archived", "duplicate"}:
+        sys.exit(int(ExitCode.input_rejected))

@@ -1,0 +1,242 @@
+"""The desk: one workspace's settings, order store and document maker, and the wall around
+each inbox file.
+
+    recover -> for each inbox file: look (no links, no devices) -> read -> the recipe
+            -> parked files tried again when an order arrives
+
+Whatever happens while one file is processed stays with that file: a bad file is moved,
+untouched, to inbox/_rejected/ with the reason; a crash of ours moves it to inbox/_failed/
+with the traceback to report; the run goes on with the next file. Only a full disk (or a
+read-only archive) stops the run, leaving the inbox as it was. Files are processed one at
+a time per workspace (the intake lock), so two `gendan run` or a run and a watcher never
+take the same file twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+
+from .clock import Clock, clock_from_env
+from .config import Settings
+from .documents import DocumentMaker
+from .errors import (
+    ArchiveError,
+    BusyError,
+    DiskFullError,
+    GendanError,
+    IndexError_,
+    InputError,
+    OrderDataError,
+    UnmatchedError,
+    WaitingError,
+)
+from .inbox import InboxFile, pending, quoted, set_aside, shown
+from .intake import KnownOrder, is_order_file, read_incoming
+from .models import Order
+from .outcome import Outcome
+from .recipes import factory_file_arrived, order_arrived, update_arrived
+from .recipes.stamping import Stamps
+from .record import Arrival
+from .store import OrderStore
+from .verify import recover
+from .workspace import Workspace
+
+__all__ = ["Desk"]
+
+log = logging.getLogger(__name__)
+
+
+class Desk:
+    """One workspace's pipeline."""
+
+    def __init__(self, workspace: Workspace, settings: Settings, *, clock: Clock | None = None,
+                 maker: DocumentMaker | None = None, store: OrderStore | None = None) -> None:
+        self.workspace = workspace
+        self.settings = settings
+        self.clock = clock or clock_from_env()
+        self.store = store or OrderStore(workspace.archive, clock=self.clock,
+                                         file_mode=settings.archive.mode())
+        self.maker = maker or DocumentMaker(workspace, settings)
+        self.stamps = Stamps(settings, self.maker)
+        self.later: list[Outcome] = []  # parked files filed when their order arrived
+        self._attempts: dict[Path, int] = {}
+        self._intake_depth = 0
+        self._known: list[KnownOrder] | None = None
+
+    # -- the inbox -------------------------------------------------------------------------
+    @property
+    def parking(self) -> list[Path]:
+        ws = self.workspace
+        return [ws.rejected, ws.failed, ws.unmatched, ws.waiting]
+
+    def pending(self) -> list[Path]:
+        return pending(self.workspace.inbox)
+
+    def recover(self) -> list[str]:
+        """Clean up what an interrupted run left behind (see verify.recover)."""
+        if not self.workspace.archive.is_dir():
+            return []
+        return recover(self.store, self.parking)
+
+    def run_once(self) -> list[Outcome]:
+        """Process every file waiting in the inbox; damaged files get a few attempts."""
+        self.workspace.ensure_folders()
+        self.recover()
+        outcomes = [self.process(path) for path in self.pending()]
+        retrying = [o for o in outcomes if o.status == "retry"]
+        while retrying:
+            time.sleep(self.settings.watch.retry_seconds)
+            again = {o.file: self.process(self.workspace.inbox / o.file) for o in retrying}
+            outcomes = [again.get(o.file, o) for o in outcomes]
+            retrying = [o for o in again.values() if o.status == "retry"]
+        outcomes += self.take_later()
+        return outcomes
+
+    def take_later(self) -> list[Outcome]:
+        later, self.later = self.later, []
+        return later
+
+    @contextlib.contextmanager
+    def intake(self) -> Iterator[None]:
+        """One inbox file at a time in this workspace, across processes (re-entrant)."""
+        if self._intake_depth:
+            self._intake_depth += 1
+            try:
+                yield
+            finally:
+                self._intake_depth -= 1
+            return
+        with self.store.lock("intake", "the inbox"):
+            self._intake_depth = 1
+            try:
+                yield
+            finally:
+                self._intake_depth = 0
+
+    def process(self, path: Path, *, order_no: str | None = None,
+                doc_type: str | None = None) -> Outcome:
+        """Process one inbox file behind the wall; the per-file step of `run` and `watch`."""
+        relative = path.relative_to(self.workspace.inbox)
+        file = shown(relative.as_posix())
+        with self.intake():
+            if not os.path.lexists(path):
+                return Outcome(file, "vanished", "the file disappeared before it was processed")
+            try:
+                outcome = self._dispatch(path, relative, order_no, doc_type)
+            except DiskFullError:
+                raise
+            except BusyError as exc:
+                return Outcome(file, "retry", exc.message)
+            except UnmatchedError as exc:
+                return self._park(path, file, exc, self.workspace.unmatched)
+            except WaitingError as exc:
+                return self._park(path, file, exc, self.workspace.waiting)
+            except InputError as exc:
+                return self._refuse(path, file, exc)
+            except (ArchiveError, IndexError_) as exc:
+                return self._fail(path, file, exc.message, exc.hint)
+            except GendanError as exc:
+                return self._refuse(path, file, InputError(exc.message, hint=exc.hint))
+            except FileNotFoundError:
+                if os.path.lexists(path):
+                    return self._fail(path, file, traceback.format_exc(), "")
+                return Outcome(file, "vanished", "the file disappeared while it was processed")
+            except OSError as exc:
+                if exc.errno in {28, 30, 122}:  # ENOSPC, EROFS, EDQUOT
+                    raise DiskFullError(f"the disk is full or read-only: {exc.strerror}",
+                                        hint="Free some space and run again; the inbox files "
+                                        "were left where they were.") from exc
+                return self._fail(path, file, traceback.format_exc(), "")
+            except Exception:
+                return self._fail(path, file, traceback.format_exc(), "")
+            self._attempts.pop(path, None)
+            if outcome.status == "archived" and is_order_file(path):
+                self._known = None
+                self.later += self.retry_parked()
+            return outcome
+
+    def _dispatch(self, path: Path, relative: Path, order_no: str | None,
+                  doc_type: str | None) -> Outcome:
+        look = InboxFile.look(path, self.workspace.inbox)
+        arrival = Arrival(path, shown(relative.as_posix()), look.sha256(), look.identity,
+                          path.name)
+        if is_order_file(path):
+            incoming = read_incoming(path, display_name=arrival.file)
+            if isinstance(incoming, Order):
+                return order_arrived(self, arrival, incoming)
+            return update_arrived(self, arrival, incoming)
+        return factory_file_arrived(self, arrival, relative, order_no=order_no,
+                                    doc_type=doc_type)
+
+    def known_orders(self) -> list[KnownOrder]:
+        """The archived orders, to recognise factory files by (kept until an order arrives)."""
+        if self._known is None:
+            refs = ("contract_no", "customer_po")
+            self._known = [KnownOrder(o["order_no"], o["customer"],
+                                      tuple(o[k] for k in refs if o.get(k)))
+                           for o in self.store.index.orders()]
+        return self._known
+
+    def retry_parked(self) -> list[Outcome]:
+        """Try again every file waiting in inbox/_unmatched/ and inbox/_waiting/."""
+        outcomes = []
+        for folder in (self.workspace.unmatched, self.workspace.waiting):
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
+                if path.name.endswith((".reason.txt", ".error.txt")) or path.is_dir():
+                    continue
+                outcome = self.process(path)
+                if outcome.status not in {"unmatched", "waiting"}:
+                    outcomes.append(outcome)
+        return outcomes
+
+    # -- where a file goes when it is not filed --------------------------------------------
+    def _park(self, path: Path, file: str, error: InputError, folder: Path) -> Outcome:
+        status = "unmatched" if folder == self.workspace.unmatched else "waiting"
+        target = folder / path.name if path.parent != folder else path
+        note = (f"File: {file}\n{error.message}\nReasons:\n"
+                + "".join(f"- {r}\n" for r in error.hint.splitlines())
+                + "\nWhat to do: it is tried again whenever an order or update arrives; "
+                + ("or file it by hand:\n  gendan assign "
+                   f"{quoted(target)} ORDER_NO [--type TYPE]\n" if status == "unmatched"
+                   else "or correct it and drop it into the inbox again.\n"))
+        set_aside(path, folder, note, suffix=".reason.txt", mode=self.store.file_mode)
+        return Outcome(file, status, error.message, reasons=error.hint.splitlines())
+
+    def _refuse(self, path: Path, file: str, error: InputError) -> Outcome:
+        attempts = self._attempts.get(path, 0) + 1
+        if error.retryable and attempts < self.settings.watch.retries:
+            self._attempts[path] = attempts
+            return Outcome(file, "retry", f"{error.message} (attempt {attempts})")
+        self._attempts.pop(path, None)
+        report = error.report() if isinstance(error, OrderDataError) else \
+            f"File: {file}\nRejected: {error.message}\n\nWhat to do: {error.hint}\n"
+        set_aside(path, self.workspace.rejected, report, mode=self.store.file_mode)
+        problems = [str(p) for p in error.problems] if isinstance(error, OrderDataError) \
+            else ([f"what to do: {error.hint}"] if error.hint else [])
+        return Outcome(file, "rejected", error.message, problems=problems)
+
+    def _fail(self, path: Path, file: str, detail: str, hint: str) -> Outcome:
+        """Our own failure: the file is kept in _failed/ with what to report."""
+        log.error("processing %s failed:\n%s", file, detail)
+        note = (f"File: {file}\ngendan failed while processing this file; the file is kept "
+                f"unchanged.\n\n{detail}\n{hint}\nWhat to do: report this, with this text; "
+                f"to try again, move the file back into the inbox.\n")
+        set_aside(path, self.workspace.failed, note, mode=self.store.file_mode)
+        first = detail.strip().splitlines()[-1] if detail.strip() else "failed"
+        return Outcome(file, "failed", f"gendan failed on this file ({first}); kept in "
+                       "inbox/_failed/ with the details to report")
+
+    # -- by hand ---------------------------------------------------------------------------
+    def assign(self, path: Path, order_no: str, doc_type: str | None = None) -> Outcome:
+        """File `path` under `order_no` (and `doc_type`) as a person decided."""
+        from .assign import assign
+
+        return assign(self, path, order_no, doc_type)

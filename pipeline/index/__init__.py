@@ -1,0 +1,104 @@
+"""The index: look-ups and search over the archive, rebuilt from it at will.
+
+Two parts, both derived from the archive's sidecars (the archive is the source of truth):
+
+- `cards` (TinyDB): one small file per order, its order row and documents; the store
+  writes the card of an order under that order's lock, so one commit rewrites one card;
+- `catalogue` (SQLite): orders and documents as rows to filter and sort, and the page
+  texts in FTS5 for `gendan find`.
+
+This package is the only one that imports TinyDB or opens the SQLite file. Read
+commands never create it: on a new workspace they see an empty index.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .cards import Cards
+from .catalogue import Catalogue, TextLoader, joined_model
+from .search import Hit, OrderFilter, find_documents, list_orders
+
+__all__ = ["Entry", "Hit", "Index", "OrderFilter", "TextLoader", "joined_model"]
+
+Entry = tuple[str, dict[str, Any], list[dict[str, Any]]]  # key, order row, documents
+
+
+class Index:
+    def __init__(self, folder: Path, *, file_mode: int | None = None) -> None:
+        self.folder = folder
+        self.cards = Cards(folder / "cards", file_mode=file_mode)
+        self.catalogue = Catalogue(folder / "catalogue.sqlite")
+
+    def exists(self) -> bool:
+        return self.catalogue.exists()
+
+    def close(self) -> None:
+        self.catalogue.close()
+
+    # -- writing (the store calls these under the order's lock) ----------------------------
+    def record(self, key: str, order: dict[str, Any], documents: list[dict[str, Any]],
+               texts: TextLoader | None = None) -> None:
+        """Replace what the index holds about one order."""
+        rows = [_row(d) for d in documents]
+        self.cards.write(key, order, rows)
+        with self.catalogue.transaction() as db:
+            self.catalogue.put(db, key, order, rows, texts)
+
+    def forget(self, key: str) -> None:
+        self.cards.forget(key)
+        if self.exists():
+            self.catalogue.forget(key)
+
+    def rebuild(self, entries: Iterable[Entry], texts: TextLoader | None = None) -> int:
+        """Throw the index away and build it from `entries`, streamed: each entry is written
+        as it comes (its producer holds the order's lock meanwhile). The text of contents
+        already indexed is kept: it is keyed by the content's sha256."""
+        seen: set[str] = set()
+        self.catalogue.clear_rows()
+        for key, order, documents in entries:
+            self.record(key, order, documents, texts)
+            seen.add(key)
+        for key in list(self.cards):
+            if key not in seen:
+                self.cards.forget(key)
+        self.catalogue.drop_unused_texts()
+        return len(seen)
+
+    # -- reading ---------------------------------------------------------------------------
+    def card(self, key: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        return self.cards.read(key)
+
+    def orders(self, where: OrderFilter | None = None) -> list[dict[str, Any]]:
+        if not self.exists():
+            return []
+        return list_orders(self.catalogue, where or OrderFilter())
+
+    def find(self, **query: Any) -> list[Hit]:
+        if not self.exists():
+            return []
+        return find_documents(self.catalogue, **query)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole index as plain data (for comparing the incremental and rebuilt index)."""
+        cards = {}
+        for key in self.cards:
+            card = self.cards.read(key)
+            if card is not None:
+                cards[key] = {"order": card[0], "documents": card[1]}
+        catalogue = {"orders": self.catalogue.order_rows(),
+                     "documents": self.catalogue.document_rows()} if self.exists() else {}
+        plain: dict[str, Any] = json.loads(json.dumps({"cards": cards, "catalogue": catalogue},
+                                                      default=str))
+        return plain
+
+
+_BULKY = {"order_data", "duplicates_of"}
+
+
+def _row(document: dict[str, Any]) -> dict[str, Any]:
+    """What the index keeps of a sidecar: all but the bulky order data."""
+    return {k: v for k, v in document.items() if k not in _BULKY}

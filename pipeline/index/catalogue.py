@@ -1,0 +1,194 @@
+"""The SQLite part of the index: every order and document as rows to filter and sort, and
+the text of every archived page in an FTS5 table.
+
+Why SQLite beside TinyDB: listing 10,000 orders or finding the packing lists that name a
+model must not read every card; SQLite answers from B-tree indexes, takes its own locks
+across processes (WAL: readers never wait for the writer) and ships with Python. The
+text is tokenised by `tokens` (bigrams for Chinese, joined model numbers), stored once
+per distinct file content (by sha256), and read back for snippets.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..errors import IndexError_
+from .tokens import index_columns
+
+__all__ = ["Catalogue", "TextLoader"]
+
+TextLoader = Callable[[str], "list[str] | None"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    key TEXT PRIMARY KEY, order_no TEXT NOT NULL, customer TEXT NOT NULL,
+    customer_name TEXT, status TEXT, currency TEXT, total_amount TEXT, order_date TEXT,
+    delivery_date TEXT, shipment_date TEXT, next_due TEXT, models TEXT, row TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS orders_customer ON orders(customer);
+CREATE INDEX IF NOT EXISTS orders_status ON orders(status);
+CREATE TABLE IF NOT EXISTS documents (
+    path TEXT PRIMARY KEY, key TEXT NOT NULL, order_no TEXT NOT NULL, customer TEXT NOT NULL,
+    kind TEXT, doc_type TEXT, version INTEGER, current INTEGER, sha256 TEXT, pages INTEGER,
+    date TEXT, row TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_key ON documents(key);
+CREATE INDEX IF NOT EXISTS documents_customer ON documents(customer, doc_type);
+CREATE INDEX IF NOT EXISTS documents_type ON documents(doc_type, date);
+CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
+CREATE TABLE IF NOT EXISTS models (
+    key TEXT NOT NULL, model TEXT NOT NULL, joined TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS models_joined ON models(joined);
+CREATE INDEX IF NOT EXISTS models_key ON models(key);
+CREATE TABLE IF NOT EXISTS texts (sha256 TEXT PRIMARY KEY, pages INTEGER);
+CREATE TABLE IF NOT EXISTS page_text (
+    id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, page INTEGER NOT NULL, text TEXT,
+    words TEXT, chars TEXT);
+CREATE INDEX IF NOT EXISTS page_text_sha ON page_text(sha256);
+CREATE VIRTUAL TABLE IF NOT EXISTS pages USING fts5(
+    words, chars, content='page_text', content_rowid='id', tokenize='unicode61');
+"""
+
+ORDER_COLUMNS = ("key", "order_no", "customer", "customer_name", "status", "currency",
+                 "total_amount", "order_date", "delivery_date", "shipment_date", "next_due")
+
+
+def joined_model(model: str) -> str:
+    """A model number without case, width or separators: HT-2020, ht 2020 -> ht2020."""
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKC", model).casefold() if ch.isalnum())
+
+
+class Catalogue:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                db = sqlite3.connect(self.path, timeout=60, isolation_level=None,
+                                     check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript(SCHEMA)
+            except sqlite3.DatabaseError as exc:
+                raise IndexError_(f"the search index {self.path} is damaged ({exc})",
+                                  hint="Run `gendan reindex` to rebuild it.") from exc
+            self._db = db
+        return self._db
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    # -- writing ---------------------------------------------------------------------------
+    def put(self, db: sqlite3.Connection, key: str, order: dict[str, Any],
+            documents: list[dict[str, Any]], texts: TextLoader | None) -> None:
+        """Replace one order's rows (inside a transaction); add the text of new contents."""
+        self._drop(db, key)
+        values = [order.get(c) if c != "key" else key for c in ORDER_COLUMNS]
+        db.execute(f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}, models, row) "
+                   f"VALUES ({', '.join('?' * len(ORDER_COLUMNS))}, ?, ?)",
+                   [*values, " ".join(order.get("models") or []), _dump(order)])
+        db.executemany("INSERT INTO models (key, model, joined) VALUES (?, ?, ?)",
+                       [(key, m, joined_model(m)) for m in dict.fromkeys(order.get("models")
+                                                                         or [])])
+        db.executemany(
+            "INSERT INTO documents (path, key, order_no, customer, kind, doc_type, version, "
+            "current, sha256, pages, date, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(d["path"], key, order["order_no"], order["customer"], d.get("kind"),
+              d.get("doc_type"), d.get("version"), int(bool(d.get("current"))), d.get("sha256"),
+              d.get("pages"), d.get("business_date") or str(d.get("time", ""))[:10], _dump(d))
+             for d in documents])
+        if texts is None:
+            return
+        for sha in dict.fromkeys(d["sha256"] for d in documents if d.get("sha256")):
+            if db.execute("SELECT 1 FROM texts WHERE sha256 = ?", (sha,)).fetchone():
+                continue
+            pages = texts(sha)
+            if pages is None:
+                continue
+            db.execute("INSERT INTO texts (sha256, pages) VALUES (?, ?)", (sha, len(pages)))
+            for number, text in enumerate(pages, start=1):
+                if not text.strip():
+                    continue
+                words, chars = index_columns(text)
+                cursor = db.execute("INSERT INTO page_text (sha256, page, text, words, chars) "
+                                    "VALUES (?, ?, ?, ?, ?)", (sha, number, text, words, chars))
+                db.execute("INSERT INTO pages (rowid, words, chars) VALUES (?, ?, ?)",
+                           (cursor.lastrowid, words, chars))
+
+    def _drop(self, db: sqlite3.Connection, key: str) -> None:
+        db.execute("DELETE FROM orders WHERE key = ?", (key,))
+        db.execute("DELETE FROM models WHERE key = ?", (key,))
+        db.execute("DELETE FROM documents WHERE key = ?", (key,))
+
+    def forget(self, key: str) -> None:
+        with self.transaction() as db:
+            self._drop(db, key)
+
+    def clear_rows(self) -> None:
+        """Forget every order and document (the page texts, keyed by content, stay)."""
+        with self.transaction() as db:
+            for table in ("orders", "models", "documents"):
+                db.execute(f"DELETE FROM {table}")
+
+    def drop_unused_texts(self) -> int:
+        """Remove the text of contents no document refers to any more."""
+        with self.transaction() as db:
+            unused = [r[0] for r in db.execute(
+                "SELECT sha256 FROM texts WHERE sha256 NOT IN (SELECT sha256 FROM documents "
+                "WHERE sha256 IS NOT NULL)")]
+            for sha in unused:
+                rows = db.execute("SELECT id, words, chars FROM page_text WHERE sha256 = ?",
+                                  (sha,)).fetchall()
+                for row_id, words, chars in rows:
+                    db.execute("INSERT INTO pages(pages, rowid, words, chars) "
+                               "VALUES ('delete', ?, ?, ?)", (row_id, words, chars))
+                db.execute("DELETE FROM page_text WHERE sha256 = ?", (sha,))
+                db.execute("DELETE FROM texts WHERE sha256 = ?", (sha,))
+            return len(unused)
+
+    # -- reading ---------------------------------------------------------------------------
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        db = self._connect()
+        db.row_factory = sqlite3.Row
+        try:
+            return list(db.execute(sql, list(params)))
+        except sqlite3.OperationalError as exc:
+            raise IndexError_(f"the search index could not answer ({exc})",
+                              hint="Run `gendan reindex` if this persists.") from exc
+
+    def order_rows(self) -> list[dict[str, Any]]:
+        return [json.loads(r["row"]) for r in self.query("SELECT row FROM orders ORDER BY "
+                                                         "customer, order_no")]
+
+    def document_rows(self) -> list[dict[str, Any]]:
+        return [json.loads(r["row"]) for r in self.query("SELECT row FROM documents ORDER BY "
+                                                         "path")]
+
+
+def _dump(row: dict[str, Any]) -> str:
+    return json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)

@@ -1,0 +1,136 @@
+"""Questions to the catalogue: orders by customer, status, dates and model; documents by
+their metadata and by the words on their pages, with the page and a snippet."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalogue import Catalogue, joined_model
+from .tokens import match_expression, snippet_pattern
+
+__all__ = ["Hit", "OrderFilter", "find_documents", "list_orders"]
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    customer: str | None = None
+    status: str | None = None
+    date_from: str | None = None  # ISO dates, on the order date
+    date_to: str | None = None
+    model: str | None = None
+    keys: tuple[str, ...] = ()
+
+
+def list_orders(catalogue: Catalogue, where: OrderFilter) -> list[dict[str, Any]]:
+    sql = ["SELECT row FROM orders WHERE 1=1"]
+    params: list[Any] = []
+    if where.customer:
+        sql.append("AND (customer = ? COLLATE NOCASE OR customer_name LIKE ?)")
+        params += [where.customer, f"%{where.customer}%"]
+    if where.status:
+        sql.append("AND status = ?")
+        params.append(where.status)
+    if where.date_from:
+        sql.append("AND order_date >= ?")
+        params.append(where.date_from)
+    if where.date_to:
+        sql.append("AND order_date <= ?")
+        params.append(where.date_to)
+    if where.model:
+        sql.append("AND key IN (SELECT key FROM models WHERE joined = ?)")
+        params.append(joined_model(where.model))
+    if where.keys:
+        sql.append(f"AND key IN ({', '.join('?' * len(where.keys))})")
+        params += list(where.keys)
+    sql.append("ORDER BY customer, order_no")
+    return [json.loads(r["row"]) for r in catalogue.query(" ".join(sql), params)]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One document that answers a search, and where on it."""
+
+    order_no: str
+    customer: str
+    path: str
+    file: str
+    kind: str
+    doc_type: str
+    version: int
+    current: bool
+    date: str
+    page: int | None = None
+    snippet: str = ""
+    document: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"order": self.order_no, "customer": self.customer, "path": self.path,
+                "file": self.file, "kind": self.kind, "type": self.doc_type,
+                "version": self.version, "current": self.current, "date": self.date,
+                "page": self.page, "snippet": self.snippet}
+
+
+def _snippet(text: str, query: str, width: int = 40) -> str:
+    pattern = snippet_pattern(query)
+    flat = re.sub(r"\s+", " ", text)
+    found = pattern.search(flat) if pattern else None
+    if found is None:
+        return flat[: width * 2].strip()
+    start, end = max(0, found.start() - width), min(len(flat), found.end() + width)
+    return (("…" if start else "") + flat[start:end].strip() + ("…" if end < len(flat) else ""))
+
+
+def find_documents(catalogue: Catalogue, *, text: str | None = None,
+                   customer: str | None = None, order: str | None = None,
+                   doc_type: str | None = None, model: str | None = None,
+                   date_from: str | None = None, date_to: str | None = None,
+                   status: str | None = None, current: bool = True,
+                   limit: int = 200) -> list[Hit]:
+    """Documents by metadata and, with `text`, by the words on their pages (page order)."""
+    sql = ["SELECT d.row AS row, d.order_no AS order_no, d.customer AS customer"]
+    params: list[Any] = []
+    if text:
+        sql.append(", p.page AS page, p.text AS text FROM pages "
+                   "JOIN page_text p ON p.id = pages.rowid "
+                   "JOIN documents d ON d.sha256 = p.sha256 WHERE pages MATCH ?")
+        params.append(match_expression(text) or '""')
+    else:
+        sql.append(", NULL AS page, NULL AS text FROM documents d WHERE 1=1")
+    if customer:
+        sql.append("AND d.customer = ? COLLATE NOCASE")
+        params.append(customer)
+    if order:
+        sql.append("AND d.order_no = ? COLLATE NOCASE")
+        params.append(order)
+    if doc_type:
+        sql.append("AND d.doc_type = ?")
+        params.append(doc_type)
+    if model:
+        sql.append("AND d.key IN (SELECT key FROM models WHERE joined = ?)")
+        params.append(joined_model(model))
+    if date_from:
+        sql.append("AND d.date >= ?")
+        params.append(date_from)
+    if date_to:
+        sql.append("AND d.date <= ?")
+        params.append(date_to)
+    if status:
+        sql.append("AND d.key IN (SELECT key FROM orders WHERE status = ?)")
+        params.append(status)
+    if current:
+        sql.append("AND d.current = 1")
+    sql.append("ORDER BY d.customer, d.order_no, d.path" + (", p.page" if text else ""))
+    sql.append("LIMIT ?")
+    params.append(limit)
+    hits = []
+    for row in catalogue.query(" ".join(sql), params):
+        doc = json.loads(row["row"])
+        hits.append(Hit(row["order_no"], row["customer"], doc["path"], doc["file"], doc["kind"],
+                        doc["doc_type"], doc["version"], bool(doc.get("current")),
+                        doc.get("business_date") or str(doc.get("time", ""))[:10],
+                        row["page"], _snippet(row["text"], text) if text and row["text"] else "",
+                        doc))
+    return hits

@@ -1,0 +1,17 @@
+"""The flows of the desk, each a short function over the order store:
+
+    order file    read -> open the order (claim it) -> make the document set -> commit
+    order update  read -> open the order -> apply the workflow rules -> remake -> commit
+    factory file  open -> identify order and type -> open the order -> stamp -> commit
+    check         open the order -> read its documents -> rules -> report -> commit
+    hand-over     open the order -> check -> cover, pack -> commit
+
+Every commit goes through `OrderRecord.commit`, under the order's lock.
+"""
+
+from .check import CheckResult, HandoverRefused, check_order, hand_over
+from .factory import factory_file_arrived
+from .orders import order_arrived, update_arrived
+
+__all__ = ["CheckResult", "HandoverRefused", "check_order", "factory_file_arrived", "hand_over",
+           "order_arrived", "update_arrived"]

@@ -1,0 +1,58 @@
+"""Steps every flow shares."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from ..clock import Clock
+from ..config import Settings
+from ..doctypes import FACTORY_TYPES, GENERATED
+from ..documents import DocumentMaker
+from ..intake import KnownOrder
+from ..outcome import Outcome
+from ..record import Arrival, OrderRecord
+from ..store import OrderStore
+from ..workspace import Workspace
+from .stamping import Stamps
+
+__all__ = ["Desk", "already_filed", "titled"]
+
+
+class Desk(Protocol):
+    """What a flow needs of the desk: its settings, store, maker, stamps and clock."""
+
+    workspace: Workspace
+    settings: Settings
+    clock: Clock
+    store: OrderStore
+    maker: DocumentMaker
+    stamps: Stamps
+
+    def known_orders(self) -> list[KnownOrder]: ...
+
+NOT_LISTED = {"order_data", "order_update"}
+
+
+def titled(record: OrderRecord) -> list[dict[str, Any]]:
+    """The order's current archived files with their titles (for checklists)."""
+    rows = []
+    for meta in record.current():
+        if meta["doc_type"] in NOT_LISTED:
+            continue
+        kind = GENERATED.get(meta["doc_type"]) or FACTORY_TYPES.get(meta["doc_type"])
+        rows.append({**meta, "title_zh": kind.title_zh if kind else meta["doc_type"],
+                     "title_en": kind.title_en if kind else ""})
+    return rows
+
+
+def already_filed(record: OrderRecord, meta: dict[str, Any], arrival: Arrival) -> Outcome:
+    """These bytes are archived: either this very file was committed just before an
+    interruption (finish its clean-up) or the same content arrived again (a duplicate)."""
+    order_no = record.ref.order_no
+    if record.is_this_arrival(meta, arrival):
+        record.finish_arrival(arrival)
+        made = [d["file"] for d in record.documents if d["source_sha256"] == arrival.sha256]
+        return Outcome(arrival.file, "archived", f"archived in {record.ref.folder} (the run "
+                       "before was interrupted after filing it)", order_no, made)
+    record.record_duplicate(meta, arrival)
+    return Outcome(arrival.file, "duplicate", f"identical to {meta['path']}", order_no)

@@ -1,0 +1,70 @@
+"""Order data and order updates: validate, open the order, make what changes, commit."""
+
+from __future__ import annotations
+
+from ..changes import order_changes
+from ..errors import UnmatchedError
+from ..flow import OrderUpdate, advance, apply_update, order_event
+from ..models import Order
+from ..outcome import Outcome
+from ..record import Arrival, Filing
+from .common import Desk, already_filed, titled
+
+__all__ = ["order_arrived", "update_arrived"]
+
+
+def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
+    """A new order, or a revision of one: the document set, made and filed."""
+    store = desk.store
+    with store.open(order.order_no, customer=order.customer.code, create=True) as record:
+        if (done := record.original(arrival.sha256)) is not None:
+            return already_filed(record, done, arrival)
+        exists = record.exists()
+        version = record.next_version("original", "order_data", arrival.sha256) if exists else 1
+        changes = order_changes(record.order, order) if exists else []
+        event = order_event(record.workflow, version=version, source=arrival.label,
+                            now=desk.clock.now(), changes=changes)
+        workflow = advance(record.workflow, event)
+        with store.work_folder() as work:
+            made = desk.maker.make(order, workflow, desk.maker.on_order(), work, titled(record))
+            filed = record.commit(Filing(event, arrival.label, arrival.sha256, made.staged,
+                                         arrival, "order_data", version, order=order))
+    message = f"archived in {record.ref.folder}"
+    if made.failures:
+        message += f"; {len(made.failures)} document(s) failed"
+    return Outcome(arrival.file, "archived", message, record.ref.order_no,
+                   [d["file"] for d in filed], made.failures + made.notices)
+
+
+def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome:
+    """An approval, booking, loading, confirmation or status: checked against the order
+    and its history, then the documents it changes are remade."""
+    store = desk.store
+    if store.locate(update.order_no) is None:
+        raise UnmatchedError(f"{arrival.label}: update for order {update.order_no}, which is "
+                             "not archived yet", hint=f"order {update.order_no} has not "
+                             "arrived; the update is applied when it does")
+    with store.open(update.order_no) as record:
+        if not record.exists():
+            raise UnmatchedError(f"{arrival.label}: update for order {update.order_no}, whose "
+                                 "order is not filed yet", hint=f"order {update.order_no} has "
+                                 "not arrived; the update is applied when it does")
+        if (done := record.original(arrival.sha256)) is not None:
+            return already_filed(record, done, arrival)
+        order = record.order
+        workflow, affected, flags = apply_update(
+            order, record.workflow, update,
+            thresholds=desk.settings.approval.general_manager_threshold,
+            lead_days=desk.settings.inspection.lead_days(), source=arrival.label,
+            now=desk.clock.now())
+        event = workflow.history[-1]
+        version = record.next_version("original", "order_update", arrival.sha256)
+        with store.work_folder() as work:
+            made = desk.maker.make(order, workflow, affected, work, titled(record))
+            filed = record.commit(Filing(event, arrival.label, arrival.sha256, made.staged,
+                                         arrival, "order_update", version,
+                                         {"update": update.update, "flags": flags}))
+    documents = [d["file"] for d in filed if d["kind"] != "original"]
+    return Outcome(arrival.file, "archived", f"{update.update}: {event.summary}",
+                   record.ref.order_no, documents,
+                   [f"flag: {f}" for f in flags] + made.failures + made.notices)

@@ -1,0 +1,318 @@
+"""The order store: the only writer under archive/ and the one owner of every order's
+record (its folder, sidecars, history and index entry).
+
+    archive/<customer>/<order>/originals|generated|stamped|handover/NAME
+    archive/<customer>/<order>/.../NAME.gendan.json   sidecar: sha256, size, type, version...
+    archive/<customer>/<order>/order.json             derived: the latest order data
+    archive/<customer>/<order>/.text/<sha256>.json    derived: page texts, read once
+    archive/<customer>/customer.json                  the customer's code and names
+    archive/.orders/<key>.json      the order's registry entry: number, customer, folder
+    archive/.locks/<key>.lock       one lock per order; intake.lock for the inbox
+    archive/.journal/<key>.json     an order with a commit in flight
+    archive/.work/<pid>-*/          scratch folders of running processes
+    archive/.quarantine/<time>/     what recovery or `verify --repair` moved aside
+    archive/.index/                 the index (derived, `gendan reindex` rebuilds it)
+
+An order is found one way: its number, case-insensitively, through the registry entry
+written (under the order's lock) when the order first arrives. The customer folder is
+decided then; a later file naming another customer for the number is refused.
+
+One lock per order is held across every read-modify-write (updates, revisions, factory
+files, check, hand-over), and every change goes through `OrderRecord.commit`, which
+writes in one order: journal -> files -> sidecars -> the event (the commit marker, last)
+-> derived files -> index -> the inbox file is removed -> journal cleared. The event
+lives in the sidecar of the file that caused it, so the order's history is rebuilt from
+the archive alone. A shared backend would implement this interface: registry and locks in
+PostgreSQL (advisory locks), files and sidecars in an S3 bucket (the marker object last),
+the index and the inbox queue in PostgreSQL tables; nothing above this module would change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from .clock import Clock, SystemClock
+from .errors import ArchiveError, BusyError, NotFoundError, OrderConflictError
+from .fsutil import atomic_write, remove, safe_name
+from .index import Index
+
+__all__ = ["SIDECAR_SUFFIX", "OrderRef", "OrderStore", "order_key", "read_json"]
+
+SIDECAR_SUFFIX = ".gendan.json"
+KIND_FOLDERS = ("originals", "generated", "stamped", "handover")
+SIDECAR_CACHE = 20_000  # sidecars kept parsed in a long-running process
+
+
+def order_key(order_no: str) -> str:
+    """The one spelling of an order number that finds it: width, case and spaces aside."""
+    return safe_name(unicodedata.normalize("NFKC", order_no).strip().casefold())
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise ArchiveError(f"{path}: unreadable ({exc})",
+                           hint="Run `gendan verify --repair`, or restore it from backup.") from exc
+    if not isinstance(data, dict):
+        raise ArchiveError(f"{path}: expected a JSON object",
+                           hint="Run `gendan verify --repair`, or restore it from backup.")
+    return data
+
+
+def dump_json(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+            + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class OrderRef:
+    """Where an order lives: its number as first filed, its customer and its folder."""
+
+    order_no: str
+    customer: str
+    folder: str  # relative to the archive root, e.g. ACME/PO-2026-0042
+
+    def as_dict(self) -> dict[str, str]:
+        return {"order_no": self.order_no, "customer": self.customer, "folder": self.folder}
+
+
+class OrderStore:
+    """The archive of one workspace."""
+
+    def __init__(self, root: Path, *, clock: Clock | None = None, index: Index | None = None,
+                 file_mode: int | None = None, lock_timeout: float = 600) -> None:
+        self.root = root
+        self.clock = clock or SystemClock()
+        self.file_mode = file_mode
+        self.index = index or Index(root / ".index", file_mode=file_mode)
+        self.lock_timeout = lock_timeout
+        self._sidecars: OrderedDict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = \
+            OrderedDict()
+
+    # -- places ----------------------------------------------------------------------------
+    @property
+    def work(self) -> Path:
+        return self.root / ".work"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / ".quarantine"
+
+    def folder(self, ref: OrderRef) -> Path:
+        return self.root / ref.folder
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def _registry(self, key: str) -> Path:
+        return self.root / ".orders" / f"{key}.json"
+
+    def _journal(self, key: str) -> Path:
+        return self.root / ".journal" / f"{key}.json"
+
+    # -- finding orders --------------------------------------------------------------------
+    def locate(self, order_no: str) -> OrderRef | None:
+        """The order filed under this number (any case), or None."""
+        try:
+            data = read_json(self._registry(order_key(order_no)))
+        except FileNotFoundError:
+            return None
+        return OrderRef(data["order_no"], data["customer"], data["folder"])
+
+    def require(self, order_no: str) -> OrderRef:
+        ref = self.locate(order_no)
+        if ref is None:
+            raise NotFoundError(f"order {order_no} is not in the archive",
+                                hint="Check the number with `gendan orders`; run `gendan "
+                                "reindex` if the archive holds it.")
+        return ref
+
+    def refs(self) -> Iterator[OrderRef]:
+        folder = self.root / ".orders"
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob("*.json")):
+            with contextlib.suppress(FileNotFoundError):
+                data = read_json(path)
+                yield OrderRef(data["order_no"], data["customer"], data["folder"])
+
+    def new_ref(self, order_no: str, customer: str) -> OrderRef:
+        return OrderRef(order_no, customer, f"{safe_name(customer)}/{safe_name(order_no)}")
+
+    def claim(self, key: str, ref: OrderRef) -> None:
+        """Register a new order (under its lock, inside its first commit)."""
+        atomic_write(self._registry(key), dump_json(ref.as_dict()), mode=self.file_mode)
+
+    def unclaim(self, key: str) -> None:
+        remove(self._registry(key))
+
+    # -- locks and the journal -------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, name: str, what: str) -> Iterator[None]:
+        path = self.root / ".locks" / f"{name}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(path), timeout=self.lock_timeout)
+        try:
+            lock.acquire()
+        except Timeout as exc:
+            raise BusyError(f"{what} is locked by another gendan process (waited "
+                            f"{self.lock_timeout:.0f} s)",
+                            hint="Wait for it to finish and try again.") from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def try_lock(self, name: str) -> FileLock | None:
+        """The lock if it is free now, else None (recovery skips what is in use)."""
+        path = self.root / ".locks" / f"{name}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(path), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            return None
+        return lock
+
+    def journal_begin(self, key: str, ref: OrderRef, what: str) -> None:
+        data = {**ref.as_dict(), "what": what, "pid": os.getpid(),
+                "started": self.clock.now().isoformat()}
+        atomic_write(self._journal(key), dump_json(data), mode=self.file_mode)
+
+    def journal_end(self, key: str) -> None:
+        remove(self._journal(key))
+
+    def journal(self) -> list[tuple[str, dict[str, Any]]]:
+        folder = self.root / ".journal"
+        if not folder.is_dir():
+            return []
+        entries = []
+        for path in sorted(folder.glob("*.json")):
+            try:
+                entries.append((path.stem, read_json(path)))
+            except (FileNotFoundError, ArchiveError):
+                entries.append((path.stem, {}))
+        return entries
+
+    # -- records ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def open(self, order_no: str, *, customer: str | None = None,
+             create: bool = False) -> Iterator[Any]:
+        """The order's record, under its lock. `create`: a new order of `customer` may be
+        started (claimed by its first commit); `customer` must match an existing one."""
+        from .record import OrderRecord
+
+        key = order_key(order_no)
+        with self.lock(key, f"order {order_no}"):
+            ref = self.locate(order_no)
+            registered = ref is not None
+            if ref is None:
+                if not create or customer is None:
+                    raise NotFoundError(
+                        f"order {order_no} is not in the archive",
+                        hint="Check the number with `gendan orders`; run `gendan reindex` "
+                        "if the archive holds it.")
+                ref = self.new_ref(order_no, customer)
+            elif customer is not None and ref.customer != customer:
+                raise OrderConflictError(
+                    f"order number {order_no} is already filed for customer {ref.customer} "
+                    f"(in {ref.folder}); this file says customer {customer}",
+                    hint="Order numbers are unique in a workspace: correct the order number "
+                    f"or the customer code (it must stay {ref.customer}).")
+            record = OrderRecord(self, key, ref, registered=registered)
+            if registered and not record.exists():
+                record.registered = True  # claimed by a commit that did not finish
+            yield record
+
+    def order_folders(self) -> Iterator[Path]:
+        """Every order folder in the archive (the source of truth for rebuilding)."""
+        if not self.root.is_dir():
+            return
+        for customer in sorted(self.root.iterdir()):
+            if customer.name.startswith(".") or not customer.is_dir():
+                continue
+            for folder in sorted(customer.iterdir()):
+                if folder.is_dir() and not folder.name.startswith(".") and \
+                        any((folder / kind).is_dir() for kind in KIND_FOLDERS):
+                    yield folder
+
+    # -- sidecars (parsed once, re-read only when they change) -----------------------------
+    def sidecar(self, path: Path) -> dict[str, Any]:
+        info = path.stat()
+        stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+        cached = self._sidecars.get(path)
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, read_json(path))
+            self._sidecars[path] = cached
+            if len(self._sidecars) > SIDECAR_CACHE:
+                self._sidecars.popitem(last=False)
+        else:
+            self._sidecars.move_to_end(path)
+        return cached[1]
+
+    def sidecars(self, folder: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+        for kind in KIND_FOLDERS:
+            where = folder / kind
+            if not where.is_dir():
+                continue
+            for entry in sorted(os.scandir(where), key=lambda e: e.name):
+                if entry.name.endswith(SIDECAR_SUFFIX):
+                    path = Path(entry.path)
+                    with contextlib.suppress(FileNotFoundError):
+                        yield path, dict(self.sidecar(path))
+
+    # -- scratch space ---------------------------------------------------------------------
+    @contextlib.contextmanager
+    def work_folder(self) -> Iterator[Path]:
+        """A scratch folder on the archive's file system (commits are then renames),
+        named after this process so that recovery can tell a dead one's leftovers."""
+        import shutil
+        import tempfile
+
+        self.work.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=self.work))
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def stale_work(self) -> list[Path]:
+        """Scratch folders of processes that are no longer running."""
+        if not self.work.is_dir():
+            return []
+        return [p for p in self.work.iterdir() if not _alive(p.name.split("-", 1)[0])]
+
+
+def _alive(pid_text: str) -> bool:
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def pid_alive(pid_text: str) -> bool:
+    """Whether the process that wrote a temp file or journal entry still runs."""
+    return _alive(pid_text)
+

@@ -1,0 +1,393 @@
+"""`gendan verify [--repair]` and the recovery every `run` and `watch` starts with.
+
+verify: every archived file against its sidecar (sha256, size), sidecars without files
+and files without sidecars, leftovers of unfinished commits and temp files, histories
+that do not parse, order.json and the registry against the sidecars, the index against
+the archive, interrupted commits, scratch folders of dead processes, and in the inbox:
+notes without their file and parked files that are in fact filed.
+
+repair: rebuilds what is derived (order.json, the registry, the index), removes temp
+files and scratch of dead processes, and moves everything else that is out of place to
+archive/.quarantine/<time>/ with a report. It never deletes an original, and never
+touches an order another process is working on (it takes the order's lock, or skips it).
+
+recover: the same, limited to what an interrupted run can leave behind (the journal names
+the orders whose commit did not finish), so that it costs nothing on a clean archive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import ArchiveError
+from .flow import Event
+from .fsutil import TEMP_PREFIX, move, remove, sha256_file
+from .inbox import orphan_notes
+from .store import (
+    KIND_FOLDERS,
+    SIDECAR_SUFFIX,
+    OrderRef,
+    OrderStore,
+    dump_json,
+    order_key,
+    pid_alive,
+    read_json,
+)
+
+__all__ = ["Problem", "recover", "repair", "verify"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # what is wrong, a short fixed name
+    path: str  # the file or folder, relative to the archive (or the inbox)
+    detail: str
+    repair: str  # what --repair does: rebuild, remove, quarantine, report
+    key: str = ""  # the order's key, when the problem is an order's
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "path": self.path, "detail": self.detail,
+                "repair": self.repair}
+
+
+def _temp_files(folder: Path) -> Iterator[Path]:
+    for root, _, files in os.walk(folder):
+        for name in files:
+            if name.startswith(TEMP_PREFIX):
+                yield Path(root) / name
+
+
+def _temp_of_dead(path: Path) -> bool:
+    pid = path.name[len(TEMP_PREFIX):].split("-", 1)[0]
+    return not pid_alive(pid)
+
+
+def _order_problems(store: OrderStore, folder: Path, deep: bool) -> list[Problem]:
+    """What is out of place in one order folder (read under its lock by the caller)."""
+    rel = store.relative(folder)
+    problems: list[Problem] = []
+    sidecars: list[tuple[Path, dict[str, Any]]] = []
+    for kind in KIND_FOLDERS:
+        kind_folder = folder / kind
+        if not kind_folder.is_dir():
+            continue
+        for entry in sorted(kind_folder.iterdir()):
+            if entry.name.startswith(TEMP_PREFIX):
+                continue
+            if entry.name.endswith(SIDECAR_SUFFIX):
+                try:
+                    sidecars.append((entry, read_json(entry)))
+                except ArchiveError as exc:
+                    problems.append(Problem("unreadable sidecar", store.relative(entry),
+                                            exc.message, "quarantine"))
+            elif not entry.with_name(entry.name + SIDECAR_SUFFIX).exists():
+                problems.append(Problem("file without sidecar", store.relative(entry),
+                                        "not recorded by any commit", "quarantine"))
+    committed = {m.get("source_sha256") for _, m in sidecars if "event" in m}
+    latest_order: tuple[int, Any] | None = None
+    for path, meta in sidecars:
+        target = path.with_name(path.name[: -len(SIDECAR_SUFFIX)])
+        where = store.relative(path)
+        if meta.get("source_sha256") not in committed:
+            problems.append(Problem("unfinished commit", where, "left by an interrupted run",
+                                    "quarantine"))
+            continue
+        if "event" in meta:
+            try:
+                Event.model_validate(meta["event"])
+            except ValidationError as exc:
+                problems.append(Problem("history does not parse", where,
+                                        f"{exc.error_count()} problem(s) in its event",
+                                        "report"))
+        if meta.get("doc_type") == "order_data" and "order_data" in meta and \
+                (latest_order is None or meta["version"] > latest_order[0]):
+            latest_order = (meta["version"], meta["order_data"])
+        if not target.exists():
+            problems.append(Problem("sidecar without file", where, "the file is missing",
+                                    "report" if "event" in meta else "quarantine"))
+            continue
+        size = target.stat().st_size
+        if size != meta.get("size"):
+            problems.append(Problem("damaged file", store.relative(target),
+                                    f"{size} bytes, the sidecar says {meta.get('size')}",
+                                    "report"))
+        elif deep and sha256_file(target) != meta.get("sha256"):
+            problems.append(Problem("damaged file", store.relative(target),
+                                    "sha256 differs from the sidecar", "report"))
+    for path in _temp_files(folder):
+        problems.append(Problem("temp file", store.relative(path), "a write that did not "
+                                "finish", "remove" if _temp_of_dead(path) else "none"))
+    if latest_order is not None:
+        try:
+            current = (folder / "order.json").read_bytes()
+        except FileNotFoundError:
+            current = b""
+        if current != dump_json(latest_order[1]):
+            problems.append(Problem("order.json out of date", f"{rel}/order.json",
+                                    "differs from the latest order file's data", "rebuild"))
+        problems += _registry_problems(store, folder, latest_order[1])
+    elif sidecars:
+        problems.append(Problem("order without order data", rel,
+                                "no committed order file", "report"))
+    return problems
+
+
+def _registry_problems(store: OrderStore, folder: Path, data: dict[str, Any]) -> list[Problem]:
+    order_no = str(data.get("order_no", ""))
+    ref = store.locate(order_no)
+    rel = store.relative(folder)
+    key = order_key(order_no)
+    if ref is None:
+        return [Problem("not in the registry", rel, f"order {order_no} cannot be found by its "
+                        "number", "rebuild", key)]
+    if ref.folder != rel:
+        return [Problem("second folder", rel, f"order {order_no} is registered in "
+                        f"{ref.folder}; this folder holds it too", "report", key)]
+    return []
+
+
+def _index_problems(store: OrderStore, folder: Path, key: str) -> list[Problem]:
+    from .record import OrderRecord
+
+    ref = store.locate(key)
+    if ref is None or store.folder(ref) != folder:
+        return []
+    record = OrderRecord(store, key, ref, registered=True)
+    if not record.exists():
+        return []
+    expected = json.loads(json.dumps({"order": record.summary(), "documents": record.indexed()},
+                                     default=str))
+    card = store.index.card(key)
+    found = json.loads(json.dumps({"order": card[0], "documents": card[1]}, default=str)) \
+        if card else None
+    if found != expected:
+        what = "missing" if card is None else "differs from the archive"
+        return [Problem("index out of date", store.relative(folder), f"the index entry is "
+                        f"{what}", "rebuild", key)]
+    return []
+
+
+def verify(store: OrderStore, inbox_folders: list[Path], *, deep: bool = True) -> list[Problem]:
+    """Everything out of place in the archive (and the inbox's notes)."""
+    problems: list[Problem] = []
+    keys: set[str] = set()
+    for folder in store.order_folders():
+        key = _folder_key(folder)
+        with _locked(store, key) as held:
+            if not held:
+                continue
+            found = _order_problems(store, folder, deep)
+            if key:
+                keys.add(key)
+                found += _index_problems(store, folder, key)
+            problems += [p if p.key else _with_key(p, key) for p in found]
+    problems += _global_problems(store, keys, inbox_folders)
+    return problems
+
+
+def _with_key(problem: Problem, key: str) -> Problem:
+    return Problem(problem.kind, problem.path, problem.detail, problem.repair, key)
+
+
+def _folder_key(folder: Path) -> str:
+    """The order key of a folder, from its latest order data (empty if it has none)."""
+    best: tuple[int, str] | None = None
+    where = folder / "originals"
+    if where.is_dir():
+        for path in where.glob("*" + SIDECAR_SUFFIX):
+            with contextlib.suppress(ArchiveError, FileNotFoundError):
+                meta = read_json(path)
+                if meta.get("doc_type") == "order_data" and "order_data" in meta and \
+                        (best is None or meta["version"] > best[0]):
+                    best = (meta["version"], str(meta["order_data"].get("order_no", "")))
+    return order_key(best[1]) if best else ""
+
+
+@contextlib.contextmanager
+def _locked(store: OrderStore, key: str) -> Iterator[bool]:
+    if not key:
+        yield True
+        return
+    lock = store.try_lock(key)
+    if lock is None:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
+
+
+def _global_problems(store: OrderStore, keys: set[str], inbox_folders: list[Path]
+                     ) -> list[Problem]:
+    problems = []
+    for ref in store.refs():
+        key = order_key(ref.order_no)
+        if key not in keys and not _commit_in_flight(store, key):
+            problems.append(Problem("stale registry entry", f".orders/{key}.json",
+                                    f"order {ref.order_no} has no committed order data in "
+                                    f"{ref.folder}", "remove", key))
+    for key in set(store.index.cards) - keys:
+        problems.append(Problem("index entry without order", f".index/cards/{key}",
+                                "the archive has no such order", "rebuild", key))
+    for key, data in store.journal():
+        if not pid_alive(str(data.get("pid", ""))):
+            problems.append(Problem("interrupted commit", f".journal/{key}.json",
+                                    f"{data.get('what', 'a commit')} did not finish", "rebuild",
+                                    key))
+    for folder in store.stale_work():
+        problems.append(Problem("scratch of a dead process", store.relative(folder),
+                                "left by a run that was stopped", "remove"))
+    for special in (".index", ".orders", ".journal"):
+        for path in _temp_files(store.root / special):
+            if _temp_of_dead(path):
+                problems.append(Problem("temp file", store.relative(path),
+                                        "a write that did not finish", "remove"))
+    for note in orphan_notes(inbox_folders):
+        problems.append(Problem("note without its file", str(note), "the file it explains "
+                                "is gone", "remove"))
+    problems += _parked_but_filed(store, inbox_folders)
+    return problems
+
+
+def _commit_in_flight(store: OrderStore, key: str) -> bool:
+    return any(k == key and pid_alive(str(d.get("pid", ""))) for k, d in store.journal())
+
+
+def _parked_but_filed(store: OrderStore, inbox_folders: list[Path]) -> list[Problem]:
+    """Files waiting in _unmatched/ or _waiting/ that a commit already filed (a crash came
+    between the commit and the clean-up): recognised by content and by the file itself."""
+    problems: list[Problem] = []
+    if not store.index.exists():
+        return problems
+    for folder in inbox_folders:
+        if not folder.is_dir() or folder.name not in {"_unmatched", "_waiting"}:
+            continue
+        for path in folder.iterdir():
+            if path.name.endswith((".reason.txt", ".error.txt")) or not path.is_file() or \
+                    path.is_symlink():
+                continue
+            info = path.lstat()
+            identity = [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns]
+            rows = store.index.catalogue.query(
+                "SELECT row FROM documents WHERE sha256 = ? AND kind = 'original'",
+                (sha256_file(path),))
+            if any(json.loads(r["row"]).get("arrival") == identity for r in rows):
+                problems.append(Problem("parked and filed", str(path), "archived already; "
+                                        "the parked copy is left over", "remove"))
+    return problems
+
+
+def repair(store: OrderStore, problems: list[Problem]) -> list[str]:
+    """Carry out each problem's repair, an order's under its lock; returns what was done."""
+    done: list[str] = []
+    quarantine = store.quarantine / store.clock.now().strftime("%Y%m%d-%H%M%S")
+    by_key: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_key.setdefault(problem.key, []).append(problem)
+    for key, items in sorted(by_key.items()):
+        if not key:
+            done += _repair_items(store, items, quarantine)
+            continue
+        with store.lock(key, f"order {key}"):
+            done += _repair_items(store, items, quarantine)
+            if any(p.repair in {"rebuild", "quarantine"} for p in items):
+                done += _rebuild_order(store, key)
+            if any(p.kind == "interrupted commit" for p in items):
+                store.journal_end(key)
+    return done
+
+
+def _repair_items(store: OrderStore, items: list[Problem], quarantine: Path) -> list[str]:
+    done = []
+    for problem in items:
+        if problem.repair == "quarantine":
+            _quarantine(store, store.root / problem.path, quarantine, problem)
+            done.append(f"quarantined {problem.path} ({problem.kind})")
+        elif problem.repair == "remove":
+            target = Path(problem.path)
+            target = target if target.is_absolute() else store.root / target
+            if target.is_dir():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                remove(target)
+            done.append(f"removed {problem.path} ({problem.kind})")
+    return done
+
+
+def _quarantine(store: OrderStore, path: Path, quarantine: Path, problem: Problem) -> None:
+    target = quarantine / store.relative(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        move(path, target)
+    report = quarantine / "report.txt"
+    with report.open("a", encoding="utf-8") as handle:
+        handle.write(f"{problem.path}\t{problem.kind}\t{problem.detail}\n")
+    if path.name.endswith(SIDECAR_SUFFIX):
+        subject = path.with_name(path.name[: -len(SIDECAR_SUFFIX)])
+        if subject.exists():
+            _quarantine(store, subject, quarantine, problem)
+
+
+def _rebuild_order(store: OrderStore, key: str) -> list[str]:
+    """order.json, the registry entry and the index entry of one order, from its folder
+    (the caller holds the order's lock)."""
+    from .record import OrderRecord
+
+    ref = store.locate(key)
+    folder = store.folder(ref) if ref is not None else None
+    if folder is None or _folder_key(folder) != key:
+        folder = next((f for f in store.order_folders() if _folder_key(f) == key), None)
+    if folder is None:
+        if ref is not None:
+            store.unclaim(key)
+        store.index.forget(key)
+        return [f"removed the registry and index entries of {key} (no such order archived)"]
+    if ref is None or store.folder(ref) != folder:
+        data = read_json(sorted((folder / "originals").glob("*" + SIDECAR_SUFFIX))[0])
+        ref = OrderRef(str(data["order"]), str(data["customer"]), store.relative(folder))
+        store.claim(key, ref)
+    record = OrderRecord(store, key, ref, registered=True)
+    if not record.exists():
+        store.unclaim(key)
+        store.index.forget(key)
+        return [f"removed the registry and index entries of {key} (no committed order data)"]
+    record.derive()
+    return [f"rebuilt order.json, registry and index entry of {ref.order_no}"]
+
+
+def recover(store: OrderStore, inbox_folders: list[Path]) -> list[str]:
+    """Clean up after an interrupted run (cheap when nothing was interrupted)."""
+    problems: list[Problem] = []
+    for key, data in store.journal():
+        if pid_alive(str(data.get("pid", ""))):
+            continue
+        folder = store.root / str(data.get("folder", ""))
+        with _locked(store, key) as held:
+            if not held:
+                continue
+            if folder.is_dir() and data.get("folder"):
+                problems += [_with_key(p, key) for p in _order_problems(store, folder, False)
+                             if p.repair in {"quarantine", "remove"}]
+            problems.append(Problem("interrupted commit", f".journal/{key}.json",
+                                    str(data.get("what", "")), "rebuild", key))
+    for folder in store.stale_work():
+        problems.append(Problem("scratch of a dead process", store.relative(folder), "",
+                                "remove"))
+    for special in (".index", ".orders", ".journal"):
+        for path in _temp_files(store.root / special):
+            if _temp_of_dead(path):
+                problems.append(Problem("temp file", store.relative(path), "", "remove"))
+    for note in orphan_notes(inbox_folders):
+        problems.append(Problem("note without its file", str(note), "", "remove"))
+    problems += _parked_but_filed(store, inbox_folders)
+    return repair(store, problems) if problems else []

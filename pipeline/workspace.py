@@ -1,0 +1,94 @@
+"""Where a workspace keeps things: gendan.toml, inbox/ (with its _rejected, _failed,
+_unmatched and _waiting folders), archive/ and the templates. No settings, no I/O
+beyond finding the folder, so the read commands start fast."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import WorkspaceError
+
+__all__ = ["BUNDLED_TEMPLATES", "CONFIG_NAME", "Workspace"]
+
+CONFIG_NAME = "gendan.toml"
+BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A folder with gendan.toml, inbox/, archive/ and optional templates/ overrides."""
+
+    root: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def rejected(self) -> Path:
+        """Files that cannot be accepted, each with NAME.error.txt."""
+        return self.inbox / "_rejected"
+
+    @property
+    def failed(self) -> Path:
+        """Files whose processing crashed gendan, with the traceback to report."""
+        return self.inbox / "_failed"
+
+    @property
+    def unmatched(self) -> Path:
+        """Factory files whose order is not known yet, with NAME.reason.txt."""
+        return self.inbox / "_unmatched"
+
+    @property
+    def waiting(self) -> Path:
+        """Order updates waiting for an earlier one, with NAME.reason.txt."""
+        return self.inbox / "_waiting"
+
+    @property
+    def own_templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        """Workspace overrides first, then the bundled templates."""
+        own = self.own_templates
+        dirs = [own] if own.is_dir() and own.resolve() != BUNDLED_TEMPLATES else []
+        return [*dirs, BUNDLED_TEMPLATES]
+
+    def is_workspace(self) -> bool:
+        return self.config_path.is_file() or (self.inbox.is_dir() and self.archive.is_dir())
+
+    @classmethod
+    def locate(cls, explicit: Path | None) -> Workspace:
+        """--workspace, else $GENDAN_HOME, else the current folder; it must be a workspace
+        (gendan.toml, or inbox/ and archive/): nothing is created here."""
+        env = os.environ.get("GENDAN_HOME")
+        root = explicit or (Path(env) if env else Path.cwd())
+        root = root.expanduser().resolve()
+        where = ("--workspace" if explicit else "$GENDAN_HOME" if env else "the current folder")
+        if not root.is_dir():
+            raise WorkspaceError(f"workspace {root} ({where}) does not exist",
+                                 hint=f"Create one with `gendan init {root}`, or pass "
+                                 "--workspace DIR.")
+        workspace = cls(root)
+        if not workspace.is_workspace():
+            raise WorkspaceError(
+                f"{root} ({where}) is not a gendan workspace: it has no gendan.toml, and no "
+                "inbox/ and archive/",
+                hint=f"Create one with `gendan init {root}`, or pass --workspace DIR "
+                "(or set GENDAN_HOME).")
+        return workspace
+
+    def ensure_folders(self) -> None:
+        for folder in (self.inbox, self.archive):
+            folder.mkdir(parents=True, exist_ok=True)
