@@ -36,15 +36,15 @@ from .errors import (
     UnmatchedError,
     WaitingError,
 )
+from .filing import Arrival
 from .inbox import InboxFile, pending, quoted, set_aside, shown
 from .intake import KnownOrder, is_order_file, read_incoming
 from .models import Order
 from .outcome import Outcome
 from .recipes import factory_file_arrived, order_arrived, update_arrived
 from .recipes.stamping import Stamps
-from .record import Arrival
+from .repair import recover
 from .store import OrderStore
-from .verify import recover
 from .workspace import Workspace
 
 __all__ = ["Desk"]
@@ -88,6 +88,7 @@ class Desk:
         """Process every file waiting in the inbox; damaged files get a few attempts."""
         self.workspace.ensure_folders()
         self.recover()
+        self.later += self.retry_parked()  # their order may have come while we were away
         outcomes = [self.process(path) for path in self.pending()]
         retrying = [o for o in outcomes if o.status == "retry"]
         while retrying:

@@ -19,10 +19,10 @@ from pypdf import PdfReader
 from .config import Settings
 from .doctypes import GENERATED, ON_ORDER, DocType
 from .errors import ConversionError, GendanError
+from .filing import StagedFile
 from .flow import Workflow
 from .fsutil import sha256_file
 from .models import Order
-from .record import StagedFile
 from .render import document_context, render_docx, render_html_pdf
 from .render.convert import LibreOfficeMissing, docx_to_pdf
 from .workspace import Workspace

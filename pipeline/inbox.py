@@ -129,8 +129,13 @@ def set_aside(path: Path, folder: Path, note: str, *, suffix: str = ".error.txt"
     file's bytes are not read. Returns where it went."""
     folder.mkdir(parents=True, exist_ok=True)
     target = path if path.parent == folder else _free(folder, path.name, suffix)
-    atomic_write(target.with_name(target.name + suffix), note.encode("utf-8"), mode=mode,
-                 durable=False)
+    note_path = target.with_name(target.name + suffix)
+    try:
+        unchanged = note_path.read_text(encoding="utf-8") == note
+    except (FileNotFoundError, UnicodeDecodeError):
+        unchanged = False
+    if not unchanged:
+        atomic_write(note_path, note.encode("utf-8"), mode=mode, durable=False)
     if target != path:
         move(path, target)
         for old in NOTE_SUFFIXES:

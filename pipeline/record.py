@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import mimetypes
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ArchiveError, DiskFullError, IncompleteFileError, NotFoundError
+from .filing import Arrival, Filing, StagedFile
 from .flow import Event, Workflow, fold
 from .fsutil import (
     DISK_FULL,
@@ -35,50 +36,7 @@ from .summary import summarise
 if TYPE_CHECKING:
     from .store import OrderStore
 
-__all__ = ["Arrival", "Filing", "OrderRecord", "StagedFile"]
-
-
-@dataclass(frozen=True)
-class StagedFile:
-    """A file prepared in the work folder, waiting to be committed."""
-
-    path: Path
-    doc_type: str
-    suffix: str
-    meta: dict[str, Any] = field(default_factory=dict)
-    kind: str = "generated"  # the folder: generated/, stamped/ or handover/
-    version: int = 0  # 0: the next free version of this kind and type
-
-
-@dataclass(frozen=True)
-class Arrival:
-    """The file that arrived, as it sits in the inbox (or in _unmatched/, _waiting/)."""
-
-    path: Path
-    file: str  # its path in the inbox, as shown to people (control characters escaped)
-    sha256: str
-    identity: tuple[int, int, int, int]  # device, inode, size, mtime: this very file
-    name: str  # the name it arrived under
-
-    @property
-    def label(self) -> str:
-        """Where it came from, as the archive records it: inbox/NAME."""
-        return f"inbox/{self.file}"
-
-
-@dataclass
-class Filing:
-    """One commit: the event, the file that caused it (if any), what was made from it."""
-
-    event: Event
-    source: str
-    source_sha256: str
-    staged: list[StagedFile] = field(default_factory=list)
-    arrival: Arrival | None = None
-    doc_type: str = ""  # the arrival's document type
-    version: int = 1  # the arrival's version
-    meta: dict[str, Any] = field(default_factory=dict)  # more about the arrival
-    order: Order | None = None  # new order data
+__all__ = ["OrderRecord"]
 
 
 def _media_type(name: str) -> str:
@@ -198,6 +156,10 @@ class OrderRecord:
         """File `filing` (see the store's module docstring for the order of the steps);
         returns the sidecars it added."""
         store = self.store
+        if filing.arrival is None and filing.source_sha256 in self._committed_sources:
+            # made from the archive, and made the same before (a check run again, nothing
+            # changed): the archive already holds it
+            return [m for m in self.documents if m["source_sha256"] == filing.source_sha256]
         event = filing.event.model_copy(update={"seq": len(self.events) + 1})
         base = {"order": self.ref.order_no, "customer": self.ref.customer,
                 "time": store.clock.now().isoformat()}
@@ -242,24 +204,31 @@ class OrderRecord:
         seen = {"source": arrival.label, "time": self.store.clock.now().isoformat(),
                 "arrival": list(arrival.identity)}
         data["duplicates"] = [*data.get("duplicates", []), seen]
-        try:
+        with self.changing("duplicate"):
             atomic_write(path, dump_json(data), mode=self.store.file_mode)
             self._reload()
             self.derive()
             remove(arrival.path)
             remove(_note(arrival.path))
-        except OSError as exc:
-            raise _archive_error(exc, self.folder) from exc
 
     def finish_arrival(self, arrival: Arrival) -> None:
         """The arrival was committed before a crash: bring the index up to date and clear
         the inbox."""
-        try:
+        with self.changing("finish"):
             self.derive()
             remove(arrival.path)
             remove(_note(arrival.path))
+
+    @contextlib.contextmanager
+    def changing(self, what: str, *, durable: bool = True) -> Iterator[None]:
+        """Around every write to the order's folder: the journal names the order while it
+        changes (recovery looks at these orders only), and a full disk is one clear error."""
+        self.store.journal_begin(self.key, self.ref, what, durable=durable)
+        try:
+            yield
         except OSError as exc:
             raise _archive_error(exc, self.folder) from exc
+        self.store.journal_end(self.key)
 
     def derive(self) -> None:
         """What is rebuilt from the sidecars: order.json and the index entry."""
@@ -358,8 +327,12 @@ class OrderRecord:
         atomic_write(target.with_name(target.name + SIDECAR_SUFFIX), dump_json(data),
                      mode=self.store.file_mode, sync_dir=sync_dir)
 
+    def caching(self) -> contextlib.AbstractContextManager[None]:
+        """Around writes of derived files outside a commit (the page texts)."""
+        return self.changing("cache", durable=False)
+
     def write_text(self, sha256: str, pages: list[str]) -> None:
-        """Cache the page texts of one content (derived: no fsync)."""
+        """Cache the page texts of one content (derived: no fsync); inside `caching()`."""
         atomic_write(self.folder / ".text" / f"{sha256}.json",
                      dump_json({"sha256": sha256, "pages": pages}),
                      mode=self.store.file_mode, durable=False)

@@ -10,14 +10,14 @@ from collections.abc import Iterator
 from .index import Entry
 from .record import OrderRecord
 from .store import OrderRef, OrderStore
-from .verify import _folder_key
+from .verify import folder_key
 
 __all__ = ["reindex"]
 
 
 def _entries(store: OrderStore, notes: list[str]) -> Iterator[Entry]:
     for folder in store.order_folders():
-        key = _folder_key(folder)
+        key = folder_key(folder)
         if not key:
             notes.append(f"{store.relative(folder)}: no committed order data; not indexed")
             continue

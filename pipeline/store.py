@@ -187,10 +187,13 @@ class OrderStore:
             return None
         return lock
 
-    def journal_begin(self, key: str, ref: OrderRef, what: str) -> None:
+    def journal_begin(self, key: str, ref: OrderRef, what: str, *, durable: bool = True) -> None:
+        """Note that this process is changing the order (recovery looks at these orders
+        only); `durable=False` for caches, which a power cut may lose without harm."""
         data = {**ref.as_dict(), "what": what, "pid": os.getpid(),
                 "started": self.clock.now().isoformat()}
-        atomic_write(self._journal(key), dump_json(data), mode=self.file_mode)
+        atomic_write(self._journal(key), dump_json(data), mode=self.file_mode,
+                     durable=durable)
 
     def journal_end(self, key: str) -> None:
         remove(self._journal(key))

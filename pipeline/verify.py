@@ -1,4 +1,5 @@
-"""`gendan verify [--repair]` and the recovery every `run` and `watch` starts with.
+"""`gendan verify`: what is out of place in the archive (`repair` says what is done about
+it, and the recovery every `run` and `watch` starts with uses the same findings).
 
 verify: every archived file against its sidecar (sha256, size), sidecars without files
 and files without sidecars, leftovers of unfinished commits and temp files, histories
@@ -20,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,12 +30,11 @@ from pydantic import ValidationError
 
 from .errors import ArchiveError
 from .flow import Event
-from .fsutil import TEMP_PREFIX, move, remove, sha256_file
+from .fsutil import TEMP_PREFIX, sha256_file
 from .inbox import orphan_notes
 from .store import (
     KIND_FOLDERS,
     SIDECAR_SUFFIX,
-    OrderRef,
     OrderStore,
     dump_json,
     order_key,
@@ -43,7 +42,8 @@ from .store import (
     read_json,
 )
 
-__all__ = ["Problem", "recover", "repair", "verify"]
+__all__ = ["Problem", "folder_key", "locked", "loose_temp_files", "order_problems",
+           "parked_but_filed", "temp_of_dead", "verify", "with_key"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Problem:
     kind: str  # what is wrong, a short fixed name
     path: str  # the file or folder, relative to the archive (or the inbox)
     detail: str
-    repair: str  # what --repair does: rebuild, remove, quarantine, report
+    repair: str  # what --repair does: rebuild, remove, discard, quarantine, report
     key: str = ""  # the order's key, when the problem is an order's
 
     def as_dict(self) -> dict[str, str]:
@@ -66,12 +66,12 @@ def _temp_files(folder: Path) -> Iterator[Path]:
                 yield Path(root) / name
 
 
-def _temp_of_dead(path: Path) -> bool:
+def temp_of_dead(path: Path) -> bool:
     pid = path.name[len(TEMP_PREFIX):].split("-", 1)[0]
     return not pid_alive(pid)
 
 
-def _order_problems(store: OrderStore, folder: Path, deep: bool) -> list[Problem]:
+def order_problems(store: OrderStore, folder: Path, deep: bool) -> list[Problem]:
     """What is out of place in one order folder (read under its lock by the caller)."""
     rel = store.relative(folder)
     problems: list[Problem] = []
@@ -123,9 +123,10 @@ def _order_problems(store: OrderStore, folder: Path, deep: bool) -> list[Problem
         elif deep and sha256_file(target) != meta.get("sha256"):
             problems.append(Problem("damaged file", store.relative(target),
                                     "sha256 differs from the sidecar", "report"))
-    for path in _temp_files(folder):
+    customer_temps = [p for p in folder.parent.glob(TEMP_PREFIX + "*") if p.is_file()]
+    for path in [*_temp_files(folder), *customer_temps]:
         problems.append(Problem("temp file", store.relative(path), "a write that did not "
-                                "finish", "remove" if _temp_of_dead(path) else "none"))
+                                "finish", "remove" if temp_of_dead(path) else "none"))
     if latest_order is not None:
         try:
             current = (folder / "order.json").read_bytes()
@@ -181,24 +182,24 @@ def verify(store: OrderStore, inbox_folders: list[Path], *, deep: bool = True) -
     problems: list[Problem] = []
     keys: set[str] = set()
     for folder in store.order_folders():
-        key = _folder_key(folder)
-        with _locked(store, key) as held:
+        key = folder_key(folder)
+        with locked(store, key) as held:
             if not held:
                 continue
-            found = _order_problems(store, folder, deep)
+            found = order_problems(store, folder, deep)
             if key:
                 keys.add(key)
                 found += _index_problems(store, folder, key)
-            problems += [p if p.key else _with_key(p, key) for p in found]
+            problems += [p if p.key else with_key(p, key) for p in found]
     problems += _global_problems(store, keys, inbox_folders)
     return problems
 
 
-def _with_key(problem: Problem, key: str) -> Problem:
+def with_key(problem: Problem, key: str) -> Problem:
     return Problem(problem.kind, problem.path, problem.detail, problem.repair, key)
 
 
-def _folder_key(folder: Path) -> str:
+def folder_key(folder: Path) -> str:
     """The order key of a folder, from its latest order data (empty if it has none)."""
     best: tuple[int, str] | None = None
     where = folder / "originals"
@@ -213,7 +214,7 @@ def _folder_key(folder: Path) -> str:
 
 
 @contextlib.contextmanager
-def _locked(store: OrderStore, key: str) -> Iterator[bool]:
+def locked(store: OrderStore, key: str) -> Iterator[bool]:
     if not key:
         yield True
         return
@@ -247,15 +248,29 @@ def _global_problems(store: OrderStore, keys: set[str], inbox_folders: list[Path
     for folder in store.stale_work():
         problems.append(Problem("scratch of a dead process", store.relative(folder),
                                 "left by a run that was stopped", "remove"))
-    for special in (".index", ".orders", ".journal"):
-        for path in _temp_files(store.root / special):
-            if _temp_of_dead(path):
-                problems.append(Problem("temp file", store.relative(path),
-                                        "a write that did not finish", "remove"))
+    problems += loose_temp_files(store, inbox_folders)
     for note in orphan_notes(inbox_folders):
         problems.append(Problem("note without its file", str(note), "the file it explains "
                                 "is gone", "remove"))
-    problems += _parked_but_filed(store, inbox_folders)
+    problems += parked_but_filed(store, inbox_folders)
+    return problems
+
+
+def loose_temp_files(store: OrderStore, inbox_folders: list[Path]) -> list[Problem]:
+    """Temp files of dead processes outside the order folders: index, registry, journal,
+    and the inbox's parking folders."""
+    problems = []
+    for special in (".index", ".orders", ".journal"):
+        for path in _temp_files(store.root / special):
+            if temp_of_dead(path):
+                problems.append(Problem("temp file", store.relative(path),
+                                        "a write that did not finish", "remove"))
+    for folder in inbox_folders:
+        if folder.is_dir():
+            for path in folder.glob(TEMP_PREFIX + "*"):
+                if temp_of_dead(path):
+                    problems.append(Problem("temp file", str(path),
+                                            "a note that was not finished", "remove"))
     return problems
 
 
@@ -263,7 +278,7 @@ def _commit_in_flight(store: OrderStore, key: str) -> bool:
     return any(k == key and pid_alive(str(d.get("pid", ""))) for k, d in store.journal())
 
 
-def _parked_but_filed(store: OrderStore, inbox_folders: list[Path]) -> list[Problem]:
+def parked_but_filed(store: OrderStore, inbox_folders: list[Path]) -> list[Problem]:
     """Files waiting in _unmatched/ or _waiting/ that a commit already filed (a crash came
     between the commit and the clean-up): recognised by content and by the file itself."""
     problems: list[Problem] = []
@@ -285,109 +300,3 @@ def _parked_but_filed(store: OrderStore, inbox_folders: list[Path]) -> list[Prob
                 problems.append(Problem("parked and filed", str(path), "archived already; "
                                         "the parked copy is left over", "remove"))
     return problems
-
-
-def repair(store: OrderStore, problems: list[Problem]) -> list[str]:
-    """Carry out each problem's repair, an order's under its lock; returns what was done."""
-    done: list[str] = []
-    quarantine = store.quarantine / store.clock.now().strftime("%Y%m%d-%H%M%S")
-    by_key: dict[str, list[Problem]] = {}
-    for problem in problems:
-        by_key.setdefault(problem.key, []).append(problem)
-    for key, items in sorted(by_key.items()):
-        if not key:
-            done += _repair_items(store, items, quarantine)
-            continue
-        with store.lock(key, f"order {key}"):
-            done += _repair_items(store, items, quarantine)
-            if any(p.repair in {"rebuild", "quarantine"} for p in items):
-                done += _rebuild_order(store, key)
-            if any(p.kind == "interrupted commit" for p in items):
-                store.journal_end(key)
-    return done
-
-
-def _repair_items(store: OrderStore, items: list[Problem], quarantine: Path) -> list[str]:
-    done = []
-    for problem in items:
-        if problem.repair == "quarantine":
-            _quarantine(store, store.root / problem.path, quarantine, problem)
-            done.append(f"quarantined {problem.path} ({problem.kind})")
-        elif problem.repair == "remove":
-            target = Path(problem.path)
-            target = target if target.is_absolute() else store.root / target
-            if target.is_dir():
-                shutil.rmtree(target, ignore_errors=True)
-            else:
-                remove(target)
-            done.append(f"removed {problem.path} ({problem.kind})")
-    return done
-
-
-def _quarantine(store: OrderStore, path: Path, quarantine: Path, problem: Problem) -> None:
-    target = quarantine / store.relative(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileNotFoundError):
-        move(path, target)
-    report = quarantine / "report.txt"
-    with report.open("a", encoding="utf-8") as handle:
-        handle.write(f"{problem.path}\t{problem.kind}\t{problem.detail}\n")
-    if path.name.endswith(SIDECAR_SUFFIX):
-        subject = path.with_name(path.name[: -len(SIDECAR_SUFFIX)])
-        if subject.exists():
-            _quarantine(store, subject, quarantine, problem)
-
-
-def _rebuild_order(store: OrderStore, key: str) -> list[str]:
-    """order.json, the registry entry and the index entry of one order, from its folder
-    (the caller holds the order's lock)."""
-    from .record import OrderRecord
-
-    ref = store.locate(key)
-    folder = store.folder(ref) if ref is not None else None
-    if folder is None or _folder_key(folder) != key:
-        folder = next((f for f in store.order_folders() if _folder_key(f) == key), None)
-    if folder is None:
-        if ref is not None:
-            store.unclaim(key)
-        store.index.forget(key)
-        return [f"removed the registry and index entries of {key} (no such order archived)"]
-    if ref is None or store.folder(ref) != folder:
-        data = read_json(sorted((folder / "originals").glob("*" + SIDECAR_SUFFIX))[0])
-        ref = OrderRef(str(data["order"]), str(data["customer"]), store.relative(folder))
-        store.claim(key, ref)
-    record = OrderRecord(store, key, ref, registered=True)
-    if not record.exists():
-        store.unclaim(key)
-        store.index.forget(key)
-        return [f"removed the registry and index entries of {key} (no committed order data)"]
-    record.derive()
-    return [f"rebuilt order.json, registry and index entry of {ref.order_no}"]
-
-
-def recover(store: OrderStore, inbox_folders: list[Path]) -> list[str]:
-    """Clean up after an interrupted run (cheap when nothing was interrupted)."""
-    problems: list[Problem] = []
-    for key, data in store.journal():
-        if pid_alive(str(data.get("pid", ""))):
-            continue
-        folder = store.root / str(data.get("folder", ""))
-        with _locked(store, key) as held:
-            if not held:
-                continue
-            if folder.is_dir() and data.get("folder"):
-                problems += [_with_key(p, key) for p in _order_problems(store, folder, False)
-                             if p.repair in {"quarantine", "remove"}]
-            problems.append(Problem("interrupted commit", f".journal/{key}.json",
-                                    str(data.get("what", "")), "rebuild", key))
-    for folder in store.stale_work():
-        problems.append(Problem("scratch of a dead process", store.relative(folder), "",
-                                "remove"))
-    for special in (".index", ".orders", ".journal"):
-        for path in _temp_files(store.root / special):
-            if _temp_of_dead(path):
-                problems.append(Problem("temp file", store.relative(path), "", "remove"))
-    for note in orphan_notes(inbox_folders):
-        problems.append(Problem("note without its file", str(note), "", "remove"))
-    problems += _parked_but_filed(store, inbox_folders)
-    return repair(store, problems) if problems else []

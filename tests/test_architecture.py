@@ -12,7 +12,7 @@ PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow", "words", "clock",
                "faults", "workspace", "changes", "summary", "example_config", "outcome"}
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
-STORE = {"store", "record", "verify", "reindex", "inbox"}
+STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox"}
 RECIPES = {"recipes", "documents", "template_check"}
 TOP = {"desk", "assign", "cli", "watch", "__main__", "__init__"}
 ALLOWED = {
@@ -22,7 +22,7 @@ ALLOWED = {
     **{unit: FOUNDATIONS | STAGES | STORE | RECIPES for unit in RECIPES},
     **{unit: FOUNDATIONS | STAGES | STORE | RECIPES | TOP for unit in TOP},
 }
-ARCHIVE_WRITERS = {"record", "store", "verify", "inbox", "fsutil", "index"}
+ARCHIVE_WRITERS = {"record", "store", "repair", "inbox", "fsutil", "index"}
 
 
 def _unit(path: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -30,6 +31,14 @@ def orders(state: State) -> None:
     click.echo(f"\narchive: {store.root}")
 
 
+def _mark(document: dict[str, Any]) -> str:
+    if document.get("missing"):
+        return "  MISSING (run `gendan verify`)"
+    if document.get("damaged"):
+        return "  DAMAGED (run `gendan verify`)"
+    return ""
+
+
 @cli.command()
 @click.argument("order_no")
 @click.pass_obj
@@ -50,7 +59,7 @@ def show(state: State, order_no: str) -> None:
                f"delivery {order['delivery_date']}")
     click.echo(f"folder {store.root / order['folder']}\n")
     rows = [(d["kind"], d["doc_type"], f"v{d['version']}" + ("" if d["current"] else " (old)"),
-             d.get("pages") or "", d["size"], d["file"]) for d in docs]
+             d.get("pages") or "", d["size"], d["file"] + _mark(d)) for d in docs]
     click.echo(table(["kind", "type", "version", "pages", "bytes", "file"], rows))
 
 
@@ -78,7 +87,7 @@ def reindex(state: State) -> None:
 def verify(state: State, repair: bool, quick: bool, as_json: bool) -> None:
     """Check the archive against its sidecars and the index; exit 1 on problems."""
     from ..desk import Desk
-    from ..verify import repair as mend
+    from ..repair import repair as mend
     from ..verify import verify as inspect
 
     workspace = state.workspace()

@@ -77,6 +77,14 @@ class Index:
             return []
         return list_orders(self.catalogue, where or OrderFilter())
 
+    def holders(self, sha256: str) -> list[str]:
+        """The order numbers whose originals include this content."""
+        if not self.exists():
+            return []
+        rows = self.catalogue.query("SELECT DISTINCT order_no FROM documents WHERE sha256 = ? "
+                                    "AND kind = 'original' ORDER BY order_no", (sha256,))
+        return [r["order_no"] for r in rows]
+
     def find(self, **query: Any) -> list[Hit]:
         if not self.exists():
             return []
@@ -90,7 +98,8 @@ class Index:
             if card is not None:
                 cards[key] = {"order": card[0], "documents": card[1]}
         catalogue = {"orders": self.catalogue.order_rows(),
-                     "documents": self.catalogue.document_rows()} if self.exists() else {}
+                     "documents": self.catalogue.document_rows()} if self.exists() else \
+            {"orders": [], "documents": []}
         plain: dict[str, Any] = json.loads(json.dumps({"cards": cards, "catalogue": catalogue},
                                                       default=str))
         return plain

@@ -11,6 +11,7 @@ per distinct file content (by sha256), and read back for snippets.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -67,8 +68,11 @@ class Catalogue:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
+        self._pid = 0
 
     def _connect(self) -> sqlite3.Connection:
+        if self._db is not None and self._pid != os.getpid():
+            self._db = None  # inherited through fork: never used again by this process
         if self._db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -81,6 +85,7 @@ class Catalogue:
                 raise IndexError_(f"the search index {self.path} is damaged ({exc})",
                                   hint="Run `gendan reindex` to rebuild it.") from exc
             self._db = db
+            self._pid = os.getpid()
         return self._db
 
     def exists(self) -> bool:

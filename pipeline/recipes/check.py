@@ -24,12 +24,13 @@ from ..compliance import (
 )
 from ..doctypes import FACTORY_TYPES, GENERATED
 from ..errors import ArchiveError, GendanError
+from ..filing import Filing, StagedFile
 from ..flow import Event
 from ..fsutil import sha256_bytes, sha256_file
 from ..models import Order
 from ..pdf import open_pdf, page_texts, stamp_font_path
 from ..pdf.pack import PackPart, build_pack
-from ..record import Filing, OrderRecord, StagedFile
+from ..record import OrderRecord
 from ..render import render_html_pdf
 from .common import Desk
 
@@ -129,7 +130,8 @@ def _read(desk: Desk, record: OrderRecord, files: dict[str, dict[str, Any]]) -> 
 def _check(desk: Desk, record: OrderRecord, on: dt.date | None) -> CheckResult:
     order, workflow = record.order, record.workflow
     files = _representatives(record.documents)
-    extracted = _read(desk, record, files)
+    with record.caching():
+        extracted = _read(desk, record, files)
     rules = desk.settings.handover
     present: dict[str, list[str]] = {}
     for meta in record.current():

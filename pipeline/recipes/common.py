@@ -8,9 +8,10 @@ from ..clock import Clock
 from ..config import Settings
 from ..doctypes import FACTORY_TYPES, GENERATED
 from ..documents import DocumentMaker
+from ..filing import Arrival
 from ..intake import KnownOrder
 from ..outcome import Outcome
-from ..record import Arrival, OrderRecord
+from ..record import OrderRecord
 from ..store import OrderStore
 from ..workspace import Workspace
 from .stamping import Stamps

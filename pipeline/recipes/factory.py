@@ -7,11 +7,11 @@ from pathlib import Path
 
 from ..doctypes import FACTORY_TYPES
 from ..errors import UnmatchedError, UnsupportedFileError
+from ..filing import Arrival, Filing, StagedFile
 from ..flow import Event
 from ..intake import identify
 from ..outcome import Outcome
 from ..pdf import IMAGE_SUFFIXES, LazyTexts, image_to_pdf, open_pdf, stamp_pdf
-from ..record import Arrival, Filing, StagedFile
 from .common import Desk, already_filed
 
 __all__ = ["factory_file_arrived"]
@@ -31,6 +31,9 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
         pdf_path = image_to_pdf(arrival.path, work / "scan.pdf") if is_scan else arrival.path
         reader, info = open_pdf(pdf_path, text_pages=0)
         texts = LazyTexts(reader)
+        holders = desk.store.index.holders(arrival.sha256) if order_no is None else []
+        if len(holders) == 1:  # these bytes are archived already: a duplicate of that order's
+            order_no = holders[0]
         found = identify(arrival.name, list(relative.parts[:-1]), texts, desk.known_orders(),
                          order_no=order_no, doc_type=doc_type)
         if found.order_no is None:

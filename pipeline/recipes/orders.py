@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ..changes import order_changes
 from ..errors import UnmatchedError
+from ..filing import Arrival, Filing
 from ..flow import OrderUpdate, advance, apply_update, order_event
 from ..models import Order
 from ..outcome import Outcome
-from ..record import Arrival, Filing
 from .common import Desk, already_filed, titled
 
 __all__ = ["order_arrived", "update_arrived"]

@@ -1,0 +1,56 @@
+"""What a commit files: the file that arrived, the documents made from it, the event.
+Plain data, handed by the recipes to `OrderRecord.commit`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .flow import Event
+from .models import Order
+
+__all__ = ["Arrival", "Filing", "StagedFile"]
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A file prepared in the work folder, waiting to be committed."""
+
+    path: Path
+    doc_type: str
+    suffix: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    kind: str = "generated"  # the folder: generated/, stamped/ or handover/
+    version: int = 0  # 0: the next free version of this kind and type
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """The file that arrived, as it sits in the inbox (or in _unmatched/, _waiting/)."""
+
+    path: Path
+    file: str  # its path in the inbox, as shown to people (control characters escaped)
+    sha256: str
+    identity: tuple[int, int, int, int]  # device, inode, size, mtime: this very file
+    name: str  # the name it arrived under
+
+    @property
+    def label(self) -> str:
+        """Where it came from, as the archive records it: inbox/NAME."""
+        return f"inbox/{self.file}"
+
+
+@dataclass
+class Filing:
+    """One commit: the event, the file that caused it (if any), what was made from it."""
+
+    event: Event
+    source: str
+    source_sha256: str
+    staged: list[StagedFile] = field(default_factory=list)
+    arrival: Arrival | None = None
+    doc_type: str = ""  # the arrival's document type
+    version: int = 1  # the arrival's version
+    meta: dict[str, Any] = field(default_factory=dict)  # more about the arrival
+    order: Order | None = None  # new order data

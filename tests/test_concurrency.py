@@ -1,0 +1,155 @@
+"""Two processes at once: two `gendan run` on one inbox; the watcher filing updates while
+`check` and `handover` run on the same order; readers while it all happens. No update is
+lost, no file processed twice, no read torn."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.cli import main
+from pipeline.config import Documents, Settings
+from pipeline.desk import Desk
+from pipeline.fsutil import sha256_file
+from pipeline.recipes import check_order, hand_over
+from pipeline.store import SIDECAR_SUFFIX, order_key
+from pipeline.verify import verify
+from pipeline.workspace import Workspace
+from tests.conftest import CORPUS, EXAMPLES
+
+TOML = ('[documents]\non_order = ["quotation"]\nword_to_pdf = false\n\n'
+        '[watch]\nstable_seconds = 0.05\nrescan_seconds = 0.2\n')
+SETTINGS = Settings(documents=Documents(on_order=["quotation"], word_to_pdf=False))
+
+
+def _workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    (root / "inbox").mkdir(parents=True)
+    (root / "archive").mkdir()
+    (root / "gendan.toml").write_text(TOML, encoding="utf-8")
+    return root
+
+
+def _spawn(task: Callable[[], object]) -> int:
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            task()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        except BaseException:
+            traceback.print_exc()
+            code = 3
+        os._exit(code)
+    return pid
+
+
+def _status(pid: int) -> int:
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def _sidecars(root: Path) -> list[dict[str, object]]:
+    return [json.loads(p.read_text()) for p in (root / "archive").rglob("*" + SIDECAR_SUFFIX)]
+
+
+def test_two_runs_at_once_process_each_file_once(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    base = yaml.safe_load((EXAMPLES / "PO-2026-0042.yaml").read_text(encoding="utf-8"))
+    for n in range(6):
+        data = {**base, "order_no": f"T-{n}", "contract_no": None, "customer_po": None}
+        (root / "inbox" / f"T-{n}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True),
+                                                    encoding="utf-8")
+    from pypdf import PdfWriter
+
+    for n in range(30):
+        writer = PdfWriter(clone_from=CORPUS / "minimal-document.pdf")
+        writer.add_metadata({"/Title": f"file {n}"})
+        with (root / "inbox" / f"T-{n % 6}_packing-list-{n}.pdf").open("wb") as handle:
+            writer.write(handle)
+    digests = {p.name: sha256_file(p) for p in (root / "inbox").iterdir()}
+    first = _spawn(lambda: main(["-w", str(root), "run"]))
+    second = _spawn(lambda: main(["-w", str(root), "run"]))
+    assert (_status(first), _status(second)) == (0, 0)
+    originals = [m for m in _sidecars(root) if m["kind"] == "original"]
+    assert sorted(str(m["sha256"]) for m in originals) == sorted(digests.values())
+    assert not any(m.get("duplicates") for m in originals)  # nobody filed a file twice
+    assert not [p for p in (root / "inbox").rglob("*") if p.is_file()]
+    desk = Desk(Workspace(root), SETTINGS)
+    assert verify(desk.store, desk.parking) == []
+
+
+UPDATES = sorted((EXAMPLES / "updates").glob("PO-2026-0042.*.yaml"))
+
+
+def test_the_watcher_check_and_handover_on_one_order_lose_nothing(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    shutil.copyfile(EXAMPLES / "PO-2026-0042.yaml", root / "inbox" / "PO-2026-0042.yaml")
+    desk = Desk(Workspace(root), SETTINGS)
+    desk.run_once()
+    desk.store.index.close()  # no SQLite connection is carried across fork
+    watcher = _spawn(lambda: main(["-w", str(root), "watch", "--poll"]))
+    reader = _spawn(lambda: _read_while_writing(root, 6.0))
+    try:
+        for update in UPDATES:  # the watcher files each while check and hand-over run
+            shutil.copyfile(update, root / "inbox" / update.name)
+            desk = Desk(Workspace(root), SETTINGS)
+            check_order(desk, "PO-2026-0042")
+            hand_over(desk, "PO-2026-0042", force=True, by="张伟", reason="concurrency test")
+            desk.store.index.close()
+        deadline = time.monotonic() + 60
+        while any(p.is_file() for p in (root / "inbox").iterdir()) and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        os.kill(watcher, signal.SIGTERM)
+        assert _status(watcher) == 0
+    assert _status(reader) == 0  # no torn read
+    desk = Desk(Workspace(root), SETTINGS)
+    with desk.store.open("PO-2026-0042") as record:
+        events = record.events
+        workflow = record.workflow
+    kinds = [e.kind for e in events]
+    assert kinds.count("approval") == 3  # every update filed, none lost to the hand-over
+    packs = list((root / "archive" / "ACME" / "PO-2026-0042" / "handover").glob("*.pdf"))
+    assert kinds.count("handover") == len(packs) >= 1  # a pack the same as before is not new
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))  # none overwritten
+    assert workflow.loading is not None and workflow.inspection is not None
+    assert workflow.factory_confirmation is not None
+    assert verify(desk.store, desk.parking) == []
+
+
+def _read_while_writing(root: Path, seconds: float) -> None:
+    """Reads the order's card and history over and over; any exception fails the test."""
+    deadline = time.monotonic() + seconds
+    reads = 0
+    while time.monotonic() < deadline:
+        desk = Desk(Workspace(root), SETTINGS)
+        card = desk.store.index.card(order_key("PO-2026-0042"))
+        assert card is not None and card[0]["order_no"] == "PO-2026-0042"
+        with desk.store.open("PO-2026-0042") as record:
+            assert record.workflow.history[0].kind == "order"
+        desk.store.index.orders()
+        desk.store.index.close()
+        reads += 1
+    assert reads > 5
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_children() -> None:
+    yield
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass

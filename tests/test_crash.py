@@ -1,0 +1,318 @@
+"""Crashes, proven: the process is killed (SIGKILL, in a forked child) before each file-system
+step of every flow, and at random moments while `gendan run` and `gendan watch` ingest
+over a hundred files. After each restart drains the inbox, every input is archived exactly
+once, or rejected or parked with its reason; nothing else is in the archive; `verify` is
+clean; and the index equals a fresh `reindex`."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import shutil
+import signal
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pipeline import faults
+from pipeline.config import Documents, Settings
+from pipeline.desk import Desk
+from pipeline.fsutil import sha256_file
+from pipeline.recipes import check_order, hand_over
+from pipeline.reindex import reindex
+from pipeline.store import SIDECAR_SUFFIX
+from pipeline.verify import verify
+from pipeline.workspace import Workspace
+from tests.conftest import CORPUS, EXAMPLES
+from tests.fakes import BlankMaker
+
+FAST = Settings(documents=Documents(on_order=["quotation", "sales_contract"],
+                                    word_to_pdf=False))
+SIGNS = ("update: approval\norder_no: PO-2026-0042\nrole: salesperson\nby: 王丽\n"
+         "at: 2026-11-03T09:00\n")
+Action = Callable[[Desk], Any]
+
+
+def _desk(root: Path) -> Desk:
+    workspace = Workspace(root)
+    return Desk(workspace, FAST, maker=BlankMaker(workspace, FAST))
+
+
+def _run(desk: Desk) -> Any:
+    return desk.run_once()
+
+
+def _fork(root: Path, action: Action, fault: str = "", log: str = "") -> int:
+    """Run `action` on a new desk in a child process armed with `fault`; its wait status."""
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 0
+        try:
+            faults.arm(fault, log)
+            action(_desk(root))
+        except BaseException:
+            traceback.print_exc()
+            code = 3
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return status
+
+
+def _archive_files(root: Path) -> list[str]:
+    """Every file of the archive a person would see (not the index, locks or caches)."""
+    archive = root / "archive"
+    skip = (".index", ".locks", ".work", ".quarantine", ".journal")
+    return sorted(p.relative_to(archive).as_posix() for p in archive.rglob("*")
+                  if p.is_file() and p.relative_to(archive).parts[0] not in skip
+                  and ".text" not in p.parts)
+
+
+def _inbox_files(root: Path) -> list[str]:
+    inbox = root / "inbox"
+    return sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*") if p.is_file())
+
+
+def _assert_consistent(root: Path) -> None:
+    desk = _desk(root)
+    try:
+        assert verify(desk.store, desk.parking) == []
+        incremental = desk.store.index.snapshot()
+        reindex(desk.store)
+        assert desk.store.index.snapshot() == incremental
+        assert not list((root / "archive").rglob(".tmp-*"))
+    finally:
+        desk.store.index.close()
+
+
+def _order(root: Path) -> None:
+    shutil.copyfile(EXAMPLES / "PO-2026-0042.yaml", root / "inbox" / "PO-2026-0042.yaml")
+
+
+def _with_order(root: Path) -> None:
+    _order(root)
+    desk = _desk(root)
+    desk.run_once()
+    desk.store.index.close()
+
+
+def _drop(name: str, data: bytes | str) -> Callable[[Path], None]:
+    def put(root: Path) -> None:
+        target = root / "inbox" / name
+        if isinstance(data, bytes):
+            target.write_bytes(data)
+        else:
+            target.write_text(data, encoding="utf-8")
+    return put
+
+
+def _revised() -> str:
+    data = yaml.safe_load((EXAMPLES / "PO-2026-0042.yaml").read_text(encoding="utf-8"))
+    data["items"][0]["unit_price"] = "39.00"
+    return yaml.safe_dump(data, allow_unicode=True)
+
+
+def _check(desk: Desk) -> Any:
+    return check_order(desk, "PO-2026-0042")
+
+
+def _hand_over(desk: Desk) -> Any:
+    return hand_over(desk, "PO-2026-0042", force=True, by="张伟", reason="test")
+
+
+def _unless(doc_type: str, action: Action) -> Action:
+    """What a person does after the restart: run the command again unless it had finished
+    (its document is archived)."""
+    def again(desk: Desk) -> Any:
+        with desk.store.open("PO-2026-0042") as record:
+            done = record.current(doc_type)
+        return None if done else action(desk)
+    return again
+
+
+PDF = (CORPUS / "pdflatex-4-pages.pdf").read_bytes()
+FLOWS: dict[str, tuple[list[Callable[[Path], None]], Action, Action]] = {
+    # name: (set-up steps, the action killed, what a person does after the restart)
+    "order": ([_order], _run, _run),
+    "revision": ([_with_order, _drop("PO-2026-0042 rev.yaml", _revised())], _run, _run),
+    "update": ([_with_order, _drop("signs.yaml", SIGNS)], _run, _run),
+    "factory file": ([_with_order, _drop("PO-2026-0042_packing-list.pdf", PDF)], _run, _run),
+    "duplicate": ([_with_order, _drop("PO-2026-0042_manual.pdf", PDF), lambda r: _run(_desk(r)),
+                   _drop("copy of the manual.pdf", PDF)], _run, _run),
+    "rejected": ([_drop("broken.yaml", "order_no: [\n")], _run, _run),
+    "unmatched": ([_drop("scan.pdf", PDF)], _run, _run),
+    "parked, then filed": ([_drop("PO-2026-0042_warranty.pdf", PDF),
+                            lambda r: _run(_desk(r)), _order], _run, _run),
+    "check": ([_with_order], _check, _unless("compliance_report", _check)),
+    "hand-over": ([_with_order], _hand_over, _unless("handover_pack", _hand_over)),
+}
+
+
+def _prepare(root: Path, steps: list[Callable[[Path], None]]) -> None:
+    _desk(root).workspace.ensure_folders()
+    for step in steps:
+        step(root)
+
+
+@pytest.mark.parametrize("flow", sorted(FLOWS))
+def test_a_kill_before_each_step_loses_and_duplicates_nothing(tmp_path: Path, flow: str) -> None:
+    steps, action, again = FLOWS[flow]
+    template = tmp_path / "template"
+    _prepare(template, steps)
+    reference = tmp_path / "reference"
+    shutil.copytree(template, reference)
+    log = tmp_path / "steps.log"
+    assert _fork(reference, action, log=str(log)) == 0
+    count = len(log.read_text().splitlines())
+    expected_archive, expected_inbox = _archive_files(reference), _inbox_files(reference)
+    assert count >= 3, f"{flow}: only {count} steps"
+    for n in range(1, count + 1):
+        root = tmp_path / f"kill-{n}"
+        shutil.copytree(template, root)
+        status = _fork(root, action, fault=f"kill@{n}")
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (flow, n)
+        desk = _desk(root)
+        desk.run_once()  # the restart: recovery, then the inbox drained
+        if again is not _run:
+            again(desk)
+        desk.store.index.close()
+        assert _archive_files(root) == expected_archive, (flow, n)
+        assert [f for f in _inbox_files(root) if not f.endswith(".txt")] == \
+            [f for f in expected_inbox if not f.endswith(".txt")], (flow, n)
+        _assert_consistent(root)
+        shutil.rmtree(root)
+    print(f"\n{flow}: killed before each of {count} steps; nothing lost or duplicated")
+
+
+def _corpus_inputs(root: Path, rng: random.Random) -> dict[str, str]:
+    """Over a hundred files of every kind; name -> what must become of it."""
+    inbox = root / "inbox"
+    expect: dict[str, str] = {}
+    base = yaml.safe_load((EXAMPLES / "PO-2026-0042.yaml").read_text(encoding="utf-8"))
+    for n in range(12):
+        data = {**base, "order_no": f"K-{n:03d}", "contract_no": f"SC-K-{n:03d}",
+                "customer_po": None, "customer": {**base["customer"], "code": f"C{n % 3}"}}
+        (inbox / f"K-{n:03d}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True),
+                                               encoding="utf-8")
+        expect[f"K-{n:03d}.yaml"] = "archived"
+        (inbox / f"K-{n:03d}.sign.yaml").write_text(SIGNS.replace("PO-2026-0042", f"K-{n:03d}"),
+                                                    encoding="utf-8")
+        expect[f"K-{n:03d}.sign.yaml"] = "archived"
+    sources = sorted(p for p in CORPUS.glob("*.pdf") if "password" not in p.name)
+    types = ["packing-list", "invoice", "warranty", "manual", "inspection-report"]
+    for n in range(60):
+        from pypdf import PdfWriter
+
+        writer = PdfWriter(clone_from=sources[n % len(sources)])
+        writer.add_metadata({"/Title": f"copy {n}"})
+        name = f"K-{n % 12:03d}_{types[n % len(types)]}-{n}.pdf"
+        with (inbox / name).open("wb") as handle:
+            writer.write(handle)
+        expect[name] = "archived"
+    for n in range(10):  # the same bytes again, under another name
+        name = f"again-{n}.pdf"
+        first = f"K-{n:03d}_{types[n % len(types)]}-{n}.pdf"
+        shutil.copyfile(inbox / first, inbox / f"K-{n:03d} {name}")
+        expect[f"K-{n:03d} {name}"] = "duplicate"
+    bad = {"broken.yaml": b"order_no: [\n", "empty.pdf": b"", "note.txt": b"hello",
+           "fake.pdf": b"not a pdf at all", "nan.yaml": b"update: approval\norder_no: K-000\n",
+           "password.pdf": (CORPUS / "libreoffice-writer-password.pdf").read_bytes()}
+    for name, data in bad.items():
+        (inbox / name).write_bytes(data)
+        expect[name] = "rejected"
+    names = list(expect)
+    rng.shuffle(names)
+    for n, name in enumerate(names):  # a random arrival order
+        os.utime(inbox / name, ns=(10**18 + n * 10**6, 10**18 + n * 10**6))
+    return expect
+
+
+def _originals(root: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for sidecar in (root / "archive").rglob("originals/*" + SIDECAR_SUFFIX):
+        path = sidecar.with_name(sidecar.name[: -len(SIDECAR_SUFFIX)])
+        counts[sha256_file(path)] = counts.get(sha256_file(path), 0) + 1
+    return counts
+
+
+def _check_inputs(root: Path, expect: dict[str, str], digests: dict[str, str]) -> dict[str, int]:
+    originals = _originals(root)
+    figures = {"inputs": len(expect), "lost": 0, "duplicated": 0, "orphans": 0}
+    rejected = root / "inbox" / "_rejected"
+    for name, fate in expect.items():
+        sha = digests[name]
+        if fate == "rejected":
+            kept = [p for p in rejected.iterdir() if not p.name.endswith(".error.txt")
+                    and sha256_file(p) == sha] if rejected.is_dir() else []
+            ok = len(kept) == 1 and kept[0].with_name(kept[0].name + ".error.txt").exists()
+            figures["lost"] += not ok
+            if not ok:
+                print(f"lost: {name} ({fate}): {kept}")
+        else:
+            figures["lost"] += originals.get(sha, 0) == 0
+            figures["duplicated"] += originals.get(sha, 0) > 1
+            if originals.get(sha, 0) != 1:
+                print(f"{name} ({fate}): archived {originals.get(sha, 0)} times")
+    left = [f for f in _inbox_files(root) if not f.startswith("_rejected/")]
+    figures["orphans"] = len(left)
+    return figures
+
+
+def _random_kills(tmp_path: Path, command: list[str], kills_wanted: int) -> None:
+    from pipeline.cli import main
+
+    rng = random.Random(20261128)
+    root = tmp_path / "ws"
+    (root / "inbox").mkdir(parents=True)
+    (root / "archive").mkdir()
+    (root / "gendan.toml").write_text(
+        '[documents]\non_order = ["quotation"]\nword_to_pdf = false\n\n'
+        '[watch]\nstable_seconds = 0.05\nrescan_seconds = 0.3\nretries = 1\n', encoding="utf-8")
+    expect = _corpus_inputs(root, rng)
+    digests = {name: sha256_file(root / "inbox" / name) for name in expect}
+
+    def child() -> None:
+        with contextlib.suppress(SystemExit):
+            main(["-w", str(root), *command])
+
+    kills = rounds = 0
+    while kills < kills_wanted and rounds < kills_wanted * 4:
+        rounds += 1
+        pid = os.fork()
+        if pid == 0:
+            try:
+                child()
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0.05, 0.8))
+        done, _status = os.waitpid(pid, os.WNOHANG)
+        if done == 0:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            kills += 1
+    # the last restart, left to finish
+    desk = Desk(Workspace(root), Settings(documents=Documents(on_order=["quotation"],
+                                                              word_to_pdf=False)))
+    desk.run_once()
+    desk.store.index.close()
+    figures = _check_inputs(root, expect, digests)
+    print(f"\n{' '.join(command)}: {kills} kills over {rounds} starts; " +
+          ", ".join(f"{k} {v}" for k, v in figures.items()))
+    assert kills >= kills_wanted
+    assert figures == {"inputs": len(expect), "lost": 0, "duplicated": 0, "orphans": 0}
+    _assert_consistent(root)
+
+
+@pytest.mark.slow
+def test_random_kills_while_run_ingests(tmp_path: Path) -> None:
+    _random_kills(tmp_path, ["run"], 20)
+
+
+@pytest.mark.slow
+def test_random_kills_while_watch_ingests(tmp_path: Path) -> None:
+    _random_kills(tmp_path, ["watch", "--poll"], 20)
