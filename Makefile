@@ -5,13 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test setup system lint typecheck bench clean
+.PHONY: demo test quick setup system lint typecheck bench clean
 
 demo: setup
 	@bash scripts/demo.sh
 
 test: setup lint typecheck
 	$(BIN)/pytest -q
+
+# The fast part of the suite (not the crash, concurrency and full-render tests): for development.
+quick: setup
+	$(BIN)/pytest -q -m "not slow"
 
 setup: system $(STAMP)
 

@@ -34,6 +34,15 @@ QUICK = Settings(documents=Documents(on_order=["quotation", "sales_contract"],
 
 
 @pytest.fixture
+def blank_desk(workspace: Workspace) -> Desk:
+    """A desk that writes blank one-page PDFs instead of rendering (for tests of the
+    archive and the index, where rendering is not what is tested)."""
+    from tests.fakes import BlankMaker
+
+    return Desk(workspace, QUICK, maker=BlankMaker(workspace, QUICK))
+
+
+@pytest.fixture
 def desk(workspace: Workspace) -> Desk:
     """A desk that makes only the quotation and contract when an order arrives (fast);
     the whole document set is tested in test_documents.py."""
@@ -108,11 +117,24 @@ def text_pdf(path: Path, body: str, pages: int = 1) -> Path:
     return path
 
 
-@pytest.fixture
-def with_order(desk: Desk) -> Desk:
-    """A desk whose archive already holds the ACME and MUELLER example orders."""
-    copy_example(desk.workspace, "PO-2026-0042.yaml")
-    copy_example(desk.workspace, "HD-240317.yaml")
+@pytest.fixture(scope="session")
+def order_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace whose archive holds the ACME and MUELLER example orders, made once."""
+    workspace = Workspace(tmp_path_factory.mktemp("with-order") / "ws")
+    workspace.ensure_folders()
+    desk = Desk(workspace, QUICK)
+    for name in ("PO-2026-0042.yaml", "HD-240317.yaml"):
+        copy_example(workspace, name)
     outcomes = desk.run_once()
     assert [o.status for o in outcomes] == ["archived", "archived"]
-    return desk
+    desk.store.index.close()
+    return workspace.root
+
+
+@pytest.fixture
+def with_order(tmp_path: Path, order_archive: Path) -> Desk:
+    """A desk whose archive already holds the ACME and MUELLER example orders (a copy of
+    one made once per session, so no test changes another's)."""
+    root = tmp_path / "ws"
+    shutil.copytree(order_archive, root)
+    return Desk(Workspace(root), QUICK)

@@ -63,6 +63,7 @@ def _sidecars(root: Path) -> list[dict[str, object]]:
     return [json.loads(p.read_text()) for p in (root / "archive").rglob("*" + SIDECAR_SUFFIX)]
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_process_each_file_once(tmp_path: Path) -> None:
     root = _workspace(tmp_path)
     base = yaml.safe_load((EXAMPLES / "PO-2026-0042.yaml").read_text(encoding="utf-8"))
@@ -92,6 +93,7 @@ def test_two_runs_at_once_process_each_file_once(tmp_path: Path) -> None:
 UPDATES = sorted((EXAMPLES / "updates").glob("PO-2026-0042.*.yaml"))
 
 
+@pytest.mark.slow
 def test_the_watcher_check_and_handover_on_one_order_lose_nothing(tmp_path: Path) -> None:
     root = _workspace(tmp_path)
     shutil.copyfile(EXAMPLES / "PO-2026-0042.yaml", root / "inbox" / "PO-2026-0042.yaml")

@@ -159,6 +159,7 @@ def _prepare(root: Path, steps: list[Callable[[Path], None]]) -> None:
         step(root)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flow", sorted(FLOWS))
 def test_a_kill_before_each_step_loses_and_duplicates_nothing(tmp_path: Path, flow: str) -> None:
     steps, action, again = FLOWS[flow]

@@ -61,6 +61,7 @@ def test_chinese_is_set_in_an_embedded_cjk_font(desk: Desk, order_data: dict[str
     assert all(fonts.values()), fonts
 
 
+@pytest.mark.slow
 def test_items_table_spans_pages_with_its_header_repeated(
     desk: Desk, order_data: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -78,6 +78,7 @@ def test_a_file_moved_in_is_processed(watching: InboxWatcher, tmp_path: Path) ->
     assert watching.processed[0].status == "archived"
 
 
+@pytest.mark.slow
 def test_two_hundred_files_dropped_at_once_are_each_archived_once(
     watching: InboxWatcher, tmp_path: Path
 ) -> None:
