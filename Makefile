@@ -11,11 +11,11 @@ demo: setup
 	@bash scripts/demo.sh
 
 test: setup lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 # The fast part of the suite (not the crash, concurrency and full-render tests): for development.
 quick: setup
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -n auto -m "not slow"
 
 setup: system $(STAMP)
 

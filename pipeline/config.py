@@ -9,18 +9,37 @@ from __future__ import annotations
 import string
 import tomllib
 from decimal import Decimal
-from pathlib import Path
-from typing import Literal
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from .errors import ConfigError
 
-__all__ = ["ArchiveSettings", "DocTypeSettings", "Settings", "Stamp", "load_settings"]
+__all__ = ["ArchiveSettings", "DocTypeSettings", "Limits", "Settings", "Stamp", "load_settings"]
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _inside_templates(value: str) -> str:
+    """A settings path is relative to the templates folder and stays inside it."""
+    path = PurePosixPath(value.replace("\\", "/"))
+    if value and (path.is_absolute() or ".." in path.parts or ":" in value):
+        raise ValueError(f"{value!r} leads outside the templates folder; give a path inside "
+                         "it, such as assets/seal.png")
+    return value
+
+
+TemplatePath = Annotated[str, AfterValidator(_inside_templates)]
 
 
 class Bank(_Section):
@@ -44,7 +63,7 @@ class Company(_Section):
 
 
 class Documents(_Section):
-    seal_image: str = Field(
+    seal_image: TemplatePath = Field(
         "assets/seal.png", description="Seal image, relative to the templates folder"
     )
     default_currency: str = "USD"
@@ -60,8 +79,8 @@ class DocTypeSettings(_Section):
 
     title_en: str
     title_zh: str
-    html: str = ""
-    word: str = ""
+    html: TemplatePath = ""
+    word: TemplatePath = ""
     number_prefix: str = "DOC"
     needs_approval: bool = False
     sealed: bool = False
@@ -111,7 +130,8 @@ class Stamp(_Section):
 
     types: list[str] = Field(["*"], description="Document types it applies to; * for all")
     text: str = Field("", description="Stamp text; {order} {customer} {type_zh} {page}/{pages}...")
-    image: str = Field("", description="Image relative to templates/, e.g. assets/seal.png")
+    image: TemplatePath = Field("", description="Image relative to templates/, e.g. "
+                                "assets/seal.png")
     position: Position = "top-right"
     offset_mm: tuple[float, float] = (0.0, 0.0)
     width_mm: float = Field(62.0, gt=0, le=400)
@@ -152,6 +172,7 @@ class Watch(_Section):
     rescan_seconds: float = Field(30.0, gt=0, description="Full inbox rescan interval")
     retries: int = Field(3, ge=1, description="Attempts for a damaged file before rejecting")
     retry_seconds: float = Field(2.0, ge=0, description="Wait between attempts")
+    pause_seconds: float = Field(30.0, gt=0, description="Pause after a full disk, then retry")
 
 
 class CustomerDocuments(_Section):
@@ -180,6 +201,28 @@ class Handover(_Section):
     page_numbers: bool = True
 
 
+class Limits(_Section):
+    """What a file may be before it is refused (docs/limits.md); each limit is a clear
+    rejection naming the file and the limit, never a hang or a crash."""
+
+    order_file_mb: float = Field(5, gt=0, description="Order data or update (.yaml .yml .json)")
+    workbook_mb: float = Field(20, gt=0, description="Excel workbook (.xlsx) as stored")
+    workbook_unpacked_mb: float = Field(60, gt=0,
+                                        description="Excel workbook unpacked (checked first)")
+    workbook_rows: int = Field(5000, gt=0, description="Rows in any sheet of a workbook")
+    pdf_mb: float = Field(300, gt=0, description="A PDF from the factory")
+    image_mb: float = Field(60, gt=0, description="A scan (.jpg .png .tif)")
+    image_megapixels: float = Field(120, gt=0, description="Pixels of a scan")
+    pages: int = Field(3000, gt=0, description="Pages in a PDF")
+    stream_mb: float = Field(100, gt=0, description="One PDF stream, decompressed")
+    items: int = Field(2000, gt=0, description="Line items in one order")
+    text_chars: int = Field(4000, gt=0, description="Characters in any text field")
+    depth: int = Field(20, gt=0, description="Nesting of YAML/JSON data")
+    number_digits: int = Field(30, gt=0, description="Digits in a number")
+    seconds_per_file: float = Field(180, gt=0, description="Time to read or stamp one file")
+    memory_mb: int = Field(1536, gt=0, description="Memory to read or stamp one file")
+
+
 class ArchiveSettings(_Section):
     file_mode: str = Field("", pattern=r"^(|0?[0-7]{3})$",
                            description="Mode of archived files, e.g. \"0640\"; empty: the "
@@ -200,6 +243,7 @@ class Settings(_Section):
     doctypes: dict[str, DocTypeSettings] = Field(default_factory=dict)
     handover: Handover = Handover()
     archive: ArchiveSettings = ArchiveSettings()
+    limits: Limits = Limits()
 
 
 def _where(loc: tuple[int | str, ...]) -> str:

@@ -32,18 +32,21 @@ from .errors import (
     GendanError,
     IndexError_,
     InputError,
+    LimitError,
     OrderDataError,
     UnmatchedError,
     WaitingError,
 )
 from .filing import Arrival
+from .fsutil import DISK_FULL
 from .inbox import InboxFile, pending, quoted, set_aside, shown
-from .intake import KnownOrder, is_order_file, read_incoming
+from .intake import DataLimits, KnownOrder, is_order_file, read_incoming
 from .models import Order
 from .outcome import Outcome
 from .recipes import factory_file_arrived, order_arrived, update_arrived
 from .recipes.stamping import Stamps
 from .repair import recover
+from .sandbox import ChildFailure, run_limited
 from .store import OrderStore
 from .workspace import Workspace
 
@@ -122,58 +125,90 @@ class Desk:
 
     def process(self, path: Path, *, order_no: str | None = None,
                 doc_type: str | None = None) -> Outcome:
-        """Process one inbox file behind the wall; the per-file step of `run` and `watch`."""
+        """Process one inbox file behind the wall; the per-file step of `run` and `watch`.
+        Raises only DiskFullError (the disk is full or the archive read-only)."""
         relative = path.relative_to(self.workspace.inbox)
         file = shown(relative.as_posix())
         with self.intake():
-            if not os.path.lexists(path):
-                return Outcome(file, "vanished", "the file disappeared before it was processed")
             try:
-                outcome = self._dispatch(path, relative, order_no, doc_type)
-            except DiskFullError:
-                raise
-            except BusyError as exc:
-                return Outcome(file, "retry", exc.message)
-            except UnmatchedError as exc:
-                return self._park(path, file, exc, self.workspace.unmatched)
-            except WaitingError as exc:
-                return self._park(path, file, exc, self.workspace.waiting)
-            except InputError as exc:
-                return self._refuse(path, file, exc)
-            except (ArchiveError, IndexError_) as exc:
-                return self._fail(path, file, exc.message, exc.hint)
-            except GendanError as exc:
-                return self._refuse(path, file, InputError(exc.message, hint=exc.hint))
-            except FileNotFoundError:
-                if os.path.lexists(path):
-                    return self._fail(path, file, traceback.format_exc(), "")
-                return Outcome(file, "vanished", "the file disappeared while it was processed")
-            except OSError as exc:
-                if exc.errno in {28, 30, 122}:  # ENOSPC, EROFS, EDQUOT
+                return self._walled(path, relative, file, order_no, doc_type)
+            except OSError as exc:  # even setting a file aside failed
+                if exc.errno in DISK_FULL:
                     raise DiskFullError(f"the disk is full or read-only: {exc.strerror}",
-                                        hint="Free some space and run again; the inbox files "
-                                        "were left where they were.") from exc
-                return self._fail(path, file, traceback.format_exc(), "")
-            except Exception:
-                return self._fail(path, file, traceback.format_exc(), "")
-            self._attempts.pop(path, None)
-            if outcome.status == "archived" and is_order_file(path):
-                self._known = None
-                self.later += self.retry_parked()
-            return outcome
+                                        hint="Free some space (or make the archive "
+                                        "writable) and run again; the inbox files were left "
+                                        "where they were.") from exc
+                raise
+
+    def _walled(self, path: Path, relative: Path, file: str, order_no: str | None,
+                doc_type: str | None) -> Outcome:
+        if not os.path.lexists(path):
+            return Outcome(file, "vanished", "the file disappeared before it was processed")
+        try:
+            outcome = self._dispatch(path, relative, order_no, doc_type)
+        except DiskFullError:
+            raise
+        except BusyError as exc:
+            return Outcome(file, "retry", exc.message)
+        except UnmatchedError as exc:
+            return self._park(path, file, exc, self.workspace.unmatched)
+        except WaitingError as exc:
+            return self._park(path, file, exc, self.workspace.waiting)
+        except InputError as exc:
+            return self._refuse(path, file, exc)
+        except (ArchiveError, IndexError_) as exc:
+            return self._fail(path, file, exc.message, exc.hint)
+        except GendanError as exc:
+            return self._refuse(path, file, InputError(exc.message, hint=exc.hint))
+        except ChildFailure as exc:
+            return self._fail(path, file, exc.detail, "")
+        except OSError as exc:
+            if exc.errno in DISK_FULL:
+                raise
+            if isinstance(exc, FileNotFoundError) and not os.path.lexists(path):
+                return Outcome(file, "vanished", "the file disappeared while it was processed")
+            return self._fail(path, file, traceback.format_exc(), "")
+        except Exception:
+            return self._fail(path, file, traceback.format_exc(), "")
+        self._attempts.pop(path, None)
+        if outcome.status == "archived" and is_order_file(path):
+            self._known = None
+            self.later += self.retry_parked()
+        return outcome
 
     def _dispatch(self, path: Path, relative: Path, order_no: str | None,
                   doc_type: str | None) -> Outcome:
         look = InboxFile.look(path, self.workspace.inbox)
-        arrival = Arrival(path, shown(relative.as_posix()), look.sha256(), look.identity,
-                          path.name)
+        file = shown(relative.as_posix())
+        self._check_size(path, file, look.size)
+        arrival = Arrival(path, file, look.sha256(), look.identity, path.name)
         if is_order_file(path):
-            incoming = read_incoming(path, display_name=arrival.file)
+            limits = self.settings.limits
+            data_limits = DataLimits(depth=limits.depth, number_digits=limits.number_digits,
+                                     text_chars=limits.text_chars, items=limits.items)
+            incoming = run_limited(
+                lambda: read_incoming(path, arrival.file, data_limits,
+                                      workbook_unpacked_mb=limits.workbook_unpacked_mb,
+                                      workbook_rows=limits.workbook_rows),
+                seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=file)
             if isinstance(incoming, Order):
                 return order_arrived(self, arrival, incoming)
             return update_arrived(self, arrival, incoming)
         return factory_file_arrived(self, arrival, relative, order_no=order_no,
                                     doc_type=doc_type)
+
+    def _check_size(self, path: Path, file: str, size: int) -> None:
+        limits = self.settings.limits
+        suffix = path.suffix.lower()
+        allowed, what, key = {
+            ".xlsx": (limits.workbook_mb, "a workbook", "workbook_mb"),
+            ".pdf": (limits.pdf_mb, "a PDF", "pdf_mb"),
+        }.get(suffix, (limits.order_file_mb, "order data", "order_file_mb") if
+              is_order_file(path) else (limits.image_mb, "a scan", "image_mb"))
+        if size > allowed * 1024 * 1024:
+            raise LimitError(f"{file}: {size / 1024 / 1024:,.1f} MB, too large for {what}",
+                             hint=f"At most {allowed:,.0f} MB ([limits] {key}); check the file, "
+                             "or raise the limit in gendan.toml.")
 
     def known_orders(self) -> list[KnownOrder]:
         """The archived orders, to recognise factory files by (kept until an order arrives)."""

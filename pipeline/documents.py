@@ -61,11 +61,7 @@ class DocumentMaker:
         return ON_ORDER + custom
 
     def template_file(self, relative: str) -> Path | None:
-        for folder in self.workspace.template_dirs:
-            candidate = folder / relative
-            if candidate.is_file():
-                return candidate
-        return None
+        return self.workspace.template_file(relative)
 
     def make(self, order: Order, workflow: Workflow, keys: tuple[str, ...], work: Path,
              documents: list[dict[str, Any]] | None = None) -> Made:
@@ -105,9 +101,14 @@ class DocumentMaker:
         if doc.html:
             target = work / f"{doc.key}.pdf"
             pdf = render_html_pdf(doc.html, context, dirs, target)
-            staged.append(StagedFile(target, doc.key, ".pdf", {
-                **state, "template": pdf.template, "pages": pdf.pages,
-                "template_sha256": sha256_file(pdf.template_path)}))
+            meta = {**state, "template": pdf.template, "pages": pdf.pages,
+                    "template_sha256": sha256_file(pdf.template_path)}
+            if pdf.blocked_urls:
+                meta["blocked_urls"] = list(pdf.blocked_urls)
+                made.notices.append(f"{doc.key}: the template asked for "
+                                    f"{', '.join(pdf.blocked_urls)[:200]}, which was refused "
+                                    "(only the templates' assets/ may be used)")
+            staged.append(StagedFile(target, doc.key, ".pdf", meta))
         if doc.word:
             target = work / f"{doc.key}.docx"
             word = render_docx(doc.word, context, dirs, target)

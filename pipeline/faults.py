@@ -3,7 +3,8 @@
 Every change gendan makes to the archive or the inbox goes through `fsutil`, which calls
 `step(name)` just before it. With `GENDAN_FAULT=kill@N` the process kills itself with
 SIGKILL at the N-th step (a power cut at that point); with `GENDAN_FAULT=enospc@N` that
-step fails as a full disk would, and every later one too; `crash@N` raises `Crash` (a
+step fails as a full disk would, and every later one too (`erofs@N`: a read-only
+archive); `crash@N` raises `Crash` (a
 BaseException nothing catches), for tests that stay in one process. `GENDAN_FAULT_LOG=FILE` appends
 each step's name, so a test can count the steps of a flow first. Unset, `step` costs one
 comparison.
@@ -21,6 +22,7 @@ __all__ = ["Crash", "arm", "step"]
 class Crash(BaseException):
     """The process stopping at a chosen step (raised, for tests in one process)."""
 
+_ERRORS = {"enospc": errno.ENOSPC, "erofs": errno.EROFS}
 _kind = ""
 _at = 0
 _count = 0
@@ -47,8 +49,9 @@ def step(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
     if _kind == "crash" and _count == _at:
         raise Crash(f"stopped before step {_count}: {name}")
-    if _kind == "enospc" and _count >= _at:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), name)
+    if _kind in _ERRORS and _count >= _at:
+        code = _ERRORS[_kind]
+        raise OSError(code, os.strerror(code), name)
 
 
 arm(os.environ.get("GENDAN_FAULT", ""), os.environ.get("GENDAN_FAULT_LOG", ""))

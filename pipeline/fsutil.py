@@ -137,10 +137,15 @@ def move(source: Path, target: Path) -> None:
 
 
 def remove(path: Path) -> None:
-    """Remove one file; a file already gone is fine."""
+    """Remove one file; a file already gone (or a name too long to exist) is fine."""
     faults.step(f"remove {path.name}")
-    with contextlib.suppress(FileNotFoundError):
+    try:
         path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
 
 
 def safe_name(name: str) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UnsafeFileError
-from .fsutil import atomic_write, move, remove, sha256_file
+from .fsutil import atomic_write, move, remove, sha256_bytes, sha256_file
 
 __all__ = [
     "IGNORED_SUFFIXES",
@@ -111,14 +111,33 @@ class InboxFile:
         return sha256_file(self.path)
 
 
+_NAME_BYTES = 255  # the file system's limit for one name
+
+
+def _fits(name: str, room: int) -> str:
+    """`name` shortened (its extension kept, a hash added) to `room` bytes."""
+    if len(name.encode("utf-8")) <= room:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix) > 10:
+        stem, suffix = name, ""
+    tag = "-" + sha256_bytes(name.encode("utf-8", "surrogatepass"))[:8]
+    ending = f".{suffix}" if suffix else ""
+    budget = room - len(tag.encode()) - len(ending.encode())
+    cut = stem.encode("utf-8")[: max(budget, 1)].decode("utf-8", "ignore")
+    return cut + tag + ending
+
+
 def _free(folder: Path, name: str, note: str) -> Path:
-    """A name in `folder` free for the file and its note (a leftover note counts)."""
-    target = folder / name
+    """A name in `folder` free for the file and its note (a leftover note counts), short
+    enough that the note's name fits the file system too."""
+    room = _NAME_BYTES - len(note.encode()) - 28  # the note's suffix, and a time stamp
+    target = folder / _fits(name, room)
     if not target.exists() and not target.with_name(target.name + note).exists():
         return target
-    stem, dot, suffix = name.rpartition(".")
+    stem, dot, suffix = target.name.rpartition(".")
     if not dot:
-        stem, suffix = name, ""
+        stem, suffix = target.name, ""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     return folder / (f"{stem}.{stamp}.{suffix}" if dot else f"{stem}.{stamp}")
 
@@ -129,6 +148,8 @@ def set_aside(path: Path, folder: Path, note: str, *, suffix: str = ".error.txt"
     file's bytes are not read. Returns where it went."""
     folder.mkdir(parents=True, exist_ok=True)
     target = path if path.parent == folder else _free(folder, path.name, suffix)
+    if target.name != path.name:
+        note = f"{note.rstrip()}\nArrived as: {shown(path.name)}\n"
     note_path = target.with_name(target.name + suffix)
     try:
         unchanged = note_path.read_text(encoding="utf-8") == note

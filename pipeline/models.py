@@ -46,7 +46,9 @@ Percent = Annotated[Decimal, Field(ge=0, le=100)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    # str_max_length: a ceiling; [limits] text_chars refuses long text earlier, by field
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True,
+                              str_max_length=20000)
 
 
 class Contact(_Strict):

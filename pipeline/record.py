@@ -164,9 +164,10 @@ class OrderRecord:
         base = {"order": self.ref.order_no, "customer": self.ref.customer,
                 "time": store.clock.now().isoformat()}
         placed: list[Path] = []
-        store.journal_begin(self.key, self.ref, filing.source)
+        claimed = not self.registered
         try:
-            if not self.registered:
+            store.journal_begin(self.key, self.ref, filing.source)
+            if claimed:
                 store.claim(self.key, self.ref)
                 self.registered = True
             if filing.order is not None:
@@ -183,7 +184,7 @@ class OrderRecord:
                 fsync_dir(folder)
             self._write_sidecar(target, meta)  # the commit marker
         except OSError as exc:
-            self._undo(placed)
+            self._undo(placed, claimed)
             raise _archive_error(exc, self.folder) from exc
         self._reload()
         try:
@@ -337,10 +338,17 @@ class OrderRecord:
                      dump_json({"sha256": sha256, "pages": pages}),
                      mode=self.store.file_mode, durable=False)
 
-    def _undo(self, placed: list[Path]) -> None:
-        """After a failed commit: remove what it placed (frees the space a full disk needs;
-        nothing here is committed, and the inbox file is still where it was)."""
-        for path in reversed(placed):
+    def _undo(self, placed: list[Path], claimed: bool) -> None:
+        """After a commit failed before its marker: remove what it placed, the order's
+        registry entry if this commit made it, and the journal entry. Nothing of it was
+        committed and the inbox file is where it was; removing frees what a full disk
+        needs (no temp file is written to do it)."""
+        paths = list(reversed(placed))
+        if claimed:
+            paths.append(self.store.root / ".orders" / f"{self.key}.json")
+            self.registered = False
+        paths.append(self.store.root / ".journal" / f"{self.key}.json")
+        for path in paths:
             with contextlib.suppress(OSError):
                 path.unlink()
 

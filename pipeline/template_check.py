@@ -164,6 +164,10 @@ def _render(maker: DocumentMaker, key: str, order: Order, workflow: Workflow,
         return [TemplateProblem(name, "test render with hostile data", str(exc))]
     problems = []
     for item in staged:
+        for url in item.meta.get("blocked_urls", []):
+            problems.append(TemplateProblem(name, "test render", f"asks for {url[:80]}, "
+                                            "which is refused: only data: URLs and files in "
+                                            "the templates' assets/ folders may be used"))
         if item.suffix == ".pdf" and len(PdfReader(item.path).pages) == 0:
             problems.append(TemplateProblem(name, "test render", "the PDF has no pages"))
         if item.suffix == ".docx":

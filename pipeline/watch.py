@@ -104,8 +104,7 @@ class InboxWatcher:
         self._queued: dict[Path, Seen | None] = {}
         self._lock = threading.Lock()
         self.processed: list[Outcome] = []
-        self.pause_seconds = 30.0  # after a full disk
-        self.paused = 0
+        self.paused = 0  # times the disk was full
 
     # -- feeding the queue -----------------------------------------------------------------
     def submit(self, path: Path) -> None:
@@ -140,9 +139,11 @@ class InboxWatcher:
                 outcome = self.desk.process(path)
             except DiskFullError as exc:
                 # the file stays in the inbox; pause, then try again
-                log.error("%s %s; pausing %.0f s", exc.message, exc.hint, self.pause_seconds)
+                log.error("%s; pausing %.0f s, then trying again", exc.message,
+                          self.settings.pause_seconds)
                 self.paused += 1
-                self._later(path, self.pause_seconds)
+                self.stop_event.wait(self.settings.pause_seconds)
+                self.submit(path)
                 continue
             except Exception:  # the desk's wall catches a file's failures; this is a last net
                 log.exception("processing %s failed; it stays in the inbox", path)

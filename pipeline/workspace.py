@@ -10,10 +10,21 @@ from pathlib import Path
 
 from .errors import WorkspaceError
 
-__all__ = ["BUNDLED_TEMPLATES", "CONFIG_NAME", "Workspace"]
+__all__ = ["BUNDLED_TEMPLATES", "CONFIG_NAME", "Workspace", "find_inside"]
 
 CONFIG_NAME = "gendan.toml"
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def find_inside(relative: str, folders: list[Path]) -> Path | None:
+    """`relative` in the first of `folders` that has it, resolved and still inside it."""
+    if not relative or Path(relative).is_absolute() or ".." in Path(relative).parts:
+        return None
+    for folder in folders:
+        candidate = (folder / relative).resolve()
+        if candidate.is_file() and candidate.is_relative_to(folder.resolve()):
+            return candidate
+    return None
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,11 @@ class Workspace:
         own = self.own_templates
         dirs = [own] if own.is_dir() and own.resolve() != BUNDLED_TEMPLATES else []
         return [*dirs, BUNDLED_TEMPLATES]
+
+    def template_file(self, relative: str) -> Path | None:
+        """A file in the template folders (workspace first), never one outside them: an
+        absolute path, `..` or a link that leads out is not found."""
+        return find_inside(relative, self.template_dirs)
 
     def is_workspace(self) -> bool:
         return self.config_path.is_file() or (self.inbox.is_dir() and self.archive.is_dir())

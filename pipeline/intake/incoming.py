@@ -13,15 +13,19 @@ from pydantic import ValidationError
 from ..errors import OrderDataError
 from ..flow import OrderUpdate, update_adapter
 from ..models import Order
+from .data import DataLimits
 from .order_file import load_data, parse_order, problems_of
 
 __all__ = ["read_incoming"]
 
 
-def read_incoming(path: Path, display_name: str | None = None) -> Order | OrderUpdate:
+def read_incoming(path: Path, display_name: str | None = None, limits: DataLimits | None = None,
+                  *, workbook_unpacked_mb: float = 60, workbook_rows: int = 5000
+                  ) -> Order | OrderUpdate:
     """Read an order or an order update from YAML, JSON or Excel."""
     name = display_name or path.name
-    data, locate = load_data(path, name)
+    data, locate = load_data(path, name, limits, workbook_unpacked_mb=workbook_unpacked_mb,
+                             workbook_rows=workbook_rows)
     if isinstance(data, dict) and "update" in data:
         try:
             return update_adapter.validate_python(data)

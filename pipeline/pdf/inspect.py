@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import overload
 
 from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
+from pypdf.errors import (
+    FileNotDecryptedError,
+    LimitReachedError,
+    PdfReadError,
+    PyPdfError,
+)
 
 from ..errors import BadPdfError, IncompleteFileError
 
@@ -48,7 +53,9 @@ def _reader(path: Path) -> PdfReader:
         )
     try:
         reader = PdfReader(path, strict=False)
-    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError) as exc:
+    except LimitReachedError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IncompleteFileError(
             f"{path.name}: the PDF is damaged or incomplete ({exc})",
             hint="If it was still being copied, drop it again; else ask the factory to resend.",
@@ -71,7 +78,9 @@ def open_pdf(path: Path, text_pages: int = 2) -> tuple[PdfReader, PdfInfo]:
     try:
         count = len(reader.pages)
         texts = tuple(page_texts(reader, text_pages))
-    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError) as exc:
+    except LimitReachedError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise IncompleteFileError(
             f"{path.name}: the PDF is damaged or incomplete ({exc})",
             hint="If it was still being copied, drop it again; else ask the factory to resend.",
@@ -87,7 +96,9 @@ def page_texts(reader: PdfReader, limit: int | None = None) -> list[str]:
     for page in pages:
         try:
             texts.append(page.extract_text() or "")
-        except Exception:
+        except LimitReachedError:
+            raise
+        except Exception:  # one unreadable page does not stop the others
             texts.append("")
     return texts
 

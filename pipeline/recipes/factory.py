@@ -1,5 +1,12 @@
 """A factory document: open it (a scan becomes a PDF), tell its order and type, stamp a
-copy, file the original byte for byte beside it."""
+copy, file the original byte for byte beside it.
+
+    identify by name -> [child: open, count pages, read text if the name did not tell]
+    -> identify -> open the order -> [child: stamp] -> commit
+
+The file is opened and stamped in a child process under [limits] (`sandbox`): a PDF that
+inflates to gigabytes or never ends is refused; the desk goes on.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,26 @@ from ..doctypes import FACTORY_TYPES
 from ..errors import UnmatchedError, UnsupportedFileError
 from ..filing import Arrival, Filing, StagedFile
 from ..flow import Event
-from ..intake import identify
+from ..intake import Identification, identify
 from ..outcome import Outcome
-from ..pdf import IMAGE_SUFFIXES, LazyTexts, image_to_pdf, open_pdf, stamp_pdf
+from ..pdf import IMAGE_SUFFIXES
+from ..pdf.untrusted import PdfLimits, inspect_file, stamp_file
+from ..sandbox import run_limited
 from .common import Desk, already_filed
 
 __all__ = ["factory_file_arrived"]
+
+
+def _limits(desk: Desk) -> PdfLimits:
+    limits = desk.settings.limits
+    return PdfLimits(pages=limits.pages, stream_mb=limits.stream_mb,
+                     megapixels=limits.image_megapixels)
+
+
+def _told_by_name(found: Identification, doc_type: str | None) -> bool:
+    """Whether the file name (or a person) gave both the order and the type."""
+    return found.order_no is not None and (doc_type is not None or
+                                           "in the file name" in found.reasons[-1])
 
 
 def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
@@ -22,26 +43,29 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
     suffix = arrival.path.suffix.lower()
     if suffix != ".pdf" and suffix not in IMAGE_SUFFIXES:
         raise UnsupportedFileError(
-            f"{arrival.label}: gendan takes order data (.yaml .yml .json .xlsx), PDF files and "
+            f"{arrival.file}: gendan takes order data (.yaml .yml .json .xlsx), PDF files and "
             f"scans (.jpg .png .tif), not {suffix or 'files without an extension'}",
             hint="Save or print it as PDF and drop the PDF into the inbox.")
-    store = desk.store
+    store, limits = desk.store, desk.settings.limits
+    if order_no is None and len(holders := store.index.holders(arrival.sha256)) == 1:
+        order_no = holders[0]  # these bytes are archived already: a duplicate of that order's
+    folders = list(relative.parts[:-1])
+    found = identify(arrival.name, folders, (), desk.known_orders(), order_no=order_no,
+                     doc_type=doc_type)
+    want_text = not _told_by_name(found, doc_type)
     with store.work_folder() as work:
-        is_scan = suffix != ".pdf"
-        pdf_path = image_to_pdf(arrival.path, work / "scan.pdf") if is_scan else arrival.path
-        reader, info = open_pdf(pdf_path, text_pages=0)
-        texts = LazyTexts(reader)
-        holders = desk.store.index.holders(arrival.sha256) if order_no is None else []
-        if len(holders) == 1:  # these bytes are archived already: a duplicate of that order's
-            order_no = holders[0]
-        found = identify(arrival.name, list(relative.parts[:-1]), texts, desk.known_orders(),
-                         order_no=order_no, doc_type=doc_type)
+        facts = run_limited(inspect_file, arrival.path, suffix != ".pdf", work, want_text,
+                            _limits(desk), seconds=limits.seconds_per_file,
+                            memory_mb=limits.memory_mb, what=arrival.file)
+        if want_text:
+            found = identify(arrival.name, folders, facts.texts or (), desk.known_orders(),
+                             order_no=order_no, doc_type=doc_type)
         if found.order_no is None:
-            raise UnmatchedError(f"{arrival.label}: no order found",
+            raise UnmatchedError(f"{arrival.file}: no order found",
                                  hint="\n".join(found.reasons))
         with store.open(found.order_no) as record:
             if not record.exists():
-                raise UnmatchedError(f"{arrival.label}: order {found.order_no} is not filed yet",
+                raise UnmatchedError(f"{arrival.file}: order {found.order_no} is not filed yet",
                                      hint=f"order {found.order_no} has not arrived")
             if (done := record.original(arrival.sha256)) is not None:
                 return already_filed(record, done, arrival)
@@ -55,13 +79,16 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
                 "received": desk.clock.today().isoformat(), "file": arrival.name,
                 "version": str(version),
             }
-            stamped = work / "stamped.pdf"
             specs = desk.stamps.archive_specs(found.doc_type)
-            count = stamp_pdf(reader, stamped, specs, variables, desk.stamps.font(specs))
-            meta = {"pages": info.pages, "identified": list(found.reasons),
-                    "encrypted": info.encrypted, "scan": is_scan}
-            if is_scan or texts.was_read:  # a scan has no text layer; else only if read
-                meta["has_text"] = not is_scan and any(t.strip() for t in texts)
+            stamped = work / "stamped.pdf"
+            count = run_limited(stamp_file, facts.pdf, stamped, specs, variables,
+                                desk.stamps.font(specs), _limits(desk),
+                                seconds=limits.seconds_per_file, memory_mb=limits.memory_mb,
+                                what=arrival.file)
+            meta = {"pages": facts.pages, "identified": list(found.reasons),
+                    "encrypted": facts.encrypted, "scan": suffix != ".pdf"}
+            if suffix != ".pdf" or facts.texts is not None:  # a scan has no text layer
+                meta["has_text"] = suffix == ".pdf" and any(t.strip() for t in facts.texts or ())
             staged = [StagedFile(stamped, found.doc_type, ".pdf",
                                  {**meta, "stamped_pages": count}, "stamped", version)]
             event = Event(recorded=desk.clock.now(), kind="factory_document",

@@ -5,6 +5,8 @@ Without autoescape an `&` or `<` in the data would corrupt the document's XML.
 
 from __future__ import annotations
 
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateError
+from ..workspace import find_inside
 from .context import FILTERS
 
 __all__ = ["RenderedDocx", "find_template", "render_docx"]
@@ -28,10 +31,9 @@ class RenderedDocx:
 
 
 def find_template(name: str, template_dirs: list[Path]) -> Path:
-    for folder in template_dirs:
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
+    found = find_inside(name, template_dirs)
+    if found is not None:
+        return found
     raise TemplateError(f"template {name} not found in {', '.join(map(str, template_dirs))}")
 
 
@@ -57,4 +59,31 @@ def render_docx(
         ) from exc
     except (jinja2.UndefinedError, jinja2.exceptions.SecurityError) as exc:
         raise TemplateError(f"Word template {source.name}: {exc}") from exc
+    if linked := external_media(target):
+        target.unlink()
+        raise TemplateError(
+            f"Word template {source.name} links to a file outside the document "
+            f"({linked[0]}): it would be read when the document is converted or opened",
+            hint="Insert the picture into the template (not linked); images may come only "
+            "from the templates folder.")
     return RenderedDocx(target, template_name, source)
+
+
+_EXTERNAL = re.compile(rb'<Relationship [^>]*Type="[^"]*/(?:image|oleObject|package|'
+                       rb'attachedTemplate|subDocument|frame)"[^>]*TargetMode="External"[^>]*>|'
+                       rb'<Relationship [^>]*TargetMode="External"[^>]*Type="[^"]*/(?:image|'
+                       rb'oleObject|package|attachedTemplate|subDocument|frame)"[^>]*>')
+
+
+def external_media(docx: Path) -> list[str]:
+    """Pictures, objects or templates a Word file links to outside itself (a hyperlink is
+    fine: it is only followed when someone clicks it)."""
+    found = []
+    with zipfile.ZipFile(docx) as package:
+        for name in package.namelist():
+            if name.endswith(".rels"):
+                for match in _EXTERNAL.finditer(package.read(name)):
+                    target = re.search(rb'Target="([^"]*)"', match.group(0))
+                    found.append(target.group(1).decode("utf-8", "replace")[:80] if target
+                                 else "?")
+    return found

@@ -7,6 +7,7 @@ Templates and order data can reach nothing but `data:` URLs and the templates' o
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,9 +47,22 @@ class AssetFetcher(URLFetcher):  # type: ignore[misc]
         raise ValueError(f"blocked: {url} is outside the templates' assets folders")
 
 
+class ConfinedLoader(jinja2.FileSystemLoader):
+    """Templates from the template folders only: a template file that is a link leading
+    out of its folder is not found."""
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not any(real.is_relative_to(Path(d).resolve()) for d in self.searchpath):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
 def html_environment(template_dirs: list[Path]) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+        loader=ConfinedLoader([str(d) for d in template_dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

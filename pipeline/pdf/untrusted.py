@@ -1,0 +1,107 @@
+"""What is done to a factory's file, under the limits: opened (a scan converted first),
+its pages counted, the first pages' text read when identification needs it, stamped.
+Meant to run in a child process (`sandbox.run_limited`): the limits here refuse what is
+too big cleanly, the child's time and memory limits catch the rest."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdf
+from PIL import Image
+from pypdf.errors import LimitReachedError, PyPdfError
+
+from ..errors import IncompleteFileError, LimitError
+from .images import image_to_pdf
+from .inspect import open_pdf, page_texts
+from .stamp import StampSpec, stamp_pdf
+
+__all__ = ["Facts", "PdfLimits", "inspect_file", "stamp_file"]
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    pages: int = 3000
+    stream_mb: float = 100
+    megapixels: float = 120
+
+
+@dataclass(frozen=True)
+class Facts:
+    pdf: Path  # the PDF to stamp: the file itself, or the scan converted
+    pages: int
+    encrypted: bool
+    texts: tuple[str, ...] | None  # the first pages' text, when asked for
+
+
+def _apply(limits: PdfLimits) -> None:
+    size = int(limits.stream_mb * 1024 * 1024)
+    pypdf.overwrite_configuration(
+        zlib_maximum_output_length=size, lzw_maximum_output_length=size,
+        run_length_maximum_output_length=size, array_based_stream_maximum_output_length=size,
+        image_maximum_buffer_size=size, stream_decoding_work_maximum_length=size * 4)
+    Image.MAX_IMAGE_PIXELS = int(limits.megapixels * 1_000_000)
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+
+def _too_big(name: str, exc: Exception, limits: PdfLimits) -> LimitError:
+    return LimitError(f"{name}: part of the file unpacks to more than the limit ({exc})",
+                      hint=f"A PDF stream may unpack to at most {limits.stream_mb:,.0f} MB "
+                      "([limits] stream_mb); ask for a normal copy of the document.")
+
+
+def inspect_file(source: Path, is_scan: bool, work: Path, want_text: bool,
+                 limits: PdfLimits) -> Facts:
+    _apply(limits)
+    if is_scan:
+        try:
+            with Image.open(source) as picture:
+                pixels = picture.width * picture.height
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            found = re.search(r"\((\d+) pixels\)", str(exc))
+            pixels = int(found.group(1)) if found else int(limits.megapixels * 2_000_000)
+        except OSError:
+            pixels = 0  # image_to_pdf says what is wrong
+        if pixels > limits.megapixels * 1_000_000:
+            raise LimitError(f"{source.name}: a scan of {pixels / 1e6:,.0f} megapixels",
+                             hint=f"At most {limits.megapixels:,.0f} megapixels ([limits] "
+                             "image_megapixels); scan at 300 dpi.")
+    pdf = image_to_pdf(source, work / "scan.pdf") if is_scan else source
+    try:
+        reader, info = open_pdf(pdf, text_pages=0)
+        if info.pages > limits.pages:
+            raise LimitError(f"{source.name}: {info.pages:,} pages",
+                             hint=f"A PDF may have at most {limits.pages:,} pages ([limits] "
+                             "pages); ask for it in parts, or raise the limit.")
+        texts = tuple(page_texts(reader, 2)) if want_text else None
+    except LimitReachedError as exc:
+        raise _too_big(source.name, exc, limits) from exc
+    return Facts(pdf, info.pages, info.encrypted, texts)
+
+
+def stamp_file(pdf: Path, target: Path, specs: list[StampSpec], variables: Mapping[str, str],
+               font: Path | None, limits: PdfLimits) -> int:
+    _apply(limits)
+    try:
+        reader, _ = open_pdf(pdf, text_pages=0)
+        return stamp_pdf(reader, target, specs, variables, font)
+    except LimitReachedError as exc:
+        raise _too_big(pdf.name, exc, limits) from exc
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise IncompleteFileError(f"{pdf.name}: the PDF is damaged and cannot be stamped "
+                                  f"({type(exc).__name__})",
+                                  hint="Ask the factory to send it again.") from exc
+
+
+def read_texts(pdf: Path, limits: PdfLimits) -> list[str]:
+    """Every page's text (for the check and the search)."""
+    _apply(limits)
+    try:
+        reader, _ = open_pdf(pdf, text_pages=0)
+        return page_texts(reader)
+    except LimitReachedError as exc:
+        raise _too_big(pdf.name, exc, limits) from exc
