@@ -175,7 +175,8 @@ LONG_NAME = "跟单员核对的报价单" * 9 + ".yaml"  # 243 bytes in UTF-8
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
 DEEP_YAML = "order_no: " + "[" * 100_000 + "]" * 100_000 + "\n"
 ALIASES = "a: &a [" + ",".join(["x"] * 9) + "]\n" + "".join(
-    f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+    f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]\n"
+    for p, c in zip("abcdefgh", "bcdefghi", strict=True))
 
 KINDS: dict[str, tuple[Make, str, str]] = {
     # kind: (the bad file, where it goes, what its note says)
