@@ -175,6 +175,25 @@ class Watch(_Section):
     pause_seconds: float = Field(30.0, gt=0, description="Pause after a full disk, then retry")
 
 
+# What each Incoterm adds to the hand-over: the transport document for carriage by sea the
+# seller arranges or hands over to (FOB, CFR, CIF), the insurance policy where the seller
+# insures (CIF, CIP), and the export declaration wherever the seller clears export (all
+# but EXW).
+BY_PRICE_TERM: dict[str, tuple[str, ...]] = {
+    "EXW": (),
+    "FCA": ("customs_declaration",),
+    "FAS": ("customs_declaration",),
+    "FOB": ("bill_of_lading", "customs_declaration"),
+    "CFR": ("bill_of_lading", "customs_declaration"),
+    "CIF": ("bill_of_lading", "insurance_policy", "customs_declaration"),
+    "CPT": ("customs_declaration",),
+    "CIP": ("insurance_policy", "customs_declaration"),
+    "DAP": ("customs_declaration",),
+    "DPU": ("customs_declaration",),
+    "DDP": ("customs_declaration",),
+}
+
+
 class CustomerDocuments(_Section):
     add: list[str] = []
     remove: list[str] = []
@@ -189,11 +208,14 @@ class Handover(_Section):
     inspected: list[str] = Field(default_factory=lambda: ["inspection_report"],
                                  description="Added when the customer or a third party inspects")
     legal_inspection: list[str] = Field(default_factory=lambda: ["inspection_certificate"])
-    by_price_term: dict[str, list[str]] = Field(default_factory=dict,
-                                                description="e.g. CIF = [\"insurance\"]")
+    by_price_term: dict[str, list[str]] = Field(
+        default_factory=lambda: {term: list(docs) for term, docs in BY_PRICE_TERM.items()},
+        description="Documents each Incoterm adds (docs/settings.md)")
     customers: dict[str, CustomerDocuments] = Field(default_factory=dict)
     order: list[str] = Field(default_factory=lambda: [
-        "sales_contract", "commercial_invoice", "packing_list", "inspection_certificate",
+        "sales_contract", "commercial_invoice", "packing_list", "bill_of_lading",
+        "insurance_policy", "certificate_of_origin", "customs_declaration",
+        "inspection_certificate", "fumigation_certificate", "phytosanitary_certificate",
         "inspection_report", "warranty_card", "user_manual", "transport_contract",
         "loading_notice"], description="Order of the documents in the pack")
     weight_tolerance_percent: Decimal = Field(Decimal("0.5"), ge=0)
@@ -223,6 +245,26 @@ class Limits(_Section):
     memory_mb: int = Field(1536, gt=0, description="Memory to read or stamp one file")
 
 
+def _pattern(value: str) -> str:
+    from .numbering import unknown_variables
+
+    if unknown := unknown_variables(value):
+        raise ValueError(f"{{{unknown[0]}}} is not a numbering variable; use {{order_no}} "
+                         "{customer} {year} {yy} {month} {seq}")
+    return value
+
+
+Pattern = Annotated[str, AfterValidator(_pattern)]
+
+
+class Numbering(_Section):
+    """Patterns for the company's own numbers (docs/settings.md); {seq} counts."""
+
+    quotation: Pattern = Field("QT-{order_no}", description="Quotation number")
+    contract: Pattern = Field("SC-{order_no}", description="Sales contract number")
+    invoice: Pattern = Field("CI-{order_no}", description="Commercial invoice number")
+
+
 class ArchiveSettings(_Section):
     file_mode: str = Field("", pattern=r"^(|0?[0-7]{3})$",
                            description="Mode of archived files, e.g. \"0640\"; empty: the "
@@ -244,6 +286,7 @@ class Settings(_Section):
     handover: Handover = Handover()
     archive: ArchiveSettings = ArchiveSettings()
     limits: Limits = Limits()
+    numbering: Numbering = Numbering()
 
 
 def _where(loc: tuple[int | str, ...]) -> str:

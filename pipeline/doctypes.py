@@ -72,6 +72,12 @@ FACTORY_TYPES: dict[str, DocType] = {
         DocType("inspection_report", "Inspection Report", "验货报告"),
         DocType("inspection_certificate", "Commodity Inspection Certificate", "商检证书"),
         DocType("transport_contract", "Transport Contract", "运输合同"),
+        DocType("bill_of_lading", "Bill of Lading", "提单"),
+        DocType("certificate_of_origin", "Certificate of Origin", "原产地证书"),
+        DocType("insurance_policy", "Insurance Policy", "保险单"),
+        DocType("customs_declaration", "Export Customs Declaration", "出口报关单"),
+        DocType("fumigation_certificate", "Fumigation Certificate", "熏蒸证书"),
+        DocType("phytosanitary_certificate", "Phytosanitary Certificate", "植物检疫证书"),
         DocType("other", "Other", "其他"),
     )
 }

@@ -8,7 +8,6 @@ fails only its document.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +20,7 @@ from .doctypes import GENERATED, ON_ORDER, DocType
 from .errors import ConversionError, GendanError
 from .filing import StagedFile
 from .flow import Workflow
-from .fsutil import sha256_file
+from .fsutil import safe_name, sha256_file
 from .models import Order
 from .render import document_context, render_docx, render_html_pdf
 from .render.convert import LibreOfficeMissing, docx_to_pdf
@@ -60,6 +59,11 @@ class DocumentMaker:
                        if c.on_order and k not in ON_ORDER)
         return ON_ORDER + custom
 
+    def needs_workflow(self, key: str) -> bool:
+        """Made only once the workflow has something (the loading notice: loading)."""
+        doc = self.types.get(key)
+        return bool(doc and doc.needs)
+
     def template_file(self, relative: str) -> Path | None:
         return self.workspace.template_file(relative)
 
@@ -67,19 +71,33 @@ class DocumentMaker:
              documents: list[dict[str, Any]] | None = None) -> Made:
         """Render each document type in `keys` into `work`."""
         made = Made([], [], [])
-        for key in keys:
+        for entry in keys:
+            key, _, only = entry.partition("@")  # production_order@FACTORY: that one only
             doc = self.types.get(key)
             if doc is None:
                 made.failures.append(f"{key}: no such document type")
                 continue
             if doc.needs and getattr(workflow, doc.needs) is None:
                 continue
-            try:
-                made.staged.extend(self._one(doc, order, workflow, work, documents or [], made))
-            except GendanError as exc:
-                log.error("%s: %s", key, exc)
-                made.failures.append(f"{key}: {exc}")
+            for factory in self._parts(doc, order, only):
+                try:
+                    made.staged.extend(self._one(doc, order, workflow, work, documents or [],
+                                                 made, factory))
+                except GendanError as exc:
+                    log.error("%s: %s", key, exc)
+                    made.failures.append(f"{key}{' ' + factory if factory else ''}: {exc}")
         return made
+
+    @staticmethod
+    def _parts(doc: DocType, order: Order, only: str) -> list[str | None]:
+        """One production order per factory when the items come from several (None: one
+        document for the whole order)."""
+        if doc.key != "production_order":
+            return [None]
+        factories = list(dict.fromkeys(item.manufacturer or "" for item in order.items))
+        if len(factories) < 2:
+            return [None]
+        return [f for f in factories if not only or f == only] or [None]
 
     def render(self, key: str, order: Order, work: Path,
                workflow: Workflow | None = None) -> list[StagedFile]:
@@ -91,12 +109,22 @@ class DocumentMaker:
         return staged
 
     def _one(self, doc: DocType, order: Order, workflow: Workflow, work: Path,
-             documents: list[dict[str, Any]], made: Made) -> list[StagedFile]:
+             documents: list[dict[str, Any]], made: Made,
+             factory: str | None = None) -> list[StagedFile]:
         dirs = self.workspace.template_dirs
         seal = self.template_file(self.settings.documents.seal_image)
-        context = document_context(doc, order, self.settings, issued=dt.date.today(), seal=seal,
-                                   workflow=workflow, documents=documents)
-        state = {"draft": context["document"]["draft"], "sealed": context["document"]["sealed"]}
+        context = document_context(doc, order, self.settings, seal=seal, workflow=workflow,
+                                   documents=documents, factory=factory)
+        state: dict[str, Any] = {"draft": context["document"]["draft"],
+                                 "sealed": context["document"]["sealed"],
+                                 "number": context["document"]["number"],
+                                 "business_date": context["document"]["date"].isoformat()}
+        variant = ""
+        if factory is not None:
+            state["factory"] = factory or "未指定工厂 (no manufacturer given)"
+            variant = safe_name(factory or "unassigned")
+            work = work / variant
+            work.mkdir(exist_ok=True)
         staged = []
         if doc.html:
             target = work / f"{doc.key}.pdf"
@@ -108,13 +136,13 @@ class DocumentMaker:
                 made.notices.append(f"{doc.key}: the template asked for "
                                     f"{', '.join(pdf.blocked_urls)[:200]}, which was refused "
                                     "(only the templates' assets/ may be used)")
-            staged.append(StagedFile(target, doc.key, ".pdf", meta))
+            staged.append(StagedFile(target, doc.key, ".pdf", meta, variant=variant))
         if doc.word:
             target = work / f"{doc.key}.docx"
             word = render_docx(doc.word, context, dirs, target)
             meta = {**state, "template": word.template, "pages": None,
                     "template_sha256": sha256_file(word.template_path)}
-            staged.append(StagedFile(target, doc.key, ".docx", meta))
+            staged.append(StagedFile(target, doc.key, ".docx", meta, variant=variant))
             if not doc.html and self.settings.documents.word_to_pdf:
                 staged.extend(self._word_pdf(doc, target, meta, made))
         return staged
@@ -135,4 +163,5 @@ class DocumentMaker:
             return []
         pages = len(PdfReader(pdf).pages)
         return [StagedFile(pdf, doc.key, ".pdf", {**meta, "pages": pages,
-                                                  "converted_from": "docx"})]
+                                                  "converted_from": "docx"},
+                           variant=safe_name(meta["factory"]) if "factory" in meta else "")]

@@ -23,6 +23,7 @@ class StagedFile:
     meta: dict[str, Any] = field(default_factory=dict)
     kind: str = "generated"  # the folder: generated/, stamped/ or handover/
     version: int = 0  # 0: the next free version of this kind and type
+    variant: str = ""  # one of several documents of a type (a factory's production order)
 
 
 @dataclass(frozen=True)

@@ -272,12 +272,16 @@ def apply_update(
             flags.append(f"loading on {update.loading_time:%Y-%m-%d} is before the inspection "
                          f"on {workflow.inspection.date}")
         affected = ("loading_notice",)
+        if order.invoice_date is None:  # the invoice and packing list are dated the loading
+            affected += ("commercial_invoice", "packing_list")
         summary = f"loading {update.loading_time:%Y-%m-%d %H:%M}, truck {update.truck_plate}"
     elif isinstance(update, FactoryConfirmationUpdate):
         if update.confirmed_delivery_date > order.delivery_date:
             flags.append(f"the factory confirms {update.confirmed_delivery_date}, after the "
                          f"delivery date {order.delivery_date} agreed with the customer")
-        affected = ("production_order",)
+        factories = {item.manufacturer or "" for item in order.items}
+        affected = (f"production_order@{update.factory}",) if len(factories) > 1 and \
+            update.factory in factories else ("production_order",)
         summary = f"{update.factory} confirms delivery {update.confirmed_delivery_date}"
     else:
         affected = ("registration_sheet",) if update.status in {"handed_over", "registered",

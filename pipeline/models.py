@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
+from .terms import INCOTERMS, INSURED, ORIGIN, PREPAID
+
 __all__ = [
     "CURRENCIES",
     "INCOTERMS",
@@ -29,7 +31,6 @@ CURRENCIES = frozenset(
         "VND INR RUB BRL MXN ZAR TRY PLN CZK HUF ILS PHP PKR EGP NGN KES CLP COP PEN"
     ).split()
 )
-INCOTERMS = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
 
 CENT = Decimal("0.01")
 
@@ -133,9 +134,21 @@ InspectionKind = Literal["in_house", "customer", "third_party"]
 
 class Order(_Strict):
     order_no: Text = Field(description="Order number (订单号); names the order's archive folder")
-    contract_no: str | None = Field(None, description="Sales contract number (合同号)")
+    contract_no: str | None = Field(None, description="Sales contract number (合同号); when "
+                                    "left out, numbered by [numbering] contract")
     customer_po: str | None = Field(None, description="The customer's own purchase order number")
     order_date: date = Field(description="Date the order was received (下单日期)")
+    quotation_no: str | None = Field(None, description="Quotation number (报价单号); when left "
+                                     "out, numbered by [numbering] quotation")
+    quotation_date: date | None = Field(None, description="Date of the quotation (报价日期); "
+                                        "default: the order date")
+    contract_date: date | None = Field(None, description="Date the contract is signed (签约日期); "
+                                       "default: the order date")
+    invoice_no: str | None = Field(None, description="Commercial invoice number (发票号); when "
+                                   "left out, numbered by [numbering] invoice")
+    invoice_date: date | None = Field(None, description="Date of the commercial invoice and "
+                                      "packing list (发票日期); default: the loading date, or "
+                                      "the delivery date until loading is known")
     customer: Customer = Field(description="The customer")
     salesperson: Salesperson = Field(description="The salesperson responsible")
     items: list[LineItem] = Field(min_length=1, description="Line items, in order")
@@ -145,6 +158,19 @@ class Order(_Strict):
     )
     port_of_loading: str | None = Field(None, description="Port of loading (装运港)")
     destination: Text = Field(description="Port or place of destination (目的地)")
+    price_term_place: str | None = Field(
+        None, description="Named place after the Incoterm, e.g. Hamburg; by default the port of "
+        "loading for EXW FCA FAS FOB and the destination for the C- and D-terms (指定地点)")
+    incoterms: Literal["2010", "2020"] = Field("2020", description="Incoterms edition")
+    insurance_percent: Annotated[Decimal, Field(ge=100, le=200)] = Field(
+        Decimal(110), description="CIF/CIP: insured value in percent of the invoice value "
+        "(投保加成, 110 unless the contract says otherwise)")
+    insurance_amount: NonNegative | None = Field(
+        None, description="CIF/CIP: insured amount, when stated instead of the percent (保额)")
+    insurance_cover: str | None = Field(
+        None, description="CIF/CIP: the cover, e.g. Institute Cargo Clauses (A) (险别)")
+    freight_amount: NonNegative | None = Field(
+        None, description="Freight in the order currency; the C- and D-terms need it (运费)")
     payment_terms: Text = Field(description="Payment terms, e.g. 30% T/T in advance (付款方式)")
     prepayment_percent: Percent = Field(Decimal(0), description="Prepayment in percent (预付款)")
     commission_percent: Percent = Field(Decimal(0), description="Commission in percent (佣金)")
@@ -177,6 +203,14 @@ class Order(_Strict):
         return code
 
     @model_validator(mode="after")
+    def _named_place_known(self) -> Order:
+        if self.price_term in ORIGIN and not (self.price_term_place or self.port_of_loading):
+            raise ValueError(
+                f"{self.price_term} names the place of loading or delivery: give "
+                "port_of_loading (or price_term_place), e.g. Ningbo")
+        return self
+
+    @model_validator(mode="after")
     def _dates_in_order(self) -> Order:
         if self.delivery_date < self.order_date:
             raise ValueError(
@@ -192,6 +226,34 @@ class Order(_Strict):
     @property
     def contract_number(self) -> str:
         return self.contract_no or f"SC-{self.order_no}"
+
+    @property
+    def named_place(self) -> str:
+        """The place the price term names (Incoterms 2020)."""
+        if self.price_term_place:
+            return self.price_term_place
+        if self.price_term in ORIGIN:
+            return self.port_of_loading or ""
+        return self.destination
+
+    @property
+    def term_text(self) -> str:
+        """E.g. "CIF Hamburg, Incoterms 2020"."""
+        return f"{self.price_term} {self.named_place}, Incoterms {self.incoterms}"
+
+    @property
+    def insured_amount(self) -> Decimal | None:
+        """What the seller insures under CIF/CIP (110 % of the invoice value by default)."""
+        if self.price_term not in INSURED:
+            return None
+        if self.insurance_amount is not None:
+            return money(self.insurance_amount)
+        return money(self.total_amount * self.insurance_percent / 100)
+
+    @property
+    def freight_prepaid(self) -> bool:
+        """The seller pays the main carriage (C- and D-terms)."""
+        return self.price_term in PREPAID
 
     @computed_field(description="Sum of the line amounts (合计金额)")  # type: ignore[prop-decorator]
     @property

@@ -65,12 +65,13 @@ class OrderRecord:
         """Every committed file's sidecar, each with `current` (its newest version)."""
         documents = [m for _, m in self._sidecars
                      if m.get("source_sha256") in self._committed_sources]
-        latest: dict[tuple[str, str], int] = {}
+        latest: dict[tuple[str, str, str], int] = {}
         for meta in documents:
-            key = (meta["kind"], meta["doc_type"])
+            key = (meta["kind"], meta["doc_type"], meta.get("variant", ""))
             latest[key] = max(latest.get(key, 0), meta["version"])
         for meta in documents:
-            newest = meta["version"] == latest[(meta["kind"], meta["doc_type"])]
+            newest = meta["version"] == latest[(meta["kind"], meta["doc_type"],
+                                                meta.get("variant", ""))]
             meta["current"] = newest or meta["doc_type"] == "order_update"
         return sorted(documents, key=lambda m: m["path"])
 
@@ -124,9 +125,11 @@ class OrderRecord:
         seen = [meta.get("arrival"), *(d.get("arrival") for d in meta.get("duplicates", []))]
         return list(arrival.identity) in seen
 
-    def next_version(self, kind: str, doc_type: str, source_sha256: str) -> int:
+    def next_version(self, kind: str, doc_type: str, source_sha256: str,
+                     variant: str = "") -> int:
         versions = {int(m["version"]): m.get("source_sha256") for m in self.documents
-                    if m["kind"] == kind and m["doc_type"] == doc_type}
+                    if m["kind"] == kind and m["doc_type"] == doc_type
+                    and m.get("variant", "") == variant}
         for version, source in versions.items():
             if source == source_sha256:
                 return version
@@ -265,14 +268,17 @@ class OrderRecord:
     def _place(self, item: StagedFile, base: dict[str, Any], filing: Filing, placed: list[Path],
                event: Event | None = None) -> tuple[Path, dict[str, Any]]:
         version = item.version or self.next_version(item.kind, item.doc_type,
-                                                    filing.source_sha256)
-        name = f"{safe_name(self.ref.order_no)}_{item.doc_type}_v{version}{item.suffix}"
+                                                    filing.source_sha256, item.variant)
+        part = f"_{item.variant}" if item.variant else ""
+        name = f"{safe_name(self.ref.order_no)}_{item.doc_type}{part}_v{version}{item.suffix}"
         target = self.folder / item.kind / name
         placed.append(target)
         digest = atomic_copy(item.path, target, mode=self.store.file_mode, sync_dir=False)
         meta = {**base, **item.meta, "kind": item.kind, "doc_type": item.doc_type,
                 "version": version, "source": filing.source,
                 "source_sha256": filing.source_sha256, "sha256": digest}
+        if item.variant:
+            meta["variant"] = item.variant
         if event is not None:
             meta["event"] = event.model_dump(mode="json")
             return target, meta

@@ -15,7 +15,8 @@ from .verify import folder_key
 __all__ = ["reindex"]
 
 
-def _entries(store: OrderStore, notes: list[str]) -> Iterator[Entry]:
+def _entries(store: OrderStore, notes: list[str], counters: dict[str, int]
+             ) -> Iterator[Entry]:
     for folder in store.order_folders():
         key = folder_key(folder)
         if not key:
@@ -38,6 +39,9 @@ def _entries(store: OrderStore, notes: list[str]) -> Iterator[Entry]:
                 notes.append(f"{relative}: registry entry of {ref.order_no} written again")
                 record = OrderRecord(store, key, ref, registered=True)
             documents = record.indexed()
+            for meta in documents:
+                for counter, seq in (meta.get("numbers") or {}).items():
+                    counters[counter] = max(counters.get(counter, 0), int(seq))
             for row in documents:
                 if row.get("missing") or row.get("damaged"):
                     what = "missing" if row.get("missing") else "damaged (size differs)"
@@ -48,5 +52,8 @@ def _entries(store: OrderStore, notes: list[str]) -> Iterator[Entry]:
 def reindex(store: OrderStore) -> tuple[int, list[str]]:
     """Rebuild the whole index; returns the number of orders and notes for the user."""
     notes: list[str] = []
-    count = store.index.rebuild(_entries(store, notes))
+    counters: dict[str, int] = {}
+    count = store.index.rebuild(_entries(store, notes, counters))
+    for key, seen in counters.items():  # a lost counter never gives a number twice
+        store.raise_counter(key, seen)
     return count, notes

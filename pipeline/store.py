@@ -210,6 +210,32 @@ class OrderStore:
                 entries.append((path.stem, {}))
         return entries
 
+    # -- counters (the company's own numbers) ----------------------------------------------
+    def next_in_series(self, key: str) -> int:
+        """The next number of a counter; never the same twice (the counter is written
+        before the number is used)."""
+        path = self.root / ".counters" / f"{safe_name(key)}.json"
+        with self.lock("counters", "the number counters"):
+            try:
+                last = int(read_json(path).get("last", 0))
+            except FileNotFoundError:
+                last = 0
+            atomic_write(path, dump_json({"counter": key, "last": last + 1}),
+                         mode=self.file_mode)
+        return last + 1
+
+    def raise_counter(self, key: str, seen: int) -> None:
+        """After a rebuild: a counter is at least the highest number found in the archive."""
+        path = self.root / ".counters" / f"{safe_name(key)}.json"
+        with self.lock("counters", "the number counters"):
+            try:
+                last = int(read_json(path).get("last", 0))
+            except FileNotFoundError:
+                last = 0
+            if seen > last:
+                atomic_write(path, dump_json({"counter": key, "last": seen}),
+                             mode=self.file_mode)
+
     # -- records ---------------------------------------------------------------------------
     @contextlib.contextmanager
     def open(self, order_no: str, *, customer: str | None = None,

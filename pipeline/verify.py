@@ -260,7 +260,7 @@ def loose_temp_files(store: OrderStore, inbox_folders: list[Path]) -> list[Probl
     """Temp files of dead processes outside the order folders: index, registry, journal,
     and the inbox's parking folders."""
     problems = []
-    for special in (".index", ".orders", ".journal"):
+    for special in (".index", ".orders", ".journal", ".counters"):
         for path in _temp_files(store.root / special):
             if temp_of_dead(path):
                 problems.append(Problem("temp file", store.relative(path),

@@ -125,7 +125,9 @@ def build_sales_contract(target: Path) -> None:
     for text in (
         "大写金额 Say: {{ totals.words_zh }}",
         "{{ totals.words_en }}",
-        "1. 价格条款 Price term: {{ order.price_term }} {{ order.port_of_loading or '' }}",
+        "1. 价格条款 Price term: {{ terms.text }}{% if terms.insured %}; 保险 insured by the"
+        " seller for {{ terms.insurance_percent|qty }}% of the invoice value ="
+        " {{ order.currency }} {{ terms.insurance_amount|money }}{% endif %}",
         "2. 付款方式 Payment: {{ order.payment_terms }}",
         "3. 交货期 Delivery: {{ order.delivery_date|date_zh }} / {{ order.delivery_date|date_en }}"
         " 目的地 Destination: {{ order.destination }}",
@@ -166,7 +168,7 @@ def build_contract_review(target: Path) -> None:
         ("客户 Customer", "{{ order.customer.name_zh or '' }} {{ order.customer.name_en }}",
          "业务员 Created by", "{{ order.salesperson.name }}"),
         ("金额 Amount", "{{ order.currency }} {{ totals.amount|money }}", "条款 Terms",
-         "{{ order.price_term }} · {{ order.payment_terms }}"),
+         "{{ terms.text }} · {{ order.payment_terms }}"),
         ("预付款 Prepayment", "{{ order.prepayment_percent|qty }}% = {{ totals.prepayment|money }}",
          "佣金 Commission", "{{ order.commission_percent|qty }}% = {{ totals.commission|money }}"),
     ]

@@ -29,6 +29,18 @@ DOCUMENTS = {
     "PO-2026-0042_transport-contract.pdf": """<h1>宁波顺达物流 运输合同 TRANSPORT CONTRACT</h1>
       <p>Order No.: PO-2026-0042</p><p>Date: 2027-01-10</p>
       <p>Truck 浙B3K721, Ningbo factory → Ningbo port, 2027-01-13.</p>""",
+    "PO-2026-0042_bill-of-lading.pdf": """<h1>BILL OF LADING 海运提单</h1>
+      <p>B/L No.: NGBLGB2701158 · Vessel: MSC AURORA V.027E</p>
+      <p>Shipper: Hangzhou Gendan Trading Co., Ltd.</p>
+      <p>Consignee: TO ORDER · Notify: ACME Home &amp; Garden Supply Co., Ltd.</p>
+      <p>Port of loading: Ningbo · Port of discharge: Long Beach</p>
+      <p>Order No.: PO-2026-0042 · 700 CTNS · FREIGHT COLLECT</p>
+      <p>Shipped on board: 2027-01-14 · Date: 2027-01-14</p>""",
+    "PO-2026-0042_customs-declaration.pdf": """<h1>中华人民共和国海关出口货物报关单
+      EXPORT CUSTOMS DECLARATION</h1>
+      <p>境内发货人 Exporter: 杭州跟单贸易有限公司 Hangzhou Gendan Trading Co., Ltd.</p>
+      <p>合同协议号 Contract No.: SC-2026-0042 · 出境关别 Port: 宁波海关 Ningbo</p>
+      <p>成交方式 Terms: FOB · 件数 Packages: 700 · 申报日期 Date: 2027-01-13</p>""",
 }
 
 if __name__ == "__main__":

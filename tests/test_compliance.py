@@ -62,7 +62,8 @@ def clean_case(order_data: dict[str, Any]) -> Case:
     documents = [
         _doc("CI.pdf", "commercial_invoice", {
             **common, **shipping, "title": "commercial_invoice", "invoice_no": "CI-88",
-            "currency": "USD", "price_term": "FOB", "total_amount": order.total_amount,
+            "currency": "USD", "price_term": "FOB", "term_place": "Ningbo",
+            "freight_clause": "FREIGHT COLLECT", "total_amount": order.total_amount,
             "words": words_en(order.total_amount, "USD")}, ci_items),
         _doc("PL.pdf", "packing_list", {**common, **shipping, "title": "packing_list",
                                         "invoice_no": "CI-88"}, pl_items),
@@ -101,6 +102,12 @@ def _workflow(**changes: Any) -> Callable[[Case], None]:
     return seed
 
 
+def _order(**changes: Any) -> Callable[[Case], None]:
+    def seed(case: Case) -> None:
+        case.order = case.order.model_copy(update=changes)
+    return seed
+
+
 def _loading(**fields: Any) -> Callable[[Case], None]:
     return _workflow(loading=lambda loading: loading.model_copy(update=fields))
 
@@ -114,6 +121,15 @@ SEEDED: dict[str, tuple[Callable[[Case], None], str]] = {
                                    "does not say 58,260.00"),
     "terms.currency": (_field(0, "currency", "EUR"), "currency EUR on CI.pdf"),
     "terms.price_term": (_field(0, "price_term", "CIF"), "price term CIF"),
+    "terms.named_place": (_field(0, "term_place", "Shanghai"),
+                          "FOB Shanghai (CI.pdf p.1): FOB names the place of loading or "
+                          "delivery, Ningbo"),
+    "terms.insurance": (_order(price_term="CIF", insurance_amount=D("60000")),
+                        "the order insures USD 60,000.00, less than 110 %"),
+    "terms.freight": (_order(price_term="CFR"), "CFR: the seller pays the freight, but the "
+                      "order states none"),
+    "terms.freight_clause": (_field(0, "freight_clause", "FREIGHT PREPAID"),
+                             "but under FOB the freight is collect"),
     "totals.amount": (_field(0, "total_amount", D("58360.00")), "the order totals 58,260.00"),
     "totals.packages": (_field(1, "packages", D(699)), "packages 699"),
     "totals.gross_weight": (_field(1, "gross_weight_kg", D("8700")), "gross weight kg 8700"),

@@ -57,25 +57,31 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
 
 EXPECTED = {
     "quotation_v1": ["报价单", "QUOTATION", "QT-PO-2026-0042", "USD58,260.00",
-                     "美元伍万捌仟贰佰陆拾元整", "2027年1月15日", "15Jan2027"],
+                     "美元伍万捌仟贰佰陆拾元整", "2027年1月15日", "15Jan2027",
+                     "日期Date2026年11月2日", "TOTAL(FOBNingbo,Incoterms2020)"],
     "proforma_invoice_v1": ["形式发票", "PROFORMAINVOICE", "PI-PO-2026-0042", "USD58,260.00",
                             "SAYUSDOLLARSFIFTYEIGHTTHOUSANDTWOHUNDREDANDSIXTYONLY",
                             "预付款Prepayment30%=USD17,478.00", "阿克米家居园艺用品有限公司"],
     "sales_contract_v1": ["销售合同", "SALESCONTRACT", "SC-2026-0042", "草稿DRAFT",
                           "ACMEHome&GardenSupplyCo.,Ltd.", "第三方验货Third-partyinspection",
                           "UL-listedpowercordsforallelectricitems", "USD58,260.00"],
-    "production_order_v1": ["生产通知单", "PRODUCTIONORDER", "宁波绿源电器有限公司",
-                            "余姚金鹰塑料制品厂", "产品需求信息单ProductRequirementSheet",
-                            "通知截止notifyby2027年1月1日", "4/箱ctn", "草稿DRAFT"],
+    "production_order_宁波绿源电器有限公司_v1": [
+        "生产通知单", "PRODUCTIONORDER", "宁波绿源电器有限公司", "HT-2020", "LM-1600",
+        "产品需求信息单ProductRequirementSheet", "通知截止notifyby2027年1月1日", "4/箱ctn",
+        "草稿DRAFT"],
+    "production_order_余姚金鹰塑料制品厂_v1": ["余姚金鹰塑料制品厂", "HR-45", "草稿DRAFT"],
     "inspection_notice_v1": ["验货通知", "INSPECTIONNOTICE", "2027年1月1日/01Jan2027",
                              "交货前14天", "未预约NOTBOOKEDYET"],
     "commercial_invoice_v1": ["商业发票", "COMMERCIALINVOICE", "CI-PO-2026-0042",
                               "USD58,260.00", "美元伍万捌仟贰佰陆拾元整", "毛重G.W.8,915kg",
-                              "净重N.W.7,950kg", "C/No.1-700"],
+                              "净重N.W.7,950kg", "C/No.1-700", "FOBNingbo,Incoterms2020",
+                              "Freightcollect", "2027年1月15日"],
+    "commercial_invoice_v2": ["CI-PO-2026-0042", "日期Date2027年1月13日"],  # dated the loading
     "packing_list_v1": ["装箱单", "PACKINGLIST", "1-150", "151-450", "451-650", "651-700",
                         "7003,7007,9508,91553.05"],
     "handover_checklist_v1": ["交单清单", "HAND-OVERCHECKLIST", "王丽"],
-    "registration_sheet_v1": ["业务登记表", "USD58,260.00", "FOB·30%T/Tinadvance"],
+    "registration_sheet_v1": ["业务登记表", "USD58,260.00",
+                              "FOBNingbo,Incoterms2020·30%T/Tinadvance"],
 }
 
 
@@ -91,8 +97,8 @@ def test_draft_and_seal_follow_the_approval_chain(archive: Archive) -> None:
     assert archive.images("quotation_v1") == 1  # no approval needed: sealed
     final = archive.text("sales_contract_v2")
     assert "DRAFT" not in final and archive.images("sales_contract_v2") == 1
-    assert "DRAFT" not in archive.text("production_order_v3")
-    assert archive.images("production_order_v3") == 0  # internal: never sealed
+    assert "DRAFT" not in archive.text("production_order_宁波绿源电器有限公司_v3")
+    assert archive.images("production_order_宁波绿源电器有限公司_v3") == 0  # never sealed
     contract = docx.Document(str(archive.folder / "PO-2026-0042_sales_contract_v2.docx"))
     assert len(contract.inline_shapes) == 1
     draft = docx.Document(str(archive.folder / "PO-2026-0042_sales_contract_v1.docx"))
@@ -108,10 +114,14 @@ def test_each_update_remade_exactly_the_documents_it_changes(archive: Archive) -
     counts = {kind: max(v) for kind, v in versions.items()}
     review = 4 if HAS_LIBREOFFICE else 0  # PDF of the Word-only review needs LibreOffice
     assert counts == {
-        "quotation": 1, "proforma_invoice": 1, "commercial_invoice": 1, "packing_list": 1,
-        "handover_checklist": 1, "registration_sheet": 1,
+        "quotation": 1, "proforma_invoice": 1, "handover_checklist": 1,
+        "registration_sheet": 1,
+        "commercial_invoice": 2, "packing_list": 2,  # dated the loading when it arrived
         "sales_contract": 2,          # DRAFT, then approved after the general manager
-        "production_order": 3,        # DRAFT, approved, then the factory's confirmation
+        # one per factory: DRAFT, approved, and for the one factory its confirmation
+        "production_order_宁波绿源电器有限公司": 3,
+        "production_order_余姚金鹰塑料制品厂": 2,
+        "production_order_阳江利刃五金有限公司": 2,
         "inspection_notice": 2,       # deadline only, then the booking
         "loading_notice": 1,          # made when the loading details arrived
         **({"contract_review": review} if review else {}),
@@ -121,6 +131,16 @@ def test_each_update_remade_exactly_the_documents_it_changes(archive: Archive) -
     assert "PO-2026-0042_sales_contract_v2.pdf" in current
     assert "PO-2026-0042_sales_contract_v1.pdf" not in current  # superseded, still archived
     assert (archive.folder / "PO-2026-0042_sales_contract_v1.pdf").is_file()
+
+
+def test_each_factory_gets_a_production_order_with_its_items_only(archive: Archive) -> None:
+    ningbo = archive.text("production_order_宁波绿源电器有限公司_v3")
+    assert "HT-2020" in ningbo and "LM-1600" in ningbo and "HR-45" not in ningbo
+    assert "工厂确认Confirmed宁波绿源电器有限公司" in ningbo  # its own confirmation
+    yuyao = archive.text("production_order_余姚金鹰塑料制品厂_v2")
+    assert "HR-45" in yuyao and "HT-2020" not in yuyao and "PS-08" not in yuyao
+    assert "工厂确认" not in yuyao  # another factory's confirmation is not this one's
+    assert "合计TOTAL400" in yuyao.replace(",", "")  # its own total quantity
 
 
 def test_contract_review_lists_the_approval_chain(archive: Archive) -> None:

@@ -182,7 +182,8 @@ def test_loading_after_the_latest_shipment_date_is_recorded_and_flagged(
 def test_loading_an_unknown_model_is_accepted_and_flagged(order_data: dict[str, Any]) -> None:
     workflow, affected, flags = _apply(_order(order_data), Workflow(),
                                        **{**LOADING, "equipment_model": "XX-1"})
-    assert workflow.loading is not None and affected == ("loading_notice",)
+    assert workflow.loading is not None
+    assert affected == ("loading_notice", "commercial_invoice", "packing_list")  # dated loading
     assert "equipment model XX-1 is not on the order" in flags
     assert "loading before any inspection was booked" in flags
 

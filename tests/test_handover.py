@@ -43,6 +43,8 @@ def ready(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
              "<h1>INSPECTION REPORT 验货报告</h1><p>Order No.: PO-2026-0042</p>"
              "<p>Date: 2027-01-08</p><p>Result: passed</p>", pages=2)
     Image.new("RGB", (1240, 1754), "white").save(ws.inbox / "PO-2026-0042_transport-contract.jpg")
+    for name in ("PO-2026-0042_bill-of-lading.pdf", "PO-2026-0042_customs-declaration.pdf"):
+        shutil.copyfile(EXAMPLES / "factory" / name, ws.inbox / name)  # FOB needs them
     outcomes = desk.run_once()
     assert all(o.status == "archived" for o in outcomes), outcomes
     yield desk

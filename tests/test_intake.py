@@ -104,7 +104,8 @@ def _workbook(path: Path, order_data: dict[str, Any], bad_qty: object = None) ->
         "customer.code": "ACME", "customer.name_en": order_data["customer"]["name_en"],
         "customer.name_zh": order_data["customer"]["name_zh"],
         "salesperson.name": "王丽", "currency": "USD", "price_term": "FOB",
-        "destination": "Long Beach", "payment_terms": "T/T", "delivery_date": "2027-01-15",
+        "port_of_loading": "Ningbo", "destination": "Long Beach", "payment_terms": "T/T",
+        "delivery_date": "2027-01-15",
     }
     sheet.append(["# field", "value"])
     for key, value in flat.items():

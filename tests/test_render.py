@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +100,7 @@ def test_templates_cannot_read_local_files_or_urls(
 ) -> None:
     _hostile_template(desk.workspace.root / "templates")
     doc = GENERATED["quotation"]
-    ctx = document_context(doc, _order(order_data), Settings(), issued=dt.date.today(), seal=None)
+    ctx = document_context(doc, _order(order_data), Settings(), seal=None)
     result = render_html_pdf("quotation.html", ctx, desk.workspace.template_dirs,
                              tmp_path / "q.pdf")
     blocked = " ".join(result.blocked_urls)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..doctypes import FACTORY_TYPES
 from ..errors import ExitCode
 from ..workspace import Workspace
 from . import cli
@@ -17,9 +18,7 @@ if TYPE_CHECKING:
     from ..desk import Desk
     from ..outcome import Outcome
 
-FACTORY_TYPE_NAMES = ("commercial_invoice", "inspection_certificate", "inspection_report",
-                      "other", "packing_list", "proforma_invoice", "transport_contract",
-                      "user_manual", "warranty_card")
+FACTORY_TYPE_NAMES = sorted(set(FACTORY_TYPES) - {"order_data", "order_update"})
 
 
 

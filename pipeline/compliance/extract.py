@@ -119,6 +119,12 @@ GENERIC: dict[str, tuple[str, str]] = {
              rf"\s*[:：]?\s*({DATE})", "date"),
     "currency": (rf"(?:Currency|币种)\s*[:：]?\s*({CURRENCIES})\b", "text"),
     "price_term": (rf"\b({TERMS})\b(?=\s+[A-Z][a-z]|\s*\(|\s+\w)", "text"),
+    "term_place": (rf"\b(?:{TERMS})\s+([A-Z][A-Za-z.'\-]+(?:\s[A-Z][A-Za-z.'\-]+)*)",
+                   "text"),
+    "freight_clause": (r"(FREIGHT\s+(?:PREPAID|COLLECT|PAYABLE\s+AT\s+DESTINATION)|"
+                       r"运费(?:预付|到付|已付))", "text"),
+    "insured_amount": (rf"(?:Insured\s*Amount|Amount\s*Insured|Sum\s*Insured|保险金额)"
+                       rf"[^\d\n]{{0,16}}({NUMBER})", "amount"),
     "total_amount": (rf"(?:Grand\s*Total|Total\s*Amount|Total\s*TTC|TOTAL(?:\s*\([^)]*\))?|"
                      rf"Totaal|合计|总计|总金额|Factuur\s*totaal)\s*[:：]?\s*(?:{CURRENCIES}|€|\$)?"
                      rf"\s*(\d[\d,. ]*[.,]\d{{2}})(?!\d)", "last_amount"),
@@ -209,7 +215,7 @@ def extract(document: str, doc_type: str, texts: list[str], profiles: list[Profi
     if title := _title(texts[0]):
         result.fields["title"] = Value(title, texts[0][:80], document, 1)
     for name, (pattern, kind) in patterns.items():
-        flags = 0 if name in {"words", "price_term"} else re.IGNORECASE
+        flags = 0 if name in {"words", "price_term", "term_place"} else re.IGNORECASE
         hits = [(page, m) for page, text in enumerate(texts, start=1)
                 for m in re.finditer(pattern, text, flags)]
         if kind == "last_amount":

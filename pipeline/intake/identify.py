@@ -41,10 +41,20 @@ TYPE_KEYWORDS: dict[str, tuple[str, ...]] = {
                     "使用说明书", "使用说明", "说明书", "manual", "instructions"),
     "inspection_report": ("inspection report", "qc report", "验货报告", "检验报告",
                           "final random inspection"),
+    "bill_of_lading": ("bill of lading", "ocean bill", "sea waybill", "海运提单", "提单", "b l",
+                       "bl", "bol"),
+    "certificate_of_origin": ("certificate of origin", "原产地证书", "原产地证", "产地证",
+                              "form a", "form e", "co"),
+    "insurance_policy": ("insurance policy", "insurance certificate", "marine insurance",
+                         "保险单", "保单", "insurance"),
+    "customs_declaration": ("customs declaration", "export declaration", "出口货物报关单",
+                            "报关单", "customs"),
+    "fumigation_certificate": ("fumigation certificate", "熏蒸证书", "fumigation"),
+    "phytosanitary_certificate": ("phytosanitary certificate", "植物检疫证书", "phytosanitary"),
     "inspection_certificate": ("inspection certificate", "certificate of inspection", "商检证书",
                                "检验检疫", "商检", "certificate", "证书", "ciq"),
     "transport_contract": ("transport contract", "freight contract", "运输合同", "货运合同",
-                           "trucking", "bill of lading", "提单", "waybill", "运单"),
+                           "trucking", "waybill", "运单"),
 }
 
 

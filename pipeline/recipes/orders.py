@@ -7,10 +7,39 @@ from ..errors import UnmatchedError
 from ..filing import Arrival, Filing
 from ..flow import OrderUpdate, advance, apply_update, order_event
 from ..models import Order
+from ..numbering import counter_key, format_number
 from ..outcome import Outcome
+from ..record import OrderRecord
 from .common import Desk, already_filed, titled
 
 __all__ = ["order_arrived", "update_arrived"]
+
+
+NUMBERED = (("quotation_no", "quotation"), ("contract_no", "contract"),
+            ("invoice_no", "invoice"))
+
+
+def number_order(desk: Desk, record: OrderRecord, order: Order
+                 ) -> tuple[Order, dict[str, int]]:
+    """The order with its own numbers: as the file gives them, else as an earlier version
+    had them, else new ones from [numbering]; and the counters drawn from."""
+    previous = record.order if record.exists() else None
+    given: dict[str, str] = {}
+    drawn: dict[str, int] = {}
+    for field, name in NUMBERED:
+        if getattr(order, field):
+            continue
+        kept = getattr(previous, field) if previous is not None else None
+        if kept:
+            given[field] = kept
+            continue
+        pattern = getattr(desk.settings.numbering, name)
+        key = counter_key(name, pattern, order)
+        seq = desk.store.next_in_series(key) if key else 0
+        if key:
+            drawn[key] = seq
+        given[field] = format_number(pattern, order, seq)
+    return (order.model_copy(update=given) if given else order), drawn
 
 
 def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
@@ -19,6 +48,7 @@ def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
     with store.open(order.order_no, customer=order.customer.code, create=True) as record:
         if (done := record.original(arrival.sha256)) is not None:
             return already_filed(record, done, arrival)
+        order, drawn = number_order(desk, record, order)
         exists = record.exists()
         version = record.next_version("original", "order_data", arrival.sha256) if exists else 1
         changes = order_changes(record.order, order) if exists else []
@@ -28,7 +58,8 @@ def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
         with store.work_folder() as work:
             made = desk.maker.make(order, workflow, desk.maker.on_order(), work, titled(record))
             filed = record.commit(Filing(event, arrival.label, arrival.sha256, made.staged,
-                                         arrival, "order_data", version, order=order))
+                                         arrival, "order_data", version,
+                                         {"numbers": drawn} if drawn else {}, order=order))
     message = f"archived in {record.ref.folder}"
     if made.failures:
         message += f"; {len(made.failures)} document(s) failed"
@@ -58,6 +89,9 @@ def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome
             lead_days=desk.settings.inspection.lead_days(), source=arrival.label,
             now=desk.clock.now())
         event = workflow.history[-1]
+        made_before = {m["doc_type"] for m in record.current() if m["kind"] == "generated"}
+        affected = tuple(a for a in affected if a.split("@")[0] in made_before
+                         or desk.maker.needs_workflow(a.split("@")[0]))
         version = record.next_version("original", "order_update", arrival.sha256)
         with store.work_folder() as work:
             made = desk.maker.make(order, workflow, affected, work, titled(record))

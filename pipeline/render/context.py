@@ -15,9 +15,11 @@ from pydantic import BaseModel, Field
 
 from .. import words
 from ..config import Settings
+from ..dates import business_date
 from ..doctypes import DocType
 from ..flow import ROLE_TITLES, Workflow, approval_state, inspection_deadline
-from ..models import Order
+from ..models import Order, money
+from ..terms import place_kind
 
 __all__ = ["FILTERS", "TemplateContext", "document_context"]
 
@@ -57,6 +59,20 @@ class Totals(BaseModel):
     words_zh: str = Field(description="Amount in Chinese uppercase (大写)")
     prepayment: Decimal = Field(description="Prepayment amount (amount x prepayment %)")
     commission: Decimal = Field(description="Commission amount (amount x commission %)")
+
+
+class TermsInfo(BaseModel):
+    term: str = Field(description="The Incoterm, e.g. CIF")
+    place: str = Field(description="The place it names (Incoterms 2020), e.g. Hamburg")
+    edition: str = Field(description="Incoterms edition, e.g. 2020")
+    text: str = Field(description='As printed: "CIF Hamburg, Incoterms 2020"')
+    place_is: str = Field(description="loading (E- and F-terms) or destination (C- and D-)")
+    freight_prepaid: bool = Field(description="The seller pays the main carriage (C/D-terms)")
+    freight: Decimal | None = Field(description="Freight amount, if the order states it")
+    insured: bool = Field(description="The seller insures the goods (CIF, CIP)")
+    insurance_amount: Decimal | None = Field(description="Insured amount (110 % by default)")
+    insurance_percent: Decimal = Field(description="Insured value in percent of the invoice")
+    insurance_cover: str = Field(description="The cover, e.g. Institute Cargo Clauses (A)")
 
 
 class Signature(BaseModel):
@@ -100,6 +116,9 @@ class TemplateContext(BaseModel):
     seal_url: str = Field(description="Seal image URL for HTML, empty when not sealed")
     seal_path: str = Field(description="Seal image path for Word, empty when not sealed")
     approval: ApprovalInfo
+    terms: TermsInfo
+    factory: str = Field(description="Production order: the factory it goes to, its items only "
+                         "(empty for the other documents)")
     inspection: InspectionInfo
     loading: dict[str, Any] | None = Field(description="Loading details: loading_time, "
                                            "equipment_model, truck_plate, driver_name, "
@@ -129,17 +148,57 @@ def _signature_rows(order: Order, workflow: Workflow,
                         rejected=state.rejected is not None)
 
 
+def _terms(order: Order) -> TermsInfo:
+    return TermsInfo(term=order.price_term, place=order.named_place, edition=order.incoterms,
+                     text=order.term_text, place_is=place_kind(order.price_term),
+                     freight_prepaid=order.freight_prepaid, freight=order.freight_amount,
+                     insured=order.insured_amount is not None,
+                     insurance_amount=order.insured_amount,
+                     insurance_percent=order.insurance_percent,
+                     insurance_cover=order.insurance_cover or
+                     "Institute Cargo Clauses (A) / 一切险 All Risks")
+
+
+def _totals(order: Order, items: list[Any]) -> Totals:
+    amount = money(sum((i.amount for i in items), Decimal(0)))
+    packs = [i.packing for i in items]
+    packed = all(p is not None for p in packs) and bool(packs)
+
+    def total(name: str) -> Decimal | None:
+        return sum((getattr(p, name) for p in packs if p is not None), Decimal(0)) \
+            if packed else None
+
+    return Totals(
+        amount=amount, quantity=sum((i.quantity for i in items), Decimal(0)),
+        cartons=sum(p.cartons for p in packs if p is not None) if packed else None,
+        net_weight_kg=total("net_weight_kg"), gross_weight_kg=total("gross_weight_kg"),
+        volume_cbm=total("volume_cbm"),
+        words_en=words.words_en(amount, order.currency),
+        words_zh=words.words_zh(amount, order.currency),
+        prepayment=amount * order.prepayment_percent / 100,
+        commission=amount * order.commission_percent / 100)
+
+
+def document_number(doc: DocType, order: Order) -> str:
+    """The number a document carries: the order's own numbers where the document has one
+    (quotation, contract, invoice), else the type's prefix and the order number."""
+    own = {"quotation": order.quotation_no, "sales_contract": order.contract_number,
+           "commercial_invoice": order.invoice_no, "packing_list": order.invoice_no}
+    return own.get(doc.key) or f"{doc.number_prefix}-{order.order_no}"
+
+
 def document_context(
     doc: DocType,
     order: Order,
     settings: Settings,
     *,
-    issued: dt.date,
     seal: Path | None,
     workflow: Workflow | None = None,
     documents: list[dict[str, Any]] | None = None,
+    factory: str | None = None,
 ) -> dict[str, Any]:
-    """Everything a document template may use; docs/variables.md describes it."""
+    """Everything a document template may use; docs/variables.md describes it. With
+    `factory`, a production order for that factory: its items only."""
     workflow = workflow or Workflow()
     thresholds = settings.approval.general_manager_threshold
     approval = _signature_rows(order, workflow, thresholds)
@@ -149,30 +208,29 @@ def document_context(
     data["contract_number"] = order.contract_number
     for number, item in enumerate(data["items"], start=1):
         item["line_no"] = number
+    chosen = list(range(len(order.items)))
+    if factory is not None:
+        chosen = [n for n, i in enumerate(order.items) if (i.manufacturer or "") == factory]
+    items = [data["items"][n] for n in chosen]
     lead_days = settings.inspection.lead_days()
     booking = workflow.inspection
     kind = booking.kind if booking else order.inspection
     deadline = inspection_deadline(order, kind, lead_days)
+    issued = business_date(doc.key, order, workflow, complete=approval.complete)
     context = TemplateContext(
         company=settings.company.model_dump(mode="python"),
         order=data,
-        items=data["items"],
+        items=items,
         document=DocumentInfo(type=doc.key, title_en=doc.title_en, title_zh=doc.title_zh,
-                              number=f"{doc.number_prefix}-{order.order_no}", date=issued,
+                              number=document_number(doc, order), date=issued,
                               draft=draft, sealed=sealed),
-        totals=Totals(
-            amount=order.total_amount, quantity=order.total_quantity,
-            cartons=order.total_cartons, net_weight_kg=order.total_net_weight_kg,
-            gross_weight_kg=order.total_gross_weight_kg, volume_cbm=order.total_volume_cbm,
-            words_en=words.words_en(order.total_amount, order.currency),
-            words_zh=words.words_zh(order.total_amount, order.currency),
-            prepayment=order.total_amount * order.prepayment_percent / 100,
-            commission=order.total_amount * order.commission_percent / 100,
-        ),
+        totals=_totals(order, [order.items[n] for n in chosen]),
         valid_until=issued + dt.timedelta(days=order.quotation_valid_days),
         seal_url=seal.resolve().as_uri() if sealed and seal else "",
         seal_path=str(seal) if sealed and seal else "",
         approval=approval,
+        terms=_terms(order),
+        factory=factory or "",
         inspection=InspectionInfo(
             kind=kind, title_zh=INSPECTION_TITLES[kind][0], title_en=INSPECTION_TITLES[kind][1],
             lead_days=lead_days[kind], deadline=deadline,
@@ -182,13 +240,23 @@ def document_context(
             late=bool(booking and booking.booked_on > deadline),
         ),
         loading=workflow.loading.model_dump() if workflow.loading else None,
-        factory_confirmation=(workflow.factory_confirmation.model_dump()
-                              if workflow.factory_confirmation else None),
+        factory_confirmation=_confirmation(workflow, factory),
         status=workflow.status,
         history=[e.model_dump() for e in workflow.history],
         documents=documents or [],
     )
     result = dict(context)
-    for key in ("document", "totals", "approval", "inspection"):
+    for key in ("document", "totals", "approval", "inspection", "terms"):
         result[key] = getattr(context, key).model_dump()
     return result
+
+
+def _confirmation(workflow: Workflow, factory: str | None) -> dict[str, Any] | None:
+    """The factory's confirmation of delivery (for a factory's own production order, only
+    if it is that factory's)."""
+    confirmation = workflow.factory_confirmation
+    if confirmation is None:
+        return None
+    if factory and confirmation.factory != factory:
+        return None
+    return confirmation.model_dump()

@@ -1,0 +1,58 @@
+"""The business date of each document: the date the document speaks for, from the order
+and its history, never the day gendan happened to make it (that time is in the sidecar).
+
+    quotation                      the quotation date, else the order date
+    proforma, contract, review     the contract (signing) date, else the order date
+    production order               the day the contract review was complete (else the
+                                   contract date, while it is a DRAFT)
+    inspection notice              the day the inspection was booked (else the contract date)
+    loading notice                 the loading date
+    commercial invoice, packing    the invoice date, else the loading date, else the
+    list                           delivery date (until loading is known)
+    hand-over checklist,           the day of the latest event that changes them
+    registration sheet
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .flow import Workflow
+from .models import Order
+
+__all__ = ["business_date", "contract_date", "invoice_date"]
+
+
+def contract_date(order: Order) -> dt.date:
+    return order.contract_date or order.order_date
+
+
+def invoice_date(order: Order, workflow: Workflow) -> dt.date:
+    if order.invoice_date:
+        return order.invoice_date
+    if workflow.loading is not None:
+        return workflow.loading.loading_time.date()
+    return order.delivery_date
+
+
+def _approved_on(workflow: Workflow) -> dt.date | None:
+    approved = [a.at.date() for a in workflow.approvals if a.decision == "approved"]
+    return max(approved) if approved else None
+
+
+def business_date(key: str, order: Order, workflow: Workflow, *, complete: bool) -> dt.date:
+    """The date document `key` carries; `complete`: the contract review is approved."""
+    if key == "quotation":
+        return order.quotation_date or order.order_date
+    if key == "production_order" and complete:
+        return _approved_on(workflow) or contract_date(order)
+    if key == "inspection_notice" and workflow.inspection is not None:
+        return workflow.inspection.booked_on
+    if key == "loading_notice" and workflow.loading is not None:
+        return workflow.loading.loading_time.date()
+    if key in {"commercial_invoice", "packing_list"}:
+        return invoice_date(order, workflow)
+    if key in {"handover_checklist", "registration_sheet"} and workflow.history:
+        return max(contract_date(order), max(e.recorded.date() for e in workflow.history
+                                             if e.kind in {"status", "handover", "order"}))
+    return contract_date(order)
