@@ -64,7 +64,8 @@ class Desk:
         self.settings = settings
         self.clock = clock or clock_from_env()
         self.store = store or OrderStore(workspace.archive, clock=self.clock,
-                                         file_mode=settings.archive.mode())
+                                         file_mode=settings.archive.mode(),
+                                         lead_days=settings.inspection.lead_days())
         self.maker = maker or DocumentMaker(workspace, settings)
         self.stamps = Stamps(settings, self.maker)
         self.later: list[Outcome] = []  # parked files filed when their order arrived

@@ -15,14 +15,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
-from .errors import FieldProblem, UpdateRejectedError
-from .models import InspectionKind, Order
+from .errors import FieldProblem, UpdateRejectedError, WaitingError
+from .models import Day, InspectionKind, Moment, Order
 
 __all__ = [
     "ROLE_TITLES",
     "ApprovalState",
     "Event",
     "OrderUpdate",
+    "StatusUpdate",
     "Workflow",
     "advance",
     "apply_update",
@@ -58,7 +59,7 @@ class ApprovalUpdate(_Strict):
     role: Role = Field(description="salesperson (signs), manager or general_manager")
     by: Text = Field(description="Name of the person who signs or approves")
     decision: Literal["approved", "rejected"] = "approved"
-    at: dt.datetime = Field(description="When, e.g. 2026-11-05T10:30")
+    at: Moment = Field(description="When, e.g. 2026-11-05T10:30")
     remark: str | None = None
 
 
@@ -67,15 +68,15 @@ class InspectionUpdate(_Strict):
     order_no: Text
     kind: InspectionKind = Field(description="in_house, customer or third_party")
     inspector: Text = Field(description="QC inspector, customer's inspector or company")
-    date: dt.date = Field(description="Date of the inspection")
-    booked_on: dt.date = Field(description="Date the inspection was booked or notified")
+    date: Day = Field(description="Date of the inspection")
+    booked_on: Day = Field(description="Date the inspection was booked or notified")
     remark: str | None = None
 
 
 class LoadingUpdate(_Strict):
     update: Literal["loading"]
     order_no: Text
-    loading_time: dt.datetime = Field(description="Loading time, e.g. 2027-01-12T08:30")
+    loading_time: Moment = Field(description="Loading time, e.g. 2027-01-12T08:30")
     equipment_model: Text = Field(description="Model of the equipment loaded")
     truck_plate: Text = Field(description="Mainland plate, e.g. 浙B12345 or 浙BD12345")
     driver_name: str | None = None
@@ -104,9 +105,9 @@ class FactoryConfirmationUpdate(_Strict):
     update: Literal["factory_confirmation"]
     order_no: Text
     factory: Text
-    confirmed_delivery_date: dt.date
+    confirmed_delivery_date: Day
     by: Text
-    confirmed_on: dt.date
+    confirmed_on: Day
     remark: str | None = None
 
 
@@ -114,7 +115,7 @@ class StatusUpdate(_Strict):
     update: Literal["status"]
     order_no: Text
     status: Literal[STATUSES]  # type: ignore[valid-type]
-    at: dt.datetime
+    at: Moment
     remark: str | None = None
 
 
@@ -209,8 +210,11 @@ def _approve(order: Order, workflow: Workflow, update: ApprovalUpdate,
                       f"one of the roles still missing: {', '.join(state.missing) or 'none'}")
     before = state.required[: state.required.index(update.role)]
     if missing := [r for r in before if r in state.missing]:
-        raise _reject(update, "role", f"{update.role} before {', '.join(missing)}",
-                      "the chain in order: salesperson signs, manager, then general manager")
+        raise WaitingError(
+            f"{update.role} approval of order {update.order_no} waits for "
+            f"{' and '.join(missing)}",
+            hint=f"the chain goes salesperson, manager, general manager: it is applied once "
+            f"{' and '.join(missing)} {'has' if len(missing) == 1 else 'have'} signed")
     if update.role == "salesperson" and update.by != order.salesperson.name:
         raise _reject(update, "by", update.by,
                       f"the order's salesperson {order.salesperson.name}, who creates the review")

@@ -5,11 +5,20 @@ No I/O here. Every field carries a description: docs/variables.md is generated f
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 from .terms import INCOTERMS, INSURED, ORIGIN, PREPAID
 
@@ -18,7 +27,9 @@ __all__ = [
     "INCOTERMS",
     "Contact",
     "Customer",
+    "Day",
     "LineItem",
+    "Moment",
     "Order",
     "Packing",
     "Salesperson",
@@ -40,6 +51,47 @@ def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+_DAY = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_TIME = re.compile(r"[T\s]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?\s*$")
+
+
+def _day(value: object) -> object:
+    """2027-01-20, 2027/01/20, 2027.01.20, 2027年1月20日 -> a date; anything else is
+    refused with the form to write."""
+    if not isinstance(value, str):
+        return value
+    found = _DAY.match(value)
+    rest = value[found.end():].strip() if found else value
+    if found is None or rest:
+        raise ValueError(f"{value[:30]!r} is not a date; write it as 2027-01-20")
+    try:
+        return date(int(found[1]), int(found[2]), int(found[3]))
+    except ValueError as exc:
+        raise ValueError(f"{value[:30]!r} is not a date ({exc}); write it as 2027-01-20") \
+            from exc
+
+
+def _moment(value: object) -> object:
+    """A date and time in the same forms, e.g. 2027/01/12 08:30 or 2027-01-12T08:30."""
+    if not isinstance(value, str):
+        return value
+    found = _DAY.match(value)
+    rest = value[found.end():] if found else value
+    clock = _TIME.match(rest) if found else None
+    if found is None or (rest.strip() and clock is None):
+        raise ValueError(f"{value[:30]!r} is not a date and time; write it as "
+                         "2027-01-12T08:30")
+    try:
+        return datetime(int(found[1]), int(found[2]), int(found[3]),
+                        int(clock[1]) if clock else 0, int(clock[2]) if clock else 0,
+                        int(clock[3] or 0) if clock else 0)
+    except ValueError as exc:
+        raise ValueError(f"{value[:30]!r} is not a date and time ({exc}); write it as "
+                         "2027-01-12T08:30") from exc
+
+
+Day = Annotated[date, BeforeValidator(_day)]
+Moment = Annotated[datetime, BeforeValidator(_moment)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Positive = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)]
 NonNegative = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
@@ -137,16 +189,16 @@ class Order(_Strict):
     contract_no: str | None = Field(None, description="Sales contract number (合同号); when "
                                     "left out, numbered by [numbering] contract")
     customer_po: str | None = Field(None, description="The customer's own purchase order number")
-    order_date: date = Field(description="Date the order was received (下单日期)")
+    order_date: Day = Field(description="Date the order was received (下单日期)")
     quotation_no: str | None = Field(None, description="Quotation number (报价单号); when left "
                                      "out, numbered by [numbering] quotation")
-    quotation_date: date | None = Field(None, description="Date of the quotation (报价日期); "
+    quotation_date: Day | None = Field(None, description="Date of the quotation (报价日期); "
                                         "default: the order date")
-    contract_date: date | None = Field(None, description="Date the contract is signed (签约日期); "
+    contract_date: Day | None = Field(None, description="Date the contract is signed (签约日期); "
                                        "default: the order date")
     invoice_no: str | None = Field(None, description="Commercial invoice number (发票号); when "
                                    "left out, numbered by [numbering] invoice")
-    invoice_date: date | None = Field(None, description="Date of the commercial invoice and "
+    invoice_date: Day | None = Field(None, description="Date of the commercial invoice and "
                                       "packing list (发票日期); default: the loading date, or "
                                       "the delivery date until loading is known")
     customer: Customer = Field(description="The customer")
@@ -174,8 +226,8 @@ class Order(_Strict):
     payment_terms: Text = Field(description="Payment terms, e.g. 30% T/T in advance (付款方式)")
     prepayment_percent: Percent = Field(Decimal(0), description="Prepayment in percent (预付款)")
     commission_percent: Percent = Field(Decimal(0), description="Commission in percent (佣金)")
-    delivery_date: date = Field(description="Delivery date agreed with the customer (交货期)")
-    latest_shipment_date: date | None = Field(None, description="Latest date of shipment")
+    delivery_date: Day = Field(description="Delivery date agreed with the customer (交货期)")
+    latest_shipment_date: Day | None = Field(None, description="Latest date of shipment")
     inspection: InspectionKind = Field(
         "in_house", description="Who inspects: in_house, customer or third_party (验货方式)"
     )

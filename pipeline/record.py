@@ -146,6 +146,7 @@ class OrderRecord:
     def summary(self) -> dict[str, Any]:
         """The order's row in the index."""
         return summarise(self.order, self.workflow, self.documents, key=self.key,
+                         lead_days=self.store.lead_days,
                          folder=self.ref.folder, order_no=self.ref.order_no,
                          customer=self.ref.customer)
 

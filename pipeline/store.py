@@ -93,8 +93,10 @@ class OrderStore:
     """The archive of one workspace."""
 
     def __init__(self, root: Path, *, clock: Clock | None = None, index: Index | None = None,
-                 file_mode: int | None = None, lock_timeout: float = 600) -> None:
+                 file_mode: int | None = None, lock_timeout: float = 600,
+                 lead_days: dict[str, int] | None = None) -> None:
         self.root = root
+        self.lead_days = lead_days  # for the warnings and deadlines in each order's row
         self.clock = clock or SystemClock()
         self.file_mode = file_mode
         self.index = index or Index(root / ".index", file_mode=file_mode)

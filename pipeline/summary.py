@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from .attention import open_warnings
 from .flow import Workflow
 from .models import Order
 
-__all__ = ["summarise"]
+__all__ = ["LEAD_DAYS", "summarise"]
+
+LEAD_DAYS = {"in_house": 7, "customer": 7, "third_party": 14}  # the work manual's defaults
 
 
 def summarise(order: Order, workflow: Workflow, documents: list[dict[str, Any]], *, key: str,
-              folder: str, order_no: str, customer: str) -> dict[str, Any]:
+              folder: str, order_no: str, customer: str,
+              lead_days: dict[str, int] | None = None) -> dict[str, Any]:
     loading = workflow.loading
+    warnings = open_warnings(order, workflow, lead_days or LEAD_DAYS)
     current = [m for m in documents if m.get("current")]
     return {
         "key": key,
@@ -42,5 +47,6 @@ def summarise(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
         "pages": sum(m.get("pages") or 0 for m in current if m["kind"] != "original"),
         "updated": max((str(m["time"]) for m in documents), default=""),
         "events": len(workflow.history),
+        "warnings": [w.message for w in warnings],
         "next_due": None,
     }

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,8 @@ A commented example: `examples/PO-2026-0042.yaml`.
 
 def _type(info: Any) -> str:
     text = str(info.annotation).replace("typing.", "").replace("pipeline.models.", "")
+    text = re.sub(r"Annotated\[([\w.]+), [^\]]*\]", r"\1", text)  # validators aside
+    text = re.sub(r"Optional\[(.*)\]$", r"\1 or None", text)
     text = text.replace("<class '", "").replace("'>", "").replace("decimal.", "")
     text = text.replace("pipeline.render.context.", "")
     text = text.replace("datetime.", "").replace(" | ", " or ")

@@ -176,10 +176,7 @@ SEEDED: dict[str, tuple[Callable[[Case], None], str]] = {
     "complete.readable": (lambda c: c.documents.append(Extracted("SCAN.pdf", "transport_contract",
                                                                  2, False)),
                           "SCAN.pdf: no text: needs review"),
-    "complete.flags": (_workflow(history=lambda h: (*h, __import__("pipeline.flow").flow.Event(
-        recorded=dt.datetime(2027, 1, 5), kind="loading", source="x.yaml", summary="s",
-        flags=("equipment model XX is not on the order",)))),
-        "equipment model XX is not on the order"),
+    "complete.flags": (_loading(equipment_model="XX"), "equipment model XX is not on the order"),
 }
 
 

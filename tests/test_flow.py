@@ -83,7 +83,6 @@ def test_a_full_chain_completes_and_changes_the_contract_and_production_order(
 @pytest.mark.parametrize(
     ("steps", "role", "by", "reason"),
     [
-        ([], "manager", "李强", "manager before salesperson"),
         ([("salesperson", "王丽")], "manager", "王丽", "who created the review"),
         ([("salesperson", "王丽"), ("manager", "李强")], "general_manager", "王丽",
          "who created the review"),
@@ -101,6 +100,14 @@ def test_approvals_that_break_the_rules_are_rejected(
     with pytest.raises(UpdateRejectedError) as info:
         _approve(order, workflow, role, by, 12)
     assert reason in str(info.value.problems[0])
+
+
+def test_an_approval_before_its_turn_waits(order_data: dict[str, Any]) -> None:
+    from pipeline.errors import WaitingError
+
+    with pytest.raises(WaitingError, match="manager approval of order PO-2026-0042 waits for "
+                       "salesperson"):
+        _approve(_order(order_data), Workflow(), "manager", "李强", 10)
 
 
 def test_general_manager_is_not_asked_for_small_plain_orders(order_data: dict[str, Any]) -> None:

@@ -59,7 +59,7 @@ def test_every_bad_field_is_reported_by_path(tmp_path: Path, order_data: dict[st
     assert "items[1].quantity (line item 2): found -5; expected greater than 0" in problems
     assert "items[2].unit_price (line item 3): found 'cheap'" in problems
     assert "currency: found 'DOLLARS'; expected unknown currency 'DOLLARS'" in problems
-    assert "delivery_date: found '2026-02-30'" in problems and "valid date" in problems
+    assert "delivery_date: found '2026-02-30'" in problems and "day is out of range" in problems
 
 
 def test_misspelt_field_is_not_ignored(tmp_path: Path, order_data: dict[str, Any]) -> None:

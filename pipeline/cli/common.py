@@ -67,7 +67,8 @@ class State:
 
         workspace = self.workspace()
         settings = self.settings()
-        return OrderStore(workspace.archive, file_mode=settings.archive.mode())
+        return OrderStore(workspace.archive, file_mode=settings.archive.mode(),
+                          lead_days=settings.inspection.lead_days())
 
     def desk(self) -> Desk:
         from ..desk import Desk

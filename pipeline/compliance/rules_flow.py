@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..attention import open_warnings
 from ..flow import PHONE, PLATE, approval_state, inspection_deadline
 from .case import Case, Finding
 from .rules import COMMERCIAL, Rule, _values, normalise_name, rule
@@ -232,8 +233,7 @@ def readable(case: Case, this: Rule) -> Iterator[Finding]:
                                                          doc.document)
 
 
-@rule("complete.flags", "review", "flags raised on the way are looked at", "working rules")
+@rule("complete.flags", "review", "open warnings on the order are looked at", "working rules")
 def flags(case: Case, this: Rule) -> Iterator[Finding]:
-    for event in case.workflow.history:
-        for flag in event.flags:
-            yield this.finding(f"{event.kind} ({event.source}): {flag}")
+    for warning in open_warnings(case.order, case.workflow, case.lead_days):
+        yield this.finding(warning.message)

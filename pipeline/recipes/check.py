@@ -127,7 +127,8 @@ def _read(desk: Desk, record: OrderRecord, files: dict[str, dict[str, Any]]) -> 
     return extracted
 
 
-def _check(desk: Desk, record: OrderRecord, on: dt.date | None) -> CheckResult:
+def check_case(desk: Desk, record: OrderRecord, on: dt.date | None) -> CheckResult:
+    """Every rule over the order's current documents (the caller holds its lock)."""
     order, workflow = record.order, record.workflow
     files = _representatives(record.documents)
     with record.caching():
@@ -153,7 +154,7 @@ def check_order(desk: Desk, order_no: str, *, on: dt.date | None = None,
                 archive_report: bool = True) -> CheckResult:
     """Run every rule over the order's current documents; archive the report as a PDF."""
     with desk.store.open(order_no) as record:
-        result = _check(desk, record, on)
+        result = check_case(desk, record, on)
         if archive_report:
             result.report = _archive_report(desk, record, result)
     return result
@@ -193,7 +194,7 @@ def hand_over(desk: Desk, order_no: str, *, on: dt.date | None = None, force: bo
     if force and (not by or not reason):
         raise HandoverRefused("--force needs --by (who decides) and --reason (why)")
     with desk.store.open(order_no) as record:
-        result = _check(desk, record, on)
+        result = check_case(desk, record, on)
         result.report = _archive_report(desk, record, result)
         if result.errors and not force:
             raise HandoverRefused(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from ..attention import open_warnings
 from ..changes import order_changes
 from ..errors import UnmatchedError
 from ..filing import Arrival, Filing
-from ..flow import OrderUpdate, advance, apply_update, order_event
+from ..flow import OrderUpdate, StatusUpdate, advance, apply_update, order_event
 from ..models import Order
 from ..numbering import counter_key, format_number
 from ..outcome import Outcome
 from ..record import OrderRecord
+from .check import check_case
 from .common import Desk, already_filed, titled
 
 __all__ = ["order_arrived", "update_arrived"]
@@ -54,6 +56,10 @@ def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
         changes = order_changes(record.order, order) if exists else []
         event = order_event(record.workflow, version=version, source=arrival.label,
                             now=desk.clock.now(), changes=changes)
+        lead_days = desk.settings.inspection.lead_days()
+        twice = [w.message for w in open_warnings(order, record.workflow, lead_days)
+                 if w.code.startswith("model-twice")]
+        event = event.model_copy(update={"flags": tuple(twice)})
         workflow = advance(record.workflow, event)
         with store.work_folder() as work:
             made = desk.maker.make(order, workflow, desk.maker.on_order(), work, titled(record))
@@ -64,7 +70,8 @@ def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
     if made.failures:
         message += f"; {len(made.failures)} document(s) failed"
     return Outcome(arrival.file, "archived", message, record.ref.order_no,
-                   [d["file"] for d in filed], made.failures + made.notices)
+                   [d["file"] for d in filed],
+                   [f"flag: {f}" for f in event.flags] + made.failures + made.notices)
 
 
 def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome:
@@ -89,6 +96,15 @@ def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome
             lead_days=desk.settings.inspection.lead_days(), source=arrival.label,
             now=desk.clock.now())
         event = workflow.history[-1]
+        if isinstance(update, StatusUpdate) and update.status == "shipped":
+            errors = [f for f in check_case(desk, record, None).findings
+                      if f.severity == "error"]
+            if errors:
+                flags.append(f"shipped with {len(errors)} open check error(s), first: "
+                             f"{errors[0].message}")
+                event = event.model_copy(update={"flags": (*event.flags, flags[-1])})
+                workflow = workflow.model_copy(update={"history": (*workflow.history[:-1],
+                                                                  event)})
         made_before = {m["doc_type"] for m in record.current() if m["kind"] == "generated"}
         affected = tuple(a for a in affected if a.split("@")[0] in made_before
                          or desk.maker.needs_workflow(a.split("@")[0]))
