@@ -59,13 +59,16 @@ class Company(_Section):
     fax: str = "+86 571 8700 0001"
     email: str = "export@gendan.example"
     website: str = "www.gendan.example"
+    seal: TemplatePath = Field("assets/seal.png", description="The company seal (公章/合同专用章), "
+                               "relative to the templates folder: on the documents gendan "
+                               "makes, in stamps with image = \"seal\", and in the hand-over "
+                               "pack")
+    logo: TemplatePath = Field("", description="The company logo, relative to the templates "
+                               "folder (optional)")
     bank: Bank = Bank()
 
 
 class Documents(_Section):
-    seal_image: TemplatePath = Field(
-        "assets/seal.png", description="Seal image, relative to the templates folder"
-    )
     default_currency: str = "USD"
     on_order: list[str] | None = Field(
         None, description="Documents made when an order arrives; default: the whole set"
@@ -130,8 +133,11 @@ class Stamp(_Section):
 
     types: list[str] = Field(["*"], description="Document types it applies to; * for all")
     text: str = Field("", description="Stamp text; {order} {customer} {type_zh} {page}/{pages}...")
-    image: TemplatePath = Field("", description="Image relative to templates/, e.g. "
-                                "assets/seal.png")
+    image: TemplatePath = Field("", description="\"seal\" for the company seal, or an image "
+                                "relative to templates/")
+    purpose: Literal["archive", "handover"] = Field(
+        "archive", description="archive: on the archived copy of a factory document; "
+        "handover: on the copy in the hand-over pack, placed in a free margin")
     position: Position = "top-right"
     offset_mm: tuple[float, float] = (0.0, 0.0)
     width_mm: float = Field(62.0, gt=0, le=400)
@@ -160,10 +166,9 @@ ARCHIVE_STAMP = Stamp(
     text="{customer} 存档 ARCHIVED\n{order} · {type_zh} {type_en} v{version}\n"
     "收到 Received {received} · {page}/{pages}",
 )
-SEAL_STAMP = Stamp(
-    types=["commercial_invoice", "packing_list"], image="assets/seal.png",
-    position="bottom-right", offset_mm=(-10.0, 12.0), width_mm=36.0, rotation=-8.0,
-    opacity=0.85, pages="last",
+HANDOVER_SEAL = Stamp(
+    types=["commercial_invoice", "packing_list"], image="seal", purpose="handover",
+    position="bottom-right", width_mm=36.0, rotation=-8.0, opacity=0.85, pages="last",
 )
 
 
@@ -212,6 +217,10 @@ class Handover(_Section):
         default_factory=lambda: {term: list(docs) for term, docs in BY_PRICE_TERM.items()},
         description="Documents each Incoterm adds (docs/settings.md)")
     customers: dict[str, CustomerDocuments] = Field(default_factory=dict)
+    prefer: Literal["company", "factory"] = Field(
+        "company", description="Of a pair (the company's own commercial invoice and packing "
+        "list, or the factory's), which goes into the pack; the other is listed on the cover "
+        "as a supporting document, archived")
     order: list[str] = Field(default_factory=lambda: [
         "sales_contract", "commercial_invoice", "packing_list", "bill_of_lading",
         "insurance_policy", "certificate_of_origin", "customs_declaration",
@@ -279,7 +288,7 @@ class Settings(_Section):
     documents: Documents = Documents()
     approval: Approval = Approval()
     inspection: Inspection = Inspection()
-    stamps: list[Stamp] = Field(default_factory=lambda: [ARCHIVE_STAMP, SEAL_STAMP])
+    stamps: list[Stamp] = Field(default_factory=lambda: [ARCHIVE_STAMP, HANDOVER_SEAL])
     stamp_font: str = Field("", description="TrueType CJK font for stamp text; empty: auto")
     watch: Watch = Watch()
     doctypes: dict[str, DocTypeSettings] = Field(default_factory=dict)
@@ -287,6 +296,10 @@ class Settings(_Section):
     archive: ArchiveSettings = ArchiveSettings()
     limits: Limits = Limits()
     numbering: Numbering = Numbering()
+
+
+MOVED = {"documents.seal_image": "moved: set seal in [company] (one seal for the documents, "
+         "the stamps and the hand-over pack)"}
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
@@ -308,7 +321,9 @@ def load_settings(path: Path) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            if err["type"] == "extra_forbidden":
+            if err["type"] == "extra_forbidden" and _where(err["loc"]) in MOVED:
+                problems.append(f"{_where(err['loc'])}: {MOVED[_where(err['loc'])]}")
+            elif err["type"] == "extra_forbidden":
                 problems.append(f"{_where(err['loc'])}: unknown key")
             else:
                 problems.append(f"{_where(err['loc'])}: {err['msg']} (found {err['input']!r})")

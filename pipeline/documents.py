@@ -112,9 +112,11 @@ class DocumentMaker:
              documents: list[dict[str, Any]], made: Made,
              factory: str | None = None) -> list[StagedFile]:
         dirs = self.workspace.template_dirs
-        seal = self.template_file(self.settings.documents.seal_image)
+        seal = self.template_file(self.settings.company.seal)
+        logo = self.template_file(self.settings.company.logo) if self.settings.company.logo \
+            else None
         context = document_context(doc, order, self.settings, seal=seal, workflow=workflow,
-                                   documents=documents, factory=factory)
+                                   documents=documents, factory=factory, logo=logo)
         state: dict[str, Any] = {"draft": context["document"]["draft"],
                                  "sealed": context["document"]["sealed"],
                                  "number": context["document"]["number"],
@@ -131,6 +133,11 @@ class DocumentMaker:
             pdf = render_html_pdf(doc.html, context, dirs, target)
             meta = {**state, "template": pdf.template, "pages": pdf.pages,
                     "template_sha256": sha256_file(pdf.template_path)}
+            if pdf.missing_urls:
+                meta["missing_urls"] = list(pdf.missing_urls)
+                made.notices.append(f"{doc.key}: the template's "
+                                    f"{', '.join(u.rsplit('/', 1)[-1] for u in pdf.missing_urls)}"
+                                    " could not be loaded (not in the templates' assets/)")
             if pdf.blocked_urls:
                 meta["blocked_urls"] = list(pdf.blocked_urls)
                 made.notices.append(f"{doc.key}: the template asked for "

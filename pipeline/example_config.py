@@ -15,6 +15,11 @@ phone = "+86 571 8700 0000"
 fax = "+86 571 8700 0001"
 email = "export@gendan.example"
 website = "www.gendan.example"
+# The company seal, relative to templates/ (the workspace's own, else the bundled one):
+# on the documents gendan makes, in stamps with image = "seal" and in the hand-over pack.
+# A seal file that does not exist is an error, never a silently unsealed document.
+seal = "assets/seal.png"
+logo = ""
 
 [company.bank]
 beneficiary = "Hangzhou Gendan Trading Co., Ltd."
@@ -24,8 +29,6 @@ account = "3560 0000 0000 0000 000"
 swift = "BKCHCNBJ910"
 
 [documents]
-# The seal image, relative to templates/ (the workspace's own, else the bundled one).
-seal_image = "assets/seal.png"
 default_currency = "USD"
 
 [approval]
@@ -48,9 +51,11 @@ rescan_seconds = 30.0   # full rescan of the inbox (events can be missed)
 retries = 3             # attempts for a damaged PDF (it may still be copying)
 retry_seconds = 2.0
 
-# Stamps on the stamped copy of each factory document. Each [[stamps]] has either
-# `text` or `image`. Variables in text: {order} {customer} {customer_name} {type}
-# {type_en} {type_zh} {received} {page} {pages} {file} {version}.
+# Stamps. purpose = "archive": on the archived copy of each factory document (the ARCHIVED
+# stamp); purpose = "handover": on the copy in the hand-over pack, placed in a free margin
+# (never over the factory's letterhead or figures). Each [[stamps]] has either `text` or
+# `image` ("seal" is the company seal). Variables in text: {order} {customer}
+# {customer_name} {type} {type_en} {type_zh} {received} {page} {pages} {file} {version}.
 # position: top-left top-center top-right middle-left center middle-right
 #           bottom-left bottom-center bottom-right; offset_mm = [right, up];
 # pages: "all", "first", "last" or a list such as [1, 3]. types: ["*"] for all.
@@ -58,6 +63,7 @@ retry_seconds = 2.0
 
 [[stamps]]
 types = ["*"]
+purpose = "archive"
 text = """{customer} 存档 ARCHIVED
 {order} · {type_zh} {type_en} v{version}
 收到 Received {received} · {page}/{pages}"""
@@ -69,9 +75,9 @@ color = "#c8102e"
 
 [[stamps]]
 types = ["commercial_invoice", "packing_list"]
-image = "assets/seal.png"
+purpose = "handover"
+image = "seal"
 position = "bottom-right"
-offset_mm = [-10.0, 12.0]
 width_mm = 36.0
 rotation = -8.0
 opacity = 0.85

@@ -164,6 +164,10 @@ def _render(maker: DocumentMaker, key: str, order: Order, workflow: Workflow,
         return [TemplateProblem(name, "test render with hostile data", str(exc))]
     problems = []
     for item in staged:
+        for url in item.meta.get("missing_urls", []):
+            problems.append(TemplateProblem(name, "test render", f"{url.rsplit('/', 1)[-1]} "
+                                            "could not be loaded: put it in the templates' "
+                                            "assets/ folder"))
         for url in item.meta.get("blocked_urls", []):
             problems.append(TemplateProblem(name, "test render", f"asks for {url[:80]}, "
                                             "which is refused: only data: URLs and files in "

@@ -56,8 +56,8 @@ def test_a_workspace_template_cannot_read_files_outside(desk: Desk, tmp_path: Pa
 
 
 @pytest.mark.parametrize(("toml", "key"), [
-    ('[documents]\nseal_image = "/etc/passwd"\n', "documents.seal_image"),
-    ('[documents]\nseal_image = "../../secret.png"\n', "documents.seal_image"),
+    ('[company]\nseal = "/etc/passwd"\n', "company.seal"),
+    ('[company]\nseal = "../../secret.png"\n', "company.seal"),
     ('[[stamps]]\nimage = "/dev/zero"\n', "stamps.0.image"),
     ('[doctypes.x]\ntitle_en = "X"\ntitle_zh = "X"\nword = "../../../etc/x.docx"\n',
      "doctypes.x.word"),
@@ -133,7 +133,7 @@ def test_a_long_name_is_kept_with_its_note(desk: Desk) -> None:
 def test_workspace_settings_are_checked_by_every_command(tmp_path: Path) -> None:
     ws = Workspace(tmp_path)
     ws.ensure_folders()
-    (tmp_path / "gendan.toml").write_text('[documents]\nseal_image = "/etc/shadow"\n',
+    (tmp_path / "gendan.toml").write_text('[company]\nseal = "/etc/shadow"\n',
                                           encoding="utf-8")
     result = CliRunner().invoke(cli, ["-w", str(tmp_path), "run"])
-    assert result.exit_code == 3 and "documents.seal_image" in result.output
+    assert result.exit_code == 3 and "company.seal" in result.output

@@ -25,7 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import ConfigError
 
-__all__ = ["StampSpec", "stamp_font_path", "stamp_pdf"]
+__all__ = ["EDGE_MM", "MM", "StampSpec", "stamp_font_path", "stamp_pdf", "stamp_size_mm"]
 
 STAMP_FONTS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -66,7 +66,8 @@ def _selected(spec: StampSpec, count: int) -> list[int]:
     return sorted({n - 1 for n in spec.pages if 1 <= n <= count})
 
 
-def _size_mm(spec: StampSpec) -> tuple[float, float]:
+def stamp_size_mm(spec: StampSpec) -> tuple[float, float]:
+    """Width and height of the stamp in millimetres."""
     if spec.height_mm:
         return spec.width_mm, spec.height_mm
     if spec.image is not None:
@@ -108,7 +109,7 @@ def _rgb(color: str) -> tuple[float, float, float]:
 
 def _overlay(spec: StampSpec, texts: list[str], font_path: Path) -> list[PageObject]:
     """One small PDF page per distinct stamp text (one in all if the text is fixed)."""
-    width_mm, height_mm = _size_mm(spec)
+    width_mm, height_mm = stamp_size_mm(spec)
     width, height = width_mm * MM, height_mm * MM
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(width, height), pageCompression=1)

@@ -9,8 +9,9 @@
 Every commit goes through `OrderRecord.commit`, under the order's lock.
 """
 
-from .check import CheckResult, HandoverRefused, check_order, hand_over
+from .check import CheckResult, HandoverRefused, check_order
 from .factory import factory_file_arrived
+from .handover import hand_over
 from .orders import order_arrived, update_arrived
 
 __all__ = ["CheckResult", "HandoverRefused", "check_order", "factory_file_arrived", "hand_over",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..compliance import (
@@ -23,18 +22,25 @@ from ..compliance import (
     run_rules,
 )
 from ..doctypes import FACTORY_TYPES, GENERATED
-from ..errors import ArchiveError, GendanError
+from ..errors import GendanError
 from ..filing import Filing, StagedFile
 from ..flow import Event
-from ..fsutil import sha256_bytes, sha256_file
+from ..fsutil import sha256_bytes
 from ..models import Order
-from ..pdf import open_pdf, page_texts, stamp_font_path
-from ..pdf.pack import PackPart, build_pack
+from ..pdf import open_pdf, page_texts
 from ..record import OrderRecord
 from ..render import render_html_pdf
-from .common import Desk
+from .common import Desk, logo_url
 
-__all__ = ["CheckResult", "HandoverRefused", "check_order", "hand_over"]
+__all__ = [
+    "NOT_CHECKED",
+    "CheckResult",
+    "HandoverRefused",
+    "check_case",
+    "check_order",
+    "file_report",
+    "title",
+]
 
 NOT_CHECKED = {"order_data", "order_update", "compliance_report", "handover_pack",
                "handover_checklist", "registration_sheet", "quotation", "production_order",
@@ -57,7 +63,7 @@ class CheckResult:
     documents: list[Extracted]
     report: str  # archived report file, or "" when not archived
     case: Case
-    files: dict[str, dict[str, Any]]  # doc_type -> the file that represents it
+    files: list[dict[str, Any]]  # the documents read
 
     @property
     def errors(self) -> list[Finding]:
@@ -87,16 +93,11 @@ def required_documents(desk: Desk, order: Order) -> list[str]:
     return list(dict.fromkeys(required))
 
 
-def _representatives(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """For each document type, the current PDF that represents it: the factory's stamped
-    copy if there is one, else the company's own."""
-    chosen: dict[str, dict[str, Any]] = {}
-    for kind in ("generated", "stamped"):  # stamped last: it wins
-        for meta in documents:
-            if meta["kind"] == kind and meta["current"] and meta["file"].endswith(".pdf") \
-                    and meta["doc_type"] not in NOT_CHECKED:
-                chosen[meta["doc_type"]] = meta
-    return chosen
+def _checked(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every current PDF the examiner reads: the company's and the factory's alike (they
+    must agree with each other too)."""
+    return [m for m in documents if m["current"] and m["kind"] in {"generated", "stamped"}
+            and m["file"].endswith(".pdf") and m["doc_type"] not in NOT_CHECKED]
 
 
 def document_text(desk: Desk, record: OrderRecord, meta: dict[str, Any]) -> list[str]:
@@ -110,12 +111,13 @@ def document_text(desk: Desk, record: OrderRecord, meta: dict[str, Any]) -> list
     return texts
 
 
-def _read(desk: Desk, record: OrderRecord, files: dict[str, dict[str, Any]]) -> list[Extracted]:
+def _read(desk: Desk, record: OrderRecord, files: list[dict[str, Any]]) -> list[Extracted]:
     originals = {m["source_sha256"]: m for m in record.documents if m["kind"] == "original"}
     profiles = load_profiles(desk.workspace.root / "profiles")
     models = [i.model for i in record.order.items]
     extracted = []
-    for doc_type, meta in sorted(files.items()):
+    for meta in files:
+        doc_type = meta["doc_type"]
         source = meta
         texts: list[str] = [""] * (meta.get("pages") or 1)  # a scanned image: no text layer
         original = originals.get(meta["source_sha256"])
@@ -130,7 +132,7 @@ def _read(desk: Desk, record: OrderRecord, files: dict[str, dict[str, Any]]) -> 
 def check_case(desk: Desk, record: OrderRecord, on: dt.date | None) -> CheckResult:
     """Every rule over the order's current documents (the caller holds its lock)."""
     order, workflow = record.order, record.workflow
-    files = _representatives(record.documents)
+    files = _checked(record.documents)
     with record.caching():
         extracted = _read(desk, record, files)
     rules = desk.settings.handover
@@ -140,7 +142,7 @@ def check_case(desk: Desk, record: OrderRecord, on: dt.date | None) -> CheckResu
             present.setdefault(meta["doc_type"], []).append(meta["file"])
     case = Case(order=order, workflow=workflow, documents=extracted,
                 required=required_documents(desk, order), present=present,
-                drafts=[m["file"] for m in files.values() if m.get("draft")],
+                drafts=[m["file"] for m in files if m.get("draft")],
                 company_names=(desk.settings.company.name_zh, desk.settings.company.name_en),
                 thresholds=desk.settings.approval.general_manager_threshold,
                 lead_days=desk.settings.inspection.lead_days(),
@@ -156,15 +158,16 @@ def check_order(desk: Desk, order_no: str, *, on: dt.date | None = None,
     with desk.store.open(order_no) as record:
         result = check_case(desk, record, on)
         if archive_report:
-            result.report = _archive_report(desk, record, result)
+            result.report = file_report(desk, record, result)
     return result
 
 
-def _archive_report(desk: Desk, record: OrderRecord, result: CheckResult) -> str:
+def file_report(desk: Desk, record: OrderRecord, result: CheckResult) -> str:
     counts = result.counts()
     order = result.case.order
     context = {
         "company": desk.settings.company.model_dump(), "checked": result.case.handover_date,
+        "logo_url": logo_url(desk),
         "order": {**order.model_dump(), "contract_number": order.contract_number},
         "findings": [f.as_dict() for f in result.findings], "rules": len(RULES),
         "errors": counts["error"], "warnings": counts["warning"], "reviews": counts["review"],
@@ -186,93 +189,3 @@ def _archive_report(desk: Desk, record: OrderRecord, result: CheckResult) -> str
         staged = StagedFile(pdf.path, "compliance_report", ".pdf", {"pages": pdf.pages, **counts})
         filed = record.commit(Filing(event, source, digest, [staged]))
     return str(filed[0]["path"])
-
-
-def hand_over(desk: Desk, order_no: str, *, on: dt.date | None = None, force: bool = False,
-              by: str = "", reason: str = "") -> tuple[CheckResult, str, list[dict[str, Any]]]:
-    """Check, then build the pack; refuse on errors unless forced (with who and why)."""
-    if force and (not by or not reason):
-        raise HandoverRefused("--force needs --by (who decides) and --reason (why)")
-    with desk.store.open(order_no) as record:
-        result = check_case(desk, record, on)
-        result.report = _archive_report(desk, record, result)
-        if result.errors and not force:
-            raise HandoverRefused(
-                f"order {order_no} has {len(result.errors)} error(s); nothing was handed over",
-                hint="Fix them, or hand over anyway with --force --by NAME --reason TEXT.",
-                findings=result.errors)
-        path, manifest = _pack(desk, record, result, by, reason)
-    return result, path, manifest
-
-
-def _pack(desk: Desk, record: OrderRecord, result: CheckResult, by: str,
-          reason: str) -> tuple[str, list[dict[str, Any]]]:
-    rules = desk.settings.handover
-    files = result.files
-    ordered = [t for t in rules.order if t in files] + sorted(
-        t for t, meta in files.items() if t not in rules.order and meta["kind"] == "stamped")
-    manifest: list[dict[str, Any]] = []
-    parts = []
-    for doc_type in ordered:
-        meta = files[doc_type]
-        path = desk.store.root / meta["path"]
-        if sha256_file(path) != meta["sha256"]:
-            raise ArchiveError(f"{meta['path']} no longer matches its sidecar",
-                               hint="Run `gendan verify`; restore it from backup before "
-                               "handing over.")
-        parts.append(PackPart(title(doc_type), path))
-        manifest.append({"title": title(doc_type), "path": meta["path"],
-                         "sha256": meta["sha256"], "pages": meta.get("pages") or 0})
-    counts = result.counts()
-    order = result.case.order
-    checklist = [{"title": title(t), "required": t in result.case.required,
-                  "included": t in files}
-                 for t in dict.fromkeys([*result.case.required, *ordered])]
-    seal = desk.maker.template_file(desk.settings.documents.seal_image)
-    context = {"company": desk.settings.company.model_dump(),
-               "order": {**order.model_dump(), "contract_number": order.contract_number},
-               "date": result.case.handover_date, "checklist": checklist,
-               "errors": counts["error"], "warnings": counts["warning"],
-               "reviews": counts["review"], "forced_by": by, "forced_reason": reason,
-               "seal_url": seal.resolve().as_uri() if seal else ""}
-    source = f"gendan handover {record.ref.order_no}"
-    with desk.store.work_folder() as work:
-        cover = _cover(desk, context, manifest, work)
-        pack = work / "pack.pdf"
-        font = stamp_font_path(desk.settings.stamp_font) if rules.page_numbers else None
-        spans = build_pack([PackPart("交单清单 Hand-over checklist", cover), *parts], pack,
-                           page_numbers=rules.page_numbers, font_path=font)
-        total = spans[-1][2]
-        digest = sha256_bytes(json.dumps(manifest, sort_keys=True).encode() +
-                              str(result.case.handover_date).encode())
-        flags = (f"handed over with {counts['error']} error(s) by decision of {by}: {reason}",
-                 ) if result.errors else ()
-        event = Event(recorded=desk.clock.now(), kind="handover", source=source,
-                      summary=f"hand-over pack of {len(parts)} documents, {total} pages",
-                      flags=flags, data={"date": str(result.case.handover_date),
-                                         "forced": bool(result.errors), "by": by,
-                                         "reason": reason})
-        meta = {"pages": total, "manifest": manifest, "forced": bool(result.errors),
-                "forced_by": by, "forced_reason": reason, **counts}
-        filed = record.commit(Filing(event, source, digest,
-                                     [StagedFile(pack, "handover_pack", ".pdf", meta,
-                                                 "handover")]))
-    return str(filed[0]["path"]), manifest
-
-
-def _cover(desk: Desk, context: dict[str, Any], manifest: list[dict[str, Any]],
-           work: Path) -> Path:
-    """The cover, rendered until it knows its own page count (the manifest's page ranges
-    start after it)."""
-    cover_pages = 1
-    for _ in range(3):
-        start = cover_pages
-        for row in manifest:
-            row["first"], row["last"] = start + 1, start + row["pages"]
-            start += row["pages"]
-        cover = render_html_pdf("handover_cover.html", {**context, "manifest": manifest},
-                                desk.workspace.template_dirs, work / "cover.pdf")
-        if cover.pages == cover_pages:
-            break
-        cover_pages = cover.pages
-    return cover.path

@@ -16,7 +16,7 @@ from ..store import OrderStore
 from ..workspace import Workspace
 from .stamping import Stamps
 
-__all__ = ["Desk", "already_filed", "titled"]
+__all__ = ["Desk", "already_filed", "logo_url", "titled"]
 
 
 class Desk(Protocol):
@@ -32,6 +32,13 @@ class Desk(Protocol):
     def known_orders(self) -> list[KnownOrder]: ...
 
 NOT_LISTED = {"order_data", "order_update"}
+
+
+def logo_url(desk: Desk) -> str:
+    """The company logo as a URL for the HTML made outside the document set."""
+    logo = desk.maker.template_file(desk.settings.company.logo) if desk.settings.company.logo \
+        else None
+    return logo.resolve().as_uri() if logo else ""
 
 
 def titled(record: OrderRecord) -> list[dict[str, Any]]:

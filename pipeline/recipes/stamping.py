@@ -1,40 +1,64 @@
-"""Which stamps go on which document, from the settings: the archive stamp and the seal on
-the archived copy of a factory document, and the page numbers of the hand-over pack."""
+"""Which stamps go on which document, from the settings: the archive stamp on the archived
+copy of a factory document, the seal on the copy in the hand-over pack. The company seal is
+one setting ([company] seal); a stamp names it as image = "seal". A seal or stamp image
+that does not exist is a configuration error when the desk starts, never a silently
+unsealed document."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
-from ..config import Settings
+from ..config import Settings, Stamp
 from ..documents import DocumentMaker
+from ..errors import ConfigError
 from ..pdf import StampSpec, stamp_font_path
 
-__all__ = ["Stamps"]
+__all__ = ["Stamps", "check_images"]
 
-log = logging.getLogger(__name__)
+
+def _image(stamp: Stamp, settings: Settings) -> str:
+    return settings.company.seal if stamp.image == "seal" else stamp.image
+
+
+def check_images(settings: Settings, maker: DocumentMaker) -> list[str]:
+    """Every image the settings name that cannot be found, as `key: what`."""
+    missing = []
+    if maker.template_file(settings.company.seal) is None:
+        missing.append(f"company.seal: {settings.company.seal} is not in the templates folders")
+    if settings.company.logo and maker.template_file(settings.company.logo) is None:
+        missing.append(f"company.logo: {settings.company.logo} is not in the templates folders")
+    for n, stamp in enumerate(settings.stamps):
+        if stamp.image and stamp.image != "seal" and maker.template_file(stamp.image) is None:
+            missing.append(f"stamps.{n}.image: {stamp.image} is not in the templates folders")
+    return missing
 
 
 class Stamps:
     def __init__(self, settings: Settings, maker: DocumentMaker) -> None:
         self.settings = settings
         self.maker = maker
+        if missing := check_images(settings, maker):
+            raise ConfigError("; ".join(missing),
+                              hint="Put the file into the workspace's templates/ folder (e.g. "
+                              "templates/assets/seal.png) or correct the path in gendan.toml; "
+                              "`gendan config check` shows what is used.")
 
-    def archive_specs(self, doc_type: str) -> list[StampSpec]:
+    def specs(self, doc_type: str, purpose: str = "archive") -> list[StampSpec]:
         specs = []
         for stamp in self.settings.stamps:
-            if not stamp.applies_to(doc_type):
+            if stamp.purpose != purpose or not stamp.applies_to(doc_type):
                 continue
-            image = self.maker.template_file(stamp.image) if stamp.image else None
-            if stamp.image and image is None:
-                log.warning("stamp image %s not found in templates/; stamp skipped", stamp.image)
-                continue
+            image = self.maker.template_file(_image(stamp, self.settings)) if stamp.image \
+                else None
             pages = stamp.pages if isinstance(stamp.pages, str) else tuple(stamp.pages)
             specs.append(StampSpec(text=stamp.text, image=image, position=stamp.position,
                                    offset_mm=stamp.offset_mm, width_mm=stamp.width_mm,
                                    height_mm=stamp.height_mm, rotation=stamp.rotation,
                                    opacity=stamp.opacity, pages=pages, color=stamp.color))
         return specs
+
+    def archive_specs(self, doc_type: str) -> list[StampSpec]:
+        return self.specs(doc_type, "archive")
 
     def font(self, specs: list[StampSpec]) -> Path | None:
         needs_text = any(spec.text for spec in specs)

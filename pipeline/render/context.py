@@ -114,6 +114,8 @@ class TemplateContext(BaseModel):
     totals: Totals
     valid_until: dt.date = Field(description="Quotation validity: date + quotation_valid_days")
     seal_url: str = Field(description="Seal image URL for HTML, empty when not sealed")
+    logo_url: str = Field(description="The company logo ([company] logo) as a URL for HTML, "
+                          "empty when there is none")
     seal_path: str = Field(description="Seal image path for Word, empty when not sealed")
     approval: ApprovalInfo
     terms: TermsInfo
@@ -196,6 +198,7 @@ def document_context(
     workflow: Workflow | None = None,
     documents: list[dict[str, Any]] | None = None,
     factory: str | None = None,
+    logo: Path | None = None,
 ) -> dict[str, Any]:
     """Everything a document template may use; docs/variables.md describes it. With
     `factory`, a production order for that factory: its items only."""
@@ -227,6 +230,7 @@ def document_context(
         totals=_totals(order, [order.items[n] for n in chosen]),
         valid_until=issued + dt.timedelta(days=order.quotation_valid_days),
         seal_url=seal.resolve().as_uri() if sealed and seal else "",
+        logo_url=logo.resolve().as_uri() if logo else "",
         seal_path=str(seal) if sealed and seal else "",
         approval=approval,
         terms=_terms(order),

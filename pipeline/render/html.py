@@ -33,6 +33,7 @@ class AssetFetcher(URLFetcher):  # type: ignore[misc]
         super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
         self.roots = [root.resolve() for root in asset_roots]
         self.blocked: list[str] = []
+        self.missing: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         scheme = url.split(":", 1)[0].lower()
@@ -40,8 +41,11 @@ class AssetFetcher(URLFetcher):  # type: ignore[misc]
             return super().fetch(url, headers)
         if scheme == "file":
             target = Path(unquote(urlsplit(url).path)).resolve()
-            if any(target.is_relative_to(root) for root in self.roots) and target.is_file():
-                return super().fetch(url, headers)
+            if any(target.is_relative_to(root) for root in self.roots):
+                if target.is_file():
+                    return super().fetch(url, headers)
+                self.missing.append(url)
+                raise ValueError(f"not found: {url}")
         self.blocked.append(url)
         log.warning("blocked a template's request for %s (only assets/ may be used)", url)
         raise ValueError(f"blocked: {url} is outside the templates' assets folders")
@@ -79,6 +83,7 @@ class RenderedPdf:
     template: str
     template_path: Path
     blocked_urls: tuple[str, ...]
+    missing_urls: tuple[str, ...] = ()
 
 
 def render_html_pdf(
@@ -107,4 +112,5 @@ def render_html_pdf(
     ).render()
     target.parent.mkdir(parents=True, exist_ok=True)
     document.write_pdf(target)
-    return RenderedPdf(target, len(document.pages), template_name, source, tuple(fetcher.blocked))
+    return RenderedPdf(target, len(document.pages), template_name, source, tuple(fetcher.blocked),
+                       tuple(fetcher.missing))
