@@ -52,7 +52,7 @@ def money(value: Decimal) -> Decimal:
 
 
 _DAY = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-_TIME = re.compile(r"[T\s]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?\s*$")
+_TIME = re.compile(r"[T\s]*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?\s*$")
 
 
 def _day(value: object) -> object:
@@ -152,6 +152,9 @@ class LineItem(_Strict):
     model: Text = Field(description="Model / specification (型号)")
     manufacturer: str | None = Field(None, description="Manufacturer or factory (生产厂家)")
     hs_code: str | None = Field(None, description="HS code (海关编码)")
+    origin: str | None = Field(None, description="Country of origin, e.g. China (原产地)")
+    warranty_months: int | None = Field(None, ge=0, le=240, description="Warranty in months "
+                                        "from shipment (保修期); else the settings' default")
     quantity: Positive = Field(description="Quantity ordered (数量)")
     unit: str = Field("PCS", min_length=1, description="Unit of quantity, e.g. PCS, SETS")
     unit_price: NonNegative = Field(description="Unit price in the order currency (单价)")
@@ -235,6 +238,8 @@ class Order(_Strict):
         False, description="Goods subject to legal commodity inspection (法定商检)"
     )
     packing_spec: str | None = Field(None, description="Packing specification text (包装要求)")
+    shipping_marks: str | None = Field(None, description="Shipping marks as they must appear "
+                                       "on the cartons and documents (唛头)")
     requirements: list[str] = Field(
         default_factory=list, description="Customer requirements, one per line (客户要求)"
     )

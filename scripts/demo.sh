@@ -18,6 +18,11 @@ echo "== the factory's documents arrive: warranty card, manual, inspection repor
 cp examples/factory/*.pdf "$DEMO/inbox/"
 "$GENDAN" -w "$DEMO" run
 echo
+echo "== an order typed into the Excel form (gendan order-form), as a merchandiser fills it in"
+"$GENDAN" order-form -o "$DEMO/order-form.xlsx" >/dev/null
+.venv/bin/python scripts/fill_order_form.py "$DEMO/order-form.xlsx" "$DEMO/inbox/PO-2026-0057.xlsx"
+"$GENDAN" -w "$DEMO" run
+echo
 echo "== gendan check PO-2026-0042 (before hand-over on 2027-01-20)"
 "$GENDAN" -w "$DEMO" check PO-2026-0042 --date 2027-01-20 || true
 echo

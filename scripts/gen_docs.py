@@ -114,6 +114,74 @@ def render_rules() -> str:
     return "\n".join(out) + "\n"
 
 
+SETTINGS_HEADER = """\
+# Settings (gendan.toml)
+
+Every key is optional: what is left out takes the default shown here, and an unknown key is
+an error naming it. `gendan init` writes a commented file; `gendan config check` shows what
+is in use. Generated from `pipeline/config.py` (`scripts/gen_docs.py`).
+
+Paths to images and templates are relative to the templates folder (the workspace's
+`templates/` first, then the bundled one) and must stay inside it. The limits are explained
+in [limits.md](limits.md).
+
+## What the hand-over needs, by price term
+
+`[handover] required` lists what every hand-over needs; `inspected` is added when the
+customer or a third party inspects, `legal_inspection` when the goods are subject to legal
+commodity inspection, `by_price_term` per Incoterm, and `customers.CODE.add` / `remove`
+per customer. The defaults by term:
+
+{terms}
+
+Change them in gendan.toml, for example:
+
+```toml
+[handover.by_price_term]
+FOB = ["bill_of_lading", "customs_declaration", "certificate_of_origin"]
+
+[handover.customers.MUELLER]
+add = ["certificate_of_origin"]
+```
+"""
+
+
+def _default(info: Any) -> str:
+    if info.is_required():
+        return "required"
+    value = info.get_default(call_default_factory=True)
+    if isinstance(value, BaseModel):
+        return "(section)"
+    text = repr(value) if not isinstance(value, (list, dict)) else str(value)
+    text = text.replace("|", "\\|")
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def render_settings() -> str:
+    from pipeline.config import BY_PRICE_TERM, Settings
+
+    terms = "\n".join(["| term | adds |", "|---|---|"] + [
+        f"| {term} | {', '.join(docs) or '—'} |" for term, docs in BY_PRICE_TERM.items()])
+    out = [SETTINGS_HEADER.format(terms=terms)]
+    for name, info in Settings.model_fields.items():
+        kind = info.annotation
+        model = next((k for k in getattr(kind, "__args__", (kind,)) if isinstance(k, type)
+                      and issubclass(k, BaseModel)), None)
+        if model is None:
+            out.append(f"## `{name}`\n\n{info.description or ''} Default: "
+                       f"`{_default(info)}`.\n")
+            continue
+        out.append(f"## `[{name}]`\n")
+        if model.__doc__ and not model.__doc__.startswith("!!!"):
+            out.append(model.__doc__.strip().splitlines()[0] + "\n")
+        out.append("| key | default | meaning |\n|---|---|---|")
+        for key, field in model.model_fields.items():
+            meaning = (field.description or "").replace("|", "\\|")
+            out.append(f"| `{key}` | `{_default(field)}` | {meaning} |")
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
 def render() -> str:
     out = [HEADER.format(currencies=", ".join(sorted(CURRENCIES))), ""]
     out += ["| field | type | required | meaning |", "|---|---|---|---|"]
@@ -128,7 +196,7 @@ def render() -> str:
 
 if __name__ == "__main__":
     outputs = {TARGET: render(), VARIABLES: render_variables(),
-               DOCS / "rules.md": render_rules()}
+               DOCS / "rules.md": render_rules(), DOCS / "settings.md": render_settings()}
     if "--check" in sys.argv:
         stale = [p.name for p, text in outputs.items()
                  if not p.exists() or p.read_text(encoding="utf-8") != text]

@@ -108,3 +108,49 @@ def templates_check(state: State, name: str | None, items: int) -> None:
     click.echo(f"{len(checked)} document type(s) checked, {len(problems)} problem(s)")
     if problems:
         sys.exit(int(ExitCode.template))
+
+
+@cli.group()
+def config() -> None:
+    """Check the workspace's settings and what they point to."""
+
+
+@config.command("check")
+@click.pass_obj
+@handles_errors
+def config_check(state: State) -> None:
+    """Validate gendan.toml, the seal and logo, the templates and LibreOffice; show what
+    will be used."""
+    from ..render.convert import find_libreoffice
+    from ..template_check import check_templates, list_templates
+
+    workspace = state.workspace()
+    settings = state.settings()  # a bad key is exit 3 here
+    desk = state.desk()  # a missing seal, logo or stamp image is exit 3 here
+    maker = desk.maker
+    found = workspace.config_path if workspace.config_path.is_file() else "(none: defaults)"
+    rows = [
+        ("settings", str(found)),
+        ("company", f"{settings.company.name_zh} {settings.company.name_en}"),
+        ("seal", str(maker.template_file(settings.company.seal))),
+        ("logo", str(maker.template_file(settings.company.logo)) if settings.company.logo
+         else "(none)"),
+        ("numbers", f"quotation {settings.numbering.quotation} · contract "
+                    f"{settings.numbering.contract} · invoice {settings.numbering.invoice}"),
+        ("inspection lead days", ", ".join(f"{k} {v}" for k, v in
+                                           settings.inspection.lead_days().items())),
+        ("hand-over pack", f"prefer the {settings.handover.prefer}'s of a pair"),
+        ("file mode", settings.archive.file_mode or "the umask decides"),
+    ]
+    office = find_libreoffice()
+    rows.append(("LibreOffice", office or "not installed: Word-only documents stay .docx"))
+    own = [r for r in list_templates(maker) if r["from"] != "bundled"]
+    rows.append(("own templates", ", ".join(r["template"] for r in own) or "(none)"))
+    click.echo(table(["setting", "in use"], rows))
+    _, problems = check_templates(maker, render=False)
+    for problem in problems:
+        click.echo(f"  {problem}")
+    click.echo(f"{len(problems)} template problem(s)" if problems else "settings and templates "
+               "are in order")
+    if problems:
+        sys.exit(int(ExitCode.template))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..doctypes import FACTORY_TYPES
-from ..errors import ExitCode
+from ..errors import ExitCode, GendanError
 from ..workspace import Workspace
 from . import cli
 from .common import State, handles_errors, table
@@ -123,3 +123,18 @@ def assign(state: State, file: Path, order_no: str, doc_type: str | None) -> Non
         click.echo(f"  {line}")
     if outcome.status not in {"archived", "duplicate"}:
         sys.exit(int(ExitCode.input_rejected))
+
+
+@cli.command("order-form")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("order-form.xlsx"), show_default=True, help="Where to write it.")
+@click.option("--update", is_flag=True, help="The form for an order update instead.")
+@handles_errors
+def order_form(output: Path, update: bool) -> None:
+    """Write the bilingual Excel form for an order (or an update) to fill in."""
+    from ..intake.form import write_order_form
+
+    if output.exists():
+        raise GendanError(f"{output} exists already", hint="Name another file with -o.")
+    write_order_form(output, update=update)
+    click.echo(f"wrote {output}: fill it in and drop it into the inbox")

@@ -1,6 +1,15 @@
-"""Order data from an Excel workbook: sheet `Order` (keys in column A, values in B) and
-sheet `Items` (a header row of keys, then one row per item). Its size, unpacked size and
-rows are checked before it is parsed: a zip bomb is refused unopened."""
+"""Order data, or an order update, from an Excel workbook as merchandisers fill it in.
+
+- Sheet `订单 Order` (or `Order`, `订单`): a label in column A, the value in column B; sheet
+  `明细 Items`: a header row of labels, then one row per item. Sheet `更新 Update`: an
+  update, label and value as in the order sheet. Labels are Chinese, English or the
+  dotted names (`labels.py`); `gendan order-form` writes the form with all of them.
+- Numbers, percentages, yes/no, dates and Chinese choice words are read as people type
+  them (`labels.py`); every problem names the sheet and the cell, including a missing
+  field (the cell where it belongs, or the row or column to add), with the form to write.
+- The workbook's size, unpacked size and rows are checked before it is parsed: a zip bomb
+  is refused unopened.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +20,26 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+
 from ..errors import FieldProblem, LimitError, OrderDataError
+from .labels import (
+    ITEM_FIELDS,
+    NUMBERS,
+    ORDER_FIELDS,
+    UPDATE_FIELDS,
+    field_for,
+    number,
+    word,
+    yes_no,
+)
 
 __all__ = ["Locator", "load_workbook_data"]
 
 Locator = Callable[[str], str]
+Fields = dict[str, tuple[str, str, bool, str]]
+SHEETS = {"order": ("订单", "order", "订单order"), "items": ("明细", "items", "明细items", "产品"),
+          "update": ("更新", "update", "更新update")}
 
 
 def _syntax(name: str, where: str, found: str, expected: str) -> OrderDataError:
@@ -42,64 +66,155 @@ def _set_path(target: dict[str, Any], dotted: str, value: Any) -> None:
     target[parts[-1]] = value
 
 
-def _cell_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return value
+class _Reader:
+    """Cell values converted, every problem kept with its cell."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.cells: dict[str, str] = {}
+        self.problems: list[FieldProblem] = []
+        self.currency: str | None = None
+
+    def value(self, key: str, cell: Any, where: str) -> Any:
+        value = cell.value
+        if isinstance(value, dt.datetime):
+            return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, bool):
+            return value
+        leaf = key.rsplit(".", 1)[-1]
+        if isinstance(value, (int, float)):
+            number_value = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            if leaf.endswith("percent") and "%" in (cell.number_format or ""):
+                number_value *= 100  # a cell formatted 30% holds 0.3
+            return number_value
+        if isinstance(value, str):
+            value = value.strip()
+            if key in NUMBERS or f"packing.{leaf}" in NUMBERS:
+                try:
+                    return number(value, self.currency)
+                except ValueError as exc:
+                    self.problems.append(FieldProblem(f"{key} [{where}]", repr(value)[:40],
+                                                      str(exc).split("; ", 1)[-1]))
+                    return None
+            return word(yes_no(value)) if leaf in {"legal_inspection", "role", "decision",
+                                                    "kind", "update", "inspection"} else value
+        return value
+
+    def key_values(self, sheet: Any, fields: Fields, max_rows: int) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for rows, row in enumerate(sheet.iter_rows(min_row=1, max_row=max_rows + 1), start=1):
+            if rows > max_rows:
+                raise LimitError(f"{self.name}: more than {max_rows:,} rows in sheet "
+                                 f"{sheet.title}", hint="[limits] workbook_rows")
+            if len(row) < 2 or row[0].value in (None, "") or \
+                    str(row[0].value).startswith(("#", "字段")):
+                continue
+            hidden = row[3].value if len(row) > 3 and isinstance(row[3].value, str) else None
+            key = hidden if hidden and hidden in fields else field_for(row[0].value, fields)
+            key = key or str(row[0].value).strip()
+            where = f"sheet {sheet.title}, cell B{rows}"
+            self.cells[key] = where
+            if row[1].value in (None, ""):
+                continue
+            if key == "currency" and isinstance(row[1].value, str):
+                self.currency = row[1].value.strip().upper()
+            value = self.value(key, row[1], where)
+            if value is not None:
+                _set_path(data, key, value)
+        for key, (zh, en, required, _) in fields.items():
+            if required and key not in self.cells:
+                self.problems.append(FieldProblem(f"{key} [sheet {sheet.title}]",
+                                                  "nothing (no such row)",
+                                                  f"a row labelled {zh} {en}"))
+        return data
+
+    def table(self, sheet: Any, max_rows: int) -> list[dict[str, Any]]:
+        rows = []
+        for row in sheet.iter_rows():
+            rows.append(row)
+            if len(rows) > max_rows:
+                raise LimitError(f"{self.name}: more than {max_rows:,} rows in sheet "
+                                 f"{sheet.title}",
+                                 hint=f"A workbook may have at most {max_rows:,} rows ([limits] "
+                                 "workbook_rows); split the order.")
+        start, header = 0, []
+        for n, row in enumerate(rows[:10]):
+            keys = [field_for(c.value, ITEM_FIELDS) for c in row]
+            if sum(k is not None for k in keys) >= 2:
+                start, header = n + 1, [k or (str(c.value).strip() if c.value else "")
+                                        for k, c in zip(keys, row, strict=True)]
+                break
+        if not header:
+            self.problems.append(FieldProblem(f"sheet {sheet.title}", "no header row",
+                                              "a row of labels: 型号 Model, 数量 Qty ..."))
+            return []
+        if start < len(rows) and all(c.value in (None, "") or c.value == k
+                                     for c, k in zip(rows[start], header, strict=False)):
+            start += 1  # the form's hidden row of field names
+        for key, (zh, en, required, _) in ITEM_FIELDS.items():
+            if required and key not in header:
+                self.problems.append(FieldProblem(f"items [sheet {sheet.title}]",
+                                                  "nothing (no such column)",
+                                                  f"a column labelled {zh} {en}"))
+        items: list[dict[str, Any]] = []
+        for line, row in enumerate(rows[start:], start=start + 1):
+            if all(c.value in (None, "") for c in row):
+                continue
+            item: dict[str, Any] = {}
+            for column, (key, cell) in enumerate(zip(header, row, strict=False), start=1):
+                if not key:
+                    continue
+                where = f"sheet {sheet.title}, cell {get_column_letter(column)}{line}"
+                self.cells[f"items[{len(items)}].{key}"] = where
+                if cell.value in (None, ""):
+                    continue
+                value = self.value(key, cell, where)
+                if value is not None:
+                    _set_path(item, key, value)
+            items.append(item)
+        return items
+
+
+def _sheet(book: Any, kind: str) -> Any:
+    for title in book.sheetnames:
+        squashed = "".join(title.split()).casefold()
+        if squashed in SHEETS[kind] or squashed.startswith(SHEETS[kind][0]):
+            return book[title]
+    return None
 
 
 def load_workbook_data(path: Path, name: str, *, unpacked_mb: float = 60,
                        max_rows: int = 5000) -> tuple[Any, Locator]:
-    """Sheet `Order`: dotted keys in column A, values in B. Sheet `Items`: one header row
-    of dotted keys (name_en, model, quantity, packing.cartons ...), then one row per item."""
+    """The order (or update) a workbook holds, and where each field's cell is."""
     import openpyxl
 
     _check_package(path, name, unpacked_mb)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
-        raise _syntax(name, "the file", f"an unreadable workbook ({exc})", "an .xlsx file") from exc
-    missing = [s for s in ("Order", "Items") if s not in book.sheetnames]
-    if missing:
-        raise _syntax(name, "sheets", f"sheets {book.sheetnames}", f"sheets named {missing}")
-    cells: dict[str, str] = {}
-    data: dict[str, Any] = {}
-    for row in book["Order"].iter_rows(min_row=1, max_row=max_rows):
-        if len(row) < 2 or row[0].value in (None, "") or str(row[0].value).startswith("#"):
-            continue
-        key, value = row[0], row[1]
-        if value.value is not None:
-            _set_path(data, str(key.value).strip(), _cell_value(value.value))
-            cells[str(key.value).strip()] = f"sheet Order, cell {value.coordinate}"
-    rows = []
-    for row in book["Items"].iter_rows():
-        rows.append(row)
-        if len(rows) > max_rows:
-            book.close()
-            raise LimitError(f"{name}: more than {max_rows:,} rows in sheet Items",
-                             hint=f"A workbook may have at most {max_rows:,} rows ([limits] "
-                             "workbook_rows); split the order.")
-    header = [str(c.value).strip() if c.value is not None else "" for c in rows[0]] if rows else []
-    items: list[dict[str, Any]] = []
-    for row in rows[1:]:
-        if all(c.value in (None, "") for c in row):
-            continue
-        item: dict[str, Any] = {}
-        for key, cell in zip(header, row, strict=False):
-            if key and cell.value not in (None, ""):
-                _set_path(item, key, _cell_value(cell.value))
-                cells[f"items[{len(items)}].{key}"] = f"sheet Items, cell {cell.coordinate}"
-        items.append(item)
-    data["items"] = items
-    book.close()
+        raise _syntax(name, "the file", f"an unreadable workbook ({type(exc).__name__})",
+                      "an .xlsx file") from exc
+    reader = _Reader(name)
+    try:
+        update = _sheet(book, "update")
+        if update is not None:
+            data = reader.key_values(update, UPDATE_FIELDS, max_rows)
+        else:
+            order, items = _sheet(book, "order"), _sheet(book, "items")
+            if order is None or items is None:
+                raise _syntax(name, "sheets", f"sheets {book.sheetnames}",
+                              "sheets 订单 Order and 明细 Items (or 更新 Update for an update); "
+                              "`gendan order-form` writes the form")
+            data = reader.key_values(order, ORDER_FIELDS, max_rows)
+            data["items"] = reader.table(items, max_rows)
+    finally:
+        book.close()
+    if reader.problems:
+        raise OrderDataError(name, reader.problems)
 
     def locate(path_text: str) -> str:
-        return cells.get(path_text, "")
+        return reader.cells.get(path_text, "")
 
     return data, locate
-
-
