@@ -68,7 +68,8 @@ class DocumentMaker:
         return self.workspace.template_file(relative)
 
     def make(self, order: Order, workflow: Workflow, keys: tuple[str, ...], work: Path,
-             documents: list[dict[str, Any]] | None = None) -> Made:
+             documents: list[dict[str, Any]] | None = None,
+             checklist: list[dict[str, Any]] | None = None) -> Made:
         """Render each document type in `keys` into `work`."""
         made = Made([], [], [])
         for entry in keys:
@@ -82,7 +83,7 @@ class DocumentMaker:
             for factory in self._parts(doc, order, only):
                 try:
                     made.staged.extend(self._one(doc, order, workflow, work, documents or [],
-                                                 made, factory))
+                                                 made, factory, checklist=checklist or []))
                 except GendanError as exc:
                     log.error("%s: %s", key, exc)
                     made.failures.append(f"{key}{' ' + factory if factory else ''}: {exc}")
@@ -109,14 +110,15 @@ class DocumentMaker:
         return staged
 
     def _one(self, doc: DocType, order: Order, workflow: Workflow, work: Path,
-             documents: list[dict[str, Any]], made: Made,
-             factory: str | None = None) -> list[StagedFile]:
+             documents: list[dict[str, Any]], made: Made, factory: str | None = None, *,
+             checklist: list[dict[str, Any]] | None = None) -> list[StagedFile]:
         dirs = self.workspace.template_dirs
         seal = self.template_file(self.settings.company.seal)
         logo = self.template_file(self.settings.company.logo) if self.settings.company.logo \
             else None
         context = document_context(doc, order, self.settings, seal=seal, workflow=workflow,
-                                   documents=documents, factory=factory, logo=logo)
+                                   documents=documents, factory=factory, logo=logo,
+                                   checklist=checklist)
         state: dict[str, Any] = {"draft": context["document"]["draft"],
                                  "sealed": context["document"]["sealed"],
                                  "number": context["document"]["number"],

@@ -20,8 +20,8 @@ class BlankMaker(DocumentMaker):
     """Makes each document as a blank page titled with its type, order and history size."""
 
     def _one(self, doc: DocType, order: Order, workflow: Workflow, work: Path,
-             documents: list[dict[str, Any]], made: Made,
-             factory: str | None = None) -> list[StagedFile]:
+             documents: list[dict[str, Any]], made: Made, factory: str | None = None, *,
+             checklist: list[dict[str, Any]] | None = None) -> list[StagedFile]:
         target = work / f"{doc.key}{factory or ''}.pdf"
         writer = PdfWriter()
         writer.add_blank_page(595, 842)

@@ -209,3 +209,33 @@ def test_shipping_with_open_errors_is_flagged(with_order: Desk) -> None:
 def test_the_example_yaml_is_still_plain_yaml() -> None:
     data = yaml.safe_load((EXAMPLES / "HD-240317.yaml").read_text(encoding="utf-8"))
     assert data["price_term_place"] == "Hamburg"
+
+
+def test_the_hand_over_checklist_follows_the_term(desk: Desk) -> None:
+    copy_example(desk.workspace, "HD-240317.yaml")
+    desk = Desk(desk.workspace, Settings(documents=Documents(on_order=["handover_checklist"],
+                                                             word_to_pdf=False)))
+    desk.run_once()
+    text = _squeeze("".join(pdf_text(desk.workspace.archive / "MUELLER" / "HD-240317" /
+                                     "generated" / "HD-240317_handover_checklist_v1.pdf")))
+    for needed in ("提单BillofLading", "保险单InsurancePolicy",
+                   "出口报关单ExportCustomsDeclaration",
+                   "商检证书CommodityInspectionCertificate", "待收TOCOME"):
+        assert needed in text, needed
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("PO-1_bill-of-lading.pdf", "", "bill_of_lading"),
+    ("PO-1_BL.pdf", "", "bill_of_lading"),
+    ("scan.pdf", "CERTIFICATE OF ORIGIN  Form E  原产地证书", "certificate_of_origin"),
+    ("PO-1_insurance.pdf", "", "insurance_policy"),
+    ("PO-1 报关单.pdf", "", "customs_declaration"),
+    ("scan2.pdf", "FUMIGATION CERTIFICATE 熏蒸证书 methyl bromide", "fumigation_certificate"),
+    ("scan3.pdf", "PHYTOSANITARY CERTIFICATE 植物检疫证书", "phytosanitary_certificate"),
+    ("PO-1_transport-contract.pdf", "", "transport_contract"),
+])
+def test_the_documents_the_hand_over_needs_are_recognised(name: str, text: str,
+                                                           expected: str) -> None:
+    from pipeline.intake.identify import identify_type
+
+    assert identify_type(name, [text])[0] == expected

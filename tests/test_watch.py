@@ -64,7 +64,8 @@ def test_a_file_written_slowly_is_taken_once_complete(watching: InboxWatcher) ->
             handle.write(data[n * len(data) // 6 : (n + 1) * len(data) // 6])
             handle.flush()
             time.sleep(0.2)
-    _wait_for(lambda: not path.exists() and len(_originals(desk)) == 1)
+    _wait_for(lambda: not path.exists() and len(_originals(desk)) == 1
+              and bool(watching.processed))
     assert _originals(desk)[0].read_bytes() == data
     assert [o.status for o in watching.processed] == ["archived"]
 
@@ -74,7 +75,7 @@ def test_a_file_moved_in_is_processed(watching: InboxWatcher, tmp_path: Path) ->
     outside = tmp_path / "PO-2026-0042_warranty.pdf"
     outside.write_bytes(_pdf_bytes("moved"))
     os.replace(outside, desk.workspace.inbox / outside.name)
-    _wait_for(lambda: len(_originals(desk)) == 1)
+    _wait_for(lambda: len(_originals(desk)) == 1 and bool(watching.processed))
     assert watching.processed[0].status == "archived"
 
 

@@ -16,7 +16,7 @@ from ..store import OrderStore
 from ..workspace import Workspace
 from .stamping import Stamps
 
-__all__ = ["Desk", "already_filed", "logo_url", "titled"]
+__all__ = ["Desk", "already_filed", "checklist", "logo_url", "titled"]
 
 
 class Desk(Protocol):
@@ -50,6 +50,21 @@ def titled(record: OrderRecord) -> list[dict[str, Any]]:
         kind = GENERATED.get(meta["doc_type"]) or FACTORY_TYPES.get(meta["doc_type"])
         rows.append({**meta, "title_zh": kind.title_zh if kind else meta["doc_type"],
                      "title_en": kind.title_en if kind else ""})
+    return rows
+
+
+def checklist(required: list[str], record: OrderRecord) -> list[dict[str, Any]]:
+    """The hand-over's documents: each required one (archived or not yet), then the other
+    current documents."""
+    current = {m["doc_type"]: m for m in titled(record)}
+    rows = []
+    for doc_type in dict.fromkeys([*required, *current]):
+        kind = GENERATED.get(doc_type) or FACTORY_TYPES.get(doc_type)
+        meta = current.get(doc_type)
+        rows.append({"doc_type": doc_type, "title_zh": kind.title_zh if kind else doc_type,
+                     "title_en": kind.title_en if kind else "", "required": doc_type in required,
+                     "archived": meta is not None, "file": meta["file"] if meta else "",
+                     "version": meta["version"] if meta else None})
     return rows
 
 

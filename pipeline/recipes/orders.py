@@ -11,8 +11,8 @@ from ..models import Order
 from ..numbering import counter_key, format_number
 from ..outcome import Outcome
 from ..record import OrderRecord
-from .check import check_case
-from .common import Desk, already_filed, titled
+from .check import check_case, required_documents
+from .common import Desk, already_filed, checklist, titled
 
 __all__ = ["order_arrived", "update_arrived"]
 
@@ -62,7 +62,8 @@ def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
         event = event.model_copy(update={"flags": tuple(twice)})
         workflow = advance(record.workflow, event)
         with store.work_folder() as work:
-            made = desk.maker.make(order, workflow, desk.maker.on_order(), work, titled(record))
+            made = desk.maker.make(order, workflow, desk.maker.on_order(), work, titled(record),
+                                   checklist(required_documents(desk, order), record))
             filed = record.commit(Filing(event, arrival.label, arrival.sha256, made.staged,
                                          arrival, "order_data", version,
                                          {"numbers": drawn} if drawn else {}, order=order))
@@ -110,7 +111,8 @@ def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome
                          or desk.maker.needs_workflow(a.split("@")[0]))
         version = record.next_version("original", "order_update", arrival.sha256)
         with store.work_folder() as work:
-            made = desk.maker.make(order, workflow, affected, work, titled(record))
+            made = desk.maker.make(order, workflow, affected, work, titled(record),
+                                   checklist(required_documents(desk, order), record))
             filed = record.commit(Filing(event, arrival.label, arrival.sha256, made.staged,
                                          arrival, "order_update", version,
                                          {"update": update.update, "flags": flags}))

@@ -132,6 +132,9 @@ class TemplateContext(BaseModel):
                                           "summary, flags")
     documents: list[dict[str, Any]] = Field(description="Current archived documents of the "
                                             "order: doc_type, kind, file, version, pages")
+    checklist: list[dict[str, Any]] = Field(description="What the hand-over needs (by price "
+                                            "term and settings) and what is archived: title_zh, "
+                                            "title_en, required, archived, file")
 
 
 def _signature_rows(order: Order, workflow: Workflow,
@@ -199,6 +202,7 @@ def document_context(
     documents: list[dict[str, Any]] | None = None,
     factory: str | None = None,
     logo: Path | None = None,
+    checklist: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Everything a document template may use; docs/variables.md describes it. With
     `factory`, a production order for that factory: its items only."""
@@ -248,6 +252,7 @@ def document_context(
         status=workflow.status,
         history=[e.model_dump() for e in workflow.history],
         documents=documents or [],
+        checklist=checklist or [],
     )
     result = dict(context)
     for key in ("document", "totals", "approval", "inspection", "terms"):
