@@ -247,6 +247,8 @@ class Order(_Strict):
         default_factory=list, description="Expected costs for the contract review (预计费用)"
     )
     quotation_valid_days: int = Field(30, gt=0, description="Days the quotation stays valid")
+    presentation_days: int = Field(21, gt=0, le=365, description="Days after shipment within "
+                                   "which the documents are presented (UCP 600 art. 14(c): 21)")
     remarks: str | None = Field(None, description="Remarks (备注)")
 
     @field_validator("currency")

@@ -25,7 +25,7 @@ DOCUMENTS = {
       <p>Order No.: PO-2026-0042</p><p>Date: 2027-01-08</p>
       <table><tr><th>Model</th><th>Sampled</th><th>Result</th></tr>
       <tr><td>HT-2020</td><td>80</td><td>PASS</td></tr><tr><td>LM-1600</td><td>50</td>
-      <td>PASS</td></tr></table>""",
+      <td>PASS</td></tr></table><p>Overall result: PASS</p>""",
     "PO-2026-0042_transport-contract.pdf": """<h1>宁波顺达物流 运输合同 TRANSPORT CONTRACT</h1>
       <p>Order No.: PO-2026-0042</p><p>Date: 2027-01-10</p>
       <p>Truck 浙B3K721, Ningbo factory → Ningbo port, 2027-01-13.</p>""",
@@ -34,7 +34,8 @@ DOCUMENTS = {
       <p>Shipper: Hangzhou Gendan Trading Co., Ltd.</p>
       <p>Consignee: TO ORDER · Notify: ACME Home &amp; Garden Supply Co., Ltd.</p>
       <p>Port of loading: Ningbo · Port of discharge: Long Beach</p>
-      <p>Order No.: PO-2026-0042 · 700 CTNS · FREIGHT COLLECT</p>
+      <p>Shipping marks: ACME / PO-2026-0042 / Long Beach, USA / C/No. 1-700</p>
+      <p>Order No.: PO-2026-0042 · 700 CTNS · G.W. 8,915 KGS · FREIGHT COLLECT</p>
       <p>Shipped on board: 2027-01-14 · Date: 2027-01-14</p>""",
     "PO-2026-0042_customs-declaration.pdf": """<h1>中华人民共和国海关出口货物报关单
       EXPORT CUSTOMS DECLARATION</h1>

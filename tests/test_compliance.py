@@ -54,7 +54,9 @@ def clean_case(order_data: dict[str, Any]) -> Case:
         assert i.packing is not None
         pl_items.append({"model": i.model, "quantity": i.quantity,
                          "qty_per_carton": i.packing.qty_per_carton, "cartons": i.packing.cartons,
-                         "carton_from": first, "carton_to": first + i.packing.cartons - 1})
+                         "carton_from": first, "carton_to": first + i.packing.cartons - 1,
+                         "net_weight_kg": i.packing.net_weight_kg,
+                         "gross_weight_kg": i.packing.gross_weight_kg})
         first += i.packing.cartons
     shipping = {"packages": order.total_cartons, "gross_weight_kg": order.total_gross_weight_kg,
                 "net_weight_kg": order.total_net_weight_kg, "volume_cbm": order.total_volume_cbm,
@@ -64,11 +66,24 @@ def clean_case(order_data: dict[str, Any]) -> Case:
             **common, **shipping, "title": "commercial_invoice", "invoice_no": "CI-88",
             "currency": "USD", "price_term": "FOB", "term_place": "Ningbo",
             "freight_clause": "FREIGHT COLLECT", "total_amount": order.total_amount,
-            "words": words_en(order.total_amount, "USD")}, ci_items),
+            "words": words_en(order.total_amount, "USD"),
+            "words_value": order.total_amount}, ci_items),
         _doc("PL.pdf", "packing_list", {**common, **shipping, "title": "packing_list",
-                                        "invoice_no": "CI-88"}, pl_items),
+                                        "invoice_no": "CI-88",
+                                        "shipping_marks": "ACME / PO-2026-0042"}, pl_items),
         _doc("CERT.pdf", "inspection_certificate", {"date": dt.date(2027, 1, 9)}),
         _doc("WC.pdf", "warranty_card", {}, [{"model": "HT-2020"}]),
+        _doc("BL.pdf", "bill_of_lading", {
+            "port_of_loading": "Ningbo", "port_of_discharge": "Long Beach",
+            "on_board": "SHIPPED ON BOARD",
+            "on_board_date": dt.date(2027, 1, 14), "packages": order.total_cartons,
+            "gross_weight_kg": order.total_gross_weight_kg, "seller": COMPANY.name_en,
+            "buyer": order.customer.name_en, "shipping_marks": "ACME / PO-2026-0042"}),
+        _doc("IR.pdf", "inspection_report", {"inspection_result": "PASS",
+                                             "date": dt.date(2027, 1, 8)}),
+        _doc("UM.pdf", "user_manual", {}, [{"model": "HT-2020"}]),
+        _doc("SC.pdf", "sales_contract", {"contract_no": order.contract_number,
+                                          "total_amount": order.total_amount}),
     ]
     required = ["commercial_invoice", "packing_list", "inspection_certificate", "warranty_card",
                 "loading_notice"]
@@ -78,6 +93,29 @@ def clean_case(order_data: dict[str, Any]) -> Case:
                 thresholds=Settings().approval.general_manager_threshold,
                 lead_days={"in_house": 7, "customer": 7, "third_party": 14},
                 handover_date=dt.date(2027, 1, 20))
+
+
+def _doc_named(name: str, doc_type: str, fields: dict[str, Any],
+               items: list[dict[str, Any]] | None = None) -> Callable[[Case], None]:
+    def seed(case: Case) -> None:
+        case.documents.append(_doc(name, doc_type, fields, items))
+    return seed
+
+
+def _total(doc: int, name: str, value: Any) -> Callable[[Case], None]:
+    def seed(case: Case) -> None:
+        case.documents[doc].totals[name] = _v(value, case.documents[doc].document)
+    return seed
+
+
+def _carton_size(size: str) -> Callable[[Case], None]:
+    def seed(case: Case) -> None:
+        first = case.order.items[0]
+        assert first.packing is not None
+        changed = first.model_copy(update={"packing": first.packing.model_copy(
+            update={"carton_size_cm": size})})
+        case.order = case.order.model_copy(update={"items": [changed, *case.order.items[1:]]})
+    return seed
 
 
 def _field(doc: int, name: str, value: Any) -> Callable[[Case], None]:
@@ -117,8 +155,8 @@ SEEDED: dict[str, tuple[Callable[[Case], None], str]] = {
                                "HT-2020: 600 x 38.5 = 23100.00, but the line says 23000.00"),
     "arithmetic.lines_total": (_field(0, "total_amount", D("58200.00")),
                                "the lines add up to 58,260.00 but the total reads 58,200.00"),
-    "arithmetic.amount_in_words": (_field(0, "words", "SAY US DOLLARS FIFTY THOUSAND ONLY"),
-                                   "does not say 58,260.00"),
+    "arithmetic.amount_in_words": (_field(0, "words_value", D("50000")),
+                                   "says 50,000.00, the figures 58,260.00"),
     "terms.currency": (_field(0, "currency", "EUR"), "currency EUR on CI.pdf"),
     "terms.price_term": (_field(0, "price_term", "CIF"), "price term CIF"),
     "terms.named_place": (_field(0, "term_place", "Shanghai"),
@@ -177,11 +215,74 @@ SEEDED: dict[str, tuple[Callable[[Case], None], str]] = {
                                                                  2, False)),
                           "SCAN.pdf: no text: needs review"),
     "complete.flags": (_loading(equipment_model="XX"), "equipment model XX is not on the order"),
+    "prices.unit_price": (_item(0, 0, "unit_price", D("38.00")),
+                          "HT-2020: unit price 38.00 (CI.pdf p.1), the order has 38.5"),
+    "lines.packing_vs_invoice": (_item(1, 2, "quantity", D(390)), "HR-45: 390 packed"),
+    "lines.hs_code": (lambda c: (_order(items=[c.order.items[0].model_copy(update={
+        "hs_code": "8467.29"}), *c.order.items[1:]])(c), _item(0, 0, "hs_code", "8508.11")(c)),
+        "HT-2020: HS code 8508.11 (CI.pdf p.1), the order has 846729"),
+    "lines.origin": (lambda c: (_order(items=[i.model_copy(update={"origin": "China"})
+                                              for i in c.order.items])(c),
+                                _doc_named("CO.pdf", "certificate_of_origin",
+                                           {"origin": "Vietnam"})(c)),
+                     "origin Vietnam (CO.pdf p.1), the order's goods are of china"),
+    "packing.per_carton_weight": (_item(1, 0, "net_weight_kg", D("1500")),
+                                  "HT-2020: net weight 1500 kg"),
+    "packing.line_gross_vs_net": (_item(1, 3, "net_weight_kg", D("700")),
+                                  "PS-08: net 700 kg above gross 650 kg"),
+    "packing.volume_vs_size": (_carton_size("10x10x10"), "HT-2020: 9.45 CBM in the order"),
+    "packing.weight_totals": (_total(1, "gross_weight_kg", D("9000")),
+                              "the total row says 9000"),
+    "totals.invoice_vs_contract": (_field(7, "total_amount", D("58000.00")),
+                                   "contract total 58,000.00 (SC.pdf p.1), the invoice's "
+                                   "58,260.00"),
+    "shipping.bl_vs_packing": (_field(4, "packages", D(690)), "packages 690 on the bill"),
+    "arithmetic.quantity_total": (_total(0, "quantity", D(3600)),
+                                  "the lines add up to 3700 pieces, the total row says 3600"),
+    "marks.shipping": (_field(1, "shipping_marks", "MUELLER / HD-240317"),
+                       "the documents show different marks"),
+    "ports.loading": (_field(4, "port_of_loading", "Shanghai"),
+                      "port of loading Shanghai (BL.pdf p.1), the order ships from Ningbo"),
+    "ports.discharge": (_field(4, "port_of_discharge", "Oakland"),
+                        "port of discharge Oakland (BL.pdf p.1)"),
+    "inspection.result": (_field(5, "inspection_result", "不合格"),
+                          "the inspection result is 不合格"),
+    "inspection.report_before_loading": (_field(5, "date", dt.date(2027, 1, 15)),
+                                         "inspection report dated 2027-01-15"),
+    "warranty.models": (lambda c: c.documents[3].items.clear(),
+                        "WC.pdf names none of the order's models"),
+    "manual.models": (lambda c: c.documents[6].items.clear(),
+                      "UM.pdf names none of the order's models"),
+    "parties.on_every_document": (lambda c: c.documents[4].fields.pop("buyer"),
+                                  "BL.pdf shows no buyer"),
+    "bl.clean": (_field(4, "clauses", "damaged"), "the bill of lading says 'damaged'"),
+    "bl.on_board": (lambda c: (c.documents[4].fields.pop("on_board"),
+                               c.documents[4].fields.pop("on_board_date")),
+                    "BL.pdf has no on-board notation"),
+    "insurance.date": (_doc_named("INS.pdf", "insurance_policy",
+                                  {"date": dt.date(2027, 1, 16)}),
+                       "insurance dated 2027-01-16 (INS.pdf p.1), after shipment on 2027-01-14"),
+    "extract.required_fields": (lambda c: (c.documents[0].required.extend(
+        ["invoice_no", "buyer"]), c.documents[0].missing.append("buyer")),
+        "CI.pdf: could not read buyer (read 1 of 2)"),
+    "title.commercial_invoice": (lambda c: c.documents[0].fields.pop("title"),
+                                 "CI.pdf has no title"),
+    "references.customer_po": (_field(1, "customer_po", "ACME-7718"),
+                               "buyer's order no. ACME-7718"),
+    "dates.presentation_period": (lambda c: setattr(c, "handover_date",
+                                                    dt.date(2027, 2, 20)),
+                                  "37 days, the period is 21"),
+    "dates.documents_vs_shipment": (_field(4, "on_board_date", dt.date(2027, 1, 11)),
+                                    "after the goods were shipped on board on 2027-01-11"),
+    "dates.shipment_by_latest": (_field(4, "on_board_date", dt.date(2027, 1, 26)),
+                                 "after the latest shipment date 2027-01-25"),
+    "dates.invoice_after_contract": (_field(0, "date", dt.date(2026, 10, 30)),
+                                     "before the contract of 2026-11-02"),
 }
 
 
-def test_the_catalogue_has_at_least_25_rules_each_seeded_here() -> None:
-    assert len(RULES) >= 25
+def test_the_catalogue_has_at_least_60_rules_each_seeded_here() -> None:
+    assert len(RULES) >= 60
     assert set(SEEDED) == set(RULES)
     for rule in RULES.values():
         assert rule.reference and rule.title and rule.severity in {"error", "warning", "review"}

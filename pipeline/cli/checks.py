@@ -29,7 +29,10 @@ def check(state: State, order_no: str, as_json: bool, on: dt.datetime | None) ->
     if as_json:
         click.echo(json.dumps({"order": result.order_no, "counts": result.counts(),
                                "report": result.report,
-                               "findings": [f.as_dict() for f in result.findings]},
+                               "findings": [f.as_dict() for f in result.findings],
+                               "documents": [{"document": d.document, "type": d.doc_type,
+                                              "required": d.required, "not_read": d.missing}
+                                             for d in result.documents]},
                               ensure_ascii=False, indent=2))
     else:
         if not result.documents:
@@ -38,6 +41,12 @@ def check(state: State, order_no: str, as_json: bool, on: dt.datetime | None) ->
         rows = [(f.severity, f.rule, f.message) for f in result.findings]
         if rows:
             click.echo(table(["severity", "rule", "message"], rows))
+        read = [(d.document.rsplit("/", 1)[-1], d.doc_type,
+                 f"{d.read_count} of {len(d.required)}" if d.required else "-",
+                 ", ".join(d.missing) or ("no text" if not d.has_text else ""))
+                for d in result.documents]
+        if read:
+            click.echo(table(["document", "type", "fields read", "not read"], read))
         counts = result.counts()
         click.echo(f"{len(RULES)} rules over {len(result.documents)} documents: "
                    f"{counts['error']} error(s), {counts['warning']} warning(s), "

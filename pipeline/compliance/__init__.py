@@ -1,6 +1,13 @@
 """Compliance before hand-over: extraction from documents, the rule catalogue, findings."""
 
-from . import rules_figures, rules_flow, rules_terms  # noqa: F401 - the rules register themselves
+from . import (  # noqa: F401 - the rules register themselves
+    rules_dates,
+    rules_documents,
+    rules_figures,
+    rules_flow,
+    rules_lines,
+    rules_terms,
+)
 from .case import Case, Finding, Tolerances
 from .extract import Extracted, Profile, Value, extract, load_profiles
 from .rules import RULES, Rule, normalise_name, run_rules

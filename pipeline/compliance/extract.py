@@ -1,52 +1,33 @@
-"""Read figures from the text of PDFs: a generic extractor for the usual Chinese and
-English labels, and per-factory profiles (YAML) in the workspace, in the manner of
-invoice2data. Every value keeps where it came from (document, page) and the text it was
-read from; a value that cannot be parsed is kept as a problem, not dropped.
+"""Read what a document says: its labelled fields (`fields.py`), its item table read as a
+table (`layout.py`), its totals, its amounts in words; from the words and their boxes when
+the PDF has them (born-digital), else from the page texts. Per-factory profiles (YAML, in
+the manner of invoice2data) add or replace patterns for a layout the generic reading
+misses. Every value keeps where it came from; what a document must show and does not is
+counted, so that silence means something (`missing`, `read_count`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..errors import ConfigError
+from .amounts import words_en_value, words_zh_value
+from .fields import CASE_SENSITIVE, GENERIC, REQUIRED, TITLES
+from .layout import NUMERIC, Table, Word, find_tables, lines_of
+from .values import Value, parse_amount, parse_date
 
 __all__ = ["Extracted", "Profile", "Value", "extract", "load_profiles", "parse_amount",
            "parse_date"]
 
-NUMBER = r"[-+]?\d[\d,.\s']*\d|\d"
-CURRENCIES = "USD|EUR|CNY|RMB|GBP|JPY|HKD|AUD|CAD|CHF|SGD|AED"
-TERMS = "EXW|FCA|FAS|FOB|CFR|CNF|CIF|CPT|CIP|DAP|DPU|DDP"
-MONTHS = {  # the first letters of month names in English, French, German and Dutch
-    "jan": 1, "feb": 2, "fév": 2, "fev": 2, "mar": 3, "mär": 3, "maa": 3, "apr": 4, "avr": 4,
-    "may": 5, "mai": 5, "mei": 5, "jun": 6, "juin": 6, "jul": 7, "juil": 7, "aug": 8, "aoû": 8,
-    "aou": 8, "sep": 9, "oct": 10, "okt": 10, "nov": 11, "dec": 12, "déc": 12, "dez": 12,
-}
-
-
-def _month(name: str) -> int:
-    name = name.lower()
-    for size in (4, 3):
-        if name[:size] in MONTHS:
-            return MONTHS[name[:size]]
-    raise ValueError(f"unknown month {name!r}")
-
-
-@dataclass(frozen=True)
-class Value:
-    value: Any
-    raw: str
-    document: str
-    page: int
-
-    def where(self) -> str:
-        return f"{self.document} p.{self.page}"
+ITEM_NUMBERS = NUMERIC - {"line_no"}
+FROM_TOTALS = {"total_amount": "amount", "packages": "cartons", "gross_weight_kg":
+               "gross_weight_kg", "net_weight_kg": "net_weight_kg", "volume_cbm": "volume_cbm",
+               "total_quantity": "quantity"}
 
 
 @dataclass
@@ -60,92 +41,18 @@ class Extracted:
     profile: str = "generic"
     fields: dict[str, Value] = field(default_factory=dict)
     items: list[dict[str, Value]] = field(default_factory=list)
+    totals: dict[str, Value] = field(default_factory=dict)  # the item table's total row
     problems: list[str] = field(default_factory=list)
+    required: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
     def get(self, name: str) -> Any:
         found = self.fields.get(name)
         return found.value if found else None
 
-
-def parse_amount(text: str) -> Decimal:
-    """'1,234.50' / '1.234,50' / '1 234,50' / '49,99' -> Decimal."""
-    cleaned = re.sub(r"[\s']", "", text.strip())
-    if "," in cleaned and "." in cleaned:
-        if cleaned.rfind(",") > cleaned.rfind("."):
-            cleaned = cleaned.replace(".", "").replace(",", ".")
-        else:
-            cleaned = cleaned.replace(",", "")
-    elif "," in cleaned:
-        head, _, tail = cleaned.rpartition(",")
-        cleaned = f"{head.replace(',', '')}.{tail}" if len(tail) in (1, 2) else \
-            cleaned.replace(",", "")
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise ValueError(f"not a number: {text!r}") from exc
-
-
-def parse_date(text: str) -> dt.date:
-    """2026-11-27, 2026/11/27, 2026年11月27日, 27 Nov 2026, Nov 27, 2026, 27.11.2026, 8-9-2022."""
-    value = text.strip()
-    if m := re.match(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", value):
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
-    if m := re.match(r"(\d{1,2})[\s-]*([^\W\d_]{3,})\.?[\s,-]*(\d{4})", value):
-        return dt.date(int(m[3]), _month(m[2]), int(m[1]))
-    if m := re.match(r"([^\W\d_]{3,})\.?\s+(\d{1,2}),?\s+(\d{4})", value):
-        return dt.date(int(m[3]), _month(m[1]), int(m[2]))
-    if m := re.match(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", value):
-        first, second = int(m[1]), int(m[2])
-        if second > 12 >= first:  # 03/20/2023: month first, as in the US
-            first, second = second, first
-        return dt.date(int(m[3]), second, first)  # else day first, as in most of the world
-    raise ValueError(f"not a date: {text!r}")
-
-
-DATE = (r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?|\d{1,2}[\s-]*[^\W\d_]{3,}\.?"
-        r"[\s,-]*\d{4}|[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
-SEP = r"\s*(?:[:：#.]|No\.?)?\s*"
-REF = r"[A-Z0-9][A-Z0-9\-/]*\d[A-Z0-9\-/]*"  # a reference number has a digit
-
-GENERIC: dict[str, tuple[str, str]] = {
-    # field: (regex with one group, kind)
-    "invoice_no": (rf"(?:Invoice\s*No|Invoice\s*Number|Factuurnummer|Facture\s*n°|"
-                   rf"Rechnungs?-?nr|发票号码?){SEP}([A-Z0-9\-/]*\d[A-Z0-9\-/]*)", "text"),
-    "document_no": (rf"(?:Document\s*No|Ref(?:erence)?\s*No|编号\s*No\.?|编号){SEP}"
-                    rf"([A-Z0-9][A-Z0-9\-/]{{2,}})", "text"),
-    "order_no": (rf"(?:Order\s*No|P\.?O\.?\s*No|订单号){SEP}({REF})", "text"),
-    "contract_no": (rf"(?:Contract\s*No|S/?C\s*No|合同号){SEP}({REF})", "text"),
-    "date": (rf"(?:Invoice\s*Date|Date\s*of\s*Issue|Factuurdatum|Date|日期|\bdu)"
-             rf"\s*[:：]?\s*({DATE})", "date"),
-    "currency": (rf"(?:Currency|币种)\s*[:：]?\s*({CURRENCIES})\b", "text"),
-    "price_term": (rf"\b({TERMS})\b(?=\s+[A-Z][a-z]|\s*\(|\s+\w)", "text"),
-    "term_place": (rf"\b(?:{TERMS})\s+([A-Z][A-Za-z.'\-]+(?:\s[A-Z][A-Za-z.'\-]+)*)",
-                   "text"),
-    "freight_clause": (r"(FREIGHT\s+(?:PREPAID|COLLECT|PAYABLE\s+AT\s+DESTINATION)|"
-                       r"运费(?:预付|到付|已付))", "text"),
-    "insured_amount": (rf"(?:Insured\s*Amount|Amount\s*Insured|Sum\s*Insured|保险金额)"
-                       rf"[^\d\n]{{0,16}}({NUMBER})", "amount"),
-    "total_amount": (rf"(?:Grand\s*Total|Total\s*Amount|Total\s*TTC|TOTAL(?:\s*\([^)]*\))?|"
-                     rf"Totaal|合计|总计|总金额|Factuur\s*totaal)\s*[:：]?\s*(?:{CURRENCIES}|€|\$)?"
-                     rf"\s*(\d[\d,. ]*[.,]\d{{2}})(?!\d)", "last_amount"),
-    "total_currency": (rf"(?:Total|Totaal|合计|总计)[^\n\d]{{0,20}}?\b({CURRENCIES})\b", "text"),
-    "words": (r"\b(SAY\s+[A-Z ,\-]+?ONLY)\b", "text"),
-    "packages": (r"(?:Packages?|件数|Total\s*Cartons?|CTNS?\.?)\s*[:：]?\s*(\d[\d,]*)\b", "amount"),
-    "gross_weight_kg": (rf"(?:G\.\s?W\.?|Gross\s*Weight|毛重)[^\d\n]{{0,12}}({NUMBER})\s*"
-                        rf"(?:KGS?|kg)", "amount"),
-    "net_weight_kg": (rf"(?:N\.\s?W\.?|Net\s*Weight|净重)[^\d\n]{{0,12}}({NUMBER})\s*(?:KGS?|kg)",
-                      "amount"),
-    "volume_cbm": (rf"(?:Measurement|Volume|体积)[^\d\n]{{0,12}}({NUMBER})\s*(?:CBM|m3|M3)",
-                   "amount"),
-    "seller": (r"(?:Seller|Shipper|Exporter|卖方)\s*(?:The\s*Seller)?\s*[:：]?\s*([^\n]{3,80})",
-               "text"),
-    "buyer": (r"(?:Buyer|Consignee|Sold\s*to|Bill\s*to|买方)\s*(?:The\s*Buyer)?\s*[:：]?\s*"
-              r"([^\n]{3,80})", "text"),
-}
-TITLES = [("proforma", r"PRO\s*-?\s*FORMA|形式发票"),
-          ("commercial_invoice", r"COMMERCIAL\s+INVOICE|商业发票"),
-          ("packing_list", r"PACKING\s+LIST|装箱单"),
-          ("invoice", r"\bINVOICE\b|\bFACTUUR\b|\bRECHNUNG\b|发票")]
+    @property
+    def read_count(self) -> int:
+        return len(self.required) - len(self.missing)
 
 
 @dataclass(frozen=True)
@@ -199,12 +106,24 @@ def _title(text: str) -> str:
     return ""
 
 
+def _line_texts(pages: list[list[Word]]) -> list[str]:
+    """Each page's text, a line per line of words (in reading order, cells apart)."""
+    texts = []
+    for words in pages:
+        texts.append("\n".join("   ".join(c.text for c in line.cells)
+                               for line in lines_of(words)))
+    return texts
+
+
 def extract(document: str, doc_type: str, texts: list[str], profiles: list[Profile],
-            models: list[str]) -> Extracted:
-    """Read what can be read from the page texts of one document."""
+            models: list[str], words: list[list[Word]] | None = None) -> Extracted:
+    """Read what can be read from one document (`words`: its word boxes, when it has)."""
+    if words and any(words):
+        texts = _line_texts(words) + texts[len(words):]
     result = Extracted(document, doc_type, len(texts), any(t.strip() for t in texts))
     if not result.has_text:
         result.problems.append("no text: needs review (a scan?)")
+        _required(result)
         return result
     full = "\n".join(texts)
     profile = next((p for p in profiles if p.matches(full)), None)
@@ -215,51 +134,159 @@ def extract(document: str, doc_type: str, texts: list[str], profiles: list[Profi
     if title := _title(texts[0]):
         result.fields["title"] = Value(title, texts[0][:80], document, 1)
     for name, (pattern, kind) in patterns.items():
-        flags = 0 if name in {"words", "price_term", "term_place"} else re.IGNORECASE
-        hits = [(page, m) for page, text in enumerate(texts, start=1)
-                for m in re.finditer(pattern, text, flags)]
-        if kind == "last_amount":
-            hits = hits[-1:]
-        for page, match in hits[:1]:
-            raw = match.group(1)
-            try:
-                result.fields[name] = Value(_convert(raw, kind), raw, document, page)
-            except (ValueError, KeyError) as exc:
-                result.problems.append(f"{name}: could not read {raw!r} on page {page} ({exc})")
-            break
-    result.items = _items(document, texts, models, profile,
-                          numbers=doc_type in {"commercial_invoice", "proforma_invoice",
-                                               "sales_contract"})
+        _field(result, name, pattern, kind, texts)
+    _amounts_in_words(result)
+    tables = find_tables(words) if words else []
+    if profile is not None and profile.item_pattern:
+        result.items = _profile_items(document, texts, profile)
+    elif tables:
+        result.items, result.totals = _table_items(document, tables, models)
+    if not result.items:
+        result.items = _line_items(document, texts, models, doc_type)
+    if doc_type == "inspection_report" and "inspection_result" not in result.fields:
+        _result_in_table(result, texts)
+    for name, column in FROM_TOTALS.items():  # a total the labels did not give
+        if name not in result.fields and column in result.totals:
+            result.fields[name] = result.totals[column]
+    _required(result)
     return result
 
 
-def _items(document: str, texts: list[str], models: list[str], profile: Profile | None,
-           numbers: bool) -> list[dict[str, Value]]:
-    """Item lines: with a profile's regex, else a line that names a model of the order (and
-    on invoices and contracts carries quantity, unit price and amount, in that order)."""
+def _field(result: Extracted, name: str, pattern: str, kind: str, texts: list[str]) -> None:
+    flags = 0 if name in CASE_SENSITIVE else re.IGNORECASE
+    hits = [(page, match) for page, text in enumerate(texts, start=1)
+            for match in re.finditer(pattern, text, flags | re.MULTILINE)]
+    if kind == "last_amount":
+        hits = hits[-1:]
+    for page, match in hits[:1]:
+        raw = next((g for g in match.groups() if g is not None), "")
+        try:
+            result.fields[name] = Value(_convert(raw, kind), raw, result.document, page)
+        except (ValueError, KeyError) as exc:
+            result.problems.append(f"{name}: could not read {raw!r} on page {page} ({exc})")
+
+
+def _result_in_table(result: Extracted, texts: list[str]) -> None:
+    """A report without an overall result line: the worst result in its table."""
+    for pattern in (r"\b(FAIL(?:ED)?|REJECTED)\b|(不合格)", r"\b(PASS(?:ED)?|ACCEPTED)\b|(合格)"):
+        for page, text in enumerate(texts, start=1):
+            found = re.search(pattern, text)
+            if found:
+                raw = found.group(found.lastindex or 0)
+                result.fields["inspection_result"] = Value(raw, raw, result.document, page)
+                return
+
+
+def _amounts_in_words(result: Extracted) -> None:
+    """The amounts in words as numbers (`words_value`, `words_zh_value`)."""
+    for name, parse in (("words", words_en_value), ("words_zh", words_zh_value)):
+        found = result.fields.get(name)
+        if found is None:
+            continue
+        value = parse(found.value)
+        if value is None:
+            result.problems.append(f"{name}: could not read the amount in words "
+                                   f"{found.value[:60]!r} (p.{found.page})")
+        else:
+            result.fields[f"{name}_value"] = Value(value, found.raw, found.document, found.page)
+
+
+def _number(text: str) -> Any:
+    cleaned = re.sub(r"(?i)\s*(kgs?|cbm|m3|pcs|sets|units?|ctns?|%|usd|eur|cny|rmb|us\$|\$|€|¥)"
+                     r"\s*", "", text).strip()
+    return parse_amount(cleaned)
+
+
+def _model_in(text: str, models: list[str]) -> str | None:
+    for model in sorted(models, key=len, reverse=True):
+        if re.search(rf"(?<![\w-]){re.escape(model)}(?![\w-])", text):
+            return model
+    return None
+
+
+def _table_items(document: str, tables: list[Table], models: list[str]
+                 ) -> tuple[list[dict[str, Value]], dict[str, Value]]:
+    items: list[dict[str, Value]] = []
+    totals: dict[str, Value] = {}
+    for table in tables:
+        for row in table.rows:
+            item: dict[str, Value] = {}
+            model = row.values.get("model") or _model_in(row.text, models)
+            if model:
+                item["model"] = Value(model.strip(), row.text, document, row.page)
+            for key, text in row.values.items():
+                if key in ITEM_NUMBERS:
+                    try:
+                        item[key] = Value(_number(text), row.text, document, row.page)
+                    except ValueError:
+                        continue
+                elif key == "cartons_range":
+                    if found := re.match(r"\s*(\d+)\s*[-~–至到]\s*(\d+)", text):
+                        item["carton_from"] = Value(int(found[1]), row.text, document, row.page)
+                        item["carton_to"] = Value(int(found[2]), row.text, document, row.page)
+                elif key in {"hs_code", "origin", "description", "carton_size_cm"}:
+                    item[key] = Value(text.strip(), row.text, document, row.page)
+            if "model" in item or len(item) >= 3:
+                items.append(item)
+        if table.totals is not None:
+            for key, text in table.totals.values.items():
+                if key in ITEM_NUMBERS:
+                    try:
+                        totals[key] = Value(_number(text), table.totals.text, document,
+                                            table.totals.page)
+                    except ValueError:
+                        continue
+    return items, totals
+
+
+def _profile_items(document: str, texts: list[str], profile: Profile) -> list[dict[str, Value]]:
+    items = []
+    for page, text in enumerate(texts, start=1):
+        for match in re.finditer(profile.item_pattern, text, re.MULTILINE):
+            items.append({name: Value(_convert(match.group(name), "amount")
+                                      if name != "model" else match.group(name),
+                                      match.group(0), document, page)
+                          for name in profile.item_fields})
+    return items
+
+
+def _line_items(document: str, texts: list[str], models: list[str], doc_type: str
+                ) -> list[dict[str, Value]]:
+    """Without a table: a line that names a model of the order; on invoices and contracts
+    its last three figures are quantity, unit price and amount (read from the right, so a
+    "20V" in the product's name is not taken for a quantity)."""
+    priced = doc_type in {"commercial_invoice", "proforma_invoice", "sales_contract"}
     items: list[dict[str, Value]] = []
     for page, text in enumerate(texts, start=1):
-        if profile is not None and profile.item_pattern:
-            for match in re.finditer(profile.item_pattern, text, re.MULTILINE):
-                items.append({name: Value(_convert(match.group(name), "amount")
-                                          if name != "model" else match.group(name),
-                                          match.group(0), document, page)
-                              for name in profile.item_fields})
-            continue
         for line in text.splitlines():
-            for model in models:
-                if not re.search(rf"(?<![\w-]){re.escape(model)}(?![\w-])", line):
-                    continue
-                found = re.findall(r"\d[\d,]*(?:\.\d+)?", line.split(model, 1)[1])
-                item = {"model": Value(model, line, document, page)}
-                try:
-                    values = [parse_amount(n) for n in found]
-                except ValueError:
-                    continue
-                if numbers and len(values) >= 3:
-                    item["quantity"] = Value(values[0], line, document, page)
-                    item["unit_price"] = Value(values[-2], line, document, page)
-                    item["amount"] = Value(values[-1], line, document, page)
-                items.append(item)
-                break
+            model = _model_in(line, models)
+            if model is None:
+                continue
+            item = {"model": Value(model, line, document, page)}
+            tail = line.split(model, 1)[1]
+            found = re.findall(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])", tail)
+            try:
+                values = [parse_amount(n) for n in found]
+            except ValueError:
+                values = []
+            if priced and len(values) >= 3:
+                item["quantity"] = Value(values[-3], line, document, page)
+                item["unit_price"] = Value(values[-2], line, document, page)
+                item["amount"] = Value(values[-1], line, document, page)
+            items.append(item)
     return items
+
+
+def _required(result: Extracted) -> None:
+    for need in REQUIRED.get(result.doc_type, ()):
+        names = need if isinstance(need, tuple) else (need,)
+        label = " or ".join(names)
+        result.required.append(label)
+        if names == ("items",):
+            priced = result.doc_type in {"commercial_invoice", "proforma_invoice",
+                                         "sales_contract"}
+            read = any("model" in i and (not priced or "amount" in i) for i in result.items)
+        else:
+            read = any(n in result.fields for n in names)
+        if not read:
+            result.missing.append(label)

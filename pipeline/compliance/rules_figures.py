@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..words import words_en
 from .case import Case, Finding
 from .rules import COMMERCIAL, SHIPPING, Rule, _differs, _values, rule
 
@@ -41,13 +39,14 @@ def lines_total(case: Case, this: Rule) -> Iterator[Finding]:
 @rule("arithmetic.amount_in_words", "error", "amount in words equals the figures (大小写一致)",
       "examiner check 1")
 def amount_in_words(case: Case, this: Rule) -> Iterator[Finding]:
-    for doc, value in _values(case, "words", COMMERCIAL):
+    for doc in case.of_type(*COMMERCIAL):
         total = doc.get("total_amount") or case.order.total_amount
-        expected = words_en(total, case.order.currency)
-        if re.sub(r"\W", "", value.value) != re.sub(r"\W", "", expected):
-            yield this.finding(
-                f"amount in words '{value.value}' does not say {total:,.2f} ('{expected}') "
-                f"({value.where()})", doc.document)
+        for name in ("words_value", "words_zh_value"):
+            said = doc.fields.get(name)
+            if said is not None and abs(said.value - total) > case.tolerances.amount:
+                yield this.finding(
+                    f"the amount in words '{said.raw[:80]}' says {said.value:,.2f}, the figures "
+                    f"{total:,.2f} ({said.where()})", doc.document)
 
 
 # -- 2. currency and terms -------------------------------------------------------------------
@@ -55,13 +54,17 @@ def amount_in_words(case: Case, this: Rule) -> Iterator[Finding]:
       "art. 18(a)(iii)")
 def currency(case: Case, this: Rule) -> Iterator[Finding]:
     expected = "CNY" if case.order.currency == "RMB" else case.order.currency
-    for field in ("currency", "total_currency"):
-        for doc, value in _values(case, field, COMMERCIAL):
+    for doc in case.of_type(*COMMERCIAL, "insurance_policy"):
+        for field in ("currency", "total_currency"):  # one finding per document
+            value = doc.fields.get(field)
+            if value is None:
+                continue
             found = "CNY" if value.value.upper() == "RMB" else value.value.upper()
             if found != expected:
                 yield this.finding(
                     f"currency {found} on {doc.document} ({value.where()}), the order is in "
                     f"{expected}", doc.document)
+                break
 
 
 @rule("terms.price_term", "error", "price term (FOB/CIF ...) agrees with the order",

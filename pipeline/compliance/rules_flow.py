@@ -158,11 +158,12 @@ def loading_complete(case: Case, this: Rule) -> Iterator[Finding]:
             yield this.finding("no loading details have arrived")
         return
     if not PLATE.match(loading.truck_plate):
-        yield this.finding(f"truck plate {loading.truck_plate} is not a "
-                                                "mainland plate")
+        yield this.finding(f"truck plate {loading.truck_plate} is not a mainland plate "
+                           "(a province character, a letter, then 5 or 6 letters and digits, "
+                           "e.g. 浙B12345)")
     if not PHONE.match(loading.driver_phone):
-        yield this.finding(f"driver phone {loading.driver_phone} is not "
-                                                "11 digits starting with 1")
+        yield this.finding(f"driver phone {loading.driver_phone}: a mainland mobile number "
+                           "has 11 digits and starts with 1")
     if loading.equipment_model not in {i.model for i in case.order.items}:
         yield this.finding(
             f"equipment model {loading.equipment_model} is not on the order", severity="review")

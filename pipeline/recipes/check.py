@@ -21,6 +21,7 @@ from ..compliance import (
     load_profiles,
     run_rules,
 )
+from ..compliance.layout import read_words
 from ..doctypes import FACTORY_TYPES, GENERATED
 from ..errors import GendanError
 from ..filing import Filing, StagedFile
@@ -42,6 +43,10 @@ __all__ = [
     "title",
 ]
 
+# documents whose tables and fields are read from their word boxes, not their text alone
+TABLE_TYPES = {"commercial_invoice", "proforma_invoice", "sales_contract", "packing_list",
+               "bill_of_lading", "insurance_policy", "certificate_of_origin",
+               "inspection_report", "customs_declaration"}
 NOT_CHECKED = {"order_data", "order_update", "compliance_report", "handover_pack",
                "handover_checklist", "registration_sheet", "quotation", "production_order",
                "contract_review", "inspection_notice"}
@@ -123,9 +128,12 @@ def _read(desk: Desk, record: OrderRecord, files: list[dict[str, Any]]) -> list[
         original = originals.get(meta["source_sha256"])
         if meta["kind"] == "stamped" and original:
             source = original  # read it without our stamp
+        words = None
         if source["file"].lower().endswith(".pdf"):
             texts = document_text(desk, record, source)
-        extracted.append(extract(meta["path"], doc_type, texts, profiles, models))
+            if doc_type in TABLE_TYPES and any(t.strip() for t in texts):
+                words = read_words(desk.store.root / source["path"])
+        extracted.append(extract(meta["path"], doc_type, texts, profiles, models, words))
     return extracted
 
 

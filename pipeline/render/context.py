@@ -121,6 +121,8 @@ class TemplateContext(BaseModel):
     terms: TermsInfo
     factory: str = Field(description="Production order: the factory it goes to, its items only "
                          "(empty for the other documents)")
+    marks: str = Field(description="Shipping marks: the order's, else customer / order / "
+                       "destination / C/No. 1-N (the same on every document)")
     inspection: InspectionInfo
     loading: dict[str, Any] | None = Field(description="Loading details: loading_time, "
                                            "equipment_model, truck_plate, driver_name, "
@@ -239,6 +241,8 @@ def document_context(
         approval=approval,
         terms=_terms(order),
         factory=factory or "",
+        marks=order.shipping_marks or f"{order.customer.code} / {order.order_no} / "
+        f"{order.destination} / C/No. 1-{order.total_cartons or ''}",
         inspection=InspectionInfo(
             kind=kind, title_zh=INSPECTION_TITLES[kind][0], title_en=INSPECTION_TITLES[kind][1],
             lead_days=lead_days[kind], deadline=deadline,

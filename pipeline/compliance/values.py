@@ -1,0 +1,81 @@
+"""Values read from documents: where each came from, and numbers and dates as documents
+write them (1,234.50 / 1.234,50 / 1 234,50; 2026-11-27, 2026年11月27日, 27 Nov 2026 ...)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+__all__ = ["CURRENCIES", "DATE", "NUMBER", "TERMS", "Value", "parse_amount", "parse_date"]
+
+NUMBER = r"[-+]?\d[\d,.\s']*\d|\d"
+CURRENCIES = "USD|EUR|CNY|RMB|GBP|JPY|HKD|AUD|CAD|CHF|SGD|AED"
+TERMS = "EXW|FCA|FAS|FOB|CFR|CNF|CIF|CPT|CIP|DAP|DPU|DDP"
+MONTHS = {  # the first letters of month names in English, French, German and Dutch
+    "jan": 1, "feb": 2, "fév": 2, "fev": 2, "mar": 3, "mär": 3, "maa": 3, "apr": 4, "avr": 4,
+    "may": 5, "mai": 5, "mei": 5, "jun": 6, "juin": 6, "jul": 7, "juil": 7, "aug": 8, "aoû": 8,
+    "aou": 8, "sep": 9, "oct": 10, "okt": 10, "nov": 11, "dec": 12, "déc": 12, "dez": 12,
+}
+
+
+def _month(name: str) -> int:
+    name = name.lower()
+    for size in (4, 3):
+        if name[:size] in MONTHS:
+            return MONTHS[name[:size]]
+    raise ValueError(f"unknown month {name!r}")
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value read, with the document and page it came from and the text it was."""
+
+    value: Any
+    raw: str
+    document: str
+    page: int
+
+    def where(self) -> str:
+        return f"{self.document} p.{self.page}"
+
+
+def parse_amount(text: str) -> Decimal:
+    """'1,234.50' / '1.234,50' / '1 234,50' / '49,99' -> Decimal."""
+    cleaned = re.sub(r"[\s']", "", text.strip())
+    if "," in cleaned and "." in cleaned:
+        if cleaned.rfind(",") > cleaned.rfind("."):
+            cleaned = cleaned.replace(".", "").replace(",", ".")
+        else:
+            cleaned = cleaned.replace(",", "")
+    elif "," in cleaned:
+        head, _, tail = cleaned.rpartition(",")
+        cleaned = f"{head.replace(',', '')}.{tail}" if len(tail) in (1, 2) else \
+            cleaned.replace(",", "")
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise ValueError(f"not a number: {text!r}") from exc
+
+
+def parse_date(text: str) -> dt.date:
+    """2026-11-27, 2026/11/27, 2026年11月27日, 27 Nov 2026, Nov 27, 2026, 27.11.2026, 8-9-2022."""
+    value = text.strip()
+    if m := re.match(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", value):
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    if m := re.match(r"(\d{1,2})[\s-]*([^\W\d_]{3,})\.?[\s,-]*(\d{4})", value):
+        return dt.date(int(m[3]), _month(m[2]), int(m[1]))
+    if m := re.match(r"([^\W\d_]{3,})\.?\s+(\d{1,2}),?\s+(\d{4})", value):
+        return dt.date(int(m[3]), _month(m[1]), int(m[2]))
+    if m := re.match(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", value):
+        first, second = int(m[1]), int(m[2])
+        if second > 12 >= first:  # 03/20/2023: month first, as in the US
+            first, second = second, first
+        return dt.date(int(m[3]), second, first)  # else day first, as in most of the world
+    raise ValueError(f"not a date: {text!r}")
+
+
+DATE = (r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?|\d{1,2}[\s-]*[^\W\d_]{3,}\.?"
+        r"[\s,-]*\d{4}|[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
