@@ -7,7 +7,7 @@ A label is followed by its value on the same line, with or without `No.`, `#`, `
 
 from __future__ import annotations
 
-from .values import CURRENCIES, DATE, NUMBER, TERMS
+from .values import AMOUNT, CURRENCIES, DATE, NUMBER, TERMS
 
 __all__ = ["CASE_SENSITIVE", "GENERIC", "REQUIRED", "TITLES"]
 
@@ -43,7 +43,7 @@ GENERIC: dict[str, tuple[str, str]] = {
     "term_place": (rf"\b(?:{TERMS})\s+([A-Z][A-Za-z.'\-]+(?:\s[A-Z][A-Za-z.'\-]+)*)", "text"),
     "total_amount": (rf"(?:grand\s*total|total\s*amount|total\s*value|total\s*ttc|total"
                      rf"(?:\s*\([^)]*\))?|totaal|合\s*计|总\s*计|总金额|factuur\s*totaal)\s*[:：]?\s*"
-                     rf"(?:{CURRENCIES}|€|\$|US\$|¥)?\s*(\d[\d,. ]*[.,]\d{{2}})(?!\d)",
+                     rf"(?:{CURRENCIES}|€|\$|US\$|¥)?\s*({AMOUNT})(?!\d)(?![.,]\d)",
                      "last_amount"),
     "total_currency": (rf"(?:total|totaal|合计|总计)[^\n\d]{{0,20}}?\b({CURRENCIES})\b", "text"),
     "words": (r"\b(SAY\s+[A-Z][A-Z ,/\-\d]+?ONLY)\b", "text"),

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["CURRENCIES", "DATE", "NUMBER", "TERMS", "Value", "parse_amount", "parse_date"]
+__all__ = ["AMOUNT", "CURRENCIES", "DATE", "NUMBER", "TERMS", "Value", "parse_amount", "parse_date"]
 
-NUMBER = r"[-+]?\d[\d,.\s']*\d|\d"
+# a number as documents write it: groups of three (1,234.50 / 1.234,50 / 1 234,50) or plain
+NUMBER = r"[-+]?(?:\d{1,3}(?:[,.'\u00a0 ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+AMOUNT = r"(?:\d{1,3}(?:[,.'\u00a0 ]\d{3})+|\d+)[.,]\d{2}"
 CURRENCIES = "USD|EUR|CNY|RMB|GBP|JPY|HKD|AUD|CAD|CHF|SGD|AED"
 TERMS = "EXW|FCA|FAS|FOB|CFR|CNF|CIF|CPT|CIP|DAP|DPU|DDP"
 MONTHS = {  # the first letters of month names in English, French, German and Dutch
