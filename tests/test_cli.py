@@ -66,6 +66,19 @@ def test_unknown_order_is_one_clear_line_with_exit_7(tmp_path: Path) -> None:
     assert lines[1].startswith("  what to do:") and "Traceback" not in result.output
 
 
+def test_check_explains_a_rule_without_an_order(tmp_path: Path) -> None:
+    _invoke("init", str(tmp_path))
+    result = CliRunner().invoke(cli, ["-w", str(tmp_path), "check", "--explain",
+                                      "terms.named_place"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("terms.named_place (error):")
+    assert "Reference: Incoterms 2020" in result.output and "Why: The price term" in result.output
+    unknown = CliRunner().invoke(cli, ["-w", str(tmp_path), "check", "--explain", "terms.nope"])
+    assert unknown.exit_code == 7 and "terms.named_place" in unknown.output
+    missing = CliRunner().invoke(cli, ["-w", str(tmp_path), "check"])
+    assert missing.exit_code == 2 and "--explain" in missing.output
+
+
 def test_verbose_shows_the_traceback(tmp_path: Path) -> None:
     _invoke("init", str(tmp_path))
     result = CliRunner().invoke(cli, ["-v", "-w", str(tmp_path), "show", "NOPE-1"])

@@ -14,16 +14,25 @@ from .common import State, handles_errors, table
 
 
 @cli.command()
-@click.argument("order_no")
+@click.argument("order_no", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Findings as JSON.")
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Hand-over date to check against (default: today).")
+@click.option("--explain", "explain", metavar="RULE", default=None,
+              help="Say what a rule checks and why (its reference); no order needed.")
 @click.pass_obj
 @handles_errors
-def check(state: State, order_no: str, as_json: bool, on: dt.datetime | None) -> None:
+def check(state: State, order_no: str | None, as_json: bool, on: dt.datetime | None,
+          explain: str | None) -> None:
     """Check an order's documents before hand-over; exit 1 when there is an error."""
     from ..compliance import RULES
     from ..recipes import check_order
+
+    if explain is not None:
+        click.echo(_explain(explain))
+        return
+    if order_no is None:
+        raise click.UsageError("give the order to check (or --explain RULE)")
 
     result = check_order(state.desk(), order_no, on=on.date() if on else None)
     if as_json:
@@ -53,6 +62,30 @@ def check(state: State, order_no: str, as_json: bool, on: dt.datetime | None) ->
                    f"{counts['review']} to review; report {result.report}")
     if result.errors:
         sys.exit(int(ExitCode.other_error))
+
+
+def _explain(rule_id: str) -> str:
+    import inspect
+
+    from ..compliance import RULES
+    from ..errors import NotFoundError
+
+    rule = RULES.get(rule_id)
+    if rule is None:
+        near = [r for r in RULES if rule_id.split(".")[0] in r] or sorted(RULES)[:8]
+        raise NotFoundError(f"no rule {rule_id}", hint=f"Rules: {', '.join(sorted(near))} "
+                            "(all of them in docs/rules.md).")
+    lines = [f"{rule.id} ({rule.severity}): {rule.title}", f"Reference: {rule.reference}"]
+    if rule.why:
+        lines.append(f"Why: {rule.why}")
+    doc = inspect.getdoc(rule.check)
+    if doc:
+        lines.append(doc)
+    what = {"error": "an error stops the hand-over unless it is forced (who and why)",
+            "warning": "a warning is reported; it does not stop the hand-over",
+            "review": "for a person to look at; it does not stop the hand-over"}
+    lines.append(what[rule.severity].capitalize() + ".")
+    return "\n".join(lines)
 
 
 @cli.command()

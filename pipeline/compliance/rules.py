@@ -31,12 +31,65 @@ class Rule:
     reference: str
     check: Check
 
+    @property
+    def why(self) -> str:
+        return WHY.get(self.id.split(".", 1)[0], "")
+
     def finding(self, message: str, *documents: str, severity: Severity | None = None
                 ) -> Finding:
         return Finding(self.id, severity or self.severity, message, documents, self.reference)
 
 
 RULES: dict[str, Rule] = {}
+
+# why each family of rules is checked: what an examiner (or the customer) does with it
+WHY = {
+    "arithmetic": "Figures that do not add up are the first discrepancy an examiner finds; "
+                  "data on a document must not conflict with itself (UCP 600 art. 14(d)).",
+    "terms": "The price term decides who pays freight and insurance and where the risk "
+             "passes; a document naming another term or place conflicts with the contract.",
+    "totals": "Invoice, packing list and order must give the same totals: quantity, "
+              "packages, weights, volume, amount (ISBP 745 L3, UCP 600 art. 18(b)).",
+    "packing": "The packing list must add up: pieces per carton x cartons, carton numbers "
+               "without gaps or overlaps, weights and volume that fit the cartons.",
+    "lines": "Each line must agree with the order and with the other documents, model by "
+             "model: an examiner compares them line by line.",
+    "prices": "A unit price that differs from the contract changes the deal even when the "
+              "total is kept; the invoice must show the contract's prices.",
+    "models": "No document may name goods the order does not have (ISBP 745 C3), and the "
+              "shipping documents must cover every ordered model.",
+    "references": "Order, contract, invoice and the buyer's order numbers tie the documents "
+                  "together; a different number on one of them breaks the set.",
+    "parties": "Seller and buyer must be the contract's on every document "
+               "(UCP 600 art. 18(a)); only the company form may be written differently.",
+    "dates": "Documents are dated in the order things happened: contract, inspection, "
+             "loading, invoice, shipment, presentation within the period (UCP 600 art. 14(c), "
+             "art. 31).",
+    "legal": "Goods under legal commodity inspection may not leave without the certificate.",
+    "loading": "The customer needs the loading time, model, truck plate and driver's phone "
+               "to receive the goods; a wrong plate or phone loses the truck.",
+    "approvals": "An order becomes a sales order only after the review is approved by the "
+                 "roles its amount and terms require, never by the person who created it.",
+    "title": "A document presented as a commercial invoice must be titled as one "
+             "(ISBP 745 C1).",
+    "complete": "Every required document must be present, final and readable; what is "
+                "handed over must be what is archived.",
+    "marks": "Shipping marks identify the cartons; they must be the same on invoice, "
+             "packing list and bill of lading.",
+    "ports": "Port of loading and of discharge must be the contract's (UCP 600 art. 20).",
+    "inspection": "Goods that failed inspection, or were inspected after loading, must not "
+                  "be handed over as passed.",
+    "warranty": "The warranty card goes to the end customer with the goods: it must be for "
+                "the models shipped.",
+    "manual": "The user manual must be for the models shipped.",
+    "bl": "A bank accepts only a clean transport document showing the goods shipped on "
+          "board (UCP 600 art. 20, 27).",
+    "insurance": "Under CIF/CIP the goods must be insured from shipment, for at least 110 % "
+                 "(UCP 600 art. 28).",
+    "extract": "A field that could not be read is not checked; it is reported, so that a "
+               "clean report means the documents were read, not skipped.",
+    "shipping": "The bill of lading must agree with the packing list on packages and weight.",
+}
 
 
 def rule(id: str, severity: Severity, title: str, reference: str) -> Callable[[Check], Check]:
