@@ -35,6 +35,7 @@ typecheck: setup
 
 bench: setup
 	$(BIN)/python bench/bench_order.py
+	$(BIN)/python bench/discrepancies.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

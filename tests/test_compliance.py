@@ -72,7 +72,7 @@ def clean_case(order_data: dict[str, Any]) -> Case:
                                         "invoice_no": "CI-88",
                                         "shipping_marks": "ACME / PO-2026-0042"}, pl_items),
         _doc("CERT.pdf", "inspection_certificate", {"date": dt.date(2027, 1, 9)}),
-        _doc("WC.pdf", "warranty_card", {}, [{"model": "HT-2020"}]),
+        _doc("WC.pdf", "warranty_card", {}, [{"model": "HT-2020"}, {"model": "LM-1600"}]),
         _doc("BL.pdf", "bill_of_lading", {
             "port_of_loading": "Ningbo", "port_of_discharge": "Long Beach",
             "on_board": "SHIPPED ON BOARD",
@@ -81,7 +81,7 @@ def clean_case(order_data: dict[str, Any]) -> Case:
             "buyer": order.customer.name_en, "shipping_marks": "ACME / PO-2026-0042"}),
         _doc("IR.pdf", "inspection_report", {"inspection_result": "PASS",
                                              "date": dt.date(2027, 1, 8)}),
-        _doc("UM.pdf", "user_manual", {}, [{"model": "HT-2020"}]),
+        _doc("UM.pdf", "user_manual", {}, [{"model": "HT-2020"}, {"model": "LM-1600"}]),
         _doc("SC.pdf", "sales_contract", {"contract_no": order.contract_number,
                                           "total_amount": order.total_amount}),
     ]
@@ -321,3 +321,38 @@ def test_the_unchanged_clean_case_is_not_shared(order_data: dict[str, Any]) -> N
     first = clean_case(copy.deepcopy(order_data))
     SEEDED["totals.packages"][0](first)
     assert run_rules(clean_case(order_data), only=["totals.packages"]) == []
+
+
+def test_a_factory_card_that_names_some_of_its_models_must_name_all(
+        order_data: dict[str, Any]) -> None:
+    case = clean_case(order_data)
+    case.documents[3].items[:] = [_doc("WC.pdf", "warranty_card", {}, [{"model": "HT-2020"}])
+                                  .items[0]]
+    found = run_rules(case, only=["warranty.models"])
+    assert [f.message for f in found] == ["no warranty card for LM-1600 (they name HT-2020)"]
+    # a second card for the other model is as good as one for both
+    case.documents.append(_doc("WC2.pdf", "warranty_card", {}, [{"model": "LM-1600"}]))
+    assert run_rules(case, only=["warranty.models"]) == []
+
+
+def test_a_carton_range_must_hold_the_lines_cartons(order_data: dict[str, Any]) -> None:
+    case = clean_case(order_data)
+    first = case.documents[1].items[0]
+    first["carton_to"] = _v(first["carton_to"].value - 3, "PL.pdf")
+    messages = [f.message for f in run_rules(case, only=["packing.carton_numbers"])]
+    assert "cartons 1-147 (HT-2020) are 147 cartons, the line packs 150 (PL.pdf p.1)" in messages
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("port_of_loading", "宁波"), ("port_of_loading", "NINGBO, CHINA"),
+    ("port_of_loading", "Port of Ningbo"), ("port_of_discharge", "长滩"),
+    ("port_of_discharge", "LONG BEACH, CA"), ("term_place", "宁波")])
+def test_places_named_in_chinese_or_with_their_country_agree(
+        order_data: dict[str, Any], field: str, value: str) -> None:
+    case = clean_case(order_data)
+    _field(4 if field != "term_place" else 0, field, value)(case)
+    assert run_rules(case, only=["ports.loading", "ports.discharge",
+                                 "terms.named_place"]) == []
+    _field(4 if field != "term_place" else 0, field, "上海" if "loading" in field or
+           field == "term_place" else "鹿特丹")(case)
+    assert run_rules(case, only=["ports.loading", "ports.discharge", "terms.named_place"])

@@ -155,3 +155,140 @@ def test_the_driver_phone_message_says_what_is_expected(order_data: dict[str, An
 
 def test_order_parse_helper_is_used(order_data: dict[str, Any]) -> None:
     assert parse_order(order_data, "t").total_amount == Decimal("58260.00")
+
+
+def _read(tmp_path: Path, body: str, doc_type: str = "packing_list",
+          models: list[str] = MODELS) -> Any:
+    from pypdf import PdfReader
+
+    pdf = text_pdf(tmp_path / f"{doc_type}.pdf",
+                   "<style>td, th { padding: 1mm 2.5mm }</style>" + body)
+    texts = [p.extract_text() for p in PdfReader(pdf).pages]
+    return extract(pdf.name, doc_type, texts, [], models, read_words(pdf))
+
+
+PACKING_HEAD = ("<table style='border-collapse: collapse; font-size: 8pt'>"
+                "<tr><th>型号<br>Model</th><th>数量<br>Qty</th><th>每箱数<br>量<br>Pcs/<br>Ctn</th>"
+                "<th>箱数<br>Ctns</th><th>净重<br>N.W.<br>(kg)</th><th>毛重<br>G.W.<br>(kg)</th>"
+                "</tr>")
+
+
+def test_a_header_wrapped_over_lines_names_its_columns(tmp_path: Path) -> None:
+    rows = ("<tr><td>HT-2020</td><td>600</td><td>4</td><td>150</td><td>1650</td>"
+            "<td>1875</td></tr><tr><td>合计</td><td>600</td><td></td><td>150</td><td>1650</td>"
+            "<td>1875</td></tr></table>")
+    doc = _read(tmp_path, PACKING_HEAD + rows)
+    [item] = doc.items
+    assert {k: v.value for k, v in item.items() if k != "model"} == {
+        "quantity": 600, "qty_per_carton": 4, "cartons": 150, "net_weight_kg": 1650,
+        "gross_weight_kg": 1875}
+    assert doc.totals["cartons"].value == 150
+
+
+def test_one_cell_per_line_rows_are_put_back_together(tmp_path: Path) -> None:
+    """No rules, and every cell of a row at its own height: no two cells share a line."""
+    def row(cells: list[str]) -> str:
+        return "<tr>" + "".join(f"<td style='padding-top: {1 + 3.5 * n}mm; vertical-align: "
+                                f"top'>{c}</td>" for n, c in enumerate(cells)) + "</tr>"
+    body = ("<table><tr><th>Model</th><th>Description</th><th>Quantity</th>"
+            "<th>Unit Price</th><th>Amount</th></tr>"
+            + row(["HT-2020", "Cordless Hedge Trimmer 20V", "600", "38.50", "23,100.00"])
+            + row(["LM-1600", "Electric Lawn Mower 1600W", "300", "72.00", "21,600.00"])
+            + row(["TOTAL", "", "900", "", "44,700.00"]) + "</table>")
+    doc = _read(tmp_path, body, "commercial_invoice")
+    assert [(i["model"].value, i["quantity"].value, i["amount"].value) for i in doc.items] == [
+        ("HT-2020", 600, Decimal("23100.00")), ("LM-1600", 300, Decimal("21600.00"))]
+    assert doc.totals["amount"].value == Decimal("44700.00")
+
+
+def test_numbers_are_read_as_the_document_writes_them(tmp_path: Path) -> None:
+    """1.234,50 documents: 2.300 pieces are 2300, 1.273,3 kg are 1273.3, 2,115 CBM 2.115."""
+    body = ("<p>PACKING LIST</p><p>Total packages: 1.530 CTNS</p>"
+            "<p>Gross weight: 23.194,0 KGS</p><p>Measurement: 2,115 CBM</p>"
+            "<table><tr><th>Model</th><th>Quantity</th><th>Ctns</th><th>N.W. (kg)</th>"
+            "<th>G.W. (kg)</th></tr><tr><td>HT-2020</td><td>2.300</td><td>1.530</td>"
+            "<td>20.394,2</td><td>23.194,0</td></tr></table>")
+    doc = _read(tmp_path, body)
+    assert doc.get("packages") == 1530 and doc.get("gross_weight_kg") == Decimal("23194.0")
+    assert doc.get("volume_cbm") == Decimal("2.115")
+    [item] = doc.items
+    assert item["quantity"].value == 2300 and item["net_weight_kg"].value == Decimal("20394.2")
+
+
+def test_bilingual_and_chinese_labels_are_read(tmp_path: Path) -> None:
+    texts = ["卖方 Seller: Hangzhou Gendan Trading Co., Ltd.\n买方 Buyer: ACME Home Supply\n"
+             "装运港 Port of loading: Ningbo\n币种：美元\n价格条款：FOB 宁波\n"
+             "Buyer's Order No.: ACME-7781\nCustomer PO NORDIC-1696"]
+    doc = extract("ci.pdf", "commercial_invoice", texts, [], MODELS)
+    assert doc.get("seller") == "Hangzhou Gendan Trading Co., Ltd."
+    assert doc.get("buyer") == "ACME Home Supply"  # not "'s Order No.: ..."
+    assert doc.get("port_of_loading") == "Ningbo" and doc.get("currency") == "USD"
+    assert doc.get("term_place") == "宁波" and doc.get("customer_po") == "ACME-7781"
+
+
+@pytest.mark.parametrize(("text", "clause"), [
+    ("3 CARTONS TORN AND WET", "3 CARTONS TORN"), ("PACKAGES DAMAGED", "PACKAGES DAMAGED"),
+    ("Wet & Dry Vacuum 20L, 200 CTNS", None), ("CLEAN ON BOARD", None)])
+def test_a_clause_on_the_goods_is_told_from_a_product_name(text: str, clause: str | None
+                                                          ) -> None:
+    assert extract("bl.pdf", "bill_of_lading", [text], [], []).get("clauses") == clause
+
+
+def test_a_card_naming_several_models_on_one_line_names_them_all() -> None:
+    doc = extract("wc.pdf", "warranty_card", ["Models: HT-2020, LM-1600 and PS-08"], [], MODELS)
+    assert [i["model"].value for i in doc.items] == ["HT-2020", "LM-1600", "PS-08"]
+
+
+ODD_INVOICE = """<p>NINGBO LVYUAN ELECTRIC APPLIANCE CO., LTD.</p>
+<p>INVOICE</p><p>INV#: LY-2027-015</p><p>Issued 2027-01-12</p>
+<p>Messrs: ACME Home &amp; Garden Supply Co., Ltd.</p>
+<pre>HT-2020 Cordless Hedge Trimmer 20V     600    38.50   23,100.00
+LM-1600 Electric Lawn Mower 1600W      300    72.00   21,600.00</pre>
+<p>TOTAL USD 44,700.00</p>"""
+
+
+def test_a_profile_suggested_from_a_document_reads_it(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.compliance import load_profiles
+
+    pdf = text_pdf(tmp_path / "lvyuan invoice.pdf", ODD_INVOICE)
+    out = tmp_path / "profiles" / "lvyuan.yml"
+    out.parent.mkdir()
+    (tmp_path / "ws").mkdir()
+    result = CliRunner().invoke(cli, ["-w", str(tmp_path / "ws"), "init"])
+    result = CliRunner().invoke(cli, ["-w", str(tmp_path / "ws"), "profile", "suggest",
+                                      str(pdf), "--type", "commercial_invoice", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    # what was not read is listed, with patterns proposed from the lines that look like it
+    assert "# invoice_no: not read. Perhaps" in text and "<- INV#: LY-2027-015" in text
+    assert "<- Messrs: ACME Home & Garden Supply Co., Ltd." in text
+    [profile] = load_profiles(out.parent)
+    assert "NINGBO LVYUAN ELECTRIC APPLIANCE CO., LTD." in profile.keywords
+    from pypdf import PdfReader
+
+    texts = [p.extract_text() for p in PdfReader(pdf).pages]
+    without = extract(pdf.name, "commercial_invoice", texts, [], [], read_words(pdf))
+    assert without.items == []  # no table, and no order's models to find the lines by
+    read = extract(pdf.name, "commercial_invoice", texts, [profile], [], read_words(pdf))
+    assert read.profile == profile.name
+    assert [(i["model"].value, i["quantity"].value, i["amount"].value) for i in read.items] == [
+        ("HT-2020", 600, Decimal("23100.00")), ("LM-1600", 300, Decimal("21600.00"))]
+    assert read.get("total_amount") == Decimal("44700.00")
+    # the proposals, uncommented as a person would once checked, read what was missing
+    proposals = [line.split(": ", 1)[1].split("   <- ")[0] for line in text.splitlines()
+                 if "   <- " in line]
+    edited = text.replace("fields:\n", "fields:\n" + "".join(
+        f"  {name}: {pattern}\n" for name, pattern in zip(
+            ["invoice_no", "date", "buyer"], proposals, strict=True)), 1)
+    out.write_text(edited, encoding="utf-8")
+    [profile] = load_profiles(out.parent)
+    read = extract(pdf.name, "commercial_invoice", texts, [profile], [], read_words(pdf))
+    assert read.get("invoice_no") == "LY-2027-015" and read.get("buyer").startswith("ACME")
+    assert str(read.get("date")) == "2027-01-12"
+    # never over an existing file
+    again = CliRunner().invoke(cli, ["-w", str(tmp_path / "ws"), "profile", "suggest",
+                                     str(pdf), "-o", str(out)])
+    assert again.exit_code != 0 and "exists already" in again.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -196,3 +197,47 @@ def config_check(state: State) -> None:
                "are in order")
     if problems:
         sys.exit(int(ExitCode.template))
+
+
+@cli.group()
+def profile() -> None:
+    """Extraction profiles for factory layouts the generic reading misses."""
+
+
+@profile.command("suggest")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--type", "doc_type", default=None,
+              help="Document type (default: recognised from the name and text).")
+@click.option("--order", "order_no", default=None,
+              help="An archived order whose models the document lists (finds item lines).")
+@click.option("--name", default="", help="Name of the profile.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the draft here (never over an existing file) instead of printing it.")
+@click.pass_obj
+@handles_errors
+def profile_suggest(state: State, file: Path, doc_type: str | None, order_no: str | None,
+                    name: str, output: Path | None) -> None:
+    """Draft a profile from one of a factory's documents, to check and save in profiles/."""
+    from ..compliance.suggest import suggest_profile
+    from ..errors import GendanError
+    from ..intake.identify import identify_type
+    from ..pdf import open_pdf, page_texts
+
+    if output is not None and output.exists():
+        raise GendanError(f"{output} exists already", hint="Name another file with -o.")
+    models: list[str] = []
+    if order_no is not None:
+        with state.desk().store.open(order_no) as record:
+            models = [i.model for i in record.order.items]
+    reader, _ = open_pdf(file, text_pages=0)
+    texts = page_texts(reader)
+    if doc_type is None:
+        doc_type, _ = identify_type(file.name, texts[:2])
+    suggestion = suggest_profile(file, texts, doc_type, models, name)
+    if output is None:
+        click.echo(suggestion.text, nl=False)
+        return
+    output.write_text(suggestion.text, encoding="utf-8")
+    click.echo(f"wrote {output}: {suggestion.read.read_count} of "
+               f"{len(suggestion.read.required)} required fields read with it; check it, then "
+               "move it into profiles/")

@@ -19,9 +19,17 @@ from ..errors import ConfigError
 from .amounts import words_en_value, words_zh_value
 from .fields import CASE_SENSITIVE, GENERIC, REQUIRED, TITLES
 from .layout import NUMERIC, Table, Word, find_tables, lines_of
-from .values import Value, parse_amount, parse_date
+from .values import (
+    CURRENCY_NAMES,
+    Value,
+    decimal_comma,
+    number_style,
+    parse_amount,
+    parse_date,
+)
 
-__all__ = ["Extracted", "Profile", "Value", "extract", "load_profiles", "parse_amount",
+__all__ = ["Extracted", "Profile", "Value", "extract", "line_texts", "load_profiles",
+           "parse_amount",
            "parse_date"]
 
 ITEM_NUMBERS = NUMERIC - {"line_no"}
@@ -90,12 +98,17 @@ def load_profiles(folder: Path) -> list[Profile]:
     return profiles
 
 
-def _convert(raw: str, kind: str) -> Any:
+def _convert(raw: str, kind: str, name: str = "") -> Any:
     if kind in {"amount", "last_amount"}:
         return parse_amount(raw)
+    if kind == "count":  # a number of packages: 1,530 / 1.530 / 1 530 are all 1530
+        return parse_amount(re.sub(r"[,.'\s\u00a0]", "", raw))
     if kind == "date":
         return parse_date(raw)
-    return re.sub(r"\s+", " ", raw).strip()
+    text = re.sub(r"\s+", " ", raw).strip()
+    if name in {"currency", "total_currency"}:
+        return CURRENCY_NAMES.get(text, text.upper())
+    return text
 
 
 def _title(text: str) -> str:
@@ -106,7 +119,7 @@ def _title(text: str) -> str:
     return ""
 
 
-def _line_texts(pages: list[list[Word]]) -> list[str]:
+def line_texts(pages: list[list[Word]]) -> list[str]:
     """Each page's text, a line per line of words (in reading order, cells apart)."""
     texts = []
     for words in pages:
@@ -119,13 +132,22 @@ def extract(document: str, doc_type: str, texts: list[str], profiles: list[Profi
             models: list[str], words: list[list[Word]] | None = None) -> Extracted:
     """Read what can be read from one document (`words`: its word boxes, when it has)."""
     if words and any(words):
-        texts = _line_texts(words) + texts[len(words):]
+        texts = line_texts(words) + texts[len(words):]
     result = Extracted(document, doc_type, len(texts), any(t.strip() for t in texts))
     if not result.has_text:
         result.problems.append("no text: needs review (a scan?)")
         _required(result)
         return result
     full = "\n".join(texts)
+    with number_style(decimal_comma(full)):  # 2.300 is 2300 where 1.234,50 is written
+        _read(result, texts, full, profiles, models, words, doc_type)
+    _required(result)
+    return result
+
+
+def _read(result: Extracted, texts: list[str], full: str, profiles: list[Profile],
+          models: list[str], words: list[list[Word]] | None, doc_type: str) -> None:
+    document = result.document
     profile = next((p for p in profiles if p.matches(full)), None)
     patterns = dict(GENERIC)
     if profile is not None:
@@ -148,8 +170,6 @@ def extract(document: str, doc_type: str, texts: list[str], profiles: list[Profi
     for name, column in FROM_TOTALS.items():  # a total the labels did not give
         if name not in result.fields and column in result.totals:
             result.fields[name] = result.totals[column]
-    _required(result)
-    return result
 
 
 def _field(result: Extracted, name: str, pattern: str, kind: str, texts: list[str]) -> None:
@@ -161,7 +181,7 @@ def _field(result: Extracted, name: str, pattern: str, kind: str, texts: list[st
     for page, match in hits[:1]:
         raw = next((g for g in match.groups() if g is not None), "")
         try:
-            result.fields[name] = Value(_convert(raw, kind), raw, result.document, page)
+            result.fields[name] = Value(_convert(raw, kind, name), raw, result.document, page)
         except (ValueError, KeyError) as exc:
             result.problems.append(f"{name}: could not read {raw!r} on page {page} ({exc})")
 
@@ -261,6 +281,10 @@ def _line_items(document: str, texts: list[str], models: list[str], doc_type: st
         for line in text.splitlines():
             model = _model_in(line, models)
             if model is None:
+                continue
+            if not priced:  # "Models: HT-2020, LM-1600": every model the line names
+                named = [m for m in models if _model_in(line, [m])]
+                items += [{"model": Value(m, line, document, page)} for m in named]
                 continue
             item = {"model": Value(model, line, document, page)}
             tail = line.split(model, 1)[1]

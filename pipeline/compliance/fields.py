@@ -7,20 +7,25 @@ A label is followed by its value on the same line, with or without `No.`, `#`, `
 
 from __future__ import annotations
 
-from .values import AMOUNT, CURRENCIES, DATE, NUMBER, TERMS
+from .values import AMOUNT, CURRENCIES, CURRENCY_NAMES, DATE, NUMBER, TERMS
 
 __all__ = ["CASE_SENSITIVE", "GENERIC", "REQUIRED", "TITLES"]
 
 SEP = r"[\s.:：#]*"  # what stands between a label and its value
-NO = r"\s*(?:no\.?|number|nr\.?|#|n°)"  # "No." after a label
+NO = r"(?:\s*(?:no\.?|number|nr\.?|#|n°)(?![a-z]))"  # "No." after a label
 REF = r"([A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_]*)"  # a reference has a digit
 PLACE = (r"([A-Za-z\u4e00-\u9fff][A-Za-z\u4e00-\u9fff.,'\- ]{1,40}?)"
          r"(?=\s{2,}|\s*$|\s*[·|;/]|\s+[A-Z][a-z]+\s*[:：]|\s+(?:port|to)\b)")
+# the other language's label between a label and its value: 卖方 Seller: ..., Buyer 买方: ...
+TAIL = r"(?:\s*[A-Za-z][A-Za-z.'/& ]{1,28}?\s*[:：]|\s*[\u4e00-\u9fff]{1,8}\s*[:：])?"
+CURRENCY_ZH = "|".join(sorted((n for n in CURRENCY_NAMES if not n.isascii()), key=len,
+                              reverse=True))
+INTEGER = r"\d{1,3}(?:[,.'\u00a0 ]\d{3})+(?!\d)|\d+"  # 1,530 / 1.530 / 1530: a count
 NOT_OTHER_DATES = (r"(?<!delivery )(?<!shipment )(?<!board )(?<!loading )(?<!expiry )"
                    r"(?<!order )(?<!booking )(?<!inspection )(?<!delivery)(?<!装船)(?<!交货)")
 
 GENERIC: dict[str, tuple[str, str]] = {
-    # field: (pattern with one group, kind: text, amount, date, last_amount)
+    # field: (pattern with one group, kind: text, amount, count, date, last_amount)
     "invoice_no": (rf"(?:commercial\s+)?invoice{NO}{SEP}{REF}|(?:发票号码?|发票编号){SEP}{REF}|"
                    rf"(?:factuurnummer|facture\s*n°|rechnungs?-?nr\.?){SEP}{REF}", "text"),
     "order_no": (rf"(?<!customer's )(?<!buyer's )(?<!customer )(?:order{NO}|p\s*/?\s*o{NO}|"
@@ -37,43 +42,44 @@ GENERIC: dict[str, tuple[str, str]] = {
     "on_board_date": (rf"(?:shipped\s+on\s+board|on\s+board(?:\s+date)?|laden\s+on\s+board|"
                       rf"date\s+of\s+shipment|shipment\s+date|装船日期|装运日期){SEP}({DATE})",
                       "date"),
-    "currency": (rf"(?:currency|币种|币别)\s*[:：]?\s*({CURRENCIES})\b|(?:unit\s*price|amount|"
-                 rf"金额|单价|total)\s*\(\s*({CURRENCIES})\s*\)", "text"),
+    "currency": (rf"(?:currency|币种|币别|货币){TAIL}\s*[:：]?\s*({CURRENCIES}|{CURRENCY_ZH})|"
+                 rf"(?:unit\s*price|amount|金额|单价|total)\s*\(\s*({CURRENCIES})\s*\)", "text"),
     "price_term": (rf"\b({TERMS})\b(?=\s+[A-Z\u4e00-\u9fff]|\s*\(|\s*,)", "text"),
-    "term_place": (rf"\b(?:{TERMS})\s+([A-Z][A-Za-z.'\-]+(?:\s[A-Z][A-Za-z.'\-]+)*)", "text"),
+    "term_place": (rf"\b(?:{TERMS})[ \t]+([A-Z][A-Za-z.'\-]+(?:[ \t][A-Z][A-Za-z.'\-]+)*|"
+                   rf"[\u4e00-\u9fff]{{2,8}})", "text"),
     "total_amount": (rf"(?:grand\s*total|total\s*amount|total\s*value|total\s*ttc|total"
                      rf"(?:\s*\([^)]*\))?|totaal|合\s*计|总\s*计|总金额|factuur\s*totaal)\s*[:：]?\s*"
                      rf"(?:{CURRENCIES}|€|\$|US\$|¥)?\s*({AMOUNT})(?!\d)(?![.,]\d)",
                      "last_amount"),
     "total_currency": (rf"(?:total|totaal|合计|总计)[^\n\d]{{0,20}}?\b({CURRENCIES})\b", "text"),
-    "words": (r"\b(SAY\s+[A-Z][A-Z ,/\-\d]+?ONLY)\b", "text"),
+    "words": (r"\b(SAY\s+[A-Z][A-Z ,/\-\d\n]+?ONLY)\b", "text"),
     "words_zh": (r"((?:人民币|美元|欧元|英镑|日元|港币|港元|澳元|加元)?"
                  r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿][零壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分]*"
                  r"[元圆][零壹贰叁肆伍陆柒捌玖角分]*[整正分角]?)", "text"),
-    "packages": (r"(?:total\s+packages?|packages?|件\s*数|total\s*cartons?|no\.\s*of\s*"
-                 r"(?:packages|cartons)|ctns?\.?)\s*[:：]?\s*(\d[\d,]*)\s*(?:ctns?|cartons?|"
-                 r"pkgs?|packages|件|箱)?\b|(?<![\w.,])(\d[\d,]*)\s*(?:ctns|cartons|packages|"
-                 r"pkgs)\b", "amount"),
+    "packages": (rf"(?:total\s+packages?|packages?|件\s*数|total\s*cartons?|no\.\s*of\s*"
+                 rf"(?:packages|cartons)|ctns?\.?){TAIL}\s*[:：]?\s*({INTEGER})\s*(?:ctns?|cartons?|"
+                 rf"pkgs?|packages|件|箱)?\b|(?<![\w.,])({INTEGER})\s*(?:ctns|cartons|packages|"
+                 r"pkgs)\b", "count"),
     "gross_weight_kg": (rf"(?:g\.\s?w\.?|gross\s*weight|毛\s*重)[^\d\n]{{0,16}}({NUMBER})\s*"
                         rf"(?:kgs?|公斤|千克)", "amount"),
     "net_weight_kg": (rf"(?:n\.\s?w\.?|net\s*weight|净\s*重)[^\d\n]{{0,16}}({NUMBER})\s*"
                       rf"(?:kgs?|公斤|千克)", "amount"),
     "volume_cbm": (rf"(?:measurement|volume|体\s*积|meas\.?)[^\d\n]{{0,16}}({NUMBER})\s*"
                    rf"(?:cbm|m3|m³|立方米)", "amount"),
-    "seller": (r"(?:seller|shipper|exporter|卖\s*方|发货人|出口商|境内发货人)\s*(?:the\s*seller)?"
-               r"\s*[:：]?\s*([^\n]{3,80})", "text"),
-    "buyer": (r"(?:buyer|consignee|sold\s*to|bill\s*to|买\s*方|收货人|进口商)\s*(?:the\s*buyer)?"
-              r"\s*[:：]?\s*([^\n]{3,80})", "text"),
-    "port_of_loading": (rf"(?:port\s+of\s+loading|loading\s+port|装运港|起运港|出境关别)\s*[:：]?"
-                        rf"\s*{PLACE}", "text"),
+    "seller": (rf"(?:seller|shipper|exporter|卖\s*方|发货人|出口商|境内发货人)\s*(?:the\s*seller)?"
+               rf"{TAIL}\s*[:：]?\s*([^\n]{{3,80}})", "text"),
+    "buyer": (rf"(?:buyer(?!'s)(?!s')|consignee|sold\s*to|bill\s*to|买\s*方|收货人|进口商)"
+              rf"\s*(?:the\s*buyer)?{TAIL}\s*[:：]?\s*([^\n]{{3,80}})", "text"),
+    "port_of_loading": (rf"(?:port\s+of\s+loading|loading\s+port|装运港|起运港|出境关别){TAIL}"
+                        rf"\s*[:：]?\s*{PLACE}", "text"),
     "port_of_discharge": (rf"(?:port\s+of\s+discharge|port\s+of\s+destination|place\s+of\s+"
-                          rf"delivery|目的港|卸货港|指运港)\s*[:：]?\s*{PLACE}", "text"),
+                          rf"delivery|目的港|卸货港|指运港){TAIL}\s*[:：]?\s*{PLACE}", "text"),
     "shipping_marks": (r"(?:唛\s*头\s*(?:shipping\s+marks?)?|shipping\s+marks?|marks?\s*(?:&|and)"
                        r"\s*nos?\.?)\s*[:：]?\s*([^\n]{2,120})", "text"),
-    "inspection_result": (r"(?:overall\s+result|result|conclusion|结\s*论|检验结果|验货结果)"
-                          r"\s*[:：]?\s*(pass(?:ed)?|fail(?:ed)?|accepted|rejected|不合格|合格|"
-                          r"不通过|通过|pending|待定)", "text"),
-    "origin": (r"(?:country\s+of\s+origin|origin|原产地|原产国|产地)\s*[:：]?\s*"
+    "inspection_result": (rf"(?:overall\s+result|result|conclusion|结\s*论|检验结果|验货结果)"
+                          rf"{TAIL}\s*[:：]?\s*(pass(?:ed)?|fail(?:ed)?|accepted|rejected|"
+                          r"不合格|合格|不通过|通过|pending|待定)", "text"),
+    "origin": (rf"(?:country\s+of\s+origin|origin|原产地|原产国|产地){TAIL}\s*[:：]?\s*"
                r"([A-Za-z\u4e00-\u9fff][A-Za-z\u4e00-\u9fff ]{1,30}?)(?=\s{2,}|\s*$|[,;])",
                "text"),
     "freight_clause": (r"(FREIGHT\s+(?:PREPAID|COLLECT|PAYABLE\s+AT\s+DESTINATION)|"
@@ -81,9 +87,14 @@ GENERIC: dict[str, tuple[str, str]] = {
     "insured_amount": (rf"(?:insured\s*amount|amount\s*insured|sum\s*insured|保险金额)"
                        rf"[^\d\n]{{0,16}}({NUMBER})", "amount"),
     "on_board": (r"(shipped\s+on\s+board|laden\s+on\s+board|on\s+board|已装船)", "text"),
-    "clauses": (r"(damaged|torn|wet|stained|broken|dented|insufficient\s+packing|"
-                r"packaging\s+(?:is\s+)?(?:not\s+sufficient|insufficient)|unclean|破损|湿损|"
-                r"包装不良)", "text"),
+    # a clause on the state of the goods or their packing ("3 CTNS TORN AND WET", "PACKAGES
+    # DAMAGED", "INSUFFICIENT PACKING"), not a product that is wet and dry
+    "clauses": (r"((?:\d+\s*)?\b(?:cartons?|ctns?|packages?|pkgs?|cases?|bags?|drums?|"
+                r"pallets?|goods|packing|packaging)\b[^\n]{0,24}?\b(?:damaged|torn|wet|stained|"
+                r"broken|dented|crushed|leaking|insufficient|not\s+sufficient|unprotected)\b|"
+                r"\b(?:damaged|torn|wet|stained|broken|dented|crushed|old|used|second-?hand)\s+"
+                r"(?:cartons?|ctns|packages|cases|bags|drums|pallets)\b|insufficient\s+packing|"
+                r"unclean|破损|湿损|包装不良)", "text"),
 }
 CASE_SENSITIVE = {"words", "price_term", "term_place", "freight_clause"}
 TITLES = [("proforma", r"PRO\s*-?\s*FORMA|形式发票"),

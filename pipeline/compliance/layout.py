@@ -56,6 +56,8 @@ class Word:
     top: float
     bottom: float
     page: int
+    row: int = -1  # the ruled table row it stands in (-1: none), and the cell of that row
+    cell: int = -1
 
 
 @dataclass
@@ -105,13 +107,42 @@ def read_words(pdf: Path, max_pages: int = 20) -> list[list[Word]]:
             try:
                 found = page.extract_words(x_tolerance=1.5, y_tolerance=2.5,
                                            keep_blank_chars=False, use_text_flow=False)
+                boxes = _ruled_cells(page)
             except Exception:  # one unreadable page does not stop the others
-                found = []
-            pages.append([Word(unicodedata.normalize("NFKC", str(w["text"])),
-                               float(w["x0"]), float(w["x1"]), float(w["top"]),
-                               float(w["bottom"]), number) for w in found])
+                found, boxes = [], []
+            words = []
+            for w in found:
+                x, y = (float(w["x0"]) + float(w["x1"])) / 2, (float(w["top"]) +
+                                                               float(w["bottom"])) / 2
+                row, cell = next(((r, c) for r, c, x0, top, x1, bottom in boxes
+                                  if x0 <= x <= x1 and top <= y <= bottom), (-1, -1))
+                words.append(Word(unicodedata.normalize("NFKC", str(w["text"])),
+                                  float(w["x0"]), float(w["x1"]), float(w["top"]),
+                                  float(w["bottom"]), number, row, cell))
+            pages.append(words)
             page.close()
     return pages
+
+
+Box = tuple[int, int, float, float, float, float]  # row, cell, x0, top, x1, bottom
+
+
+def _ruled_cells(page: object) -> list[Box]:
+    """The cells of the page's ruled tables (drawn lines around each cell), row by row: the
+    words of one row belong together, however their cells are aligned vertically."""
+    boxes: list[Box] = []
+    row_id = 0
+    for table in page.find_tables():  # type: ignore[attr-defined]
+        for row in table.rows:
+            cells = list(row.cells)
+            if sum(c is not None for c in cells) < 2:
+                continue
+            for n, box in enumerate(cells):
+                if box is not None:
+                    x0, top, x1, bottom = (float(v) for v in box)
+                    boxes.append((row_id, n, x0, top, x1, bottom))
+            row_id += 1
+    return boxes
 
 
 def _cells(words: list[Word], gap: float) -> list[Cell]:
@@ -127,8 +158,11 @@ def _cells(words: list[Word], gap: float) -> list[Cell]:
 def lines_of(words: list[Word], tolerance: float = 3.0) -> list[Line]:
     """Words grouped into lines (by their top), each split into cells at wide gaps."""
     lines: list[Line] = []
+    rows: dict[int, list[Word]] = {}
     for word in sorted(words, key=lambda w: (w.top, w.x0)):
-        if lines and abs(word.top - lines[-1].top) <= tolerance:
+        if word.row >= 0:
+            rows.setdefault(word.row, []).append(word)
+        elif lines and abs(word.top - lines[-1].top) <= tolerance:
             lines[-1].words.append(word)
         else:
             lines.append(Line(word.page, word.top, [word]))
@@ -136,13 +170,31 @@ def lines_of(words: list[Word], tolerance: float = 3.0) -> list[Line]:
         size = max((w.bottom - w.top for w in line.words), default=8.0)
         line.words.sort(key=lambda w: w.x0)
         line.cells = _cells(line.words, max(4.0, size * 0.9))
+    for members in rows.values():  # a ruled row: one line, a cell per ruled cell
+        by_cell: dict[int, list[Word]] = {}
+        for word in members:
+            by_cell.setdefault(word.cell, []).append(word)
+        cells = [Cell(" ".join(w.text for w in sorted(ws, key=lambda w: (round(w.top), w.x0))),
+                      min(w.x0 for w in ws), max(w.x1 for w in ws))
+                 for ws in by_cell.values()]
+        cells.sort(key=lambda c: c.x0)
+        ordered = [w for c in sorted(by_cell, key=lambda c: min(w.x0 for w in by_cell[c]))
+                   for w in sorted(by_cell[c], key=lambda w: (round(w.top), w.x0))]
+        lines.append(Line(members[0].page, min(w.top for w in members), ordered, cells))
+    lines.sort(key=lambda line: line.top)
     return lines
+
+
+UNIT_NOTE = re.compile(r"\s*(?:[(（\[][^)）\]]{1,14}[)）\]]|/\s*(?:kgs?|cbm|m3|pcs)|"
+                       r"\b(?:usd|eur|cny|rmb|us\$)\b)\s*$|^\s*(?:usd|eur|cny|rmb)\s+",
+                       re.IGNORECASE)
 
 
 def _column(text: str) -> str | None:
     cleaned = re.sub(r"\s+", " ", text.strip().strip(":：*").strip())
+    bare = UNIT_NOTE.sub("", cleaned).strip()  # "Unit Price (USD)", "Amount USD", "N.W.(kg)"
     for name, patterns in _COMPILED.items():
-        if any(p.match(cleaned) for p in patterns):
+        if any(p.match(cleaned) or (bare and p.match(bare)) for p in patterns):
             return name
     # a bilingual header cell: 数量 Qty -> try its parts
     for part in re.split(r"\s+(?=[A-Za-z])|(?<=[A-Za-z.)])\s+(?=[^\x00-\x7f])", cleaned):
@@ -172,21 +224,41 @@ def _header(line: Line) -> dict[str, Extent] | None:
     return found if len(found) >= 3 and len(useful) >= 2 else None
 
 
-def _merge(header: dict[str, Extent], line: Line) -> bool:
-    """Add a further header line (the English under the Chinese, a label set between);
-    False when the line is not one."""
-    if any(_is_number(c.text) for c in line.cells):
-        return False
-    for cell in line.cells:
-        name = _column(cell.text)
-        same = next((k for k, (x0, x1) in header.items() if x0 <= cell.center <= x1 or
-                     cell.x0 <= (x0 + x1) / 2 <= cell.x1), None)
-        if same is not None:  # the rest of a header already read: widen it
-            x0, x1 = header[same]
-            header[same] = (min(x0, cell.x0), max(x1, cell.x1))
-        elif name is not None and name not in header:
-            header[name] = (cell.x0, cell.x1)
-    return True
+def _header_block(lines: list[Line], n: int) -> tuple[dict[str, Extent], int]:
+    """The columns of the header at line `n`, read with the header lines above and below
+    it (a header over two or three lines, its cells wrapped or set at different heights:
+    每箱数 / 量, Pcs/ / Ctn, 品名 / Description): the pieces standing over each other are
+    one header cell. Returns the columns and the last line of the header."""
+    def headerish(line: Line) -> bool:
+        return line.page == lines[n].page and all(
+            not _is_number(c.text) and len(c.text) <= 24 for c in line.cells)
+
+    first, last = n, n
+    while first > 0 and lines[n].top - lines[first - 1].top < 20 and headerish(lines[first - 1]):
+        first -= 1
+    while last + 1 < len(lines) and lines[last + 1].top - lines[last].top < 16 and \
+            headerish(lines[last + 1]):
+        last += 1
+    groups: list[list[tuple[float, Cell]]] = []
+    for line in lines[first:last + 1]:
+        for cell in line.cells:
+            group = next((g for g in groups if any(c.x0 <= cell.center <= c.x1 or
+                                                   cell.x0 <= c.center <= cell.x1
+                                                   for _, c in g)), None)
+            if group is None:
+                groups.append([(line.top, cell)])
+            else:
+                group.append((line.top, cell))
+    header: dict[str, Extent] = {}
+    for group in groups:
+        pieces = [c.text for _, c in sorted(group, key=lambda g: (g[0], g[1].x0))]
+        chinese = "".join(p for p in pieces if not p.isascii())
+        english = " ".join(p for p in pieces if p.isascii())
+        names = [_column(text) for text in (chinese, english, " ".join(pieces), *pieces) if text]
+        name = next((found for found in names if found), None)
+        if name is not None and name not in header:
+            header[name] = (min(c.x0 for _, c in group), max(c.x1 for _, c in group))
+    return header, last
 
 
 def _distance(cell: Cell, extent: Extent) -> float:
@@ -213,35 +285,92 @@ def _is_number(text: str) -> bool:
 
 def find_tables(pages: list[list[Word]]) -> list[Table]:
     """Every item table in the document: from its header to its total row, across pages
-    (a page without the header repeated continues the table above it)."""
+    (a page without the header repeated continues the table above it). A row whose cells
+    stand at different heights (one cell per line of text) is put back together: lines
+    close below each other whose cells fill different columns are one row."""
     tables: list[Table] = []
     current: Table | None = None
     columns: dict[str, Extent] = {}
+    pending: _Pending | None = None
+
+    def flush() -> None:
+        nonlocal pending, current
+        if pending is None or current is None:
+            pending = None
+            return
+        row, pending = pending.row(), None
+        numbers = sum(_is_number(row.values.get(c, "")) for c in NUMERIC - {"line_no"})
+        if row.total:
+            current.totals = Row(row.page, row.text, row.values)
+            current = None
+        elif numbers >= 2 or (numbers and "model" in row.values):
+            current.rows.append(Row(row.page, row.text, row.values))
+        elif current.rows and set(row.values) <= {"description", "model", "origin", "hs_code",
+                                                  "unit"}:
+            last = current.rows[-1]  # a wrapped description
+            for key, text in row.values.items():
+                last.values[key] = f"{last.values.get(key, '')} {text}".strip()
+
     for words in pages:
         lines = lines_of(words)
         n = 0
         while n < len(lines):
             line = lines[n]
-            header = _header(line)
-            if header is not None:
-                while n + 1 < len(lines) and lines[n + 1].top - line.top < 24 and \
-                        _merge(header, lines[n + 1]):
-                    n += 1  # a header over two or three lines
+            if _header(line) is not None:
+                flush()
+                header, n = _header_block(lines, n)
                 columns = header
                 current = Table(sorted(header, key=lambda c: header[c][0]), [])
                 tables.append(current)
             elif current is not None and columns:
                 values = _assign(line, columns)
-                numbers = sum(_is_number(values.get(c, "")) for c in NUMERIC - {"line_no"})
-                if TOTAL_ROW.match(line.text) or TOTAL_ROW.match(line.cells[0].text):
-                    current.totals = Row(line.page, line.text, values)
-                    current = None
-                elif numbers >= 2 or (numbers and "model" in values):
-                    current.rows.append(Row(line.page, line.text, values))
-                elif current.rows and set(values) <= {"description", "model", "origin",
-                                                      "hs_code", "unit"}:
-                    last = current.rows[-1]  # a wrapped description
-                    for key, text in values.items():
-                        last.values[key] = f"{last.values.get(key, '')} {text}".strip()
+                total = bool(TOTAL_ROW.match(line.text) or TOTAL_ROW.match(line.cells[0].text))
+                if pending is not None and not total and pending.takes(line, values):
+                    pending.add(line, values)
+                else:
+                    flush()
+                    if current is not None:
+                        pending = _Pending(line, values, total)
             n += 1
+        flush()  # a table does not go on over a page break without its rows
     return tables
+
+
+class _Pending:
+    """A row being put together from the lines it is set on."""
+
+    def __init__(self, line: Line, values: dict[str, str], total: bool) -> None:
+        self.page, self.top, self.last = line.page, line.top, line
+        self.texts = [line.text]
+        self.values = dict(values)
+        self.tops = {name: line.top for name in values}  # where each column was last set
+        self.total = total
+
+    def takes(self, line: Line, values: dict[str, str]) -> bool:
+        size = max((w.bottom - w.top for w in self.last.words), default=8.0)
+        if line.page != self.page or line.top - self.last.top > size * 2.2:
+            return False
+        for name in set(values) & set(self.values):
+            # only a text wrapped in its cell, on the line right under its first part
+            if name in NUMERIC or _is_number(values[name]) or \
+                    line.top - self.tops[name] > size * 1.6:
+                return False
+        return not self.total or all(_is_number(v) for v in values.values())
+
+    def add(self, line: Line, values: dict[str, str]) -> None:
+        for name, text in values.items():
+            self.values[name] = f"{self.values[name]} {text}" if name in self.values else text
+            self.tops[name] = line.top
+        self.texts.append(line.text)
+        self.last = line
+
+    def row(self) -> _Assembled:
+        return _Assembled(self.page, "   ".join(self.texts), self.values, self.total)
+
+
+@dataclass
+class _Assembled:
+    page: int
+    text: str
+    values: dict[str, str]
+    total: bool

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..places import same_place
 from .case import Case, Finding
 from .rules import Rule, _values, rule
 from .rules_dates import shipment_date
@@ -38,19 +39,6 @@ def shipping_marks(case: Case, this: Rule) -> Iterator[Finding]:
                            *(d.document for d, _ in found))
 
 
-def _place(text: str) -> str:
-    return re.split(r"[,(（]", _squash_keep(text))[0]
-
-
-def _squash_keep(text: str) -> str:
-    return re.sub(r"\b(port|of|the|city)\b", "", text.casefold()).strip(" .")
-
-
-def _same_place(found: str, expected: str) -> bool:
-    a, b = _squash(_place(found)), _squash(_place(expected))
-    return bool(a and b) and (a in b or b in a)
-
-
 @rule("ports.loading", "error", "port of loading agrees with the order",
       "examiner check 2; UCP 600 art. 20(a)(iii)")
 def port_of_loading(case: Case, this: Rule) -> Iterator[Finding]:
@@ -58,7 +46,7 @@ def port_of_loading(case: Case, this: Rule) -> Iterator[Finding]:
     if not expected:
         return
     for doc, value in _values(case, "port_of_loading", CARRIER_DOCUMENTS):
-        if not _same_place(value.value, expected):
+        if not same_place(value.value, expected):
             yield this.finding(f"port of loading {value.value} ({value.where()}), the order "
                                f"ships from {expected}", doc.document)
 
@@ -68,7 +56,7 @@ def port_of_loading(case: Case, this: Rule) -> Iterator[Finding]:
 def port_of_discharge(case: Case, this: Rule) -> Iterator[Finding]:
     expected = case.order.destination
     for doc, value in _values(case, "port_of_discharge", CARRIER_DOCUMENTS):
-        if not _same_place(value.value, expected):
+        if not same_place(value.value, expected):
             yield this.finding(f"port of discharge {value.value} ({value.where()}), the order "
                                f"goes to {expected}", doc.document)
 
@@ -95,11 +83,24 @@ def report_before_loading(case: Case, this: Rule) -> Iterator[Finding]:
 
 
 def _names_a_model(case: Case, doc_type: str, this: Rule) -> Iterator[Finding]:
-    for doc in case.of_type(doc_type):
-        if doc.has_text and not any("model" in i for i in doc.items):
-            models = ", ".join(i.model for i in case.order.items)
-            yield this.finding(f"{doc.document} names none of the order's models ({models})",
+    """Each document names one of the order's models; together they name every model of
+    the factories they come from (a card per model is as good as one for all)."""
+    named: set[str] = set()
+    read = [doc for doc in case.of_type(doc_type) if doc.has_text]
+    for doc in read:
+        models = {i["model"].value for i in doc.items if "model" in i}
+        named |= models
+        if not models:
+            ordered = ", ".join(i.model for i in case.order.items)
+            yield this.finding(f"{doc.document} names none of the order's models ({ordered})",
                                doc.document)
+    # a factory's cards cover its own models: one it names some of, it must name all of
+    makers = {i.manufacturer or "" for i in case.order.items if i.model in named}
+    missing = [i.model for i in case.order.items if i.model not in named and
+               (i.manufacturer or "") in makers and i.warranty_months != 0]
+    if named and missing:
+        yield this.finding(f"no {doc_type.replace('_', ' ')} for {', '.join(missing)} (they "
+                           f"name {', '.join(sorted(named))})", *(d.document for d in read))
 
 
 @rule("warranty.models", "warning", "the warranty card names the order's models",

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from .case import Case, Finding
 from .rules import COMMERCIAL, SHIPPING, Rule, _differs, _values, rule
+from .values import Value
 
 
 # -- 1. arithmetic ---------------------------------------------------------------------------
@@ -140,11 +141,19 @@ def quantities(case: Case, this: Rule) -> Iterator[Finding]:
     ordered = {i.model: i.quantity for i in case.order.items}
     for doc in case.of_type(*SHIPPING):
         for item in doc.items:
-            model = item["model"].value
+            model = item["model"].value if "model" in item else None
             if "quantity" in item and model in ordered and item["quantity"].value != ordered[model]:
                 yield this.finding(
                     f"{model}: quantity {item['quantity'].value} ({item['quantity'].where()}), "
                     f"the order has {ordered[model]}", doc.document)
+
+
+def _name(item: dict[str, Value]) -> str:
+    """The line's model, or where the line is when its model was not read."""
+    if "model" in item:
+        return str(item["model"].value)
+    first = next(iter(item.values()))
+    return f"a line on p.{first.page}"
 
 
 # -- 4. packing list internals ---------------------------------------------------------------
@@ -157,7 +166,7 @@ def cartons_times_quantity(case: Case, this: Rule) -> Iterator[Finding]:
                 q, per, ctns = (item[k].value for k in ("quantity", "qty_per_carton", "cartons"))
                 if per * ctns != q:
                     yield this.finding(
-                        f"{item['model'].value}: {per} x {ctns} cartons = {per * ctns}, not {q}",
+                        f"{_name(item)}: {per} x {ctns} cartons = {per * ctns}, not {q}",
                         doc.document)
 
 
@@ -165,7 +174,7 @@ def cartons_times_quantity(case: Case, this: Rule) -> Iterator[Finding]:
       "examiner check 4")
 def carton_numbers(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type("packing_list"):
-        ranges = [(int(i["carton_from"].value), int(i["carton_to"].value), i["model"].value)
+        ranges = [(int(i["carton_from"].value), int(i["carton_to"].value), _name(i))
                   for i in doc.items if {"carton_from", "carton_to"} <= set(i)]
         expected = 1
         for first, last, model in ranges:
@@ -175,6 +184,14 @@ def carton_numbers(case: Case, this: Rule) -> Iterator[Finding]:
                     f"cartons {first}-{last} ({model}): {kind}, expected to start at {expected}",
                     doc.document)
             expected = last + 1
+        for item in doc.items:  # a range must hold the line's cartons
+            if {"carton_from", "carton_to", "cartons"} <= set(item):
+                held = int(item["carton_to"].value) - int(item["carton_from"].value) + 1
+                if held != item["cartons"].value:
+                    yield this.finding(
+                        f"cartons {item['carton_from'].value}-{item['carton_to'].value} "
+                        f"({_name(item)}) are {held} cartons, the line packs "
+                        f"{item['cartons'].value} ({item['cartons'].where()})", doc.document)
 
 
 @rule("packing.lines_total", "error", "packing list lines add up to its totals",
@@ -195,7 +212,7 @@ def models_not_on_order(case: Case, this: Rule) -> Iterator[Finding]:
     ordered = {i.model for i in case.order.items}
     for doc in case.of_type(*SHIPPING, "warranty_card", "user_manual"):
         for item in doc.items:
-            if item["model"].value not in ordered:
+            if "model" in item and item["model"].value not in ordered:
                 yield this.finding(
                     f"model {item['model'].value} ({item['model'].where()}) is not on the order",
                     doc.document)
@@ -207,7 +224,7 @@ def models_missing(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type(*SHIPPING):
         if not doc.has_text or not doc.items:
             continue
-        seen = {i["model"].value for i in doc.items}
+        seen = {i["model"].value for i in doc.items if "model" in i}
         for item in case.order.items:
             if item.model not in seen:
                 yield this.finding(

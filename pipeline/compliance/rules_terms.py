@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
+from ..places import place_key, same_place
 from ..terms import INSURED, PREPAID, place_kind
 from .case import Case, Finding
 from .rules import Rule, _values, rule
@@ -15,22 +16,14 @@ TERM_DOCUMENTS = ("commercial_invoice", "proforma_invoice", "sales_contract", "p
                   "bill_of_lading", "insurance_policy")
 
 
-def _place(text: str) -> str:
-    words = re.sub(r"[^\w\s]", " ", text.casefold()).split()
-    noise = {"port", "of", "the", "incoterms", "2020", "2010", "china", "usa", "germany"}
-    return " ".join(w for w in words if w not in noise)
-
-
 @rule("terms.named_place", "error", "the price term names the right place (Incoterms 2020)",
       "Incoterms 2020; examiner check 2")
 def named_place(case: Case, this: Rule) -> Iterator[Finding]:
     order = case.order
-    expected = _place(order.named_place)
-    if not expected:
+    if not place_key(order.named_place):
         return
     for doc, value in _values(case, "term_place", TERM_DOCUMENTS):
-        found = _place(value.value)
-        if found and not (found in expected or expected in found):
+        if place_key(value.value) and not same_place(value.value, order.named_place):
             where = "the destination" if place_kind(order.price_term) == "destination" else \
                 "the place of loading or delivery"
             yield this.finding(

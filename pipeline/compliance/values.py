@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["AMOUNT", "CURRENCIES", "DATE", "NUMBER", "TERMS", "Value", "parse_amount", "parse_date"]
+__all__ = ["AMOUNT", "CURRENCIES", "CURRENCY_NAMES", "DATE", "NUMBER", "TERMS", "Value",
+           "decimal_comma", "number_style", "parse_amount", "parse_date"]
 
 # a number as documents write it: groups of three (1,234.50 / 1.234,50 / 1 234,50) or plain
 NUMBER = r"[-+]?(?:\d{1,3}(?:[,.'\u00a0 ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
 AMOUNT = r"(?:\d{1,3}(?:[,.'\u00a0 ]\d{3})+|\d+)[.,]\d{2}"
 CURRENCIES = "USD|EUR|CNY|RMB|GBP|JPY|HKD|AUD|CAD|CHF|SGD|AED"
+CURRENCY_NAMES = {"美元": "USD", "美金": "USD", "欧元": "EUR", "人民币": "CNY", "英镑": "GBP",
+                  "日元": "JPY", "港币": "HKD", "港元": "HKD", "澳元": "AUD", "加元": "CAD",
+                  "瑞士法郎": "CHF", "新加坡元": "SGD", "RMB": "CNY"}
 TERMS = "EXW|FCA|FAS|FOB|CFR|CNF|CIF|CPT|CIP|DAP|DPU|DDP"
 MONTHS = {  # the first letters of month names in English, French, German and Dutch
     "jan": 1, "feb": 2, "fév": 2, "fev": 2, "mar": 3, "mär": 3, "maa": 3, "apr": 4, "avr": 4,
@@ -44,9 +51,38 @@ class Value:
         return f"{self.document} p.{self.page}"
 
 
+# how the document being read writes its numbers: True for 1.234,50, False for 1,234.50,
+# None when not known (`number_style`); it decides what "2.300" and "6,242" are
+_DECIMAL_COMMA: ContextVar[bool | None] = ContextVar("decimal_comma", default=None)
+
+
+def decimal_comma(text: str) -> bool | None:
+    """Whether a document writes 1.234,50 (True) or 1,234.50 (False), by its unambiguous
+    numbers; None when it has none."""
+    comma = len(re.findall(r"\d\.\d{3},\d+(?!\d)|(?<![\w.,])\d+,\d{1,2}(?![\w.,])", text))
+    point = len(re.findall(r"\d,\d{3}\.\d+(?!\d)|(?<![\w.,])\d+\.\d{1,2}(?![\w.,])", text))
+    return None if comma == point else comma > point
+
+
+@contextmanager
+def number_style(comma: bool | None) -> Iterator[None]:
+    """Read numbers as a document writes them, for the time of the block."""
+    token = _DECIMAL_COMMA.set(comma)
+    try:
+        yield
+    finally:
+        _DECIMAL_COMMA.reset(token)
+
+
 def parse_amount(text: str) -> Decimal:
-    """'1,234.50' / '1.234,50' / '1 234,50' / '49,99' -> Decimal."""
-    cleaned = re.sub(r"[\s']", "", text.strip())
+    """'1,234.50' / '1.234,50' / '1 234,50' / '49,99' -> Decimal; '2.300' and '6,242' as the
+    document being read writes its numbers (`number_style`)."""
+    cleaned = re.sub(r"[\s'\u00a0]", "", text.strip())
+    style = _DECIMAL_COMMA.get()
+    if style is True and ("," in cleaned or re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", cleaned)):
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    elif style is False and re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", cleaned):
+        cleaned = cleaned.replace(",", "")
     if "," in cleaned and "." in cleaned:
         if cleaned.rfind(",") > cleaned.rfind("."):
             cleaned = cleaned.replace(".", "").replace(",", ".")

@@ -40,7 +40,8 @@ class PdfInfo:
 
 
 def _reader(path: Path) -> PdfReader:
-    data_head = path.open("rb").read(1024)
+    with path.open("rb") as handle:
+        data_head = handle.read(1024)
     if not data_head:
         raise BadPdfError(
             f"{path.name}: the file is empty (0 bytes)",
