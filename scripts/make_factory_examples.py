@@ -17,10 +17,10 @@ DOCUMENTS = {
       <p>Order No.: PO-2026-0042</p><p>Models: HT-2020, LM-1600</p>
       <p>保修期两年 Warranty: 2 years from the date of purchase.</p>""",
     "PO-2026-0042_user-manual.pdf": "".join(
-        f"""<section style="page-break-after: always"><h1>使用说明书 USER MANUAL · HT-2020</h1>
+        f"""<section style="page-break-after: always"><h1>使用说明书 USER MANUAL · {model}</h1>
         <h2>{n}. {title}</h2><p>{'Read all safety warnings and instructions. ' * 30}</p>
-        </section>""" for n, title in enumerate(["Safety", "Assembly", "Operation", "Care",
-                                                  "Troubleshooting", "Disposal"], start=1)),
+        </section>""" for model in ("HT-2020", "LM-1600")
+        for n, title in enumerate(["Safety", "Operation", "Care"], start=1)),
     "PO-2026-0042_inspection-report.pdf": """<h1>SGS 验货报告 INSPECTION REPORT</h1>
       <p>Order No.: PO-2026-0042</p><p>Date: 2027-01-08</p>
       <table><tr><th>Model</th><th>Sampled</th><th>Result</th></tr>
