@@ -107,6 +107,17 @@ class Approval(_Section):
     )
 
 
+class Warranty(_Section):
+    """How long the goods are under warranty, counted from shipment: an item's own
+    `warranty_months` first, then its model's here, then its customer's, then `months`."""
+
+    months: int = Field(12, ge=0, le=240, description="Default warranty in months")
+    models: dict[str, int] = Field(default_factory=dict,
+                                   description="Months per model, e.g. HT-2020 = 24")
+    customers: dict[str, int] = Field(default_factory=dict,
+                                      description="Months per customer code, e.g. ACME = 18")
+
+
 class Inspection(_Section):
     in_house_days: int = Field(7, ge=0)
     customer_days: int = Field(7, ge=0)
@@ -250,6 +261,8 @@ class Limits(_Section):
     text_chars: int = Field(4000, gt=0, description="Characters in any text field")
     depth: int = Field(20, gt=0, description="Nesting of YAML/JSON data")
     number_digits: int = Field(30, gt=0, description="Digits in a number")
+    text_pages: int = Field(200, ge=0, description="Pages of a factory PDF whose text is kept "
+                            "for `gendan find` (read once, when it is filed)")
     seconds_per_file: float = Field(180, gt=0, description="Time to read or stamp one file")
     memory_mb: int = Field(1536, gt=0, description="Memory to read or stamp one file")
 
@@ -296,6 +309,7 @@ class Settings(_Section):
     archive: ArchiveSettings = ArchiveSettings()
     limits: Limits = Limits()
     numbering: Numbering = Numbering()
+    warranty: Warranty = Warranty()
 
 
 MOVED = {"documents.seal_image": "moved: set seal in [company] (one seal for the documents, "

@@ -48,6 +48,7 @@ from .recipes.stamping import Stamps
 from .repair import recover
 from .sandbox import ChildFailure, run_limited
 from .store import OrderStore
+from .summary import Policy
 from .workspace import Workspace
 
 __all__ = ["Desk"]
@@ -65,7 +66,7 @@ class Desk:
         self.clock = clock or clock_from_env()
         self.store = store or OrderStore(workspace.archive, clock=self.clock,
                                          file_mode=settings.archive.mode(),
-                                         lead_days=settings.inspection.lead_days())
+                                         policy=Policy.from_settings(settings))
         self.maker = maker or DocumentMaker(workspace, settings)
         self.stamps = Stamps(settings, self.maker)
         self.later: list[Outcome] = []  # parked files filed when their order arrived

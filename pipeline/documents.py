@@ -22,6 +22,7 @@ from .filing import StagedFile
 from .flow import Workflow
 from .fsutil import safe_name, sha256_file
 from .models import Order
+from .pdf import page_texts
 from .render import document_context, render_docx, render_html_pdf
 from .render.convert import LibreOfficeMissing, docx_to_pdf
 from .workspace import Workspace
@@ -145,7 +146,8 @@ class DocumentMaker:
                 made.notices.append(f"{doc.key}: the template asked for "
                                     f"{', '.join(pdf.blocked_urls)[:200]}, which was refused "
                                     "(only the templates' assets/ may be used)")
-            staged.append(StagedFile(target, doc.key, ".pdf", meta, variant=variant))
+            staged.append(StagedFile(target, doc.key, ".pdf", meta, variant=variant,
+                                     texts=_texts(target)))
         if doc.word:
             target = work / f"{doc.key}.docx"
             word = render_docx(doc.word, context, dirs, target)
@@ -173,4 +175,10 @@ class DocumentMaker:
         pages = len(PdfReader(pdf).pages)
         return [StagedFile(pdf, doc.key, ".pdf", {**meta, "pages": pages,
                                                   "converted_from": "docx"},
-                           variant=safe_name(meta["factory"]) if "factory" in meta else "")]
+                           variant=safe_name(meta["factory"]) if "factory" in meta else "",
+                           texts=_texts(pdf))]
+
+
+def _texts(pdf: Path) -> tuple[str, ...]:
+    """The page texts of a document gendan made (read back once, for `gendan find`)."""
+    return tuple(page_texts(PdfReader(pdf)))

@@ -24,6 +24,7 @@ class StagedFile:
     kind: str = "generated"  # the folder: generated/, stamped/ or handover/
     version: int = 0  # 0: the next free version of this kind and type
     variant: str = ""  # one of several documents of a type (a factory's production order)
+    texts: tuple[str, ...] | None = None  # its page texts, for `gendan find`
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,4 @@ class Filing:
     version: int = 1  # the arrival's version
     meta: dict[str, Any] = field(default_factory=dict)  # more about the arrival
     order: Order | None = None  # new order data
+    texts: tuple[str, ...] | None = None  # the arrival's page texts, read in the sandbox

@@ -146,7 +146,7 @@ class OrderRecord:
     def summary(self) -> dict[str, Any]:
         """The order's row in the index."""
         return summarise(self.order, self.workflow, self.documents, key=self.key,
-                         lead_days=self.store.lead_days,
+                         policy=self.store.policy,
                          folder=self.ref.folder, order_no=self.ref.order_no,
                          customer=self.ref.customer)
 
@@ -168,6 +168,9 @@ class OrderRecord:
         base = {"order": self.ref.order_no, "customer": self.ref.customer,
                 "time": store.clock.now().isoformat()}
         placed: list[Path] = []
+        texts: dict[str, tuple[str, ...]] = {}  # content sha256 -> page texts, to keep
+        if filing.arrival is not None and filing.texts is not None:
+            texts[filing.arrival.sha256] = filing.texts
         claimed = not self.registered
         try:
             store.journal_begin(self.key, self.ref, filing.source)
@@ -178,12 +181,19 @@ class OrderRecord:
                 self._write_customer(filing.order)
             staged = list(filing.staged)
             last = staged.pop() if filing.arrival is None else None
-            folders = {self._place(item, base, filing, placed)[0].parent for item in staged}
+            folders = set()
+            for item in staged:
+                path, placed_meta = self._place(item, base, filing, placed)
+                folders.add(path.parent)
+                if item.texts is not None:
+                    texts[placed_meta["sha256"]] = item.texts
             if filing.arrival is not None:
                 target, meta = self._place_arrival(filing, base, event, placed)
             else:
                 assert last is not None, "a filing without an arrival makes something"
                 target, meta = self._place(last, base, filing, placed, event)
+                if last.texts is not None:
+                    texts[meta["sha256"]] = last.texts
             for folder in folders - {target.parent}:
                 fsync_dir(folder)
             self._write_sidecar(target, meta)  # the commit marker
@@ -191,6 +201,7 @@ class OrderRecord:
             self._undo(placed, claimed)
             raise _archive_error(exc, self.folder) from exc
         self._reload()
+        self._keep_texts(texts)
         try:
             self.derive()
             if filing.arrival is not None:
@@ -248,7 +259,7 @@ class OrderRecord:
             unchanged = False
         if not unchanged:
             atomic_write(path, text, mode=self.store.file_mode, durable=False)
-        self.store.index.record(self.key, self.summary(), self.indexed())
+        self.store.index.record(self.key, self.summary(), self.indexed(), self.text)
 
     def indexed(self) -> list[dict[str, Any]]:
         """The documents as the index holds them: a file that is gone or whose size is not
@@ -338,6 +349,14 @@ class OrderRecord:
     def caching(self) -> contextlib.AbstractContextManager[None]:
         """Around writes of derived files outside a commit (the page texts)."""
         return self.changing("cache", durable=False)
+
+    def _keep_texts(self, texts: dict[str, tuple[str, ...]]) -> None:
+        """Keep the page texts of what was just filed beside it, once per content, for the
+        index (derived: a text that cannot be written now is simply not searchable)."""
+        for sha256, pages in texts.items():
+            if self.text(sha256) is None:
+                with contextlib.suppress(OSError):
+                    self.write_text(sha256, list(pages))
 
     def write_text(self, sha256: str, pages: list[str]) -> None:
         """Cache the page texts of one content (derived: no fsync); inside `caching()`."""

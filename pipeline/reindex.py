@@ -46,7 +46,7 @@ def _entries(store: OrderStore, notes: list[str], counters: dict[str, int]
                 if row.get("missing") or row.get("damaged"):
                     what = "missing" if row.get("missing") else "damaged (size differs)"
                     notes.append(f"{row['path']}: {what}; run `gendan verify`")
-            yield key, record.summary(), documents
+            yield key, record.summary(), documents, record.text
 
 
 def reindex(store: OrderStore) -> tuple[int, list[str]]:

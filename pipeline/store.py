@@ -45,6 +45,7 @@ from .clock import Clock, SystemClock
 from .errors import ArchiveError, BusyError, NotFoundError, OrderConflictError
 from .fsutil import atomic_write, remove, safe_name
 from .index import Index
+from .summary import Policy
 
 __all__ = ["SIDECAR_SUFFIX", "OrderRef", "OrderStore", "order_key", "read_json"]
 
@@ -94,9 +95,9 @@ class OrderStore:
 
     def __init__(self, root: Path, *, clock: Clock | None = None, index: Index | None = None,
                  file_mode: int | None = None, lock_timeout: float = 600,
-                 lead_days: dict[str, int] | None = None) -> None:
+                 policy: Policy | None = None) -> None:
         self.root = root
-        self.lead_days = lead_days  # for the warnings and deadlines in each order's row
+        self.policy = policy or Policy()  # for the warnings and deadlines in each order's row
         self.clock = clock or SystemClock()
         self.file_mode = file_mode
         self.index = index or Index(root / ".index", file_mode=file_mode)

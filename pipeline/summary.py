@@ -1,25 +1,113 @@
 """An order in one row: what `gendan orders`, the index and the ledger show of it.
-Pure: computed from the order, its workflow and its archived documents."""
+Pure: computed from the order, its workflow, its archived documents and the policy (the
+settings that decide deadlines, approvals and warranty)."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from .attention import open_warnings
-from .flow import Workflow
+from .config import Handover
+from .flow import STATUSES, Workflow, approval_state
 from .models import Order
 
-__all__ = ["LEAD_DAYS", "summarise"]
+if TYPE_CHECKING:
+    from .config import Settings
+
+__all__ = ["LEAD_DAYS", "Policy", "effective_status", "summarise", "warranty"]
 
 LEAD_DAYS = {"in_house": 7, "customer": 7, "third_party": 14}  # the work manual's defaults
+THRESHOLDS = {"USD": Decimal(50000), "EUR": Decimal(45000), "CNY": Decimal(350000)}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The settings an order's row is computed with."""
+
+    lead_days: Mapping[str, int] = field(default_factory=lambda: dict(LEAD_DAYS))
+    thresholds: Mapping[str, Decimal] = field(default_factory=lambda: dict(THRESHOLDS))
+    warranty_months: int = 12
+    warranty_models: Mapping[str, int] = field(default_factory=dict)
+    warranty_customers: Mapping[str, int] = field(default_factory=dict)
+    handover: Handover = field(default_factory=Handover)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policy:
+        return cls(lead_days=settings.inspection.lead_days(),
+                   thresholds=dict(settings.approval.general_manager_threshold),
+                   warranty_months=settings.warranty.months,
+                   warranty_models=dict(settings.warranty.models),
+                   warranty_customers=dict(settings.warranty.customers),
+                   handover=settings.handover)
+
+
+def effective_status(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
+                     policy: Policy) -> str:
+    """The furthest of the status reported by updates and the one the order's history
+    shows: approved (confirmed), loaded, shipped (a bill of lading filed), handed over."""
+    if workflow.status == "cancelled":
+        return "cancelled"
+    found = [workflow.status]
+    if approval_state(order, workflow, dict(policy.thresholds)).complete:
+        found.append("confirmed")
+    if workflow.loading is not None:
+        found.append("loaded")
+    if any(m.get("doc_type") == "bill_of_lading" and m.get("kind") == "original"
+           for m in documents):
+        found.append("shipped")
+    if any(e.kind == "handover" for e in workflow.history):
+        found.append("handed_over")
+    return max(found, key=STATUSES.index)
+
+
+def shipment_date(workflow: Workflow) -> dt.date | None:
+    return workflow.loading.loading_time.date() if workflow.loading else None
+
+
+def warranty(order: Order, workflow: Workflow, policy: Policy) -> list[dict[str, Any]]:
+    """Per item: months of warranty (and where they come from) and the end date, counted
+    from shipment (the loading date); no end date before the goods are shipped."""
+    shipped = shipment_date(workflow)
+    rows = []
+    for item in order.items:
+        if item.warranty_months is not None:
+            months, source = item.warranty_months, "item"
+        elif item.model in policy.warranty_models:
+            months, source = policy.warranty_models[item.model], "model"
+        elif order.customer.code in policy.warranty_customers:
+            months, source = policy.warranty_customers[order.customer.code], "customer"
+        else:
+            months, source = policy.warranty_months, "default"
+        until = _add_months(shipped, months) if shipped is not None else None
+        rows.append({"model": item.model, "months": months, "source": source,
+                     "from": shipped.isoformat() if shipped else None,
+                     "until": until.isoformat() if until else None})
+    return rows
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the last of the month when it has fewer days)."""
+    import calendar
+
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def summarise(order: Order, workflow: Workflow, documents: list[dict[str, Any]], *, key: str,
               folder: str, order_no: str, customer: str,
-              lead_days: dict[str, int] | None = None) -> dict[str, Any]:
+              policy: Policy | None = None) -> dict[str, Any]:
+    from .due import due_items
+
+    policy = policy or Policy()
     loading = workflow.loading
-    warnings = open_warnings(order, workflow, lead_days or LEAD_DAYS)
+    warnings = open_warnings(order, workflow, dict(policy.lead_days))
     current = [m for m in documents if m.get("current")]
+    due = due_items(order, workflow, documents, policy)
     return {
         "key": key,
         "order_no": order_no,
@@ -42,11 +130,14 @@ def summarise(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
         "latest_shipment_date": (order.latest_shipment_date.isoformat()
                                  if order.latest_shipment_date else None),
         "shipment_date": loading.loading_time.date().isoformat() if loading else None,
-        "status": workflow.status,
+        "status": effective_status(order, workflow, documents, policy),
         "documents": len(documents),
         "pages": sum(m.get("pages") or 0 for m in current if m["kind"] != "original"),
         "updated": max((str(m["time"]) for m in documents), default=""),
         "events": len(workflow.history),
         "warnings": [w.message for w in warnings],
-        "next_due": None,
+        "warranty": warranty(order, workflow, policy),
+        "due": [d.as_dict() for d in due],
+        "next_due": due[0].date.isoformat() if due else None,
+        "next_what": due[0].what if due else None,
     }

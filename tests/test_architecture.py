@@ -10,7 +10,7 @@ from pathlib import Path
 PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 
 FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow", "words", "clock",
-               "sandbox", "dates", "numbering", "terms", "places", "attention",
+               "sandbox", "dates", "numbering", "terms", "places", "attention", "due",
                "faults", "workspace", "changes", "summary", "example_config", "outcome"}
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
 STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox"}

@@ -64,11 +64,12 @@ class State:
     def store(self) -> OrderStore:
         """The archive, for reading: settings are validated, nothing is created."""
         from ..store import OrderStore
+        from ..summary import Policy
 
         workspace = self.workspace()
         settings = self.settings()
         return OrderStore(workspace.archive, file_mode=settings.archive.mode(),
-                          lead_days=settings.inspection.lead_days())
+                          policy=Policy.from_settings(settings))
 
     def desk(self) -> Desk:
         from ..desk import Desk

@@ -24,7 +24,8 @@ from .search import Hit, OrderFilter, find_documents, list_orders
 
 __all__ = ["Entry", "Hit", "Index", "OrderFilter", "TextLoader", "joined_model"]
 
-Entry = tuple[str, dict[str, Any], list[dict[str, Any]]]  # key, order row, documents
+# key, order row, documents, and where the page texts of its contents are kept
+Entry = tuple[str, dict[str, Any], list[dict[str, Any]], "TextLoader | None"]
 
 
 class Index:
@@ -53,13 +54,13 @@ class Index:
         if self.exists():
             self.catalogue.forget(key)
 
-    def rebuild(self, entries: Iterable[Entry], texts: TextLoader | None = None) -> int:
+    def rebuild(self, entries: Iterable[Entry]) -> int:
         """Throw the index away and build it from `entries`, streamed: each entry is written
         as it comes (its producer holds the order's lock meanwhile). The text of contents
         already indexed is kept: it is keyed by the content's sha256."""
         seen: set[str] = set()
         self.catalogue.clear_rows()
-        for key, order, documents in entries:
+        for key, order, documents, texts in entries:
             self.record(key, order, documents, texts)
             seen.add(key)
         for key in list(self.cards):

@@ -35,7 +35,7 @@ class Facts:
     pdf: Path  # the PDF to stamp: the file itself, or the scan converted
     pages: int
     encrypted: bool
-    texts: tuple[str, ...] | None  # the first pages' text, when asked for
+    texts: tuple[str, ...] | None  # the pages' text (up to the limit asked for), or None
 
 
 def _apply(limits: PdfLimits) -> None:
@@ -54,8 +54,10 @@ def _too_big(name: str, exc: Exception, limits: PdfLimits) -> LimitError:
                       "([limits] stream_mb); ask for a normal copy of the document.")
 
 
-def inspect_file(source: Path, is_scan: bool, work: Path, want_text: bool,
+def inspect_file(source: Path, is_scan: bool, work: Path, text_pages: int,
                  limits: PdfLimits) -> Facts:
+    """Open a factory's file (a scan is made a PDF first), count its pages and read the
+    text of its first `text_pages` pages (to identify it, and for `gendan find`)."""
     _apply(limits)
     if is_scan:
         try:
@@ -77,7 +79,7 @@ def inspect_file(source: Path, is_scan: bool, work: Path, want_text: bool,
             raise LimitError(f"{source.name}: {info.pages:,} pages",
                              hint=f"A PDF may have at most {limits.pages:,} pages ([limits] "
                              "pages); ask for it in parts, or raise the limit.")
-        texts = tuple(page_texts(reader, 2)) if want_text else None
+        texts = tuple(page_texts(reader, text_pages)) if text_pages and not is_scan else None
     except LimitReachedError as exc:
         raise _too_big(source.name, exc, limits) from exc
     return Facts(pdf, info.pages, info.encrypted, texts)

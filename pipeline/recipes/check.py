@@ -23,6 +23,7 @@ from ..compliance import (
 )
 from ..compliance.layout import read_words
 from ..doctypes import FACTORY_TYPES, GENERATED
+from ..due import required_documents as due_required
 from ..errors import GendanError
 from ..filing import Filing, StagedFile
 from ..flow import Event
@@ -85,17 +86,7 @@ def title(doc_type: str) -> str:
 
 
 def required_documents(desk: Desk, order: Order) -> list[str]:
-    rules = desk.settings.handover
-    required = list(rules.required)
-    if order.inspection in {"customer", "third_party"}:
-        required += rules.inspected
-    if order.legal_inspection:
-        required += rules.legal_inspection
-    required += rules.by_price_term.get(order.price_term, [])
-    customer = rules.customers.get(order.customer.code)
-    if customer is not None:
-        required = [d for d in required + customer.add if d not in customer.remove]
-    return list(dict.fromkeys(required))
+    return due_required(desk.settings.handover, order)
 
 
 def _checked(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -194,6 +185,7 @@ def file_report(desk: Desk, record: OrderRecord, result: CheckResult) -> str:
                       f"warning(s), {counts['review']} to review",
                       data={"counts": counts, "date": str(result.case.handover_date),
                             "findings": [f.as_dict() for f in result.findings]})
-        staged = StagedFile(pdf.path, "compliance_report", ".pdf", {"pages": pdf.pages, **counts})
+        staged = StagedFile(pdf.path, "compliance_report", ".pdf", {"pages": pdf.pages, **counts},
+                            texts=tuple(page_texts(open_pdf(pdf.path, text_pages=0)[0])))
         filed = record.commit(Filing(event, source, digest, [staged]))
     return str(filed[0]["path"])

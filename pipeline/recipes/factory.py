@@ -54,9 +54,11 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
                      doc_type=doc_type)
     want_text = not _told_by_name(found, doc_type)
     with store.work_folder() as work:
-        facts = run_limited(inspect_file, arrival.path, suffix != ".pdf", work, want_text,
-                            _limits(desk), seconds=limits.seconds_per_file,
-                            memory_mb=limits.memory_mb, what=arrival.file)
+        # the text is read once, here: to identify the file, and for `gendan find`
+        facts = run_limited(inspect_file, arrival.path, suffix != ".pdf", work,
+                            max(limits.text_pages, 2 if want_text else 0), _limits(desk),
+                            seconds=limits.seconds_per_file, memory_mb=limits.memory_mb,
+                            what=arrival.file)
         if want_text:
             found = identify(arrival.name, folders, facts.texts or (), desk.known_orders(),
                              order_no=order_no, doc_type=doc_type)
@@ -96,6 +98,6 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
                           summary=f"{title.title_zh} {title.title_en} v{version}: {arrival.name}",
                           data={"doc_type": found.doc_type, "version": version})
             filed = record.commit(Filing(event, arrival.label, arrival.sha256, staged, arrival,
-                                         found.doc_type, version, meta))
+                                         found.doc_type, version, meta, texts=facts.texts))
     return Outcome(arrival.file, "archived", f"archived in {record.ref.folder}",
                    record.ref.order_no, [d["file"] for d in filed], reasons=list(found.reasons))
