@@ -32,8 +32,20 @@ echo
 echo "== gendan orders"
 "$GENDAN" -w "$DEMO" orders
 echo
-echo "== gendan show PO-2026-0042"
-"$GENDAN" -w "$DEMO" show PO-2026-0042
+echo "== gendan show PO-2026-0042 --current"
+"$GENDAN" -w "$DEMO" show PO-2026-0042 --current
+echo
+echo "== gendan find 毛重 --type packing_list (Chinese words, on every archived page)"
+"$GENDAN" -w "$DEMO" find 毛重 --type packing_list
+echo
+echo "== gendan find --model ht2020 --type commercial_invoice (any separators; warranty)"
+"$GENDAN" -w "$DEMO" find --model ht2020 --type commercial_invoice
+echo
+echo "== gendan history PO-2026-0042 (the last events)"
+"$GENDAN" -w "$DEMO" history PO-2026-0042 | tail -n 12
+echo
+echo "== gendan export ACME -o $DEMO/ACME-export.zip (with a sha256 manifest)"
+"$GENDAN" -w "$DEMO" export ACME -o "$DEMO/ACME-export.zip"
 echo
 echo "Look at the documents in $DEMO/archive/<customer>/<order>/generated/"
 echo "e.g. $DEMO/archive/ACME/PO-2026-0042/generated/PO-2026-0042_quotation_v1.pdf"

@@ -11,9 +11,10 @@ PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 
 FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow", "words", "clock",
                "sandbox", "dates", "numbering", "terms", "places", "attention", "due",
+               "timeline",
                "faults", "workspace", "changes", "summary", "example_config", "outcome"}
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
-STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox"}
+STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox", "transfer"}
 RECIPES = {"recipes", "documents", "template_check"}
 TOP = {"desk", "assign", "cli", "watch", "__main__", "__init__"}
 ALLOWED = {
@@ -23,7 +24,7 @@ ALLOWED = {
     **{unit: FOUNDATIONS | STAGES | STORE | RECIPES for unit in RECIPES},
     **{unit: FOUNDATIONS | STAGES | STORE | RECIPES | TOP for unit in TOP},
 }
-ARCHIVE_WRITERS = {"record", "store", "repair", "inbox", "fsutil", "index"}
+ARCHIVE_WRITERS = {"record", "store", "repair", "inbox", "fsutil", "index", "transfer"}
 
 
 def _unit(path: Path) -> str:

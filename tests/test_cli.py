@@ -40,7 +40,8 @@ def test_init_run_orders_show(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.count("  archived  ") == 3
     result = _invoke("-w", str(ws), "orders")
-    assert "光之源照明贸易有限责任公司" in result.output and "USD 58,260.00" in result.output
+    assert "光之源照明贸易有限责任公司" in result.output and "58,260.00" in result.output
+    assert "EUR 66,940.00 in 1 order(s); USD 853,446.65 in 2 order(s)" in result.output
     result = _invoke("-w", str(ws), "show", "HD-240317")
     assert "HD-240317_quotation_v1.pdf" in result.output and "EUR 66,940.00" in result.output
     assert "HD-240317_sales_contract" not in result.output  # only what gendan.toml asks for

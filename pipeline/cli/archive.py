@@ -1,66 +1,16 @@
-"""Commands that read and look after the archive: orders, show, reindex, verify."""
+"""Commands that look after the archive: reindex, verify, export, import."""
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from pathlib import Path
 
 import click
 
-from ..errors import ExitCode, NotFoundError
+from ..errors import ExitCode
 from . import cli
-from .common import State, amount, handles_errors, table
-
-
-@cli.command()
-@click.pass_obj
-@handles_errors
-def orders(state: State) -> None:
-    """List the archived orders."""
-    store = state.store()
-    rows = [(o["customer"], o["customer_name"], o["order_no"], o["status"], amount(o),
-             o["items"], o["documents"], o["pages"], o["delivery_date"])
-            for o in store.index.orders()]
-    if not rows:
-        click.echo("no orders archived yet")
-        return
-    headers = ["customer", "name", "order", "status", "amount", "items", "docs", "pages",
-               "delivery"]
-    click.echo(table(headers, rows))
-    click.echo(f"\narchive: {store.root}")
-
-
-def _mark(document: dict[str, Any]) -> str:
-    if document.get("missing"):
-        return "  MISSING (run `gendan verify`)"
-    if document.get("damaged"):
-        return "  DAMAGED (run `gendan verify`)"
-    return ""
-
-
-@cli.command()
-@click.argument("order_no")
-@click.pass_obj
-@handles_errors
-def show(state: State, order_no: str) -> None:
-    """Show one order and its archived documents."""
-    from ..store import order_key
-
-    store = state.store()
-    card = store.index.card(order_key(order_no))
-    if card is None:
-        raise NotFoundError(f"order {order_no} is not in the index",
-                            hint="Check `gendan orders`; run `gendan reindex` if it should be.")
-    order, docs = card
-    click.echo(f"order {order['order_no']}  customer {order['customer']} "
-               f"{order['customer_name_zh'] or ''} {order['customer_name_en']}")
-    click.echo(f"status {order['status']}  amount {amount(order)}  items {order['items']}  "
-               f"delivery {order['delivery_date']}")
-    click.echo(f"folder {store.root / order['folder']}\n")
-    rows = [(d["kind"], d["doc_type"], f"v{d['version']}" + ("" if d["current"] else " (old)"),
-             d.get("pages") or "", d["size"], d["file"] + _mark(d)) for d in docs]
-    click.echo(table(["kind", "type", "version", "pages", "bytes", "file"], rows))
+from .common import State, handles_errors, table
 
 
 @cli.command()
@@ -111,3 +61,41 @@ def verify(state: State, repair: bool, quick: bool, as_json: bool) -> None:
                    if problems else f"archive {workspace.archive} verified: no problems")
     if problems:
         sys.exit(int(ExitCode.other_error))
+
+
+@cli.command("export")
+@click.argument("names", nargs=-1, required=True, metavar="CUSTOMER|ORDER...")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="A .zip file, or a new (or empty) folder.")
+@click.option("--current", is_flag=True, help="Current versions only (and every original).")
+@click.pass_obj
+@handles_errors
+def export_command(state: State, names: tuple[str, ...], output: Path, current: bool) -> None:
+    """Export orders (or all of a customer's) with a manifest of sha256 checksums."""
+    from ..transfer import export_orders, resolve
+
+    store = state.store()
+    refs = resolve(store, names)
+    done = export_orders(store, refs, output, current=current,
+                         exported=store.clock.now().isoformat(timespec="seconds"))
+    click.echo(f"exported {len(done.orders)} order(s), {done.documents} document(s), "
+               f"{done.files} file(s), {done.size / 1e6:,.1f} MB to {done.target} "
+               "(manifest.json, manifest.csv, manifest.xlsx)")
+
+
+@cli.command("import")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.pass_obj
+@handles_errors
+def import_command(state: State, source: Path) -> None:
+    """Import an export: every checksum verified first; what is here already is skipped."""
+    from ..transfer import import_orders
+
+    state.workspace().ensure_folders()
+    result = import_orders(state.store(), source)
+    click.echo(f"imported {len(result.orders)} order(s): {result.filed} file(s) filed, "
+               f"{result.skipped} already here")
+    for conflict in result.conflicts:
+        click.echo(f"  not imported: {conflict}", err=True)
+    if result.conflicts:
+        sys.exit(int(ExitCode.input_rejected))

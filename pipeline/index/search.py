@@ -18,10 +18,15 @@ __all__ = ["Hit", "OrderFilter", "find_documents", "list_orders"]
 class OrderFilter:
     customer: str | None = None
     status: str | None = None
-    date_from: str | None = None  # ISO dates, on the order date
+    date_from: str | None = None  # ISO dates, on `date_field`
     date_to: str | None = None
     model: str | None = None
     keys: tuple[str, ...] = ()
+    date_field: str = "order"  # order, delivery or shipment
+
+
+DATE_COLUMNS = {"order": "order_date", "delivery": "delivery_date",
+                "shipment": "shipment_date"}
 
 
 def list_orders(catalogue: Catalogue, where: OrderFilter) -> list[dict[str, Any]]:
@@ -33,11 +38,12 @@ def list_orders(catalogue: Catalogue, where: OrderFilter) -> list[dict[str, Any]
     if where.status:
         sql.append("AND status = ?")
         params.append(where.status)
+    column = DATE_COLUMNS[where.date_field]
     if where.date_from:
-        sql.append("AND order_date >= ?")
+        sql.append(f"AND {column} >= ?")
         params.append(where.date_from)
     if where.date_to:
-        sql.append("AND order_date <= ?")
+        sql.append(f"AND {column} <= ?")
         params.append(where.date_to)
     if where.model:
         sql.append("AND key IN (SELECT key FROM models WHERE joined = ?)")
@@ -95,7 +101,7 @@ def find_documents(catalogue: Catalogue, *, text: str | None = None,
     if text:
         sql.append(", p.page AS page, p.text AS text FROM pages "
                    "JOIN page_text p ON p.id = pages.rowid "
-                   "JOIN documents d ON d.sha256 = p.sha256 WHERE pages MATCH ?")
+                   "JOIN documents d ON d.sha256 = p.sha256 WHERE pages.pages MATCH ?")
         params.append(match_expression(text) or '""')
     else:
         sql.append(", NULL AS page, NULL AS text FROM documents d WHERE 1=1")
