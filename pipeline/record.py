@@ -29,6 +29,8 @@ from .fsutil import (
     safe_filename,
     safe_name,
 )
+from .index.tokens import VERSION as TOKENS
+from .index.tokens import index_columns
 from .models import Order
 from .store import SIDECAR_SUFFIX, OrderRef, dump_json, read_json
 from .summary import summarise
@@ -135,13 +137,17 @@ class OrderRecord:
                 return version
         return max(versions, default=0) + 1
 
-    def text(self, sha256: str) -> list[str] | None:
-        path = self.folder / ".text" / f"{sha256}.json"
+    def kept_text(self, sha256: str) -> dict[str, Any] | None:
+        """The page texts kept for one content (with their search tokens), or None."""
         try:
-            pages: list[str] = read_json(path)["pages"]
-        except (FileNotFoundError, ArchiveError, KeyError):
+            kept = read_json(self.folder / ".text" / f"{sha256}.json")
+        except (FileNotFoundError, ArchiveError):
             return None
-        return pages
+        return kept if isinstance(kept.get("pages"), list) else None
+
+    def text(self, sha256: str) -> list[str] | None:
+        kept = self.kept_text(sha256)
+        return kept["pages"] if kept is not None else None
 
     def summary(self) -> dict[str, Any]:
         """The order's row in the index."""
@@ -259,7 +265,7 @@ class OrderRecord:
             unchanged = False
         if not unchanged:
             atomic_write(path, text, mode=self.store.file_mode, durable=False)
-        self.store.index.record(self.key, self.summary(), self.indexed(), self.text)
+        self.store.index.record(self.key, self.summary(), self.indexed(), self.kept_text)
 
     def indexed(self) -> list[dict[str, Any]]:
         """The documents as the index holds them: a file that is gone or whose size is not
@@ -360,8 +366,10 @@ class OrderRecord:
 
     def write_text(self, sha256: str, pages: list[str]) -> None:
         """Cache the page texts of one content (derived: no fsync); inside `caching()`."""
+        columns = [list(index_columns(page)) for page in pages]  # made once, here
         atomic_write(self.folder / ".text" / f"{sha256}.json",
-                     dump_json({"sha256": sha256, "pages": pages}),
+                     dump_json({"sha256": sha256, "pages": pages, "tokens": TOKENS,
+                                "columns": columns}),
                      mode=self.store.file_mode, durable=False)
 
     def _undo(self, placed: list[Path], claimed: bool) -> None:

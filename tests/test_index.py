@@ -39,6 +39,21 @@ def test_reindex_gives_the_same_index_as_the_incremental_path(
     shutil.rmtree(desk.workspace.archive / ".index")
     assert reindex(desk.store) == (3, [])
     assert desk.store.index.snapshot() == incremental
+    # read by a worker process while this one writes (as on a large archive): the same
+    desk.store.index.close()
+    shutil.rmtree(desk.workspace.archive / ".index")
+    assert reindex(desk.store, jobs=1) == (3, [])
+    assert desk.store.index.snapshot() == incremental
+    assert len(desk.store.index.find(text="报价")) == 0  # blank documents: no text
+
+
+def test_reindex_keeps_search_working(with_order: Desk) -> None:
+    before = [h.as_dict() for h in with_order.store.index.find(text="报价")]
+    assert {h["order"] for h in before} == {"PO-2026-0042", "HD-240317"}
+    with_order.store.index.close()
+    shutil.rmtree(with_order.workspace.archive / ".index")
+    assert reindex(with_order.store, jobs=1)[0] == 2
+    assert [h.as_dict() for h in with_order.store.index.find(text="报价")] == before
 
 
 def test_reindex_drops_what_is_no_longer_in_the_archive(

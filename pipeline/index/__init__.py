@@ -54,15 +54,35 @@ class Index:
         if self.exists():
             self.catalogue.forget(key)
 
-    def rebuild(self, entries: Iterable[Entry]) -> int:
+    def rebuild(self, entries: Iterable[Entry | None], batch: int = 100) -> int:
         """Throw the index away and build it from `entries`, streamed: each entry is written
-        as it comes (its producer holds the order's lock meanwhile). The text of contents
-        already indexed is kept: it is keyed by the content's sha256."""
+        as it comes (its producer holds the order's lock meanwhile), in transactions of
+        `batch` orders; a None entry asks to commit now (the producer is about to wait for
+        an order's lock, whose holder may be waiting to write to the index). The text of
+        contents already indexed is kept: it is keyed by the content's sha256."""
         seen: set[str] = set()
         self.catalogue.clear_rows()
-        for key, order, documents, texts in entries:
-            self.record(key, order, documents, texts)
-            seen.add(key)
+        db = None
+        try:
+            for entry in entries:
+                if entry is None or (db is not None and len(seen) % batch == 0):
+                    if db is not None:
+                        self.catalogue.commit(db)
+                        db = None
+                    if entry is None:
+                        continue
+                key, order, documents, texts = entry
+                rows = [_row(d) for d in documents]
+                self.cards.write(key, order, rows)
+                db = db or self.catalogue.begin()
+                self.catalogue.put(db, key, order, rows, texts)
+                seen.add(key)
+            if db is not None:
+                self.catalogue.commit(db)
+                db = None
+        finally:
+            if db is not None:
+                self.catalogue.rollback(db)
         for key in list(self.cards):
             if key not in seen:
                 self.cards.forget(key)

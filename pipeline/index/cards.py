@@ -59,6 +59,7 @@ class Cards:
     def __init__(self, folder: Path, *, file_mode: int | None = None) -> None:
         self.folder = folder
         self.file_mode = file_mode
+        self._made: set[Path] = set()  # shard folders known to exist
 
     def path(self, key: str) -> Path:
         shard = hashlib.sha1(key.encode("utf-8")).hexdigest()[:2]
@@ -76,7 +77,9 @@ class Cards:
 
     def write(self, key: str, order: dict[str, Any], documents: list[dict[str, Any]]) -> None:
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
         with self._open(path) as db:
             db.drop_tables()
             db.table("order").insert(order)

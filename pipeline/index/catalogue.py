@@ -19,11 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IndexError_
+from .tokens import VERSION as TOKENS
 from .tokens import index_columns
 
 __all__ = ["Catalogue", "TextLoader"]
 
-TextLoader = Callable[[str], "list[str] | None"]
+# the kept text of one content, by its sha256: {"pages": [...], and when they were made at
+# filing, "columns": [[words, chars], ...] per page with "tokens": their version}
+TextLoader = Callable[[str], "dict[str, Any] | None"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -96,6 +99,18 @@ class Catalogue:
             self._db.close()
             self._db = None
 
+    def begin(self) -> sqlite3.Connection:
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        return db
+
+    def commit(self, db: sqlite3.Connection) -> None:
+        db.execute("COMMIT")
+
+    def rollback(self, db: sqlite3.Connection) -> None:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         db = self._connect()
@@ -129,17 +144,24 @@ class Catalogue:
              for d in documents])
         if texts is None:
             return
-        for sha in dict.fromkeys(d["sha256"] for d in documents if d.get("sha256")):
-            if db.execute("SELECT 1 FROM texts WHERE sha256 = ?", (sha,)).fetchone():
+        shas = list(dict.fromkeys(d["sha256"] for d in documents if d.get("sha256")))
+        known = {r[0] for r in db.execute(
+            f"SELECT sha256 FROM texts WHERE sha256 IN ({', '.join('?' * len(shas))})", shas)}
+        for sha in shas:
+            if sha in known:
                 continue
-            pages = texts(sha)
-            if pages is None:
+            kept = texts(sha)
+            if kept is None:
                 continue
+            pages: list[str] = kept["pages"]
+            columns = kept.get("columns") if kept.get("tokens") == TOKENS else None
+            if columns is None or len(columns) != len(pages):
+                columns = [index_columns(text) for text in pages]
             db.execute("INSERT INTO texts (sha256, pages) VALUES (?, ?)", (sha, len(pages)))
-            for number, text in enumerate(pages, start=1):
+            for number, (text, (words, chars)) in enumerate(zip(pages, columns, strict=True),
+                                                             start=1):
                 if not text.strip():
                     continue
-                words, chars = index_columns(text)
                 cursor = db.execute("INSERT INTO page_text (sha256, page, text, words, chars) "
                                     "VALUES (?, ?, ?, ?, ?)", (sha, number, text, words, chars))
                 db.execute("INSERT INTO pages (rowid, words, chars) VALUES (?, ?, ?)",

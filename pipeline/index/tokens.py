@@ -18,7 +18,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["index_columns", "match_expression", "normalise", "snippet_pattern"]
+__all__ = ["VERSION", "index_columns", "match_expression", "normalise", "snippet_pattern"]
+
+VERSION = 1  # of the tokens: kept token columns of another version are made again
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
 _RUNS = re.compile(rf"[{_CJK}]+|[a-z0-9]+(?:[-_/.][a-z0-9]+)*")
@@ -30,14 +32,20 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+_SEPARATORS = re.compile(r"[-_/.]")
+
+
 def _alnum_tokens(run: str) -> list[str]:
-    pieces = re.split(r"[-_/.]", run)
+    if run.isalpha() or run.isdigit():  # most words: the word itself
+        return [run]
+    pieces = _SEPARATORS.split(run)
     tokens = []
     for piece in pieces:
         tokens.append(piece)
-        parts = _PARTS.findall(piece)
-        if len(parts) > 1:
-            tokens.extend(parts)
+        if not (piece.isalpha() or piece.isdigit()):
+            parts = _PARTS.findall(piece)
+            if len(parts) > 1:
+                tokens.extend(parts)
     if len(pieces) > 1:
         tokens.append("".join(pieces))
     return tokens
