@@ -60,7 +60,7 @@ def required_documents(rules: Handover, order: Order) -> list[str]:
 
 def _title(doc_type: str) -> str:
     kind = GENERATED.get(doc_type) or FACTORY_TYPES.get(doc_type)
-    return f"{kind.title_zh} {kind.title_en}" if kind else doc_type
+    return f"{kind.title_en} ({kind.title_zh})" if kind else doc_type
 
 
 def due_items(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
@@ -116,11 +116,12 @@ def due_items(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
                              "not filed (needed before loading)",
                              shipped or order.delivery_date,
                              f"drop the inspection certificate into inbox/{n}/"))
-    for doc_type in required_documents(policy.handover, order):
-        if doc_type in FACTORY_TYPES and doc_type not in have:
-            items.append(DueItem("document", f"{_title(doc_type)} not received",
-                                 shipped or order.delivery_date,
-                                 f"ask the factory; drop it into inbox/{n}/"))
+    missing = [doc_type for doc_type in required_documents(policy.handover, order)
+               if doc_type in FACTORY_TYPES and doc_type not in have]
+    if missing:
+        items.append(DueItem("documents", "not received: " + ", ".join(
+            _title(d) for d in missing), shipped or order.delivery_date,
+            f"ask the factory and the forwarder; drop them into inbox/{n}/"))
     if workflow.loading is None:
         items.append(DueItem("loading", "loading details (time, truck plate, driver's phone) "
                              "not given", order.delivery_date,

@@ -130,6 +130,7 @@ def summarise(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
         "latest_shipment_date": (order.latest_shipment_date.isoformat()
                                  if order.latest_shipment_date else None),
         "shipment_date": loading.loading_time.date().isoformat() if loading else None,
+        "loading_time": loading.loading_time.isoformat() if loading else None,
         "status": effective_status(order, workflow, documents, policy),
         "documents": len(documents),
         "pages": sum(m.get("pages") or 0 for m in current if m["kind"] != "original"),
@@ -137,7 +138,27 @@ def summarise(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
         "events": len(workflow.history),
         "warnings": [w.message for w in warnings],
         "warranty": warranty(order, workflow, policy),
+        "payment_terms": order.payment_terms,
+        "factories": list(dict.fromkeys(i.manufacturer for i in order.items if i.manufacturer)),
+        "inspection": order.inspection,
+        "inspection_date": workflow.inspection.date.isoformat() if workflow.inspection else None,
+        "inspector": workflow.inspection.inspector if workflow.inspection else None,
+        "handover_date": next((str(e.data.get("date") or e.recorded.date())
+                               for e in reversed(workflow.history) if e.kind == "handover"),
+                              None),
+        "registered": workflow.status in {"registered", "closed"},
+        "review": _check_findings(workflow),
         "due": [d.as_dict() for d in due],
         "next_due": due[0].date.isoformat() if due else None,
         "next_what": due[0].what if due else None,
     }
+
+
+def _check_findings(workflow: Workflow) -> list[str]:
+    """The warnings and points to review of the order's last check, as recorded with it
+    (an error stops the hand-over and is shown by the check itself)."""
+    last = next((e for e in reversed(workflow.history) if e.kind == "check"), None)
+    if last is None:
+        return []
+    return [f"{f['rule']}: {f['message']}" for f in last.data.get("findings") or []
+            if f.get("severity") in {"warning", "review"}]

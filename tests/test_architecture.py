@@ -11,7 +11,7 @@ PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 
 FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow", "words", "clock",
                "sandbox", "dates", "numbering", "terms", "places", "attention", "due",
-               "timeline",
+               "timeline", "agenda",
                "faults", "workspace", "changes", "summary", "example_config", "outcome"}
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
 STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox", "transfer"}
