@@ -180,3 +180,8 @@ def safe_filename(name: str) -> str:
     if not stem or not _SUFFIX.match(suffix):
         return safe_name(name)
     return safe_name(stem) + suffix.lower()
+
+
+def order_key(order_no: str) -> str:
+    """The one spelling of an order number that finds it: width, case and spaces aside."""
+    return safe_name(unicodedata.normalize("NFKC", order_no).strip().casefold())

@@ -29,8 +29,7 @@ from .fsutil import (
     safe_filename,
     safe_name,
 )
-from .index.tokens import VERSION as TOKENS
-from .index.tokens import index_columns
+from .kept import KeptTexts
 from .models import Order
 from .store import SIDECAR_SUFFIX, OrderRef, dump_json, read_json
 from .summary import summarise
@@ -45,7 +44,7 @@ def _media_type(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-class OrderRecord:
+class OrderRecord(KeptTexts):
     def __init__(self, store: OrderStore, key: str, ref: OrderRef, *, registered: bool) -> None:
         self.store = store
         self.key = key
@@ -136,18 +135,6 @@ class OrderRecord:
             if source == source_sha256:
                 return version
         return max(versions, default=0) + 1
-
-    def kept_text(self, sha256: str) -> dict[str, Any] | None:
-        """The page texts kept for one content (with their search tokens), or None."""
-        try:
-            kept = read_json(self.folder / ".text" / f"{sha256}.json")
-        except (FileNotFoundError, ArchiveError):
-            return None
-        return kept if isinstance(kept.get("pages"), list) else None
-
-    def text(self, sha256: str) -> list[str] | None:
-        kept = self.kept_text(sha256)
-        return kept["pages"] if kept is not None else None
 
     def summary(self) -> dict[str, Any]:
         """The order's row in the index."""
@@ -355,22 +342,6 @@ class OrderRecord:
     def caching(self) -> contextlib.AbstractContextManager[None]:
         """Around writes of derived files outside a commit (the page texts)."""
         return self.changing("cache", durable=False)
-
-    def _keep_texts(self, texts: dict[str, tuple[str, ...]]) -> None:
-        """Keep the page texts of what was just filed beside it, once per content, for the
-        index (derived: a text that cannot be written now is simply not searchable)."""
-        for sha256, pages in texts.items():
-            if self.text(sha256) is None:
-                with contextlib.suppress(OSError):
-                    self.write_text(sha256, list(pages))
-
-    def write_text(self, sha256: str, pages: list[str]) -> None:
-        """Cache the page texts of one content (derived: no fsync); inside `caching()`."""
-        columns = [list(index_columns(page)) for page in pages]  # made once, here
-        atomic_write(self.folder / ".text" / f"{sha256}.json",
-                     dump_json({"sha256": sha256, "pages": pages, "tokens": TOKENS,
-                                "columns": columns}),
-                     mode=self.store.file_mode, durable=False)
 
     def _undo(self, placed: list[Path], claimed: bool) -> None:
         """After a commit failed before its marker: remove what it placed, the order's

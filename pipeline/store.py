@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ from filelock import FileLock, Timeout
 
 from .clock import Clock, SystemClock
 from .errors import ArchiveError, BusyError, NotFoundError, OrderConflictError
-from .fsutil import atomic_write, remove, safe_name
+from .fsutil import atomic_write, order_key, remove, safe_name
 from .index import Index
 from .summary import Policy
 
@@ -52,11 +51,6 @@ __all__ = ["SIDECAR_SUFFIX", "OrderRef", "OrderStore", "order_key", "read_json"]
 SIDECAR_SUFFIX = ".gendan.json"
 KIND_FOLDERS = ("originals", "generated", "stamped", "handover")
 SIDECAR_CACHE = 20_000  # sidecars kept parsed in a long-running process
-
-
-def order_key(order_no: str) -> str:
-    """The one spelling of an order number that finds it: width, case and spaces aside."""
-    return safe_name(unicodedata.normalize("NFKC", order_no).strip().casefold())
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -102,6 +96,7 @@ class OrderStore:
         self.file_mode = file_mode
         self.index = index or Index(root / ".index", file_mode=file_mode)
         self.lock_timeout = lock_timeout
+        self.sidecar_cache = SIDECAR_CACHE  # parsed sidecars kept (0 on a one-pass rebuild)
         self._sidecars: OrderedDict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = \
             OrderedDict()
 
@@ -288,9 +283,10 @@ class OrderStore:
         cached = self._sidecars.get(path)
         if cached is None or cached[0] != stamp:
             cached = (stamp, read_json(path))
-            self._sidecars[path] = cached
-            if len(self._sidecars) > SIDECAR_CACHE:
-                self._sidecars.popitem(last=False)
+            if self.sidecar_cache:
+                self._sidecars[path] = cached
+                if len(self._sidecars) > self.sidecar_cache:
+                    self._sidecars.popitem(last=False)
         else:
             self._sidecars.move_to_end(path)
         return cached[1]

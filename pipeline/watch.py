@@ -93,8 +93,11 @@ class InboxWatcher:
     """Watches one workspace's inbox and processes files as they become complete."""
 
     def __init__(self, desk: Desk, *, poll: bool = False,
-                 report: Callable[[Outcome], None] | None = None) -> None:
+                 report: Callable[[Outcome], None] | None = None,
+                 daily: Callable[[], None] | None = None) -> None:
         self.desk = desk
+        self.daily = daily  # at start-up and once a day (the agenda's summary)
+        self._day: object = None
         self.inbox = desk.workspace.inbox
         self.settings = desk.settings.watch
         self.poll = poll
@@ -163,6 +166,17 @@ class InboxWatcher:
     def _rescans(self) -> None:
         while not self.stop_event.wait(self.settings.rescan_seconds):
             self.rescan()
+            self.once_a_day()
+
+    def once_a_day(self) -> None:
+        """Call `daily` when the day has changed since it was last called."""
+        today = self.desk.clock.today()
+        if self.daily is not None and today != self._day:
+            self._day = today
+            try:
+                self.daily()
+            except Exception:  # a summary that fails never stops the watcher
+                log.exception("the daily summary failed")
 
     # -- running ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -179,6 +193,7 @@ class InboxWatcher:
                                           daemon=True)]
         for thread in self._threads:
             thread.start()
+        self.once_a_day()
         self.rescan()
 
     def stop(self) -> None:

@@ -47,5 +47,11 @@ echo
 echo "== gendan export ACME -o $DEMO/ACME-export.zip (with a sha256 manifest)"
 "$GENDAN" -w "$DEMO" export ACME -o "$DEMO/ACME-export.zip"
 echo
+echo "== gendan due (what is due on the open orders, on 2027-01-10)"
+GENDAN_TODAY=2027-01-10 "$GENDAN" -w "$DEMO" due --days 30 || true
+echo
+echo "== gendan ledger -o $DEMO/ledger.xlsx (业务登记)"
+"$GENDAN" -w "$DEMO" ledger -o "$DEMO/ledger.xlsx"
+echo
 echo "Look at the documents in $DEMO/archive/<customer>/<order>/generated/"
 echo "e.g. $DEMO/archive/ACME/PO-2026-0042/generated/PO-2026-0042_quotation_v1.pdf"

@@ -14,7 +14,8 @@ FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow", "word
                "timeline", "agenda",
                "faults", "workspace", "changes", "summary", "example_config", "outcome"}
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
-STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox", "transfer"}
+STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox", "transfer",
+         "kept"}
 RECIPES = {"recipes", "documents", "template_check"}
 TOP = {"desk", "assign", "cli", "watch", "__main__", "__init__"}
 ALLOWED = {
@@ -24,7 +25,8 @@ ALLOWED = {
     **{unit: FOUNDATIONS | STAGES | STORE | RECIPES for unit in RECIPES},
     **{unit: FOUNDATIONS | STAGES | STORE | RECIPES | TOP for unit in TOP},
 }
-ARCHIVE_WRITERS = {"record", "store", "repair", "inbox", "fsutil", "index", "transfer"}
+ARCHIVE_WRITERS = {"record", "store", "repair", "inbox", "fsutil", "index", "transfer",
+                   "kept"}
 
 
 def _unit(path: Path) -> str:

@@ -43,7 +43,7 @@ def due(state: State, days: int | None, customer: str | None, as_json: bool) -> 
     from ..agenda import agenda
 
     today = _today(state)
-    items = agenda(state.store().index.orders(), today, days, customer)
+    items = agenda(state.index().orders(), today, days, customer)
     overdue = [d for d in items if d.overdue]
     if as_json:
         click.echo(json.dumps({"today": today.isoformat(), "overdue": len(overdue),
@@ -82,7 +82,7 @@ def ledger(state: State, date_from: dt.datetime | None, date_to: dt.datetime | N
     fmt = fmt or (output.suffix.lstrip(".").lower() if output is not None and
                   output.suffix.lower() in {".xlsx", ".csv", ".json"} else "xlsx")
     output = output or Path(f"ledger-{today}.{fmt}")
-    rows = ledger_rows(state.store().index.orders(), date_from.date() if date_from else None,
+    rows = ledger_rows(state.index().orders(), date_from.date() if date_from else None,
                        date_to.date() if date_to else None, customer)
     data = {"xlsx": lambda: ledger_xlsx(rows, f"业务登记 Ledger {today}"),
             "csv": lambda: ledger_csv(rows), "json": lambda: ledger_json(rows)}[fmt]()
@@ -111,7 +111,7 @@ def calendar(state: State, output: Path, by_salesperson: bool, customer: str | N
     from ..fsutil import safe_name
 
     now = clock_from_env().now()
-    rows = [r for r in state.store().index.orders() if r["status"] not in
+    rows = [r for r in state.index().orders() if r["status"] not in
             {"closed", "cancelled"} and (not customer or r["customer"].casefold()
                                          == customer.casefold())]
     files = {output: rows}

@@ -20,6 +20,7 @@ from ..workspace import Workspace
 if TYPE_CHECKING:
     from ..config import Settings
     from ..desk import Desk
+    from ..index import Index
     from ..store import OrderStore
 
 __all__ = ["State", "amount", "handles_errors", "table"]
@@ -70,6 +71,12 @@ class State:
         settings = self.settings()
         return OrderStore(workspace.archive, file_mode=settings.archive.mode(),
                           policy=Policy.from_settings(settings))
+
+    def index(self) -> Index:
+        """The index alone, for questions: no settings, no models (a quick start-up)."""
+        from ..index import Index
+
+        return Index(self.workspace().archive / ".index")
 
     def desk(self) -> Desk:
         from ..desk import Desk

@@ -103,8 +103,22 @@ def watch(state: State, poll: bool) -> None:
         for line in outcome.problems + (outcome.reasons if state.verbose else []):
             click.echo(f"          {line}")
 
+    def daily() -> None:
+        from ..agenda import agenda
+
+        today = desk.clock.today()
+        items = [d for d in agenda(desk.store.index.orders(), today) if d.days_left <= 0]
+        overdue = sum(d.overdue for d in items)
+        click.echo(f"{today}: {len(items) - overdue} step(s) due today, {overdue} overdue"
+                   + (" (gendan due)" if items else ""))
+        for d in items[:15]:
+            click.echo(f"  {'OVERDUE' if d.overdue else 'today  '} {d.date} {d.order_no} "
+                       f"{d.customer}: {d.what}")
+        if len(items) > 15:
+            click.echo(f"  ... and {len(items) - 15} more")
+
     click.echo(f"watching {desk.workspace.inbox}{' (polling)' if poll else ''}; Ctrl-C stops")
-    InboxWatcher(desk, poll=poll, report=report).run_forever()
+    InboxWatcher(desk, poll=poll, report=report, daily=daily).run_forever()
     click.echo("stopped")
 
 

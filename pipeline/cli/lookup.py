@@ -44,9 +44,9 @@ def emit(headers: Sequence[str], rows: Sequence[Sequence[Any]], records: list[di
 
 
 def _card(state: State, order_no: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from ..store import order_key
+    from ..fsutil import order_key
 
-    card = state.store().index.card(order_key(order_no))
+    card = state.index().card(order_key(order_no))
     if card is None:
         raise NotFoundError(f"order {order_no} is not in the index",
                             hint="Check `gendan orders`; run `gendan reindex` if it should be.")
@@ -74,7 +74,7 @@ def find(state: State, text: str | None, customer: str | None, order_no: str | N
          date_to: dt.datetime | None, status: str | None, current: bool, limit: int,
          as_json: bool, as_csv: bool) -> None:
     """Find archived documents by the words on their pages and by what they are."""
-    index = state.store().index
+    index = state.index()
     hits = index.find(text=text, customer=customer, order=order_no, doc_type=doc_type,
                       model=model, date_from=_iso(date_from), date_to=_iso(date_to),
                       status=status, current=current, limit=limit)
@@ -125,8 +125,7 @@ def orders(state: State, customer: str | None, status: str | None,
     """List the archived orders: status, amount, what is due next; totals per currency."""
     from ..index import OrderFilter
 
-    store = state.store()
-    found = store.index.orders(OrderFilter(customer=customer, status=status,
+    found = state.index().orders(OrderFilter(customer=customer, status=status,
                                            date_from=_iso(date_from), date_to=_iso(date_to),
                                            date_field=date_field, model=model))
     headers = ["customer", "name", "order", "status", "currency", "amount", "items",
@@ -150,7 +149,7 @@ def orders(state: State, customer: str | None, status: str | None,
         totals[o["currency"]] = (total + Decimal(o["total_amount"]), count + 1)
     click.echo("\n" + "; ".join(f"{currency} {total:,.2f} in {count} order(s)"
                                 for currency, (total, count) in sorted(totals.items())))
-    click.echo(f"archive: {store.root}")
+    click.echo(f"archive: {state.workspace().archive}")
 
 
 def _mark(document: dict[str, Any]) -> str:
@@ -180,7 +179,7 @@ def show(state: State, order_no: str, current: bool, as_json: bool) -> None:
                f"{order['customer_name_zh'] or ''} {order['customer_name_en']}")
     click.echo(f"status {order['status']}  amount {amount(order)}  items {order['items']}  "
                f"delivery {order['delivery_date']}  shipped {order.get('shipment_date') or '-'}")
-    click.echo(f"folder {state.store().root / order['folder']}")
+    click.echo(f"folder {state.workspace().archive / order['folder']}")
     for due in order.get("due") or []:
         click.echo(f"due {due['date']}: {due['what']} ({due['action']})")
     for warning in order.get("warnings") or []:

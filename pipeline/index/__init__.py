@@ -19,13 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from .cards import Cards
-from .catalogue import Catalogue, TextLoader, joined_model
+from .catalogue import Catalogue, Rows, TextLoader, joined_model, rows_of
 from .search import Hit, OrderFilter, find_documents, list_orders
 
-__all__ = ["Entry", "Hit", "Index", "OrderFilter", "TextLoader", "joined_model"]
-
-# key, order row, documents, and where the page texts of its contents are kept
-Entry = tuple[str, dict[str, Any], list[dict[str, Any]], "TextLoader | None"]
+__all__ = ["Hit", "Index", "OrderFilter", "Rows", "TextLoader", "joined_model"]
 
 
 class Index:
@@ -54,14 +51,21 @@ class Index:
         if self.exists():
             self.catalogue.forget(key)
 
-    def rebuild(self, entries: Iterable[Entry | None], batch: int = 100) -> int:
-        """Throw the index away and build it from `entries`, streamed: each entry is written
-        as it comes (its producer holds the order's lock meanwhile), in transactions of
-        `batch` orders; a None entry asks to commit now (the producer is about to wait for
-        an order's lock, whose holder may be waiting to write to the index). The text of
-        contents already indexed is kept: it is keyed by the content's sha256."""
+    def prepare(self, key: str, order: dict[str, Any], documents: list[dict[str, Any]]) -> Rows:
+        """Write the order's card and make its catalogue rows ready (for `rebuild`; under
+        the order's lock, in whichever process reads it)."""
+        rows = [_row(d) for d in documents]
+        self.cards.write(key, order, rows)
+        return rows_of(key, order, rows)
+
+    def rebuild(self, entries: Iterable[tuple[Rows, TextLoader | None] | None],
+                batch: int = 100) -> int:
+        """Throw the catalogue's rows away and write them from `entries` (made by
+        `prepare`), streamed, in transactions of `batch` orders; a None entry asks to commit
+        now (the producer is about to wait for an order's lock, whose holder may be waiting
+        to write to the index). The text of contents already indexed is kept: it is keyed
+        by the content's sha256. Cards of orders not in the entries are removed."""
         seen: set[str] = set()
-        self.catalogue.clear_rows()
         db = None
         try:
             for entry in entries:
@@ -71,12 +75,10 @@ class Index:
                         db = None
                     if entry is None:
                         continue
-                key, order, documents, texts = entry
-                rows = [_row(d) for d in documents]
-                self.cards.write(key, order, rows)
+                rows, texts = entry
                 db = db or self.catalogue.begin()
-                self.catalogue.put(db, key, order, rows, texts)
-                seen.add(key)
+                self.catalogue.put_rows(db, rows, texts)
+                seen.add(rows.key)
             if db is not None:
                 self.catalogue.commit(db)
                 db = None

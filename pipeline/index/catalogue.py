@@ -15,6 +15,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from ..errors import IndexError_
 from .tokens import VERSION as TOKENS
 from .tokens import index_columns
 
-__all__ = ["Catalogue", "TextLoader"]
+__all__ = ["Catalogue", "Rows", "TextLoader", "rows_of"]
 
 # the kept text of one content, by its sha256: {"pages": [...], and when they were made at
 # filing, "columns": [[words, chars], ...] per page with "tokens": their version}
@@ -43,6 +44,9 @@ CREATE INDEX IF NOT EXISTS documents_key ON documents(key);
 CREATE INDEX IF NOT EXISTS documents_customer ON documents(customer, doc_type);
 CREATE INDEX IF NOT EXISTS documents_type ON documents(doc_type, date);
 CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
+CREATE INDEX IF NOT EXISTS documents_customer_any_case ON documents(customer COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS documents_order_any_case ON documents(order_no COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS orders_customer_any_case ON orders(customer COLLATE NOCASE);
 CREATE TABLE IF NOT EXISTS models (
     key TEXT NOT NULL, model TEXT NOT NULL, joined TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS models_joined ON models(joined);
@@ -127,27 +131,23 @@ class Catalogue:
     def put(self, db: sqlite3.Connection, key: str, order: dict[str, Any],
             documents: list[dict[str, Any]], texts: TextLoader | None) -> None:
         """Replace one order's rows (inside a transaction); add the text of new contents."""
-        self._drop(db, key)
-        values = [order.get(c) if c != "key" else key for c in ORDER_COLUMNS]
+        self.put_rows(db, rows_of(key, order, documents), texts)
+
+    def put_rows(self, db: sqlite3.Connection, rows: Rows, texts: TextLoader | None) -> None:
+        self._drop(db, rows.key)
         db.execute(f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}, models, row) "
-                   f"VALUES ({', '.join('?' * len(ORDER_COLUMNS))}, ?, ?)",
-                   [*values, " ".join(order.get("models") or []), _dump(order)])
-        db.executemany("INSERT INTO models (key, model, joined) VALUES (?, ?, ?)",
-                       [(key, m, joined_model(m)) for m in dict.fromkeys(order.get("models")
-                                                                         or [])])
+                   f"VALUES ({', '.join('?' * (len(ORDER_COLUMNS) + 2))})", rows.order)
+        db.executemany("INSERT INTO models (key, model, joined) VALUES (?, ?, ?)", rows.models)
         db.executemany(
             "INSERT INTO documents (path, key, order_no, customer, kind, doc_type, version, "
             "current, sha256, pages, date, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(d["path"], key, order["order_no"], order["customer"], d.get("kind"),
-              d.get("doc_type"), d.get("version"), int(bool(d.get("current"))), d.get("sha256"),
-              d.get("pages"), d.get("business_date") or str(d.get("time", ""))[:10], _dump(d))
-             for d in documents])
-        if texts is None:
+            rows.documents)
+        if texts is None or not rows.shas:
             return
-        shas = list(dict.fromkeys(d["sha256"] for d in documents if d.get("sha256")))
         known = {r[0] for r in db.execute(
-            f"SELECT sha256 FROM texts WHERE sha256 IN ({', '.join('?' * len(shas))})", shas)}
-        for sha in shas:
+            f"SELECT sha256 FROM texts WHERE sha256 IN ({', '.join('?' * len(rows.shas))})",
+            rows.shas)}
+        for sha in rows.shas:
             if sha in known:
                 continue
             kept = texts(sha)
@@ -166,6 +166,10 @@ class Catalogue:
                                     "VALUES (?, ?, ?, ?, ?)", (sha, number, text, words, chars))
                 db.execute("INSERT INTO pages (rowid, words, chars) VALUES (?, ?, ?)",
                            (cursor.lastrowid, words, chars))
+
+    def known_texts(self) -> set[str]:
+        """The contents whose text is indexed already."""
+        return {r[0] for r in self._connect().execute("SELECT sha256 FROM texts")}
 
     def _drop(self, db: sqlite3.Connection, key: str) -> None:
         db.execute("DELETE FROM orders WHERE key = ?", (key,))
@@ -215,6 +219,29 @@ class Catalogue:
     def document_rows(self) -> list[dict[str, Any]]:
         return [json.loads(r["row"]) for r in self.query("SELECT row FROM documents ORDER BY "
                                                          "path")]
+
+
+@dataclass
+class Rows:
+    """One order's rows for the catalogue, made ready (in a worker, on a rebuild)."""
+
+    key: str
+    order: tuple[Any, ...]
+    models: list[tuple[str, str, str]]
+    documents: list[tuple[Any, ...]]
+    shas: list[str]
+
+
+def rows_of(key: str, order: dict[str, Any], documents: list[dict[str, Any]]) -> Rows:
+    values = [order.get(c) if c != "key" else key for c in ORDER_COLUMNS]
+    return Rows(
+        key, (*values, " ".join(order.get("models") or []), _dump(order)),
+        [(key, m, joined_model(m)) for m in dict.fromkeys(order.get("models") or [])],
+        [(d["path"], key, order["order_no"], order["customer"], d.get("kind"),
+          d.get("doc_type"), d.get("version"), int(bool(d.get("current"))), d.get("sha256"),
+          d.get("pages"), d.get("business_date") or str(d.get("time", ""))[:10], _dump(d))
+         for d in documents],
+        list(dict.fromkeys(d["sha256"] for d in documents if d.get("sha256"))))
 
 
 def _dump(row: dict[str, Any]) -> str:

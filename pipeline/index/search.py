@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalogue import Catalogue, joined_model
-from .tokens import match_expression, snippet_pattern
+from .tokens import match_expression, page_matches, snippet_pattern
 
 __all__ = ["Hit", "OrderFilter", "find_documents", "list_orders"]
 
@@ -95,10 +95,14 @@ def find_documents(catalogue: Catalogue, *, text: str | None = None,
                    date_from: str | None = None, date_to: str | None = None,
                    status: str | None = None, current: bool = True,
                    limit: int = 200) -> list[Hit]:
-    """Documents by metadata and, with `text`, by the words on their pages (page order)."""
+    """Documents by metadata and, with `text`, by the words on their pages; newest first."""
     sql = ["SELECT d.row AS row, d.order_no AS order_no, d.customer AS customer"]
     params: list[Any] = []
-    if text:
+    narrow = bool(customer or order)
+    if text and narrow:  # one customer's or order's pages: read them, not the whole index
+        sql.append(", p.page AS page, p.text AS text, p.words AS words, p.chars AS chars "
+                   "FROM documents d CROSS JOIN page_text p ON p.sha256 = d.sha256 WHERE 1=1")
+    elif text:
         sql.append(", p.page AS page, p.text AS text FROM pages "
                    "JOIN page_text p ON p.id = pages.rowid "
                    "JOIN documents d ON d.sha256 = p.sha256 WHERE pages.pages MATCH ?")
@@ -128,11 +132,18 @@ def find_documents(catalogue: Catalogue, *, text: str | None = None,
         params.append(status)
     if current:
         sql.append("AND d.current = 1")
-    sql.append("ORDER BY d.customer, d.order_no, d.path" + (", p.page" if text else ""))
-    sql.append("LIMIT ?")
-    params.append(limit)
+    # newest first: the text index gives its rows in that order, so LIMIT ends the search
+    sql.append("ORDER BY p.id DESC" if text and narrow else "ORDER BY pages.rowid DESC"
+               if text else
+               "ORDER BY d.date DESC, d.order_no, d.path")
+    if not (text and narrow):
+        sql.append("LIMIT ?")
+        params.append(limit)
+    rows = catalogue.query(" ".join(sql), params)
+    if text and narrow:
+        rows = [r for r in rows if page_matches(text, r["words"] or "", r["chars"] or "")]
     hits = []
-    for row in catalogue.query(" ".join(sql), params):
+    for row in rows[:limit]:
         doc = json.loads(row["row"])
         hits.append(Hit(row["order_no"], row["customer"], doc["path"], doc["file"], doc["kind"],
                         doc["doc_type"], doc["version"], bool(doc.get("current")),

@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["VERSION", "index_columns", "match_expression", "normalise", "snippet_pattern"]
+__all__ = ["VERSION", "index_columns", "match_expression", "normalise", "page_matches",
+           "snippet_pattern"]
 
 VERSION = 1  # of the tokens: kept token columns of another version are made again
 
@@ -86,6 +87,22 @@ def match_expression(query: str) -> str:
             windows = " ".join(term[i : i + 2] for i in range(len(term) - 1))
             parts.append(f'words:"{windows}"')
     return " AND ".join(parts)
+
+
+def page_matches(query: str, words: str, chars: str) -> bool:
+    """Whether a page's token columns answer the query as `match_expression` would in the
+    text index (for a few pages, where reading them is quicker than the index)."""
+    spaced, singles = f" {words} ", set(chars.split())
+    for term in _terms(query):
+        if term.isascii():
+            if f" {term} " not in spaced:
+                return False
+        elif len(term) == 1:
+            if term not in singles:
+                return False
+        elif f" {' '.join(term[i:i + 2] for i in range(len(term) - 1))} " not in spaced:
+            return False
+    return True
 
 
 def snippet_pattern(query: str) -> re.Pattern[str] | None:

@@ -1,0 +1,55 @@
+"""The page texts kept beside an order's files (`.text/SHA256.json`): read once, when a
+file is filed, with the search tokens made from them, so that neither the check nor the
+index nor a rebuild reads a PDF again."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ArchiveError
+from .fsutil import atomic_write
+from .index.tokens import VERSION as TOKENS
+from .index.tokens import index_columns
+from .store import dump_json, read_json
+
+if TYPE_CHECKING:
+    from .store import OrderStore
+
+__all__ = ["KeptTexts"]
+
+
+class KeptTexts:
+    """For an order's record: its kept page texts."""
+
+    folder: Path
+    store: OrderStore
+
+    def kept_text(self, sha256: str) -> dict[str, Any] | None:
+        """The page texts kept for one content (with their search tokens), or None."""
+        try:
+            kept = read_json(self.folder / ".text" / f"{sha256}.json")
+        except (FileNotFoundError, ArchiveError):
+            return None
+        return kept if isinstance(kept.get("pages"), list) else None
+
+    def text(self, sha256: str) -> list[str] | None:
+        kept = self.kept_text(sha256)
+        return kept["pages"] if kept is not None else None
+
+    def _keep_texts(self, texts: dict[str, tuple[str, ...]]) -> None:
+        """Keep the page texts of what was just filed beside it, once per content, for the
+        index (derived: a text that cannot be written now is simply not searchable)."""
+        for sha256, pages in texts.items():
+            if self.text(sha256) is None:
+                with contextlib.suppress(OSError):
+                    self.write_text(sha256, list(pages))
+
+    def write_text(self, sha256: str, pages: list[str]) -> None:
+        """Cache the page texts of one content (derived: no fsync); inside `caching()`."""
+        columns = [list(index_columns(page)) for page in pages]  # made once, here
+        atomic_write(self.folder / ".text" / f"{sha256}.json",
+                     dump_json({"sha256": sha256, "pages": pages, "tokens": TOKENS,
+                                "columns": columns}),
+                     mode=self.store.file_mode, durable=False)
