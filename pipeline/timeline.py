@@ -33,7 +33,17 @@ def _why(event: Event, meta: dict[str, Any]) -> str:
     return f"made on the {event.kind.replace('_', ' ')}"
 
 
-def timeline(events: list[Event], documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def timeline(events: list[Event], documents: list[dict[str, Any]],
+             warnings: list[tuple[Any, Event, Event | None]] | None = None
+             ) -> list[dict[str, Any]]:
+    """The entries, oldest first; `warnings` (from `attention.warning_history`) adds to
+    each event the warnings it raised and those it cleared."""
+    raised: dict[int, list[str]] = defaultdict(list)
+    cleared: dict[int, list[str]] = defaultdict(list)
+    for warning, since, until in warnings or []:
+        raised[since.seq].append(warning.message)
+        if until is not None:
+            cleared[until.seq].append(warning.message)
     commit_of: dict[tuple[str, str], int] = {}
     for meta in documents:
         if "event" in meta:  # the commit's marker names its event
@@ -54,6 +64,7 @@ def timeline(events: list[Event], documents: list[dict[str, Any]]) -> list[dict[
             "seq": event.seq, "recorded": event.recorded.isoformat(), "kind": event.kind,
             "summary": event.summary, "source": event.source, "business_date": business,
             "changes": list(event.data.get("changes") or []), "flags": list(event.flags),
+            "raised": raised[event.seq], "cleared": cleared[event.seq],
             "documents": [{"file": m.get("file"), "path": m.get("path"), "kind": m.get("kind"),
                            "doc_type": m.get("doc_type"), "version": m.get("version"),
                            "why": _why(event, m)} for m in made]})

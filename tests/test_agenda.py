@@ -235,3 +235,27 @@ def test_watch_prints_what_is_due_at_start_and_once_a_day(frozen: Desk,
     frozen.clock.advance(days=1)
     watcher.once_a_day()
     assert calls == [dt.date(2026, 11, 10), dt.date(2026, 11, 11)]
+
+
+def test_a_warning_stays_until_the_event_that_clears_it(frozen: Desk,
+                                                       order_data: dict[str, Any]) -> None:
+    desk = frozen
+    drop(desk.workspace, "PO-2026-0042.yaml", order_data)
+    desk.run_once()
+    late = {"update": "factory_confirmation", "order_no": "PO-2026-0042",
+            "factory": "宁波绿源电器有限公司", "confirmed_delivery_date": "2027-01-20",
+            "by": "陈厂长", "confirmed_on": "2026-11-08"}
+    update(desk, "late.yaml", late)
+    shown = _cli(desk, "show", "PO-2026-0042").output
+    assert "warning: 宁波绿源电器有限公司 confirms 2027-01-20, after the delivery date" in shown
+    [row] = json.loads(_cli(desk, "orders", "--json").output)
+    assert row["warnings"] and row["status"] == "received"
+    update(desk, "on-time.yaml", {**late, "confirmed_delivery_date": "2027-01-12",
+                                  "confirmed_on": "2026-11-09"})
+    assert "warning:" not in _cli(desk, "show", "PO-2026-0042").output
+    entries = json.loads(_cli(desk, "history", "PO-2026-0042", "--json").output)
+    raised = next(e for e in entries if e["raised"])
+    cleared = next(e for e in entries if e["cleared"])
+    assert raised["source"] == "inbox/late.yaml" and cleared["source"] == "inbox/on-time.yaml"
+    assert "cleared: 宁波绿源电器有限公司 confirms 2027-01-20" in _cli(
+        desk, "history", "PO-2026-0042").output

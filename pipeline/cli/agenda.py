@@ -43,7 +43,7 @@ def due(state: State, days: int | None, customer: str | None, as_json: bool) -> 
     from ..agenda import agenda
 
     today = _today(state)
-    items = agenda(state.index().orders(), today, days, customer)
+    items = agenda(state.index().due_rows(customer), today, days)
     overdue = [d for d in items if d.overdue]
     if as_json:
         click.echo(json.dumps({"today": today.isoformat(), "overdue": len(overdue),

@@ -29,6 +29,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _width(text: str) -> int:
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

@@ -133,7 +133,7 @@ def orders(state: State, customer: str | None, status: str | None,
     rows = [(o["customer"], o["customer_name"], o["order_no"], o["status"], o["currency"],
              f"{Decimal(o['total_amount']):,.2f}", o["items"], o["delivery_date"],
              o.get("shipment_date") or "", o.get("next_due") or "", o.get("next_what") or "",
-             len(o.get("warnings") or [])) for o in found]
+             len(o.get("warnings") or []) + len(o.get("review") or [])) for o in found]
     if as_csv:  # figures as figures
         rows = [(*r[:5], o["total_amount"], *r[6:]) for r, o in zip(rows, found, strict=True)]
     if emit(headers, rows, found, as_json, as_csv):
@@ -184,6 +184,8 @@ def show(state: State, order_no: str, current: bool, as_json: bool) -> None:
         click.echo(f"due {due['date']}: {due['what']} ({due['action']})")
     for warning in order.get("warnings") or []:
         click.echo(f"warning: {warning}")
+    for finding in order.get("review") or []:
+        click.echo(f"last check: {finding}")
     if order.get("warranty"):
         click.echo("warranty: " + "; ".join(
             f"{w['model']} {w['months']} months" + (f" until {w['until']}" if w["until"]
@@ -203,10 +205,13 @@ def show(state: State, order_no: str, current: bool, as_json: bool) -> None:
 @handles_errors
 def history(state: State, order_no: str, as_json: bool) -> None:
     """An order's timeline: what arrived, what it changed, what was made and why."""
+    from ..attention import warning_history
     from ..timeline import timeline
 
-    with state.store().open(order_no) as record:
-        entries = timeline(record.events, record.documents)
+    store = state.store()
+    with store.open(order_no) as record:
+        warnings = warning_history(record.order, record.events, dict(store.policy.lead_days))
+        entries = timeline(record.events, record.documents, warnings)
     if as_json:
         click.echo(json.dumps(entries, ensure_ascii=False, indent=2, default=str))
         return
@@ -217,8 +222,10 @@ def history(state: State, order_no: str, as_json: bool) -> None:
         click.echo(f"    from {entry['source']}")
         for change in entry["changes"]:
             click.echo(f"    changed {change}")
-        for flag in entry["flags"]:
+        for flag in dict.fromkeys(entry["flags"] + entry["raised"]):
             click.echo(f"    warning: {flag}")
+        for gone in entry["cleared"]:
+            click.echo(f"    cleared: {gone}")
         for doc in entry["documents"]:
             click.echo(f"    {doc['kind']:9} {doc['file']}" + (f"  ({doc['why']})"
                                                                if doc["why"] else ""))
