@@ -131,8 +131,12 @@ def test_gendan_watch_stops_cleanly_on_sigterm(with_order: Desk) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
     assert proc.stdout.readline().startswith("watching ")
+    summary = proc.stdout.readline()  # what is due, at start-up (and once a day)
+    assert "step(s) due today" in summary and "overdue" in summary
     (ws.inbox / "PO-2026-0042_warranty-card.pdf").write_bytes(_pdf_bytes("sigterm"))
     line = proc.stdout.readline()
+    while line.startswith("  "):  # the summary's lines
+        line = proc.stdout.readline()
     assert line.startswith("archived") and "PO-2026-0042_warranty_card_v1.pdf" in line
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
