@@ -1,0 +1,48 @@
+"""Start-up: the commands that answer questions import none of the heavy libraries (the
+PDF, Word, Excel and validation libraries load only in the commands that use them). Read
+from `python -X importtime`, which lists every module a command imports; the time itself
+is the benchmark's to measure, not a test's."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = {"weasyprint", "docxtpl", "docx", "pypdf", "reportlab", "openpyxl", "pydantic",
+         "pdfplumber", "PIL", "jinja2", "yaml", "watchdog", "num2words", "cn2an", "icalendar"}
+
+
+def imported(workspace: Path, *argv: str) -> set[str]:
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "pipeline", "-w",
+                             str(workspace), *argv], capture_output=True, text=True)
+    names = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    assert names, result.stderr[-500:]
+    return names
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["orders"], ["show", "PO-1"], ["find", "毛重"],
+                                  ["due"], ["history", "--help"]])
+def test_questions_import_no_heavy_library(tmp_path: Path, argv: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    assert CliRunner().invoke(cli, ["init", str(tmp_path / "ws")]).exit_code == 0
+    heavy = imported(tmp_path / "ws", *argv) & HEAVY
+    assert not heavy, f"gendan {' '.join(argv)} imports {sorted(heavy)}"
+
+
+def test_a_command_that_renders_does_import_them(tmp_path: Path) -> None:
+    """The check above would pass if nothing were listed: a run does load them."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    assert CliRunner().invoke(cli, ["init", str(tmp_path / "ws")]).exit_code == 0
+    assert {"pydantic", "yaml"} <= imported(tmp_path / "ws", "run")
