@@ -61,6 +61,8 @@ class ApprovalUpdate(_Strict):
     decision: Literal["approved", "rejected"] = "approved"
     at: Moment = Field(description="When, e.g. 2026-11-05T10:30")
     remark: str | None = None
+    account: str | None = Field(None, description="The signed-in account, when the approval "
+                                "was given on the office's page (gendan serve)")
 
 
 class InspectionUpdate(_Strict):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UnsafeFileError
-from .fsutil import atomic_write, move, remove, sha256_bytes, sha256_file
+from .fsutil import atomic_write, move, remove, safe_filename, sha256_bytes, sha256_file
 
 __all__ = [
     "IGNORED_SUFFIXES",
@@ -28,8 +28,10 @@ __all__ = [
     "is_candidate",
     "pending",
     "quoted",
+    "receive",
     "set_aside",
     "shown",
+    "take_back",
 ]
 
 IGNORED_PREFIXES = (".", "~$", "_")
@@ -177,3 +179,43 @@ def orphan_notes(folders: list[Path]) -> list[Path]:
                     if not os.path.lexists(subject):
                         notes.append(path)
     return notes
+
+
+def _unused(inbox: Path, name: str) -> Path:
+    """`inbox/name`, or `name-2`, `name-3` ... when a different file waits under it."""
+    target = inbox / name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    n = 1
+    while os.path.lexists(target) or any(os.path.lexists(target.with_name(target.name + s))
+                                         for s in NOTE_SUFFIXES):
+        n += 1
+        target = inbox / (f"{stem}-{n}.{suffix}" if dot else f"{stem}-{n}")
+    return target
+
+
+def receive(data: bytes, name: str, inbox: Path, *, mode: int | None = None) -> Path:
+    """Put a file brought another way (the web page's upload) into the inbox as if it had
+    been dropped there: whole or not at all, under a free, clean name. Returns its path."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    clean = safe_filename(Path(name).name or "upload")
+    if clean.startswith(IGNORED_PREFIXES):
+        clean = "upload-" + clean.lstrip("._~$")
+    target = _unused(inbox, clean)
+    atomic_write(target, data, mode=mode)
+    return target
+
+
+def take_back(path: Path, inbox: Path) -> Path:
+    """A parked file (rejected, failed, unmatched, waiting) moved back into the inbox to be
+    tried again, as a person would move it; its note goes. Returns where it is now."""
+    info = path.lstat()
+    if not stat.S_ISREG(info.st_mode):
+        raise UnsafeFileError(f"{shown(path.name)} is not a regular file",
+                              hint="Remove it; only regular files can be filed.")
+    target = _unused(inbox, path.name)
+    move(path, target)
+    for suffix in NOTE_SUFFIXES:
+        remove(path.with_name(path.name + suffix))
+    return target

@@ -15,9 +15,9 @@ FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow", "word
                "faults", "workspace", "changes", "summary", "example_config", "outcome"}
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
 STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox", "transfer",
-         "kept"}
+         "kept", "people", "thumbs"}
 RECIPES = {"recipes", "documents", "template_check"}
-TOP = {"desk", "assign", "cli", "watch", "__main__", "__init__"}
+TOP = {"desk", "assign", "cli", "watch", "web", "__main__", "__init__"}
 ALLOWED = {
     **{unit: FOUNDATIONS for unit in FOUNDATIONS},
     **{unit: FOUNDATIONS for unit in STAGES},
@@ -26,7 +26,7 @@ ALLOWED = {
     **{unit: FOUNDATIONS | STAGES | STORE | RECIPES | TOP for unit in TOP},
 }
 ARCHIVE_WRITERS = {"record", "store", "repair", "inbox", "fsutil", "index", "transfer",
-                   "kept"}
+                   "kept", "people", "thumbs"}
 
 
 def _unit(path: Path) -> str:

@@ -115,6 +115,23 @@ class Index:
                  "salesperson": r["salesperson"], "due": json.loads(r["due"] or "[]")}
                 for r in self.catalogue.query(sql, params)]
 
+    def recent(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The files that arrived last (the originals, newest first)."""
+        if not self.exists():
+            return []
+        rows = self.catalogue.query(
+            "SELECT row FROM documents WHERE kind = 'original' "
+            "ORDER BY json_extract(row, '$.time') DESC, path LIMIT ?", (limit,))
+        return [json.loads(r["row"]) for r in rows]
+
+    def path_of(self, sha256: str) -> str | None:
+        """An archived file with this content (archive-relative), if any."""
+        if not self.exists():
+            return None
+        rows = self.catalogue.query("SELECT path FROM documents WHERE sha256 = ? LIMIT 1",
+                                    (sha256,))
+        return str(rows[0]["path"]) if rows else None
+
     def holders(self, sha256: str) -> list[str]:
         """The order numbers whose originals include this content."""
         if not self.exists():

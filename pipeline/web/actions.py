@@ -1,0 +1,209 @@
+"""The writes (POST), each by a signed-in person with the form's token, one at a time in
+this server and through the same desk and recipes as the command:
+
+    upload    -> into the inbox -> desk.process (as a dropped file)
+    assign    -> desk.assign (as `gendan assign`)
+    try again -> back into the inbox -> desk.process
+    approve   -> an approval update file into the inbox, signed by the person -> process
+    check     -> recipes.check_order;  hand-over -> recipes.hand_over
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from ..errors import GendanError, NotFoundError
+from ..inbox import receive, take_back
+from ..outcome import Outcome
+from ..people import Person
+from .auth import office_of, writer
+from .pages import _approval_role
+from .render import flash, page
+from .views import order_view, parked
+
+__all__ = ["router"]
+
+router = APIRouter()
+Writer = Depends(writer)
+CHUNK = 1 << 20
+
+
+def _order_page(order_no: str, anchor: str = "") -> RedirectResponse:
+    from urllib.parse import quote
+
+    return RedirectResponse(f"/orders/{quote(order_no, safe='')}{anchor}", status_code=303)
+
+
+def _say(request: Request, outcome: Outcome) -> None:
+    ok = outcome.status in {"archived", "duplicate"}
+    detail = "; ".join([outcome.message, *outcome.problems, *outcome.reasons[:3]])
+    flash(request, "ok" if ok else "error", f"{outcome.file}: {outcome.status}: {detail}")
+
+
+async def _read(upload: UploadFile, limit: int) -> bytes:
+    parts, size = [], 0
+    while chunk := await upload.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(status_code=413, detail=f"{upload.filename}: larger than "
+                                f"{limit // CHUNK} MB, the largest file the inbox takes "
+                                "([limits] in gendan.toml)")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+@router.post("/upload")
+async def upload(request: Request, files: list[UploadFile], user: Person = Writer) -> Response:
+    office = office_of(request)
+    limits = office.settings.limits
+    limit = int(max(limits.pdf_mb, limits.workbook_mb, limits.order_file_mb,
+                    limits.image_mb) * CHUNK)
+    received = [(f.filename or "upload", await _read(f, limit)) for f in files if f.filename]
+    if not received:
+        raise HTTPException(status_code=400, detail="choose at least one file to upload")
+    outcomes: list[Outcome] = []
+
+    def work() -> None:
+        with office.writing:
+            for name, data in received:
+                path = receive(data, name, office.workspace.inbox,
+                               mode=office.desk.store.file_mode)
+                outcome = office.desk.process(path)
+                if outcome.status == "vanished":  # a watcher took it first
+                    outcome = Outcome(outcome.file, "taken", "the watcher took this file "
+                                      "first; see it on today's page")
+                outcomes.append(outcome)
+            outcomes.extend(office.desk.take_later())
+
+    from starlette.concurrency import run_in_threadpool
+
+    await run_in_threadpool(work)
+    name = "outcomes.html" if request.headers.get("hx-request") else "upload.html"
+    return page(request, name, {"outcomes": outcomes})
+
+
+def _parked_path(request: Request, folder: str, name: str) -> Path:
+    """A file in one of the inbox's side folders, named as the page listed it."""
+    if folder not in {"unmatched", "waiting", "rejected", "failed"}:
+        raise HTTPException(status_code=400, detail=f"no inbox folder {folder}")
+    listed = {p.name: p for p in parked(office_of(request), folder)}
+    if name not in listed:
+        raise HTTPException(status_code=404, detail=f"{name} is no longer waiting in "
+                            f"inbox/_{folder}/ (filed or removed meanwhile)")
+    ws = office_of(request).workspace
+    return {"unmatched": ws.unmatched, "waiting": ws.waiting, "rejected": ws.rejected,
+            "failed": ws.failed}[folder] / name
+
+
+@router.post("/inbox/assign")
+def assign(request: Request, name: str = Form(...), order_no: str = Form(...),
+           doc_type: str = Form(""), user: Person = Writer) -> Response:
+    office = office_of(request)
+    path = _parked_path(request, "unmatched", name)
+    try:
+        with office.writing:
+            outcome = office.desk.assign(path, order_no.strip(), doc_type or None)
+    except GendanError as exc:
+        flash(request, "error", f"{name}: {exc.message} {exc.hint}".strip())
+        return RedirectResponse("/#unmatched", status_code=303)
+    _say(request, outcome)
+    return RedirectResponse("/#unmatched", status_code=303)
+
+
+@router.post("/inbox/retry")
+def retry(request: Request, folder: str = Form(...), name: str = Form(...),
+          user: Person = Writer) -> Response:
+    office = office_of(request)
+    path = _parked_path(request, folder, name)
+    with office.writing:
+        back = take_back(path, office.workspace.inbox)
+        outcome = office.desk.process(back)
+    _say(request, outcome)
+    return RedirectResponse(f"/#{folder}", status_code=303)
+
+
+def _approval(order_no: str, user: Person, role: str, decision: str, remark: str,
+              now: Any) -> bytes:
+    update = {"update": "approval", "order_no": order_no, "role": role, "by": user.name,
+              "decision": decision, "at": now.strftime("%Y-%m-%dT%H:%M"),
+              "account": user.login}
+    if remark.strip():
+        update["remark"] = remark.strip()[:500]
+    return json.dumps(update, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+@router.post("/orders/{order_no}/approve")
+def approve(request: Request, order_no: str, decision: str = Form("approved"),
+            remark: str = Form(""), user: Person = Writer) -> Response:
+    office = office_of(request)
+    if decision not in {"approved", "rejected"}:
+        raise HTTPException(status_code=400, detail="decide approved or rejected")
+    with office.writing:
+        try:
+            view = order_view(office, order_no)
+        except NotFoundError as exc:
+            raise HTTPException(status_code=404, detail=exc.message) from exc
+        role_why = _approval_role(user, view)
+        if role_why is None or role_why[1]:
+            why = role_why[1] if role_why else f"{user.login} may not sign contract reviews"
+            raise HTTPException(status_code=403, detail=f"{user.name} cannot sign the review "
+                                f"of {order_no}: {why}")
+        now = office.desk.clock.now()
+        data = _approval(view["order"].order_no, user, role_why[0], decision, remark, now)
+        name = f"approval_{view['order'].order_no}_{role_why[0]}_{now:%Y%m%d-%H%M%S}.json"
+        path = receive(data, name, office.workspace.inbox, mode=office.desk.store.file_mode)
+        outcome = office.desk.process(path)
+    _say(request, outcome)
+    return _order_page(order_no, "#approvals")
+
+
+@router.post("/orders/{order_no}/check")
+def check(request: Request, order_no: str, user: Person = Writer) -> Response:
+    from ..recipes import check_order
+
+    office = office_of(request)
+    try:
+        with office.writing:
+            result = check_order(office.desk, order_no)
+    except GendanError as exc:
+        flash(request, "error", f"check {order_no}: {exc.message}")
+        return _order_page(order_no)
+    counts = result.counts()
+    flash(request, "error" if counts["error"] else "ok",
+          f"检查 check {order_no}: {counts['error']} error(s), {counts['warning']} "
+          f"warning(s), {counts['review']} to review")
+    return _order_page(order_no, "#check")
+
+
+@router.post("/orders/{order_no}/handover")
+def handover(request: Request, order_no: str, force: str = Form(""), reason: str = Form(""),
+             user: Person = Writer) -> Response:
+    from ..recipes import HandoverRefused, hand_over
+
+    office = office_of(request)
+    forced = bool(force)
+    if forced and not user.approves:
+        raise HTTPException(status_code=403, detail="only a manager or the general manager "
+                            "may hand over despite errors")
+    if forced and not reason.strip():
+        flash(request, "error", "a hand-over despite errors needs the reason")
+        return _order_page(order_no, "#handover")
+    try:
+        with office.writing:
+            _, path, manifest = hand_over(office.desk, order_no, force=forced, by=user.name,
+                                          reason=reason.strip())
+    except HandoverRefused as refused:
+        flash(request, "error", f"交单 hand-over refused: {refused.message}: " + "; ".join(
+            f"[{f.rule}] {f.message}" for f in refused.findings[:6]))
+        return _order_page(order_no, "#check")
+    except GendanError as exc:
+        flash(request, "error", f"hand-over {order_no}: {exc.message}")
+        return _order_page(order_no)
+    flash(request, "ok", f"交单资料 hand-over pack made: {Path(path).name} "
+          f"({len(manifest)} documents)")
+    return _order_page(order_no, "#handover")

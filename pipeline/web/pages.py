@@ -1,0 +1,171 @@
+"""The pages that answer questions (GET): today, customers, a customer, an order, search,
+the upload form; archived files and page thumbnails."""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import re
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, Response
+
+from ..doctypes import FACTORY_TYPES
+from ..errors import NotFoundError
+from ..people import Person
+from .auth import may_read, office_of
+from .render import page
+from .views import customer_rows, due_label, file_in_archive, order_view, today_view
+
+__all__ = ["router"]
+
+router = APIRouter()
+FACTORY_TYPE_NAMES = sorted(set(FACTORY_TYPES) - {"order_data", "order_update"})
+SHA = re.compile(r"^[0-9a-f]{64}$")
+Reader = Depends(may_read)
+
+
+@router.get("/")
+def today(request: Request, user: Person | None = Reader) -> Response:
+    view = today_view(office_of(request))
+    return page(request, "today.html", {**view, "due_label": due_label,
+                                        "types": FACTORY_TYPE_NAMES})
+
+
+@router.get("/customers")
+def customers(request: Request, user: Person | None = Reader) -> Response:
+    index = office_of(request).index()
+    try:
+        rows = customer_rows(index.orders())
+    finally:
+        index.close()
+    return page(request, "customers.html", {"customers": rows})
+
+
+@router.get("/customers/{code}")
+def customer(request: Request, code: str, user: Person | None = Reader) -> Response:
+    from ..index import OrderFilter
+
+    index = office_of(request).index()
+    try:
+        orders = index.orders(OrderFilter(customer=code))
+    finally:
+        index.close()
+    if not orders:
+        raise HTTPException(status_code=404, detail=f"no orders of customer {code}")
+    summary = customer_rows(orders)[0]
+    return page(request, "customer.html", {"code": orders[0]["customer"], "summary": summary,
+                                           "orders": orders})
+
+
+@router.get("/orders/{order_no}")
+def order(request: Request, order_no: str, user: Person | None = Reader) -> Response:
+    office = office_of(request)
+    try:
+        view = order_view(office, order_no)
+    except NotFoundError as exc:
+        raise HTTPException(status_code=404, detail=exc.message) from exc
+    may_approve = _approval_role(user, view) if user else None
+    return page(request, "order.html", {**view, "may_approve": may_approve,
+                                        "today": office.desk.clock.today()})
+
+
+def _approval_role(user: Person, view: dict[str, Any]) -> tuple[str, str] | None:
+    """(role, why not) for the signed-in person on this order's review."""
+    state = view["approvals"]
+    salesperson = view["order"].salesperson.name
+    if not user.writes:
+        return None
+    if user.role == "salesperson":
+        if user.name != salesperson:
+            return ("salesperson", f"only the order's salesperson {salesperson} signs")
+    elif user.name == salesperson:
+        return (user.role, "you created this review: another person must approve it")
+    if state.rejected is not None:
+        return (user.role, "the review was rejected; a revised order restarts it")
+    if user.role not in state.required:
+        return (user.role, "this order does not need the general manager's approval")
+    if user.role not in state.missing:
+        return (user.role, "already signed")
+    return (user.role, "")
+
+
+@router.get("/search")
+def search(request: Request, q: str = "", customer: str = "", order: str = "",
+           model: str = "", type: str = "", date_from: str = "", date_to: str = "",
+           all_versions: str = "", user: Person | None = Reader) -> Response:
+    query = {"text": q.strip() or None, "customer": customer.strip() or None,
+             "order": order.strip() or None, "model": model.strip() or None,
+             "doc_type": type or None, "date_from": _day(date_from, "from"),
+             "date_to": _day(date_to, "to"), "current": not all_versions}
+    hits = []
+    asked = any(v for k, v in query.items() if k != "current")
+    if asked:
+        index = office_of(request).index()
+        try:
+            hits = index.find(**query, limit=200)
+        finally:
+            index.close()
+    context = {"hits": hits, "asked": asked, "q": q, "customer": customer, "order": order,
+               "model": model, "type": type, "date_from": date_from, "date_to": date_to,
+               "all_versions": all_versions, "types": sorted(_titles())}
+    name = "search_hits.html" if request.headers.get("hx-request") else "search.html"
+    return page(request, name, context)
+
+
+def _titles() -> list[str]:
+    from ..doctypes import GENERATED
+
+    return [*FACTORY_TYPE_NAMES, *GENERATED]
+
+
+def _day(text: str, which: str) -> str | None:
+    if not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=f"the {which} date {text!r} is not a "
+                            "date: write it as YYYY-MM-DD") from exc
+
+
+@router.get("/upload")
+def upload_form(request: Request, user: Person | None = Reader) -> Response:
+    return page(request, "upload.html", {"outcomes": []})
+
+
+@router.get("/files/{relative:path}")
+def archived_file(request: Request, relative: str, download: str = "",
+                  user: Person | None = Reader) -> Response:
+    path = file_in_archive(office_of(request).archive, relative)
+    if path is None:
+        raise HTTPException(status_code=404, detail="no such file in the archive")
+    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    inline = media in {"application/pdf", "image/png", "image/jpeg"} and not download
+    return FileResponse(path, media_type=media, filename=path.name,
+                        content_disposition_type="inline" if inline else "attachment")
+
+
+@router.get("/thumbs/{sha256}/{number}.png")
+def thumbnail(request: Request, sha256: str, number: int,
+              user: Person | None = Reader) -> Response:
+    from ..thumbs import Thumbnails
+
+    if not SHA.match(sha256) or not 1 <= number <= 10_000:
+        raise HTTPException(status_code=404, detail="no such page")
+    office = office_of(request)
+    thumbs = Thumbnails(office.archive)
+    found = thumbs.cached(sha256, number)
+    if found is None:
+        index = office.index()
+        try:
+            relative = index.path_of(sha256)
+        finally:
+            index.close()
+        path = file_in_archive(office.archive, relative) if relative else None
+        found = thumbs.get(path, sha256, number) if path else None
+    if found is None:
+        raise HTTPException(status_code=404, detail="this page cannot be shown")
+    return FileResponse(found, media_type="image/png",
+                        headers={"Cache-Control": "private, max-age=86400"})

@@ -1,0 +1,78 @@
+"""Pages from the Jinja templates beside this module (autoescaped), with what every page
+shows: who is signed in, the form token, the messages left by the last action."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+__all__ = ["csrf_token", "flash", "page", "templates"]
+
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+templates.env.autoescape = True
+
+
+def _money(value: Any) -> str:
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except ArithmeticError:
+        return str(value)
+
+
+templates.env.filters["money"] = _money
+templates.env.filters["url"] = lambda value: quote(str(value), safe="/")
+
+TYPE_TITLES: dict[str, str] = {}
+
+
+def _title(doc_type: str) -> str:
+    if not TYPE_TITLES:
+        from ..doctypes import FACTORY_TYPES, GENERATED
+
+        for kinds in (FACTORY_TYPES, GENERATED):
+            for key, kind in kinds.items():
+                TYPE_TITLES[key] = f"{kind.title_zh} {kind.title_en}"
+        TYPE_TITLES.update({"order_data": "订单数据 Order data",
+                            "order_update": "订单更新 Order update",
+                            "compliance_report": "检查报告 Compliance report",
+                            "handover_pack": "交单资料 Hand-over pack"})
+    return TYPE_TITLES.get(doc_type, doc_type)
+
+
+templates.env.filters["title"] = _title
+
+
+def csrf_token(request: Request) -> str:
+    """The session's form token (made on first use)."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def flash(request: Request, kind: str, text: str) -> None:
+    """A message for the next page (after a redirect)."""
+    request.session["flash"] = [*request.session.get("flash", []), [kind, text]][-8:]
+
+
+def page(request: Request, name: str, context: dict[str, Any], *,
+         status_code: int = 200) -> HTMLResponse:
+    from .auth import current_user
+
+    office = getattr(request.app.state, "office", None)
+    messages = request.session.pop("flash", []) if "session" in request.scope else []
+    user = current_user(request) if "session" in request.scope else None
+    base = {"request": request, "user": user, "messages": messages,
+            "csrf": csrf_token(request) if "session" in request.scope else "",
+            "read_login": office.read_login if office else False,
+            "company": office.settings.company if office else None}
+    return templates.TemplateResponse(request, name, {**base, **context},
+                                      status_code=status_code)

@@ -1,0 +1,171 @@
+"""What each page shows, gathered from the index (quick questions) and, for one order, from
+its record under the order's lock (so a page never shows half of a commit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..inbox import NOTE_SUFFIXES, shown
+
+if TYPE_CHECKING:
+    from . import Office
+
+__all__ = ["Parked", "customer_rows", "order_view", "parked", "today_view"]
+
+NOTE_CHARS = 4000
+SEVERITIES = ("error", "warning", "review")
+
+
+@dataclass(frozen=True)
+class Parked:
+    folder: str  # unmatched, waiting, rejected, failed
+    name: str
+    shown: str
+    note: str
+    size: int
+
+
+def parked(office: Office, folder_name: str) -> list[Parked]:
+    """The files waiting in one of the inbox's side folders, each with its note."""
+    folder = {"unmatched": office.workspace.unmatched, "waiting": office.workspace.waiting,
+              "rejected": office.workspace.rejected, "failed": office.workspace.failed
+              }[folder_name]
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.name.endswith(NOTE_SUFFIXES) or path.is_dir() or path.is_symlink():
+            continue
+        note = ""
+        for suffix in NOTE_SUFFIXES:
+            try:
+                note = path.with_name(path.name + suffix).read_text(
+                    encoding="utf-8", errors="replace")[:NOTE_CHARS]
+                break
+            except OSError:
+                continue
+        found.append(Parked(folder_name, path.name, shown(path.name), note,
+                            path.stat().st_size))
+    return found
+
+
+def today_view(office: Office) -> dict[str, Any]:
+    from ..agenda import agenda
+
+    index = office.index()
+    try:
+        today = office.desk.clock.today()
+        items = agenda(index.due_rows(), today, days=14)
+        recent = index.recent(15)
+    finally:
+        index.close()
+    return {"today": today, "due": items, "overdue": sum(d.overdue for d in items),
+            "recent": recent, "unmatched": parked(office, "unmatched"),
+            "waiting": parked(office, "waiting"), "rejected": parked(office, "rejected"),
+            "failed": parked(office, "failed")}
+
+
+def customer_rows(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per customer: orders, open orders, amounts per currency, next deadline."""
+    by: dict[str, dict[str, Any]] = {}
+    for o in orders:
+        row = by.setdefault(o["customer"], {"customer": o["customer"],
+                                            "name": o.get("customer_name") or "", "orders": 0,
+                                            "open": 0, "amounts": defaultdict(Decimal),
+                                            "next_due": None, "next_what": ""})
+        row["orders"] += 1
+        row["open"] += o["status"] not in {"registered", "closed", "cancelled"}
+        row["amounts"][o["currency"]] += Decimal(o["total_amount"])
+        due = o.get("next_due")
+        if due and (row["next_due"] is None or due < row["next_due"]):
+            row["next_due"], row["next_what"] = due, f"{o['order_no']}: {o.get('next_what')}"
+    for row in by.values():
+        row["amounts"] = sorted(row["amounts"].items())
+    return sorted(by.values(), key=lambda r: r["customer"])
+
+
+def _findings(events: list[Any], paths: dict[str, str]
+              ) -> tuple[dict[str, Any] | None, dict[str, list[Any]]]:
+    checks = [e for e in events if e.kind == "check"]
+    if not checks:
+        return None, {}
+    last = max(checks, key=lambda e: e.seq)
+    grouped: dict[str, list[Any]] = {s: [] for s in SEVERITIES}
+    for finding in last.data.get("findings", []):
+        named = [str(d).split(" p.")[0] for d in finding.get("documents", [])]
+        links = []
+        for d in named:
+            page = re.search(re.escape(d) + r" p\.(\d+)", str(finding.get("message", "")))
+            links.append((Path(d).name, paths.get(d) or paths.get(Path(d).name),
+                          int(page.group(1)) if page else None))
+        grouped.setdefault(str(finding.get("severity")), []).append({**finding, "links": links})
+    return {"recorded": last.recorded, "date": last.data.get("date"),
+            "counts": last.data.get("counts", {}), "summary": last.summary}, grouped
+
+
+def order_view(office: Office, order_no: str) -> dict[str, Any]:
+    from ..attention import warning_history
+    from ..flow import approval_state
+    from ..timeline import timeline
+
+    store = office.desk.store
+    with store.open(order_no) as record:
+        order, workflow, events = record.order, record.workflow, record.events
+        documents = record.documents
+        warnings = warning_history(order, events, dict(store.policy.lead_days))
+    approvals = approval_state(order, workflow,
+                               office.settings.approval.general_manager_threshold)
+    entries = timeline(events, documents, warnings)
+    shown_docs = [d for d in documents if d["kind"] in {"generated", "stamped", "handover"}]
+    current = sorted((d for d in shown_docs if d["current"]),
+                     key=lambda d: (d["kind"] != "generated", d["doc_type"], d["file"]))
+    older = sorted((d for d in shown_docs if not d["current"]),
+                   key=lambda d: (d["doc_type"], -int(d["version"])))
+    originals = sorted((d for d in documents if d["kind"] == "original"),
+                       key=lambda d: str(d.get("time", "")), reverse=True)
+    pack = next((d for d in current if d["doc_type"] == "handover_pack"), None)
+    paths = {**{d["file"]: d["path"] for d in documents}, **{d["path"]: d["path"]
+                                                               for d in documents}}
+    last_check, findings = _findings(events, paths)
+    index = office.index()
+    try:
+        card = index.card(record.key)
+    finally:
+        index.close()
+    row = card[0] if card else {}
+    return {"order": order, "workflow": workflow, "row": row, "approvals": approvals,
+            "timeline": list(reversed(entries)), "current": current, "older": older,
+            "originals": originals, "pack": pack, "last_check": last_check,
+            "findings": findings, "folder": record.ref.folder,
+            "drafts": [d["file"] for d in current if d.get("draft")]}
+
+
+def file_in_archive(archive: Path, relative: str) -> Path | None:
+    """An archived file named by its archive-relative path; None for anything outside the
+    archive, a hidden folder (the index, locks, users), a link that leads out, or a
+    folder."""
+    if not relative or relative.startswith("/") or "\\" in relative or "\x00" in relative:
+        return None
+    parts = Path(relative).parts
+    if any(p in {"..", "."} or p.startswith(".") for p in parts):
+        return None
+    root = archive.resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    if any(p.startswith(".") for p in path.relative_to(root).parts):
+        return None
+    return path
+
+
+def due_label(date: dt.date, today: dt.date) -> str:
+    left = (date - today).days
+    if left < 0:
+        return f"逾期 {-left} 天 overdue {-left} d"
+    return "今天 today" if left == 0 else f"还有 {left} 天 in {left} d"
