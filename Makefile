@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test quick setup system lint typecheck bench clean
+.PHONY: demo test quick setup system lint typecheck bench serve clean
 
 demo: setup
 	@bash scripts/demo.sh
@@ -35,7 +35,13 @@ typecheck: setup
 
 bench: setup
 	$(BIN)/python bench/bench_order.py
+	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/discrepancies.py
+
+# The office's page on the demo workspace (made by `make demo` if it is not there yet).
+serve: setup
+	@test -d build/demo/archive || bash scripts/demo.sh >/dev/null
+	@bash scripts/serve-demo.sh
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache
