@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
-from pypdf.generic import ContentStream, DictionaryObject, NameObject
+from pypdf.generic import (
+    ArrayObject,
+    ContentStream,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    IndirectObject,
+    NameObject,
+)
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -107,14 +115,18 @@ def _rgb(color: str) -> tuple[float, float, float]:
     return red, green, blue
 
 
-def _overlay(spec: StampSpec, texts: list[str], font_path: Path) -> list[PageObject]:
-    """One small PDF page per distinct stamp text (one in all if the text is fixed)."""
+Drawing = tuple[bool, list[str | None]]  # the frame or not, and the text of each line
+
+
+def _overlay(spec: StampSpec, drawings: list[Drawing], font_path: Path) -> list[PageObject]:
+    """One small PDF page per drawing: the frame (or the image) and the lines given (a
+    line that is None is left out, its place kept)."""
     width_mm, height_mm = stamp_size_mm(spec)
     width, height = width_mm * MM, height_mm * MM
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(width, height), pageCompression=1)
     canvas.setCreator("gendan")
-    for text in texts:
+    for frame, lines in drawings:
         canvas.setFillAlpha(spec.opacity)
         canvas.setStrokeAlpha(spec.opacity)
         if spec.image is not None:
@@ -122,18 +134,39 @@ def _overlay(spec: StampSpec, texts: list[str], font_path: Path) -> list[PageObj
         else:
             canvas.setStrokeColorRGB(*_rgb(spec.color))
             canvas.setFillColorRGB(*_rgb(spec.color))
-            canvas.setLineWidth(1.4)
-            canvas.roundRect(0.7, 0.7, width - 1.4, height - 1.4, 3.4)
-            lines = text.splitlines() or [""]
+            if frame:
+                canvas.setLineWidth(1.4)
+                canvas.roundRect(0.7, 0.7, width - 1.4, height - 1.4, 3.4)
             size = 6.8
             canvas.setFont(_font(str(font_path)), size)
             step = size * 1.3
             top = height / 2 + step * (len(lines) - 1) / 2 - size * 0.35
             for n, line in enumerate(lines):
-                canvas.drawCentredString(width / 2, top - n * step, line)
+                if line is not None:
+                    canvas.drawCentredString(width / 2, top - n * step, line)
         canvas.showPage()
     canvas.save()
     return list(PdfReader(io.BytesIO(buffer.getvalue())).pages)
+
+
+def _drawings(spec: StampSpec, variables: Mapping[str, str], pages: list[int], count: int
+              ) -> tuple[Drawing, list[Drawing]]:
+    """The stamp as drawn on every page (frame and fixed lines), and what differs from page
+    to page (the lines with the page number), one per page in `pages`; none for a fixed
+    stamp."""
+    lines = spec.text.splitlines() or [""]
+    fixed = {**variables, "page": "", "pages": str(count)}
+    varies = ["{page}" in line or "{pages}" in line for line in lines]
+    if not spec.per_page:
+        return (True, [line.format_map(fixed) for line in lines]), []
+    frame: Drawing = (True, [None if v else line.format_map(fixed)
+                             for line, v in zip(lines, varies, strict=True)])
+    per_page: list[Drawing] = []
+    for index in pages:
+        values = {**variables, "page": str(index + 1), "pages": str(count)}
+        per_page.append((False, [line.format_map(values) if v else None
+                                 for line, v in zip(lines, varies, strict=True)]))
+    return frame, per_page
 
 
 def _placement(page: PageObject, stamp: PageObject, spec: StampSpec) -> Transformation:
@@ -196,6 +229,80 @@ def _unshare(writer: PdfWriter) -> None:
             resources_seen.add(id(page["/Resources"].get_object()))
 
 
+def _stream(writer: PdfWriter, data: bytes) -> IndirectObject:
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return writer._add_object(stream.flate_encode() if len(data) > 64 else stream)
+
+
+def _form(writer: PdfWriter, overlay: PageObject, shared: dict[str, IndirectObject]
+          ) -> IndirectObject:
+    """The overlay page as a Form XObject in `writer`, drawn by reference on every page that
+    bears it (its font, images and resources added once per file)."""
+    content = overlay.get_contents()
+    form = DecodedStreamObject()
+    form.set_data(content.get_data() if content is not None else b"")
+    box = overlay.mediabox
+    form.update({
+        NameObject("/Type"): NameObject("/XObject"),
+        NameObject("/Subtype"): NameObject("/Form"),
+        NameObject("/BBox"): ArrayObject([FloatObject(round(float(v), 2)) for v in
+                                          (box.left, box.bottom, box.right, box.top)]),
+        NameObject("/Resources"): _shared_resources(writer, overlay, shared),
+    })
+    return writer._add_object(form.flate_encode())
+
+
+def _shared_resources(writer: PdfWriter, overlay: PageObject,
+                      shared: dict[str, IndirectObject]) -> IndirectObject:
+    """The overlay's resources (fonts, transparency) as one object for all its forms."""
+    given = overlay["/Resources"].get_object()
+    assert isinstance(given, DictionaryObject)
+    resources = DictionaryObject({k: v for k, v in given.items() if k != "/ProcSet"})
+    key = repr(sorted((str(k), repr(v)) for k, v in resources.items()))
+    if key not in shared:
+        shared[key] = writer._add_object(resources.clone(writer))
+    return shared[key]
+
+
+def _resources(page: PageObject) -> DictionaryObject:
+    if "/Resources" not in page:
+        page[NameObject("/Resources")] = DictionaryObject()
+    resources = page["/Resources"].get_object()
+    assert isinstance(resources, DictionaryObject)
+    xobjects = resources.get("/XObject")
+    if xobjects is None:
+        resources[NameObject("/XObject")] = DictionaryObject()
+    elif xobjects.get_object() is not xobjects:  # an indirect dictionary other pages may share
+        resources[NameObject("/XObject")] = DictionaryObject(xobjects.get_object())
+    return resources
+
+
+def _wrap(writer: PdfWriter, page: PageObject, opening: IndirectObject,
+          draws: list[tuple[str, IndirectObject, Transformation]]) -> None:
+    """Draw the stamps over the page's content, which is kept as it is (not parsed, not
+    re-encoded): q [the page's streams] Q, then each stamp by reference."""
+    resources = _resources(page)
+    xobjects = resources["/XObject"].get_object()
+    assert isinstance(xobjects, DictionaryObject)
+    ops = [b"Q"]
+    for base, form, where in draws:
+        name, n = base, 1
+        while name in xobjects:  # stamped before (a pack of stamped files): a name of its own
+            n += 1
+            name = f"{base}_{n}"
+        xobjects[NameObject(name)] = form
+        matrix = " ".join(f"{v:.4f}" for v in where.ctm)
+        ops.append(f"q {matrix} cm {name} Do Q".encode("ascii"))
+    contents = page.get("/Contents")
+    existing: list[object] = []
+    if contents is not None:
+        inner = contents.get_object()
+        existing = list(inner) if isinstance(inner, ArrayObject) else [contents]
+    page[NameObject("/Contents")] = ArrayObject(
+        [opening, *existing, _stream(writer, b"\n".join(ops) + b"\n")])
+
+
 def stamp_pdf(
     reader: PdfReader,
     target: Path,
@@ -203,32 +310,37 @@ def stamp_pdf(
     variables: Mapping[str, str],
     font_path: Path | None = None,
 ) -> int:
-    """Write a stamped copy of `reader`'s document to `target`; returns pages stamped."""
+    """Write a stamped copy of `reader`'s document to `target`; returns pages stamped.
+
+    Each distinct stamp is one Form XObject (a fixed stamp one for the whole file, a stamp
+    with the page number one per page); the pages' own content streams are referenced,
+    never parsed or re-encoded (but for a rotated page, whose rotation moves into its
+    content first)."""
     writer = PdfWriter(clone_from=reader)
     count = len(writer.pages)
     _unshare(writer)
     for page in writer.pages:
         if page.rotation:
             page.transfer_rotation_to_content()
-    stamped: set[int] = set()
-    for spec in specs:
+            page.compress_content_streams()
+    draws: dict[int, list[tuple[str, IndirectObject, Transformation]]] = {}
+    shared: dict[str, IndirectObject] = {}
+    for number, spec in enumerate(specs):
         indices = _selected(spec, count)
         if not indices:
             continue
-        if spec.per_page:
-            texts = [spec.text.format_map({**variables, "page": str(i + 1), "pages": str(count)})
-                     for i in indices]
-        else:
-            texts = [spec.text.format_map({**variables, "page": "", "pages": str(count)})]
-        overlays = _overlay(spec, texts, font_path or stamp_font_path())
+        frame, per_page = _drawings(spec, variables, indices, count)
+        overlays = _overlay(spec, [frame, *per_page], font_path or stamp_font_path())
+        forms = [_form(writer, o, shared) for o in overlays]
         for n, index in enumerate(indices):
-            page = writer.pages[index]
-            overlay = overlays[n if spec.per_page else 0]
-            page.merge_transformed_page(overlay, _placement(page, overlay, spec), over=True)
-            stamped.add(index)
-    for page in writer.pages:
-        page.compress_content_streams()
-    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+            placement = _placement(writer.pages[index], overlays[0], spec)
+            draws.setdefault(index, []).append((f"/GendanStamp{number}", forms[0], placement))
+            if per_page:
+                draws[index].append((f"/GendanPage{number}", forms[n + 1], placement))
+    if draws:
+        opening = _stream(writer, b"q\n")
+        for index, page_draws in draws.items():
+            _wrap(writer, writer.pages[index], opening, page_draws)
     with target.open("wb") as handle:
         writer.write(handle)
-    return len(stamped)
+    return len(draws)
