@@ -2,7 +2,7 @@
 
 from .images import IMAGE_SUFFIXES, image_to_pdf
 from .inspect import LazyTexts, PdfInfo, open_pdf, page_texts
-from .stamp import StampSpec, stamp_font_path, stamp_pdf
+from .stamp import StampSpec, prepare_font, stamp_font_path, stamp_pdf
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -12,6 +12,7 @@ __all__ = [
     "image_to_pdf",
     "open_pdf",
     "page_texts",
+    "prepare_font",
     "stamp_font_path",
     "stamp_pdf",
 ]

@@ -33,7 +33,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import ConfigError
 
-__all__ = ["EDGE_MM", "MM", "StampSpec", "stamp_font_path", "stamp_pdf", "stamp_size_mm"]
+__all__ = ["EDGE_MM", "MM", "StampSpec", "prepare_font", "stamp_font_path", "stamp_pdf",
+           "stamp_size_mm"]
 
 STAMP_FONTS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -93,6 +94,12 @@ def _font(path: str) -> str:
     name = "GendanStamp-" + Path(path).stem
     pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
     return name
+
+
+def prepare_font(path: Path) -> None:
+    """Read the stamp font now (a CJK TrueType collection takes ~0.3 s), so that the
+    children forked to stamp each file find it read."""
+    _font(str(path))
 
 
 def stamp_font_path(configured: str = "") -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..config import Settings, Stamp
 from ..documents import DocumentMaker
 from ..errors import ConfigError
-from ..pdf import StampSpec, stamp_font_path
+from ..pdf import StampSpec, prepare_font, stamp_font_path
 
 __all__ = ["Stamps", "check_images"]
 
@@ -61,5 +61,8 @@ class Stamps:
         return self.specs(doc_type, "archive")
 
     def font(self, specs: list[StampSpec]) -> Path | None:
-        needs_text = any(spec.text for spec in specs)
-        return stamp_font_path(self.settings.stamp_font) if needs_text else None
+        if not any(spec.text for spec in specs):
+            return None
+        path = stamp_font_path(self.settings.stamp_font)
+        prepare_font(path)  # once per process: each stamping child inherits it
+        return path
