@@ -35,6 +35,7 @@ typecheck: setup
 
 bench: setup
 	$(BIN)/python bench/bench_order.py
+	$(BIN)/python bench/bench_factory.py
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/discrepancies.py
 

@@ -130,7 +130,9 @@ def main() -> None:
             "size_ratio": round((tmpdir / "manual-stamped.pdf").stat().st_size
                                 / manual.stat().st_size, 3),
         }
-        ratios = {}
+        ratios, added = {}, {}
+        if not any(CORPUS.glob("*.pdf")):
+            sys.exit(f"bench_factory: no PDFs in {CORPUS}: the benchmark needs tests/corpus")
         for source_pdf in sorted(CORPUS.glob("*.pdf")):
             if source_pdf.name in SKIP:
                 continue
@@ -138,7 +140,10 @@ def main() -> None:
             out = tmpdir / f"s-{source_pdf.name}"
             stamp_pdf(reader, out, specs, variables)
             ratios[source_pdf.name] = round(out.stat().st_size / source_pdf.stat().st_size, 2)
+            added[source_pdf.name] = round((out.stat().st_size - source_pdf.stat().st_size)
+                                           / 1024, 1)
         results["size_ratio_per_file"] = ratios
+        results["added_kb_per_file"] = added
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     f = results["factory"]
     assert isinstance(f, dict)
@@ -151,7 +156,12 @@ def main() -> None:
     assert isinstance(s, dict)
     print(f"stamping 500 pages: {s['seconds']} s = {s['pages_per_s']} pages/s, "
           f"size x{s['size_ratio']}")
+    print(f"  (goal: >= 20 files/s and within 3x of the floor: now "
+          f"{f['floor_files_per_s'] / f['pipeline_files_per_s']:.1f}x)")
+    print("  (goal: >= 400 pages/s, size <= 1.1x)")
     print("stamped/original size:", ", ".join(f"{k} x{v}" for k, v in ratios.items()))
+    print(f"added per small file: up to {max(added.values())} KB (goal <= 15 KB): " +
+          ", ".join(f"{k} +{v} KB" for k, v in added.items()))
     print(f"peak RSS {results['peak_rss_mb']} MB")
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
