@@ -85,11 +85,27 @@ def inspect_file(source: Path, is_scan: bool, work: Path, text_pages: int,
     return Facts(pdf, info.pages, info.encrypted, texts)
 
 
+def _unpack_contents(reader: pypdf.PdfReader) -> None:
+    """Unpack every page's content streams once, under the limits: the stamped copy keeps
+    them as they are, so a stream that inflates past the limit is refused here rather
+    than by whoever reads the archived copy later."""
+    for page in reader.pages:
+        contents = page.get("/Contents")
+        if contents is None:
+            continue
+        inner = contents.get_object()
+        for part in inner if isinstance(inner, list) else [inner]:
+            stream = part.get_object()
+            if hasattr(stream, "get_data"):
+                stream.get_data()
+
+
 def stamp_file(pdf: Path, target: Path, specs: list[StampSpec], variables: Mapping[str, str],
                font: Path | None, limits: PdfLimits) -> int:
     _apply(limits)
     try:
         reader, _ = open_pdf(pdf, text_pages=0)
+        _unpack_contents(reader)
         return stamp_pdf(reader, target, specs, variables, font)
     except LimitReachedError as exc:
         raise _too_big(pdf.name, exc, limits) from exc
