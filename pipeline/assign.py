@@ -6,7 +6,6 @@ regular file is taken: never a device, a FIFO or a link."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import stat
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .doctypes import FACTORY_TYPES
 from .errors import InputError, UnsafeFileError
-from .inbox import shown
+from .inbox import free_name, shown
 from .outcome import Outcome
 
 if TYPE_CHECKING:
@@ -35,11 +34,7 @@ def assign(desk: Desk, path: Path, order_no: str, doc_type: str | None = None) -
     inbox = desk.workspace.inbox.resolve()
     source = path.resolve()
     if not source.is_relative_to(inbox):
-        target = inbox / source.name
-        n = 1
-        while os.path.lexists(target):
-            n += 1
-            target = inbox / f"{source.stem}-{n}{source.suffix}"
+        target = free_name(inbox, source.name)
         shutil.copyfile(source, target)  # the user's own file stays where it is
         source = target
     inside = desk.workspace.inbox / source.relative_to(inbox)

@@ -25,6 +25,7 @@ __all__ = [
     "IGNORED_SUFFIXES",
     "NOTE_SUFFIXES",
     "InboxFile",
+    "free_name",
     "is_candidate",
     "pending",
     "quoted",
@@ -181,7 +182,7 @@ def orphan_notes(folders: list[Path]) -> list[Path]:
     return notes
 
 
-def _unused(inbox: Path, name: str) -> Path:
+def free_name(inbox: Path, name: str) -> Path:
     """`inbox/name`, or `name-2`, `name-3` ... when a different file waits under it."""
     target = inbox / name
     stem, dot, suffix = name.rpartition(".")
@@ -202,7 +203,7 @@ def receive(data: bytes, name: str, inbox: Path, *, mode: int | None = None) -> 
     clean = safe_filename(Path(name).name or "upload")
     if clean.startswith(IGNORED_PREFIXES):
         clean = "upload-" + clean.lstrip("._~$")
-    target = _unused(inbox, clean)
+    target = free_name(inbox, clean)
     atomic_write(target, data, mode=mode)
     return target
 
@@ -214,7 +215,7 @@ def take_back(path: Path, inbox: Path) -> Path:
     if not stat.S_ISREG(info.st_mode):
         raise UnsafeFileError(f"{shown(path.name)} is not a regular file",
                               hint="Remove it; only regular files can be filed.")
-    target = _unused(inbox, path.name)
+    target = free_name(inbox, path.name)
     move(path, target)
     for suffix in NOTE_SUFFIXES:
         remove(path.with_name(path.name + suffix))

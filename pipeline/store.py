@@ -209,27 +209,27 @@ class OrderStore:
         return entries
 
     # -- counters (the company's own numbers) ----------------------------------------------
+    def _counter(self, key: str) -> tuple[Path, int]:
+        """A counter's file and its last number (0 before the first); under the lock."""
+        path = self.root / ".counters" / f"{safe_name(key)}.json"
+        try:
+            return path, int(read_json(path).get("last", 0))
+        except FileNotFoundError:
+            return path, 0
+
     def next_in_series(self, key: str) -> int:
         """The next number of a counter; never the same twice (the counter is written
         before the number is used)."""
-        path = self.root / ".counters" / f"{safe_name(key)}.json"
         with self.lock("counters", "the number counters"):
-            try:
-                last = int(read_json(path).get("last", 0))
-            except FileNotFoundError:
-                last = 0
+            path, last = self._counter(key)
             atomic_write(path, dump_json({"counter": key, "last": last + 1}),
                          mode=self.file_mode)
         return last + 1
 
     def raise_counter(self, key: str, seen: int) -> None:
         """After a rebuild: a counter is at least the highest number found in the archive."""
-        path = self.root / ".counters" / f"{safe_name(key)}.json"
         with self.lock("counters", "the number counters"):
-            try:
-                last = int(read_json(path).get("last", 0))
-            except FileNotFoundError:
-                last = 0
+            path, last = self._counter(key)
             if seen > last:
                 atomic_write(path, dump_json({"counter": key, "last": seen}),
                              mode=self.file_mode)

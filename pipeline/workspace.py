@@ -65,6 +65,12 @@ class Workspace:
         """Order updates waiting for an earlier one, with NAME.reason.txt."""
         return self.inbox / "_waiting"
 
+    def side_folder(self, name: str) -> Path:
+        """`inbox/_NAME/` for one of unmatched, waiting, rejected, failed (KeyError for
+        anything else: a name from a form never becomes a path by itself)."""
+        return {"unmatched": self.unmatched, "waiting": self.waiting,
+                "rejected": self.rejected, "failed": self.failed}[name]
+
     @property
     def own_templates(self) -> Path:
         return self.root / "templates"

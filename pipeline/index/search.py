@@ -29,28 +29,30 @@ DATE_COLUMNS = {"order": "order_date", "delivery": "delivery_date",
                 "shipment": "shipment_date"}
 
 
+def _and(sql: list[str], params: list[Any],
+         conditions: list[tuple[Any, str, list[Any]]]) -> None:
+    """Add `AND clause` (with its parameters) for each condition whose value is given."""
+    for value, clause, values in conditions:
+        if value:
+            sql.append(f"AND {clause}")
+            params += values
+
+
 def list_orders(catalogue: Catalogue, where: OrderFilter) -> list[dict[str, Any]]:
     sql = ["SELECT row FROM orders WHERE 1=1"]
     params: list[Any] = []
-    if where.customer:
-        sql.append("AND (customer = ? COLLATE NOCASE OR customer_name LIKE ?)")
-        params += [where.customer, f"%{where.customer}%"]
-    if where.status:
-        sql.append("AND status = ?")
-        params.append(where.status)
     column = DATE_COLUMNS[where.date_field]
-    if where.date_from:
-        sql.append(f"AND {column} >= ?")
-        params.append(where.date_from)
-    if where.date_to:
-        sql.append(f"AND {column} <= ?")
-        params.append(where.date_to)
-    if where.model:
-        sql.append("AND key IN (SELECT key FROM models WHERE joined = ?)")
-        params.append(joined_model(where.model))
-    if where.keys:
-        sql.append(f"AND key IN ({', '.join('?' * len(where.keys))})")
-        params += list(where.keys)
+    keys = list(where.keys or ())
+    _and(sql, params, [
+        (where.customer, "(customer = ? COLLATE NOCASE OR customer_name LIKE ?)",
+         [where.customer, f"%{where.customer}%"]),
+        (where.status, "status = ?", [where.status]),
+        (where.date_from, f"{column} >= ?", [where.date_from]),
+        (where.date_to, f"{column} <= ?", [where.date_to]),
+        (where.model, "key IN (SELECT key FROM models WHERE joined = ?)",
+         [joined_model(where.model or "")]),
+        (keys, f"key IN ({', '.join('?' * len(keys))})", keys),
+    ])
     sql.append("ORDER BY customer, order_no")
     return [json.loads(r["row"]) for r in catalogue.query(" ".join(sql), params)]
 
@@ -109,29 +111,17 @@ def find_documents(catalogue: Catalogue, *, text: str | None = None,
         params.append(match_expression(text) or '""')
     else:
         sql.append(", NULL AS page, NULL AS text FROM documents d WHERE 1=1")
-    if customer:
-        sql.append("AND d.customer = ? COLLATE NOCASE")
-        params.append(customer)
-    if order:
-        sql.append("AND d.order_no = ? COLLATE NOCASE")
-        params.append(order)
-    if doc_type:
-        sql.append("AND d.doc_type = ?")
-        params.append(doc_type)
-    if model:
-        sql.append("AND d.key IN (SELECT key FROM models WHERE joined = ?)")
-        params.append(joined_model(model))
-    if date_from:
-        sql.append("AND d.date >= ?")
-        params.append(date_from)
-    if date_to:
-        sql.append("AND d.date <= ?")
-        params.append(date_to)
-    if status:
-        sql.append("AND d.key IN (SELECT key FROM orders WHERE status = ?)")
-        params.append(status)
-    if current:
-        sql.append("AND d.current = 1")
+    _and(sql, params, [
+        (customer, "d.customer = ? COLLATE NOCASE", [customer]),
+        (order, "d.order_no = ? COLLATE NOCASE", [order]),
+        (doc_type, "d.doc_type = ?", [doc_type]),
+        (model, "d.key IN (SELECT key FROM models WHERE joined = ?)",
+         [joined_model(model or "")]),
+        (date_from, "d.date >= ?", [date_from]),
+        (date_to, "d.date <= ?", [date_to]),
+        (status, "d.key IN (SELECT key FROM orders WHERE status = ?)", [status]),
+        (current, "d.current = 1", []),
+    ])
     # newest first: the text index gives its rows in that order, so LIMIT ends the search
     sql.append("ORDER BY p.id DESC" if text and narrow else "ORDER BY pages.rowid DESC"
                if text else

@@ -22,9 +22,8 @@ from ..inbox import receive, take_back
 from ..outcome import Outcome
 from ..people import Person
 from .auth import office_of, writer
-from .pages import _approval_role
 from .render import flash, page
-from .views import order_view, parked
+from .views import approval_role, order_view, parked
 
 __all__ = ["router"]
 
@@ -95,9 +94,7 @@ def _parked_path(request: Request, folder: str, name: str) -> Path:
     if name not in listed:
         raise HTTPException(status_code=404, detail=f"{name} is no longer waiting in "
                             f"inbox/_{folder}/ (filed or removed meanwhile)")
-    ws = office_of(request).workspace
-    return {"unmatched": ws.unmatched, "waiting": ws.waiting, "rejected": ws.rejected,
-            "failed": ws.failed}[folder] / name
+    return office_of(request).workspace.side_folder(folder) / name
 
 
 @router.post("/inbox/assign")
@@ -148,7 +145,7 @@ def approve(request: Request, order_no: str, decision: str = Form("approved"),
             view = order_view(office, order_no)
         except NotFoundError as exc:
             raise HTTPException(status_code=404, detail=exc.message) from exc
-        role_why = _approval_role(user, view)
+        role_why = approval_role(user, view)
         if role_why is None or role_why[1]:
             why = role_why[1] if role_why else f"{user.login} may not sign contract reviews"
             raise HTTPException(status_code=403, detail=f"{user.name} cannot sign the review "

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 import re
-from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response
@@ -16,7 +15,14 @@ from ..errors import NotFoundError
 from ..people import Person
 from .auth import may_read, office_of
 from .render import page
-from .views import customer_rows, due_label, file_in_archive, order_view, today_view
+from .views import (
+    approval_role,
+    customer_rows,
+    due_label,
+    file_in_archive,
+    order_view,
+    today_view,
+)
 
 __all__ = ["router"]
 
@@ -66,29 +72,9 @@ def order(request: Request, order_no: str, user: Person | None = Reader) -> Resp
         view = order_view(office, order_no)
     except NotFoundError as exc:
         raise HTTPException(status_code=404, detail=exc.message) from exc
-    may_approve = _approval_role(user, view) if user else None
+    may_approve = approval_role(user, view) if user else None
     return page(request, "order.html", {**view, "may_approve": may_approve,
                                         "today": office.desk.clock.today()})
-
-
-def _approval_role(user: Person, view: dict[str, Any]) -> tuple[str, str] | None:
-    """(role, why not) for the signed-in person on this order's review."""
-    state = view["approvals"]
-    salesperson = view["order"].salesperson.name
-    if not user.writes:
-        return None
-    if user.role == "salesperson":
-        if user.name != salesperson:
-            return ("salesperson", f"only the order's salesperson {salesperson} signs")
-    elif user.name == salesperson:
-        return (user.role, "you created this review: another person must approve it")
-    if state.rejected is not None:
-        return (user.role, "the review was rejected; a revised order restarts it")
-    if user.role not in state.required:
-        return (user.role, "this order does not need the general manager's approval")
-    if user.role not in state.missing:
-        return (user.role, "already signed")
-    return (user.role, "")
 
 
 @router.get("/search")

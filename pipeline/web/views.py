@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 from ..inbox import NOTE_SUFFIXES, shown
 
 if TYPE_CHECKING:
+    from ..people import Person
     from . import Office
 
-__all__ = ["Parked", "customer_rows", "order_view", "parked", "today_view"]
+__all__ = ["Parked", "approval_role", "customer_rows", "order_view", "parked", "today_view"]
 
 NOTE_CHARS = 4000
 SEVERITIES = ("error", "warning", "review")
@@ -33,9 +34,7 @@ class Parked:
 
 def parked(office: Office, folder_name: str) -> list[Parked]:
     """The files waiting in one of the inbox's side folders, each with its note."""
-    folder = {"unmatched": office.workspace.unmatched, "waiting": office.workspace.waiting,
-              "rejected": office.workspace.rejected, "failed": office.workspace.failed
-              }[folder_name]
+    folder = office.workspace.side_folder(folder_name)
     if not folder.is_dir():
         return []
     found = []
@@ -169,3 +168,24 @@ def due_label(date: dt.date, today: dt.date) -> str:
     if left < 0:
         return f"逾期 {-left} 天 overdue {-left} d"
     return "今天 today" if left == 0 else f"还有 {left} 天 in {left} d"
+
+
+def approval_role(user: Person, view: dict[str, Any]) -> tuple[str, str] | None:
+    """The role the signed-in person would sign this order's review in, and why they
+    cannot ("" when they can); None for a viewer."""
+    state = view["approvals"]
+    salesperson = view["order"].salesperson.name
+    if not user.writes:
+        return None
+    if user.role == "salesperson":
+        if user.name != salesperson:
+            return ("salesperson", f"only the order's salesperson {salesperson} signs")
+    elif user.name == salesperson:
+        return (user.role, "you created this review: another person must approve it")
+    if state.rejected is not None:
+        return (user.role, "the review was rejected; a revised order restarts it")
+    if user.role not in state.required:
+        return (user.role, "this order does not need the general manager's approval")
+    if user.role not in state.missing:
+        return (user.role, "already signed")
+    return (user.role, "")
