@@ -11,6 +11,7 @@ reader sees the page, however the page was made. Content streams are compressed 
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,12 +19,8 @@ from pathlib import Path
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.generic import (
-    ArrayObject,
     ContentStream,
-    DecodedStreamObject,
     DictionaryObject,
-    FloatObject,
-    IndirectObject,
     NameObject,
 )
 from reportlab.lib.utils import ImageReader
@@ -32,6 +29,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import ConfigError
+from .onpage import PageDrawing
 
 __all__ = ["EDGE_MM", "MM", "StampSpec", "prepare_font", "stamp_font_path", "stamp_pdf",
            "stamp_size_mm"]
@@ -134,13 +132,19 @@ def _overlay(spec: StampSpec, drawings: list[Drawing], font_path: Path) -> list[
     canvas = Canvas(buffer, pagesize=(width, height), pageCompression=1)
     canvas.setCreator("gendan")
     for frame, lines in drawings:
-        canvas.setFillAlpha(spec.opacity)
-        canvas.setStrokeAlpha(spec.opacity)
+        # the page-number lines go into each page's content: opaque, in the colour they
+        # would have on white paper, so that they need no transparency state of their own
+        alpha = spec.opacity if frame or spec.image is not None else 1.0
+        colour = _rgb(spec.color) if alpha < 1 or spec.opacity >= 1 else tuple(
+            1 - spec.opacity * (1 - c) for c in _rgb(spec.color))
+        if alpha < 1:
+            canvas.setFillAlpha(alpha)
+            canvas.setStrokeAlpha(alpha)
         if spec.image is not None:
             canvas.drawImage(ImageReader(str(spec.image)), 0, 0, width, height, mask="auto")
         else:
-            canvas.setStrokeColorRGB(*_rgb(spec.color))
-            canvas.setFillColorRGB(*_rgb(spec.color))
+            canvas.setStrokeColorRGB(*colour)
+            canvas.setFillColorRGB(*colour)
             if frame:
                 canvas.setLineWidth(1.4)
                 canvas.roundRect(0.7, 0.7, width - 1.4, height - 1.4, 3.4)
@@ -236,80 +240,6 @@ def _unshare(writer: PdfWriter) -> None:
             resources_seen.add(id(page["/Resources"].get_object()))
 
 
-def _stream(writer: PdfWriter, data: bytes) -> IndirectObject:
-    stream = DecodedStreamObject()
-    stream.set_data(data)
-    return writer._add_object(stream.flate_encode() if len(data) > 64 else stream)
-
-
-def _form(writer: PdfWriter, overlay: PageObject, shared: dict[str, IndirectObject]
-          ) -> IndirectObject:
-    """The overlay page as a Form XObject in `writer`, drawn by reference on every page that
-    bears it (its font, images and resources added once per file)."""
-    content = overlay.get_contents()
-    form = DecodedStreamObject()
-    form.set_data(content.get_data() if content is not None else b"")
-    box = overlay.mediabox
-    form.update({
-        NameObject("/Type"): NameObject("/XObject"),
-        NameObject("/Subtype"): NameObject("/Form"),
-        NameObject("/BBox"): ArrayObject([FloatObject(round(float(v), 2)) for v in
-                                          (box.left, box.bottom, box.right, box.top)]),
-        NameObject("/Resources"): _shared_resources(writer, overlay, shared),
-    })
-    return writer._add_object(form.flate_encode())
-
-
-def _shared_resources(writer: PdfWriter, overlay: PageObject,
-                      shared: dict[str, IndirectObject]) -> IndirectObject:
-    """The overlay's resources (fonts, transparency) as one object for all its forms."""
-    given = overlay["/Resources"].get_object()
-    assert isinstance(given, DictionaryObject)
-    resources = DictionaryObject({k: v for k, v in given.items() if k != "/ProcSet"})
-    key = repr(sorted((str(k), repr(v)) for k, v in resources.items()))
-    if key not in shared:
-        shared[key] = writer._add_object(resources.clone(writer))
-    return shared[key]
-
-
-def _resources(page: PageObject) -> DictionaryObject:
-    if "/Resources" not in page:
-        page[NameObject("/Resources")] = DictionaryObject()
-    resources = page["/Resources"].get_object()
-    assert isinstance(resources, DictionaryObject)
-    xobjects = resources.get("/XObject")
-    if xobjects is None:
-        resources[NameObject("/XObject")] = DictionaryObject()
-    elif xobjects.get_object() is not xobjects:  # an indirect dictionary other pages may share
-        resources[NameObject("/XObject")] = DictionaryObject(xobjects.get_object())
-    return resources
-
-
-def _wrap(writer: PdfWriter, page: PageObject, opening: IndirectObject,
-          draws: list[tuple[str, IndirectObject, Transformation]]) -> None:
-    """Draw the stamps over the page's content, which is kept as it is (not parsed, not
-    re-encoded): q [the page's streams] Q, then each stamp by reference."""
-    resources = _resources(page)
-    xobjects = resources["/XObject"].get_object()
-    assert isinstance(xobjects, DictionaryObject)
-    ops = [b"Q"]
-    for base, form, where in draws:
-        name, n = base, 1
-        while name in xobjects:  # stamped before (a pack of stamped files): a name of its own
-            n += 1
-            name = f"{base}_{n}"
-        xobjects[NameObject(name)] = form
-        matrix = " ".join(f"{v:.4f}" for v in where.ctm)
-        ops.append(f"q {matrix} cm {name} Do Q".encode("ascii"))
-    contents = page.get("/Contents")
-    existing: list[object] = []
-    if contents is not None:
-        inner = contents.get_object()
-        existing = list(inner) if isinstance(inner, ArrayObject) else [contents]
-    page[NameObject("/Contents")] = ArrayObject(
-        [opening, *existing, _stream(writer, b"\n".join(ops) + b"\n")])
-
-
 def stamp_pdf(
     reader: PdfReader,
     target: Path,
@@ -319,9 +249,9 @@ def stamp_pdf(
 ) -> int:
     """Write a stamped copy of `reader`'s document to `target`; returns pages stamped.
 
-    Each distinct stamp is one Form XObject (a fixed stamp one for the whole file, a stamp
-    with the page number one per page); the pages' own content streams are referenced,
-    never parsed or re-encoded (but for a rotated page, whose rotation moves into its
+    A stamp is one Form XObject for the whole file; what changes from page to page (the
+    page number) is written into the page's content as a few operators (`onpage`). The
+    pages' content is never parsed (but for a rotated page, whose rotation moves into its
     content first)."""
     writer = PdfWriter(clone_from=reader)
     count = len(writer.pages)
@@ -330,24 +260,24 @@ def stamp_pdf(
         if page.rotation:
             page.transfer_rotation_to_content()
             page.compress_content_streams()
-    draws: dict[int, list[tuple[str, IndirectObject, Transformation]]] = {}
-    shared: dict[str, IndirectObject] = {}
-    for number, spec in enumerate(specs):
+    token = hashlib.sha256(repr((specs, sorted(variables.items()), count)).encode()
+                           ).hexdigest()[:6]
+    drawing = PageDrawing(writer, token)
+    draws: dict[int, list[tuple[str | bytes, Transformation]]] = {}
+    for spec in specs:
         indices = _selected(spec, count)
         if not indices:
             continue
         frame, per_page = _drawings(spec, variables, indices, count)
         overlays = _overlay(spec, [frame, *per_page], font_path or stamp_font_path())
-        forms = [_form(writer, o, shared) for o in overlays]
+        form = drawing.form(overlays[0])
         for n, index in enumerate(indices):
             placement = _placement(writer.pages[index], overlays[0], spec)
-            draws.setdefault(index, []).append((f"/GendanStamp{number}", forms[0], placement))
+            draws.setdefault(index, []).append((form, placement))
             if per_page:
-                draws[index].append((f"/GendanPage{number}", forms[n + 1], placement))
-    if draws:
-        opening = _stream(writer, b"q\n")
-        for index, page_draws in draws.items():
-            _wrap(writer, writer.pages[index], opening, page_draws)
+                draws[index].append((drawing.ops(overlays[n + 1]), placement))
+    for index, items in draws.items():
+        drawing.draw(writer.pages[index], items)
     with target.open("wb") as handle:
         writer.write(handle)
     return len(draws)
