@@ -90,7 +90,8 @@ def stamp_size_mm(spec: StampSpec) -> tuple[float, float]:
 def _font(path: str) -> str:
     """Register the stamp font once per process; returns its name for ReportLab."""
     name = "GendanStamp-" + Path(path).stem
-    pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
+    # asciiReadable=False: only the glyphs a stamp uses go into its subset (not all of ASCII)
+    pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0, asciiReadable=False))
     return name
 
 
