@@ -17,7 +17,31 @@ from .store import dump_json, read_json
 if TYPE_CHECKING:
     from .store import OrderStore
 
-__all__ = ["KeptTexts"]
+__all__ = ["KeptTexts", "keep_words", "kept_words"]
+
+WORDS = (".cache", "words")  # in the archive: the words and boxes of a PDF, by its sha256
+
+
+def _words_path(archive: Path, sha256: str) -> Path:
+    return archive.joinpath(*WORDS, sha256[:2], f"{sha256}.json")
+
+
+def kept_words(archive: Path, sha256: str, version: int) -> list[Any] | None:
+    """The words and boxes read from one content before (by the same reading), or None."""
+    try:
+        kept = read_json(_words_path(archive, sha256))
+    except (FileNotFoundError, ArchiveError):
+        return None
+    return kept["pages"] if kept.get("version") == version else None
+
+
+def keep_words(archive: Path, sha256: str, version: int, pages: list[Any]) -> None:
+    """Keep what the check read of one content (derived: deleted at will, no fsync; a
+    cache that cannot be written is simply not kept)."""
+    with contextlib.suppress(OSError):
+        atomic_write(_words_path(archive, sha256),
+                     dump_json({"sha256": sha256, "version": version, "pages": pages}),
+                     durable=False)
 
 
 class KeptTexts:

@@ -136,6 +136,13 @@ class OrderRecord(KeptTexts):
                 return version
         return max(versions, default=0) + 1
 
+    def made_from(self, source_sha256: str) -> list[dict[str, Any]]:
+        """What a commit made from this source (a digest of what it was made from) holds in
+        the archive: empty until it is committed."""
+        if source_sha256 not in self._committed_sources:
+            return []
+        return [m for m in self.documents if m["source_sha256"] == source_sha256]
+
     def summary(self) -> dict[str, Any]:
         """The order's row in the index."""
         return summarise(self.order, self.workflow, self.documents, key=self.key,
@@ -153,10 +160,8 @@ class OrderRecord(KeptTexts):
         """File `filing` (see the store's module docstring for the order of the steps);
         returns the sidecars it added."""
         store = self.store
-        if filing.arrival is None and filing.source_sha256 in self._committed_sources:
-            # made from the archive, and made the same before (a check run again, nothing
-            # changed): the archive already holds it
-            return [m for m in self.documents if m["source_sha256"] == filing.source_sha256]
+        if filing.arrival is None and (made := self.made_from(filing.source_sha256)):
+            return made  # made from the archive, the same before: the archive holds it
         event = filing.event.model_copy(update={"seq": len(self.events) + 1})
         base = {"order": self.ref.order_no, "customer": self.ref.customer,
                 "time": store.clock.now().isoformat()}

@@ -61,6 +61,35 @@ def test_a_complete_order_checks_clean(ready: Desk) -> None:
     assert "COMPLIANCE REPORT" in "".join(p.extract_text() for p in PdfReader(report).pages)
 
 
+def test_a_second_check_reads_nothing_again(ready: Desk, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    """What the first check read (words and boxes, by content) is kept; the same findings
+    on the same documents make no second report."""
+    import pipeline.recipes.check as check
+
+    day = __import__("datetime").date(2027, 1, 20)
+    first = check_order(ready, "PO-2026-0042", on=day)
+    kept = list((ready.workspace.archive / ".cache" / "words").rglob("*.json"))
+    assert kept, "the check keeps the words it read"
+
+    def unread(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(check, "read_words", unread)
+    monkeypatch.setattr(check, "render_html_pdf", unread)
+    again = check_order(ready, "PO-2026-0042", on=day)
+    assert [f.as_dict() for f in again.findings] == [f.as_dict() for f in first.findings]
+    assert again.report == first.report
+    for path in kept:  # a cache from another reading is not used
+        path.write_text(path.read_text().replace('"version": 1', '"version": 0'))
+    monkeypatch.undo()
+    read: list[object] = []
+    real = check.read_words
+    monkeypatch.setattr(check, "read_words", lambda pdf: read.append(pdf) or real(pdf))
+    assert check_order(ready, "PO-2026-0042", on=day).report == first.report
+    assert len(read) == len(kept)
+
+
 def test_check_command_json_and_exit_code(ready: Desk) -> None:
     result = CliRunner().invoke(cli, ["-w", str(ready.workspace.root), "check", "PO-2026-0042",
                                       "--json", "--date", DATE])

@@ -11,9 +11,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-__all__ = ["COLUMNS", "Cell", "Line", "Row", "Table", "Word", "find_tables", "lines_of",
-           "read_words"]
+__all__ = ["COLUMNS", "WORDS_VERSION", "Cell", "Line", "Row", "Table", "Word", "find_tables",
+           "lines_of", "read_words", "words_from_rows", "words_to_rows"]
+
+WORDS_VERSION = 1  # raise when read_words reads differently: kept words are read again
 
 # column: labels it is headed by (matched on the cell's text, case and width folded)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -122,6 +125,17 @@ def read_words(pdf: Path, max_pages: int = 20) -> list[list[Word]]:
             pages.append(words)
             page.close()
     return pages
+
+
+def words_to_rows(pages: list[list[Word]]) -> list[list[list[Any]]]:
+    """The words as plain rows (to keep them: JSON)."""
+    return [[[w.text, w.x0, w.x1, w.top, w.bottom, w.page, w.row, w.cell] for w in words]
+            for words in pages]
+
+
+def words_from_rows(rows: list[list[list[Any]]]) -> list[list[Word]]:
+    return [[Word(str(r[0]), float(r[1]), float(r[2]), float(r[3]), float(r[4]), int(r[5]),
+                  int(r[6]), int(r[7])) for r in page] for page in rows]
 
 
 Box = tuple[int, int, float, float, float, float]  # row, cell, x0, top, x1, bottom

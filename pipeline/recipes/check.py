@@ -21,13 +21,14 @@ from ..compliance import (
     load_profiles,
     run_rules,
 )
-from ..compliance.layout import read_words
+from ..compliance.layout import WORDS_VERSION, read_words, words_from_rows, words_to_rows
 from ..doctypes import FACTORY_TYPES, GENERATED
 from ..due import required_documents as due_required
 from ..errors import GendanError
 from ..filing import Filing, StagedFile
 from ..flow import Event
 from ..fsutil import sha256_bytes
+from ..kept import keep_words, kept_words
 from ..models import Order
 from ..pdf import open_pdf, page_texts
 from ..record import OrderRecord
@@ -107,6 +108,17 @@ def document_text(desk: Desk, record: OrderRecord, meta: dict[str, Any]) -> list
     return texts
 
 
+def document_words(desk: Desk, meta: dict[str, Any]) -> list[Any]:
+    """The words and boxes of an archived PDF, read once and kept by content."""
+    archive = desk.store.root
+    kept = kept_words(archive, meta["sha256"], WORDS_VERSION)
+    if kept is not None:
+        return words_from_rows(kept)
+    words = read_words(archive / meta["path"])
+    keep_words(archive, meta["sha256"], WORDS_VERSION, words_to_rows(words))
+    return words
+
+
 def _read(desk: Desk, record: OrderRecord, files: list[dict[str, Any]]) -> list[Extracted]:
     originals = {m["source_sha256"]: m for m in record.documents if m["kind"] == "original"}
     profiles = load_profiles(desk.workspace.root / "profiles")
@@ -123,7 +135,7 @@ def _read(desk: Desk, record: OrderRecord, files: list[dict[str, Any]]) -> list[
         if source["file"].lower().endswith(".pdf"):
             texts = document_text(desk, record, source)
             if doc_type in TABLE_TYPES and any(t.strip() for t in texts):
-                words = read_words(desk.store.root / source["path"])
+                words = document_words(desk, source)
         extracted.append(extract(meta["path"], doc_type, texts, profiles, models, words))
     return extracted
 
@@ -176,6 +188,8 @@ def file_report(desk: Desk, record: OrderRecord, result: CheckResult) -> str:
                       for d in result.documents],
     }
     digest = sha256_bytes(json.dumps(context, default=str, sort_keys=True).encode())
+    if made := record.made_from(digest):  # the same findings on the same documents
+        return str(made[0]["path"])
     source = f"gendan check {result.order_no}"
     with desk.store.work_folder() as work:
         pdf = render_html_pdf("compliance_report.html", context, desk.workspace.template_dirs,
