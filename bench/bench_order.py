@@ -32,7 +32,7 @@ from pipeline.desk import Desk  # noqa: E402
 from pipeline.doctypes import GENERATED  # noqa: E402
 from pipeline.intake.order_file import parse_order  # noqa: E402
 from pipeline.render import document_context  # noqa: E402
-from pipeline.render.html import AssetFetcher, html_environment  # noqa: E402
+from pipeline.render.html import asset_fetcher, html_environment  # noqa: E402
 from pipeline.workspace import Workspace  # noqa: E402
 
 
@@ -56,7 +56,7 @@ def bare_weasyprint(data: dict[str, Any], workspace: Workspace, target: Path) ->
                                seal=workspace.template_dirs[-1] / "assets" / "seal.png")
         html = html_environment(workspace.template_dirs).get_template(GENERATED[key].html)
         base = str(workspace.template_dirs[-1]) + "/"
-        fetcher = AssetFetcher([d / "assets" for d in workspace.template_dirs])
+        fetcher = asset_fetcher([d / "assets" for d in workspace.template_dirs])
         document = HTML(string=html.render(ctx), base_url=base, url_fetcher=fetcher).render()
         document.write_pdf(target)
         pages.append(len(document.pages))

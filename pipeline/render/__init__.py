@@ -2,12 +2,12 @@
 
 from .context import document_context
 from .docx import RenderedDocx, render_docx
-from .html import AssetFetcher, RenderedPdf, render_html_pdf
+from .html import RenderedPdf, asset_fetcher, render_html_pdf
 
 __all__ = [
-    "AssetFetcher",
     "RenderedDocx",
     "RenderedPdf",
+    "asset_fetcher",
     "document_context",
     "render_docx",
     "render_html_pdf",

@@ -6,6 +6,7 @@ Templates and order data can reach nothing but `data:` URLs and the templates' o
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,40 +16,51 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..errors import TemplateError
 from .context import FILTERS
 
-__all__ = ["AssetFetcher", "RenderedPdf", "html_environment", "render_html_pdf"]
+__all__ = ["RenderedPdf", "asset_fetcher", "html_environment", "render_html_pdf"]
 
 log = logging.getLogger(__name__)
 
 
-class AssetFetcher(URLFetcher):  # type: ignore[misc]
-    """Allows `data:` URLs and files inside the given asset folders; blocks the rest."""
+@functools.cache
+def _fetcher_class() -> type:
+    """WeasyPrint is imported when the first document is drawn, not when gendan starts."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def __init__(self, asset_roots: list[Path]) -> None:
-        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
-        self.roots = [root.resolve() for root in asset_roots]
-        self.blocked: list[str] = []
-        self.missing: list[str] = []
+    class AssetFetcher(URLFetcher):  # type: ignore[misc]
+        """Allows `data:` URLs and files inside the given asset folders; blocks the rest."""
 
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        scheme = url.split(":", 1)[0].lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file":
-            target = Path(unquote(urlsplit(url).path)).resolve()
-            if any(target.is_relative_to(root) for root in self.roots):
-                if target.is_file():
-                    return super().fetch(url, headers)
-                self.missing.append(url)
-                raise ValueError(f"not found: {url}")
-        self.blocked.append(url)
-        log.warning("blocked a template's request for %s (only assets/ may be used)", url)
-        raise ValueError(f"blocked: {url} is outside the templates' assets folders")
+        def __init__(self, asset_roots: list[Path]) -> None:
+            super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+            self.roots = [root.resolve() for root in asset_roots]
+            self.blocked: list[str] = []
+            self.missing: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                target = Path(unquote(urlsplit(url).path)).resolve()
+                if any(target.is_relative_to(root) for root in self.roots):
+                    if target.is_file():
+                        return super().fetch(url, headers)
+                    self.missing.append(url)
+                    raise ValueError(f"not found: {url}")
+            self.blocked.append(url)
+            log.warning("blocked a template's request for %s (only assets/ may be used)", url)
+            raise ValueError(f"blocked: {url} is outside the templates' assets folders")
+
+    return AssetFetcher
+
+
+def asset_fetcher(asset_roots: list[Path]) -> Any:
+    """A URL fetcher that allows `data:` URLs and files inside the given asset folders and
+    blocks the rest (its `blocked` and `missing` say what a template asked for)."""
+    return _fetcher_class()(asset_roots)
 
 
 class ConfinedLoader(jinja2.FileSystemLoader):
@@ -106,7 +118,9 @@ def render_html_pdf(
     except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TypeError) as exc:
         raise TemplateError(f"template {template_name}: {exc}") from exc
     source = Path(template.filename or template_dirs[-1] / template_name)
-    fetcher = AssetFetcher([d / "assets" for d in template_dirs])
+    from weasyprint import HTML
+
+    fetcher = asset_fetcher([d / "assets" for d in template_dirs])
     document = HTML(
         string=markup, base_url=str(source.parent) + "/", url_fetcher=fetcher
     ).render()
