@@ -128,6 +128,25 @@ def test_the_hand_over_pack(ready: Desk) -> None:
     assert any(d["path"] == path and d["kind"] == "handover" for d in docs)
 
 
+def test_the_same_hand_over_again_is_the_pack_made_before(ready: Desk,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    import pipeline.recipes.handover as handover
+
+    day = __import__("datetime").date(2027, 1, 20)
+    _, path, manifest = hand_over(ready, "PO-2026-0042", on=day)
+    events = len(history(ready, "PO-2026-0042").history)
+
+    def unmade(*args: object, **kwargs: object) -> None:
+        raise AssertionError("made again")
+
+    monkeypatch.setattr(handover, "render_html_pdf", unmade)
+    monkeypatch.setattr(handover, "build_pack", unmade)
+    _, again, same = hand_over(ready, "PO-2026-0042", on=day)
+    assert again == path and same == manifest and "first" in same[0]
+    assert len(history(ready, "PO-2026-0042").history) == events
+
+
 def test_errors_refuse_the_hand_over_unless_forced_with_who_and_why(ready: Desk) -> None:
     text_pdf(ready.workspace.inbox / "PO-2026-0042_commercial-invoice.pdf",
              "<h1>COMMERCIAL INVOICE</h1><p>Invoice No.: F-2027-001</p><p>Date: 2027-01-12</p>"

@@ -112,22 +112,28 @@ def _pack(desk: Desk, record: OrderRecord, result: CheckResult, by: str,
     counts = result.counts()
     order = result.case.order
     source = f"gendan handover {record.ref.order_no}"
+    manifest: list[dict[str, Any]] = []
+    for doc_type in ordered:
+        meta = files[doc_type]
+        if sha256_file(desk.store.root / meta["path"]) != meta["sha256"]:
+            raise ArchiveError(f"{meta['path']} no longer matches its sidecar",
+                               hint="Run `gendan verify`; restore it from backup before "
+                               "handing over.")
+        who = "工厂 factory's" if meta["kind"] == "stamped" else "本公司 company's own"
+        manifest.append({"title": title(doc_type), "path": meta["path"], "by": who,
+                         "sha256": meta["sha256"], "pages": meta.get("pages") or 0})
+    digest = sha256_bytes(json.dumps([manifest, str(result.case.handover_date), by, reason,
+                                      counts], sort_keys=True).encode())
+    if made := record.made_from(digest):  # the same pack of the same documents, made before
+        return str(made[0]["path"]), made[0].get("manifest", manifest)
     with desk.store.work_folder() as work:
-        manifest: list[dict[str, Any]] = []
         parts = []
         for doc_type in ordered:
             meta = files[doc_type]
             path = desk.store.root / meta["path"]
-            if sha256_file(path) != meta["sha256"]:
-                raise ArchiveError(f"{meta['path']} no longer matches its sidecar",
-                                   hint="Run `gendan verify`; restore it from backup before "
-                                   "handing over.")
             if meta["kind"] == "stamped":
                 path = _handover_copy(desk, record, meta, work)
             parts.append(PackPart(title(doc_type), path))
-            who = "工厂 factory's" if meta["kind"] == "stamped" else "本公司 company's own"
-            manifest.append({"title": title(doc_type), "path": meta["path"], "by": who,
-                             "sha256": meta["sha256"], "pages": meta.get("pages") or 0})
         checklist = [{"title": title(t), "required": t in result.case.required,
                       "included": t in files}
                      for t in dict.fromkeys([*result.case.required, *ordered])]
@@ -148,8 +154,6 @@ def _pack(desk: Desk, record: OrderRecord, result: CheckResult, by: str,
         spans = build_pack([PackPart("交单清单 Hand-over checklist", cover), *parts], pack,
                            page_numbers=rules.page_numbers, font_path=font)
         total = spans[-1][2]
-        digest = sha256_bytes(json.dumps([manifest, str(result.case.handover_date), by, reason,
-                                          counts], sort_keys=True).encode())
         flags = (f"handed over with {counts['error']} error(s) by decision of {by}: {reason}",
                  ) if result.errors else ()
         event = Event(recorded=desk.clock.now(), kind="handover", source=source,
