@@ -34,9 +34,11 @@ typecheck: setup
 	$(BIN)/mypy
 
 bench: setup
+	$(BIN)/python bench/bench_table.py
 	$(BIN)/python bench/bench_order.py
 	$(BIN)/python bench/bench_factory.py
 	$(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_handover.py
 	$(BIN)/python bench/discrepancies.py
 
 # The office's page on the demo workspace (made by `make demo` if it is not there yet).

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import datetime as dt
 import json
 import resource
 import statistics
@@ -30,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.config import Documents, Settings  # noqa: E402
 from pipeline.desk import Desk  # noqa: E402
 from pipeline.doctypes import GENERATED  # noqa: E402
+from pipeline.fsutil import order_key  # noqa: E402
 from pipeline.intake.order_file import parse_order  # noqa: E402
 from pipeline.render import document_context  # noqa: E402
 from pipeline.render.html import asset_fetcher, html_environment  # noqa: E402
@@ -52,7 +52,7 @@ def bare_weasyprint(data: dict[str, Any], workspace: Workspace, target: Path) ->
     order = parse_order(data, "bench")
     pages = []
     for key in ("quotation", "sales_contract"):
-        ctx = document_context(GENERATED[key], order, Settings(), issued=dt.date.today(),
+        ctx = document_context(GENERATED[key], order, Settings(),
                                seal=workspace.template_dirs[-1] / "assets" / "seal.png")
         html = html_environment(workspace.template_dirs).get_template(GENERATED[key].html)
         base = str(workspace.template_dirs[-1]) + "/"
@@ -83,7 +83,9 @@ def main() -> None:
                 outcome = desk.process(path)
                 pipeline_s.append(time.perf_counter() - start)
                 assert outcome.status == "archived", outcome
-                docs = desk.index.documents("ACME", f"BENCH-{count}-{n + 1}")
+                card = desk.store.index.card(order_key(f"BENCH-{count}-{n + 1}"))
+                assert card is not None
+                docs = card[1]
                 pages = next(d["pages"] for d in docs if d["doc_type"] == "quotation")
                 start = time.perf_counter()
                 bare_pages = bare_weasyprint(order_with(count, n + 1), workspace,
@@ -110,8 +112,8 @@ def main() -> None:
 
 
 def _drop(workspace: Workspace, data: dict[str, Any]) -> Path:
-    path = workspace.inbox / f"{data['order_no']}.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    path = workspace.inbox / f"{data['order_no']}.json"  # JSON: no YAML aliases for shared items
+    path.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
     return path
 
 
