@@ -46,7 +46,7 @@ from .outcome import Outcome
 from .recipes import factory_file_arrived, order_arrived, update_arrived
 from .recipes.stamping import Stamps
 from .repair import recover
-from .sandbox import ChildFailure, run_limited
+from .sandbox import ChildFailure, preload, run_limited
 from .store import OrderStore
 from .summary import Policy
 from .workspace import Workspace
@@ -188,6 +188,8 @@ class Desk:
             limits = self.settings.limits
             data_limits = DataLimits(depth=limits.depth, number_digits=limits.number_digits,
                                      text_chars=limits.text_chars, items=limits.items)
+            if path.suffix.lower() == ".xlsx":
+                preload("openpyxl")
             incoming = run_limited(
                 lambda: read_incoming(path, arrival.file, data_limits,
                                       workbook_unpacked_mb=limits.workbook_unpacked_mb,

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from .errors import GendanError, LimitError
 
-__all__ = ["ChildFailure", "run_limited"]
+__all__ = ["ChildFailure", "preload", "run_limited"]
 
 T = TypeVar("T")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -61,6 +61,15 @@ def _child(write: int, task: Callable[..., Any], args: tuple[Any, ...], memory: 
         data = pickle.dumps(("crash", traceback.format_exc()))
     with os.fdopen(write, "wb") as pipe:
         pipe.write(data)
+
+
+def preload(*modules: str) -> None:
+    """Import `modules` in this process (once), so that every child forked from it has them
+    instead of importing them again for each file."""
+    import importlib
+
+    for name in modules:
+        importlib.import_module(name)
 
 
 def run_limited(task: Callable[..., T], *args: Any, seconds: float, memory_mb: int,

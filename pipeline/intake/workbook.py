@@ -20,8 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from ..errors import FieldProblem, LimitError, OrderDataError
 from .labels import (
     ITEM_FIELDS,
@@ -166,7 +164,7 @@ class _Reader:
             for column, (key, cell) in enumerate(zip(header, row, strict=False), start=1):
                 if not key:
                     continue
-                where = f"sheet {sheet.title}, cell {get_column_letter(column)}{line}"
+                where = f"sheet {sheet.title}, cell {_column_letter(column)}{line}"
                 self.cells[f"items[{len(items)}].{key}"] = where
                 if cell.value in (None, ""):
                     continue
@@ -218,3 +216,9 @@ def load_workbook_data(path: Path, name: str, *, unpacked_mb: float = 60,
         return reader.cells.get(path_text, "")
 
     return data, locate
+
+
+def _column_letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter  # openpyxl: only when a workbook is read
+
+    return str(get_column_letter(column))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import img2pdf
 from PIL import Image
 
 from ..errors import BadPdfError
@@ -16,6 +15,8 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
 
 def image_to_pdf(image: Path, target: Path) -> Path:
     """Write `image` as a one-page PDF at `target`, sized by its resolution (A4 if unknown)."""
+    import img2pdf  # and pikepdf: only when a scan arrives
+
     try:
         with Image.open(image) as picture:
             landscape = picture.width > picture.height

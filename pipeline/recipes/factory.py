@@ -20,7 +20,7 @@ from ..intake import Identification, identify
 from ..outcome import Outcome
 from ..pdf import IMAGE_SUFFIXES
 from ..pdf.untrusted import PdfLimits, inspect_file, stamp_file
-from ..sandbox import run_limited
+from ..sandbox import preload, run_limited
 from .common import Desk, already_filed
 
 __all__ = ["factory_file_arrived"]
@@ -53,6 +53,8 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
     found = identify(arrival.name, folders, (), desk.known_orders(), order_no=order_no,
                      doc_type=doc_type)
     want_text = not _told_by_name(found, doc_type)
+    if suffix != ".pdf":
+        preload("img2pdf")
     with store.work_folder() as work:
         # the text is read once, here: to identify the file, and for `gendan find`
         facts = run_limited(inspect_file, arrival.path, suffix != ".pdf", work,

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateError
@@ -45,6 +43,9 @@ def render_docx(
     env = SandboxedEnvironment(undefined=jinja2.StrictUndefined)
     env.filters.update(FILTERS)
     try:
+        from docx.shared import Mm  # Word's libraries: only when a Word document is made
+        from docxtpl import DocxTemplate, InlineImage
+
         document = DocxTemplate(source)
         ctx = dict(context)
         seal = ctx.get("seal_path")
