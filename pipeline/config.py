@@ -75,6 +75,8 @@ class Documents(_Section):
     )
     word_to_pdf: bool = Field(True, description="Convert Word-only documents with LibreOffice")
     libreoffice_timeout: float = Field(120, gt=0)
+    seconds_per_document: float = Field(300, gt=0, description="Time to draw one document "
+                                        "(a template that takes longer fails that document)")
 
 
 class DocTypeSettings(_Section):
@@ -265,6 +267,8 @@ class Limits(_Section):
                             "for `gendan find` (read once, when it is filed)")
     seconds_per_file: float = Field(180, gt=0, description="Time to read or stamp one file")
     memory_mb: int = Field(1536, gt=0, description="Memory to read or stamp one file")
+    workers: int = Field(0, ge=0, description="Files read and documents drawn at once "
+                         "(0: one per processor)")
 
 
 def _pattern(value: str) -> str:

@@ -44,9 +44,10 @@ from .intake import DataLimits, KnownOrder, is_order_file, read_incoming
 from .models import Order
 from .outcome import Outcome
 from .recipes import factory_file_arrived, order_arrived, update_arrived
+from .recipes.factory import read_ahead
 from .recipes.stamping import Stamps
 from .repair import recover
-from .sandbox import ChildFailure, preload, run_limited
+from .sandbox import Child, ChildFailure, preload, run_limited, workers
 from .store import OrderStore
 from .summary import Policy
 from .workspace import Workspace
@@ -73,6 +74,8 @@ class Desk:
         self._attempts: dict[Path, int] = {}
         self._intake_depth = 0
         self._known: list[KnownOrder] | None = None
+        # factory PDFs being read ahead of their turn: path -> (identity, pages, child)
+        self.ahead: dict[Path, tuple[tuple[int, int, int, int], int, Child]] = {}
 
     # -- the inbox -------------------------------------------------------------------------
     @property
@@ -94,7 +97,7 @@ class Desk:
         self.workspace.ensure_folders()
         self.recover()
         self.later += self.retry_parked()  # their order may have come while we were away
-        outcomes = [self.process(path) for path in self.pending()]
+        outcomes = self._process_all(self.pending())
         retrying = [o for o in outcomes if o.status == "retry"]
         while retrying:
             time.sleep(self.settings.watch.retry_seconds)
@@ -102,6 +105,22 @@ class Desk:
             outcomes = [again.get(o.file, o) for o in outcomes]
             retrying = [o for o in again.values() if o.status == "retry"]
         outcomes += self.take_later()
+        return outcomes
+
+    def _process_all(self, files: list[Path]) -> list[Outcome]:
+        """Each file in turn; meanwhile the next factory PDFs are read in children of their
+        own (one per processor beside this one, [limits] workers)."""
+        ahead = workers(self.settings.limits.workers) - 1
+        outcomes = []
+        try:
+            for n, path in enumerate(files):
+                for coming in files[n + 1:n + 1 + ahead]:
+                    read_ahead(self, coming)
+                outcomes.append(self.process(path))
+        finally:
+            for _, _, child in self.ahead.values():
+                child.cancel()
+            self.ahead.clear()
         return outcomes
 
     def take_later(self) -> list[Outcome]:

@@ -25,6 +25,7 @@ from .models import Order
 from .pdf import page_texts
 from .render import document_context, render_docx, render_html_pdf
 from .render.convert import LibreOfficeMissing, docx_to_pdf
+from .sandbox import run_all, workers
 from .workspace import Workspace
 
 __all__ = ["DocumentMaker", "Made"]
@@ -37,6 +38,7 @@ class Made:
     staged: list[StagedFile]
     failures: list[str]
     notices: list[str]
+    no_libreoffice: str = ""  # what to tell (once per run) when LibreOffice is missing
 
 
 class DocumentMaker:
@@ -71,8 +73,11 @@ class DocumentMaker:
     def make(self, order: Order, workflow: Workflow, keys: tuple[str, ...], work: Path,
              documents: list[dict[str, Any]] | None = None,
              checklist: list[dict[str, Any]] | None = None) -> Made:
-        """Render each document type in `keys` into `work`."""
+        """Render each document type in `keys` into `work`: the first here, the others
+        several at once, each in a child of its own (one per processor, [limits] workers);
+        the results in the order of `keys`."""
         made = Made([], [], [])
+        jobs: list[tuple[Any, ...]] = []
         for entry in keys:
             key, _, only = entry.partition("@")  # production_order@FACTORY: that one only
             doc = self.types.get(key)
@@ -81,13 +86,40 @@ class DocumentMaker:
                 continue
             if doc.needs and getattr(workflow, doc.needs) is None:
                 continue
-            for factory in self._parts(doc, order, only):
-                try:
-                    made.staged.extend(self._one(doc, order, workflow, work, documents or [],
-                                                 made, factory, checklist=checklist or []))
-                except GendanError as exc:
-                    log.error("%s: %s", key, exc)
-                    made.failures.append(f"{key}{' ' + factory if factory else ''}: {exc}")
+            jobs += [(doc, order, workflow, work, documents or [], factory, checklist or [])
+                     for factory in self._parts(doc, order, only)]
+        # one HTML document here first: WeasyPrint, the fonts and the styles are then ready
+        # in every child forked for the others
+        first = next((n for n, job in enumerate(jobs) if job[0].html), 0)
+        here = run_all(self._made, jobs[first:first + 1], at_once=1, what=str, seconds=0,
+                       memory_mb=0)
+        rest = jobs[:first] + jobs[first + 1:]
+        results = run_all(self._made, rest, at_once=workers(self.settings.limits.workers),
+                          what=lambda n: str(rest[n][0].key),
+                          seconds=self.settings.documents.seconds_per_document,
+                          memory_mb=self.settings.limits.memory_mb)
+        results[first:first] = here
+        for job, result in zip(jobs, results, strict=True):
+            if isinstance(result, BaseException):
+                doc, factory = job[0], job[5]
+                log.error("%s: %s", doc.key, getattr(result, "detail", result))
+                made.failures.append(f"{doc.key}{' ' + factory if factory else ''}: {result}")
+                continue
+            made.staged += result.staged
+            made.failures += result.failures
+            made.notices += [n for n in result.notices if n not in made.notices]
+            if result.no_libreoffice and not self._told_no_libreoffice:
+                self._told_no_libreoffice = True
+                made.notices.append(result.no_libreoffice)
+        return made
+
+    def _made(self, doc: DocType, order: Order, workflow: Workflow, work: Path,
+              documents: list[dict[str, Any]], factory: str | None,
+              checklist: list[dict[str, Any]]) -> Made:
+        """One document (one factory's, for a production order per factory)."""
+        made = Made([], [], [])
+        made.staged += self._one(doc, order, workflow, work, documents, made, factory,
+                                 checklist=checklist)
         return made
 
     @staticmethod
@@ -165,9 +197,7 @@ class DocumentMaker:
             pdf = docx_to_pdf(docx, docx.parent / "pdf",
                               timeout=self.settings.documents.libreoffice_timeout)
         except LibreOfficeMissing as exc:
-            if not self._told_no_libreoffice:
-                self._told_no_libreoffice = True
-                made.notices.append(f"{exc.message}. {exc.hint}")
+            made.no_libreoffice = f"{exc.message}. {exc.hint}"  # told once, by `make`
             return []
         except ConversionError as exc:
             made.failures.append(f"{doc.key} (PDF): {exc}")  # the .docx is kept

@@ -57,3 +57,4 @@ class Filing:
     meta: dict[str, Any] = field(default_factory=dict)  # more about the arrival
     order: Order | None = None  # new order data
     texts: tuple[str, ...] | None = None  # the arrival's page texts, read in the sandbox
+    texts_reader: str = "pypdf"  # what read them (the check reads with pypdf)

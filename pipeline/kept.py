@@ -58,22 +58,26 @@ class KeptTexts:
             return None
         return kept if isinstance(kept.get("pages"), list) else None
 
-    def text(self, sha256: str) -> list[str] | None:
+    def text(self, sha256: str, reader: str | None = None) -> list[str] | None:
+        """The kept page texts of one content (only if `reader` read them, if given)."""
         kept = self.kept_text(sha256)
-        return kept["pages"] if kept is not None else None
+        if kept is None or (reader is not None and kept.get("reader", "pypdf") != reader):
+            return None
+        return list(kept["pages"])
 
-    def _keep_texts(self, texts: dict[str, tuple[str, ...]]) -> None:
+    def _keep_texts(self, texts: dict[str, tuple[tuple[str, ...], str]]) -> None:
         """Keep the page texts of what was just filed beside it, once per content, for the
         index (derived: a text that cannot be written now is simply not searchable)."""
-        for sha256, pages in texts.items():
+        for sha256, (pages, reader) in texts.items():
             if self.text(sha256) is None:
                 with contextlib.suppress(OSError):
-                    self.write_text(sha256, list(pages))
+                    self.write_text(sha256, list(pages), reader)
 
-    def write_text(self, sha256: str, pages: list[str]) -> None:
-        """Cache the page texts of one content (derived: no fsync); inside `caching()`."""
+    def write_text(self, sha256: str, pages: list[str], reader: str = "pypdf") -> None:
+        """Cache the page texts of one content, and what read them (derived: no fsync);
+        inside `caching()`."""
         columns = [list(index_columns(page)) for page in pages]  # made once, here
         atomic_write(self.folder / ".text" / f"{sha256}.json",
-                     dump_json({"sha256": sha256, "pages": pages, "tokens": TOKENS,
-                                "columns": columns}),
+                     dump_json({"sha256": sha256, "pages": pages, "reader": reader,
+                                "tokens": TOKENS, "columns": columns}),
                      mode=self.store.file_mode, durable=False)

@@ -166,9 +166,9 @@ class OrderRecord(KeptTexts):
         base = {"order": self.ref.order_no, "customer": self.ref.customer,
                 "time": store.clock.now().isoformat()}
         placed: list[Path] = []
-        texts: dict[str, tuple[str, ...]] = {}  # content sha256 -> page texts, to keep
+        texts: dict[str, tuple[tuple[str, ...], str]] = {}  # sha256 -> texts, reader: to keep
         if filing.arrival is not None and filing.texts is not None:
-            texts[filing.arrival.sha256] = filing.texts
+            texts[filing.arrival.sha256] = (filing.texts, filing.texts_reader)
         claimed = not self.registered
         try:
             store.journal_begin(self.key, self.ref, filing.source)
@@ -184,14 +184,14 @@ class OrderRecord(KeptTexts):
                 path, placed_meta = self._place(item, base, filing, placed)
                 folders.add(path.parent)
                 if item.texts is not None:
-                    texts[placed_meta["sha256"]] = item.texts
+                    texts[placed_meta["sha256"]] = (item.texts, "pypdf")
             if filing.arrival is not None:
                 target, meta = self._place_arrival(filing, base, event, placed)
             else:
                 assert last is not None, "a filing without an arrival makes something"
                 target, meta = self._place(last, base, filing, placed, event)
                 if last.texts is not None:
-                    texts[meta["sha256"]] = last.texts
+                    texts[meta["sha256"]] = (last.texts, "pypdf")
             for folder in folders - {target.parent}:
                 fsync_dir(folder)
             self._write_sidecar(target, meta)  # the commit marker

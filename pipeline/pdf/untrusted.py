@@ -17,7 +17,7 @@ from pypdf.errors import LimitReachedError, PyPdfError
 
 from ..errors import IncompleteFileError, LimitError
 from .images import image_to_pdf
-from .inspect import open_pdf, page_texts
+from .inspect import open_pdf, page_texts, poppler_texts
 from .stamp import StampSpec, stamp_pdf
 
 __all__ = ["Facts", "PdfLimits", "inspect_file", "stamp_file"]
@@ -28,6 +28,7 @@ class PdfLimits:
     pages: int = 3000
     stream_mb: float = 100
     megapixels: float = 120
+    seconds: float = 180
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Facts:
     pages: int
     encrypted: bool
     texts: tuple[str, ...] | None  # the pages' text (up to the limit asked for), or None
+    reader: str = "pypdf"  # what read the text: "pdftotext" or "pypdf"
 
 
 def _apply(limits: PdfLimits) -> None:
@@ -54,7 +56,7 @@ def _too_big(name: str, exc: Exception, limits: PdfLimits) -> LimitError:
                       "([limits] stream_mb); ask for a normal copy of the document.")
 
 
-def inspect_file(source: Path, is_scan: bool, work: Path, text_pages: int,
+def inspect_file(source: Path, is_scan: bool, work: Path | None, text_pages: int,
                  limits: PdfLimits) -> Facts:
     """Open a factory's file (a scan is made a PDF first), count its pages and read the
     text of its first `text_pages` pages (to identify it, and for `gendan find`)."""
@@ -72,14 +74,24 @@ def inspect_file(source: Path, is_scan: bool, work: Path, text_pages: int,
             raise LimitError(f"{source.name}: a scan of {pixels / 1e6:,.0f} megapixels",
                              hint=f"At most {limits.megapixels:,.0f} megapixels ([limits] "
                              "image_megapixels); scan at 300 dpi.")
-    pdf = image_to_pdf(source, work / "scan.pdf") if is_scan else source
+    pdf = source
+    if is_scan:
+        if work is None:
+            raise ValueError("a scan is converted into a work folder")
+        pdf = image_to_pdf(source, work / "scan.pdf")
     try:
         reader, info = open_pdf(pdf, text_pages=0)
         if info.pages > limits.pages:
             raise LimitError(f"{source.name}: {info.pages:,} pages",
                              hint=f"A PDF may have at most {limits.pages:,} pages ([limits] "
                              "pages); ask for it in parts, or raise the limit.")
-        texts = tuple(page_texts(reader, text_pages)) if text_pages and not is_scan else None
+        if not text_pages or is_scan:
+            return Facts(pdf, info.pages, info.encrypted, None)
+        # Poppler's text where it can read the file (a time limit of its own, within ours)
+        fast = poppler_texts(pdf, text_pages, info.pages, limits.seconds * 0.8)
+        if fast is not None:
+            return Facts(pdf, info.pages, info.encrypted, tuple(fast), "pdftotext")
+        texts = tuple(page_texts(reader, text_pages))
     except LimitReachedError as exc:
         raise _too_big(source.name, exc, limits) from exc
     return Facts(pdf, info.pages, info.encrypted, texts)

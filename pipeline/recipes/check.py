@@ -98,8 +98,10 @@ def _checked(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def document_text(desk: Desk, record: OrderRecord, meta: dict[str, Any]) -> list[str]:
-    """The page texts of an archived PDF, read once and cached beside it by content."""
-    cached = record.text(meta["sha256"])
+    """The page texts of an archived PDF as pypdf reads them (what the examiner's patterns
+    are made for), read once and kept beside it by content (in place of a faster reading
+    kept for the search when the file was filed)."""
+    cached = record.text(meta["sha256"], reader="pypdf")
     if cached is not None:
         return cached
     reader, _ = open_pdf(desk.store.root / meta["path"], text_pages=0)

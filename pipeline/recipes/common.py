@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
 from ..clock import Clock
@@ -12,6 +13,7 @@ from ..filing import Arrival
 from ..intake import KnownOrder
 from ..outcome import Outcome
 from ..record import OrderRecord
+from ..sandbox import Child
 from ..store import OrderStore
 from ..workspace import Workspace
 from .stamping import Stamps
@@ -28,6 +30,7 @@ class Desk(Protocol):
     store: OrderStore
     maker: DocumentMaker
     stamps: Stamps
+    ahead: dict[Path, tuple[tuple[int, int, int, int], int, Child]]  # files read ahead
 
     def known_orders(self) -> list[KnownOrder]: ...
 

@@ -10,32 +10,66 @@ inflates to gigabytes or never ends is refused; the desk goes on.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..doctypes import FACTORY_TYPES
-from ..errors import UnmatchedError, UnsupportedFileError
+from ..errors import GendanError, UnmatchedError, UnsupportedFileError
 from ..filing import Arrival, Filing, StagedFile
 from ..flow import Event
+from ..inbox import InboxFile
 from ..intake import Identification, identify
 from ..outcome import Outcome
 from ..pdf import IMAGE_SUFFIXES
-from ..pdf.untrusted import PdfLimits, inspect_file, stamp_file
-from ..sandbox import preload, run_limited
+from ..pdf.untrusted import Facts, PdfLimits, inspect_file, stamp_file
+from ..sandbox import Child, preload, run_limited
 from .common import Desk, already_filed
 
-__all__ = ["factory_file_arrived"]
+__all__ = ["factory_file_arrived", "read_ahead"]
 
 
 def _limits(desk: Desk) -> PdfLimits:
     limits = desk.settings.limits
     return PdfLimits(pages=limits.pages, stream_mb=limits.stream_mb,
-                     megapixels=limits.image_megapixels)
+                     megapixels=limits.image_megapixels, seconds=limits.seconds_per_file)
 
 
 def _told_by_name(found: Identification, doc_type: str | None) -> bool:
     """Whether the file name (or a person) gave both the order and the type."""
     return found.order_no is not None and (doc_type is not None or
                                            "in the file name" in found.reasons[-1])
+
+
+def read_ahead(desk: Desk, path: Path) -> None:
+    """Start reading a factory PDF waiting in the inbox in a child of its own, while the
+    files before it are filed (`factory_file_arrived` takes the result if the file is still
+    the same). Anything unusual about the file is left to its turn."""
+    limits = desk.settings.limits
+    if path.suffix.lower() != ".pdf" or path in desk.ahead:
+        return
+    try:
+        look = InboxFile.look(path, desk.workspace.inbox)
+    except (OSError, GendanError):
+        return
+    if look.size > limits.pdf_mb * 1024 * 1024:
+        return
+    pages = max(limits.text_pages, 2)
+    child = Child(inspect_file, (path, False, None, pages, _limits(desk)),
+                  seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=look.label)
+    desk.ahead[path] = (look.identity, pages, child)
+
+
+def _taken_ahead(desk: Desk, arrival: Arrival, text_pages: int) -> Facts | None:
+    """What `read_ahead` read of this file, if it read these very bytes."""
+    if (ahead := desk.ahead.pop(arrival.path, None)) is None:
+        return None
+    identity, pages, child = ahead
+    if identity != arrival.identity or pages < text_pages:
+        child.cancel()
+        return None
+    facts: Facts = child.result()
+    texts = facts.texts[:text_pages] if text_pages and facts.texts is not None else None
+    return replace(facts, texts=texts)
 
 
 def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
@@ -55,12 +89,13 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
     want_text = not _told_by_name(found, doc_type)
     if suffix != ".pdf":
         preload("img2pdf")
+    text_pages = max(limits.text_pages, 2 if want_text else 0)
     with store.work_folder() as work:
-        # the text is read once, here: to identify the file, and for `gendan find`
-        facts = run_limited(inspect_file, arrival.path, suffix != ".pdf", work,
-                            max(limits.text_pages, 2 if want_text else 0), _limits(desk),
-                            seconds=limits.seconds_per_file, memory_mb=limits.memory_mb,
-                            what=arrival.file)
+        # the text is read once, here (or ahead, see read_ahead): to identify the file, and
+        # for `gendan find`
+        facts = _taken_ahead(desk, arrival, text_pages) or run_limited(
+            inspect_file, arrival.path, suffix != ".pdf", work, text_pages, _limits(desk),
+            seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=arrival.file)
         if want_text:
             found = identify(arrival.name, folders, facts.texts or (), desk.known_orders(),
                              order_no=order_no, doc_type=doc_type)
@@ -100,6 +135,7 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
                           summary=f"{title.title_zh} {title.title_en} v{version}: {arrival.name}",
                           data={"doc_type": found.doc_type, "version": version})
             filed = record.commit(Filing(event, arrival.label, arrival.sha256, staged, arrival,
-                                         found.doc_type, version, meta, texts=facts.texts))
+                                         found.doc_type, version, meta, texts=facts.texts,
+                                         texts_reader=facts.reader))
     return Outcome(arrival.file, "archived", f"archived in {record.ref.folder}",
                    record.ref.order_no, [d["file"] for d in filed], reasons=list(found.reasons))

@@ -77,6 +77,13 @@ class ConfinedLoader(jinja2.FileSystemLoader):
 
 
 def html_environment(template_dirs: list[Path]) -> SandboxedEnvironment:
+    return _environment(tuple(template_dirs))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(template_dirs: tuple[Path, ...]) -> SandboxedEnvironment:
+    """One environment per set of template folders, so that each template is compiled once
+    per process (Jinja reloads a template whose file changed)."""
     env = SandboxedEnvironment(
         loader=ConfinedLoader([str(d) for d in template_dirs]),
         autoescape=True,

@@ -1,0 +1,147 @@
+"""Several things at once: children that run side by side under the limits, documents
+drawn in children of their own, factory PDFs read ahead of their turn."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Documents, Limits, Settings
+from pipeline.desk import Desk
+from pipeline.errors import InputError, LimitError
+from pipeline.recipes.factory import read_ahead
+from pipeline.sandbox import Child, ChildFailure, run_all, workers
+from pipeline.workspace import Workspace
+from tests.conftest import copy_example, documents, pdf_text, text_pdf
+
+
+def _job(n: int) -> tuple[int, int]:
+    if n == 3:
+        raise InputError("three is refused", hint="any other number")
+    if n == 4:
+        time.sleep(30)
+    if n == 5:
+        raise KeyError("ours")
+    return n * n, os.getpid()
+
+
+def test_run_all_keeps_the_order_and_each_jobs_own_outcome() -> None:
+    jobs = [(n,) for n in (0, 1, 2, 3, 4, 5, 6)]
+    start = time.monotonic()
+    results = run_all(_job, jobs, at_once=3, seconds=2, memory_mb=512,
+                      what=lambda n: f"job {n}")
+    assert time.monotonic() - start < 25  # the sleeper was stopped at its limit
+    squares = [r[0] if isinstance(r, tuple) else type(r).__name__ for r in results]
+    assert squares == [0, 1, 4, "InputError", "LimitError", "ChildFailure", 36]
+    assert "job 4" in str(results[4]) and "still not done" in str(results[4])
+    assert isinstance(results[5], ChildFailure) and "KeyError" in results[5].detail
+    pids = {r[1] for r in results if isinstance(r, tuple)}
+    assert os.getpid() not in pids  # each in a child
+
+
+def test_one_at_a_time_runs_here() -> None:
+    results = run_all(_job, [(2,), (3,)], at_once=1, seconds=1, memory_mb=1,
+                      what=str)
+    assert results[0] == (4, os.getpid())
+    assert isinstance(results[1], InputError)
+
+
+def test_a_child_whose_result_is_not_wanted_is_stopped() -> None:
+    child = Child(time.sleep, (60,), seconds=120, memory_mb=256, what="sleeper")
+    start = time.monotonic()
+    child.cancel()
+    assert time.monotonic() - start < 5
+    with pytest.raises(ProcessLookupError):
+        os.kill(child.pid, 0)  # reaped, not a zombie
+
+
+def test_a_child_that_finished_long_ago_is_not_killed_for_its_time() -> None:
+    child = Child(_job, (7,), seconds=0.5, memory_mb=256, what="quick")
+    time.sleep(1.5)  # the parent was busy past the child's deadline
+    assert child.result()[0] == 49
+
+
+def test_a_child_over_its_time_is_stopped() -> None:
+    with pytest.raises(LimitError, match="still not done"):
+        Child(_job, (4,), seconds=0.5, memory_mb=256, what="sleeper").result()
+
+
+def test_workers_follow_the_setting_or_the_processors() -> None:
+    assert workers(3) == 3
+    assert workers(0) == len(os.sched_getaffinity(0))
+
+
+def _desk(root: Path, at_once: int) -> Desk:
+    workspace = Workspace(root)
+    workspace.ensure_folders()
+    settings = Settings(documents=Documents(on_order=["quotation", "sales_contract",
+                                                      "production_order", "packing_list"],
+                                            word_to_pdf=False),
+                        limits=Limits(workers=at_once))
+    return Desk(workspace, settings)
+
+
+def test_documents_drawn_side_by_side_are_the_documents_drawn_one_by_one(
+        tmp_path: Path) -> None:
+    made = {}
+    for at_once in (1, 2):
+        desk = _desk(tmp_path / f"ws{at_once}", at_once)
+        copy_example(desk.workspace, "PO-2026-0042.yaml")  # three factories
+        assert [o.status for o in desk.run_once()] == ["archived"]
+        files = [d for d in documents(desk, "PO-2026-0042") if d["kind"] == "generated"]
+        made[at_once] = {d["file"]: pdf_text(desk.store.root / d["path"])
+                         if d["file"].endswith(".pdf") else None for d in files}
+    assert made[1] == made[2]
+    orders = [f for f in made[2] if "production_order" in f and f.endswith(".pdf")]
+    assert len(orders) == 3  # one per factory
+    assert all("PO-2026-0042" in "".join(made[2][f] or []) for f in orders)
+
+
+def test_a_file_read_ahead_and_then_replaced_is_read_again(tmp_path: Path) -> None:
+    desk = _desk(tmp_path / "ws", 2)
+    copy_example(desk.workspace, "PO-2026-0042.yaml")
+    desk.run_once()
+    inbox = desk.workspace.inbox
+    first = text_pdf(inbox / "PO-2026-0042_packing-list.pdf", "装箱单 PACKING LIST old copy")
+    second = text_pdf(inbox / "PO-2026-0042_invoice.pdf", "发票 COMMERCIAL INVOICE")
+    read_ahead(desk, first)
+    read_ahead(desk, second)
+    assert set(desk.ahead) == {first, second}
+    replacement = text_pdf(tmp_path / "new.pdf", "装箱单 PACKING LIST corrected copy")
+    os.replace(replacement, first)  # the factory sent a corrected copy meanwhile
+    outcomes = [desk.process(first), desk.process(second)]
+    assert [o.status for o in outcomes] == ["archived", "archived"]
+    assert desk.ahead == {}
+    with desk.store.open("PO-2026-0042") as record:
+        texts = ["".join(record.text(d["sha256"]) or []) for d in record.documents
+                 if d["kind"] == "original"]
+    assert any("corrected copy" in t for t in texts)
+    assert not any("old copy" in t for t in texts)
+    assert any("COMMERCIAL INVOICE" in t for t in texts)
+
+
+def test_a_run_reads_ahead_and_leaves_no_child_behind(tmp_path: Path) -> None:
+    desk = _desk(tmp_path / "ws", 2)
+    copy_example(desk.workspace, "PO-2026-0042.yaml")
+    desk.run_once()
+    before = _children()
+    for n in range(4):
+        text_pdf(desk.workspace.inbox / f"PO-2026-0042_packing-list-{n}.pdf",
+                 f"装箱单 PACKING LIST number {n}")
+    (desk.workspace.inbox / "PO-2026-0042_broken.pdf").write_bytes(b"%PDF-1.7\nbroken")
+    outcomes = {o.file: o.status for o in desk.run_once()}
+    assert outcomes == {**{f"PO-2026-0042_packing-list-{n}.pdf": "archived" for n in range(4)},
+                        "PO-2026-0042_broken.pdf": "rejected"}
+    assert desk.ahead == {}
+    assert _children() <= before  # every child was reaped
+
+
+def _children() -> set[int]:
+    """This process's children (alive or not yet reaped)."""
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        found |= {int(pid) for pid in (task / "children").read_text().split()}
+    return found
