@@ -43,8 +43,6 @@ from .inbox import InboxFile, pending, quoted, set_aside, shown
 from .intake import DataLimits, KnownOrder, is_order_file, read_incoming
 from .models import Order
 from .outcome import Outcome
-from .recipes import factory_file_arrived, order_arrived, update_arrived
-from .recipes.factory import read_ahead
 from .recipes.stamping import Stamps
 from .repair import recover
 from .sandbox import Child, ChildFailure, preload, run_limited, workers
@@ -110,6 +108,8 @@ class Desk:
     def _process_all(self, files: list[Path]) -> list[Outcome]:
         """Each file in turn; meanwhile the next factory PDFs are read in children of their
         own (one per processor beside this one, [limits] workers)."""
+        from .recipes.factory import read_ahead
+
         ahead = workers(self.settings.limits.workers) - 1
         outcomes = []
         try:
@@ -199,6 +199,8 @@ class Desk:
 
     def _dispatch(self, path: Path, relative: Path, order_no: str | None,
                   doc_type: str | None) -> Outcome:
+        from .recipes import factory_file_arrived, order_arrived, update_arrived
+
         look = InboxFile.look(path, self.workspace.inbox)
         file = shown(relative.as_posix())
         self._check_size(path, file, look.size)

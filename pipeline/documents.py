@@ -13,8 +13,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
-
 from .config import Settings
 from .doctypes import GENERATED, ON_ORDER, DocType
 from .errors import ConversionError, GendanError
@@ -22,9 +20,6 @@ from .filing import StagedFile
 from .flow import Workflow
 from .fsutil import safe_name, sha256_file
 from .models import Order
-from .pdf import page_texts
-from .render import document_context, render_docx, render_html_pdf
-from .render.convert import LibreOfficeMissing, docx_to_pdf
 from .sandbox import run_all, workers
 from .workspace import Workspace
 
@@ -145,6 +140,8 @@ class DocumentMaker:
     def _one(self, doc: DocType, order: Order, workflow: Workflow, work: Path,
              documents: list[dict[str, Any]], made: Made, factory: str | None = None, *,
              checklist: list[dict[str, Any]] | None = None) -> list[StagedFile]:
+        from .render import document_context, render_docx, render_html_pdf
+
         dirs = self.workspace.template_dirs
         seal = self.template_file(self.settings.company.seal)
         logo = self.template_file(self.settings.company.logo) if self.settings.company.logo \
@@ -193,6 +190,10 @@ class DocumentMaker:
     def _word_pdf(self, doc: DocType, docx: Path, meta: dict[str, Any],
                   made: Made) -> list[StagedFile]:
         """The PDF of a Word-only document; without LibreOffice, say so once per run."""
+        from pypdf import PdfReader
+
+        from .render.convert import LibreOfficeMissing, docx_to_pdf
+
         try:
             pdf = docx_to_pdf(docx, docx.parent / "pdf",
                               timeout=self.settings.documents.libreoffice_timeout)
@@ -211,4 +212,8 @@ class DocumentMaker:
 
 def _texts(pdf: Path) -> tuple[str, ...]:
     """The page texts of a document gendan made (read back once, for `gendan find`)."""
+    from pypdf import PdfReader
+
+    from .pdf import page_texts
+
     return tuple(page_texts(PdfReader(pdf)))

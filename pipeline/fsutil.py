@@ -79,9 +79,12 @@ def fsync_dir(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def _temp_beside(target: Path, mode: int | None) -> Iterator[tuple[int, Path]]:
+def _temp_beside(target: Path, mode: int | None,
+                 temp_dir: Path | None = None) -> Iterator[tuple[int, Path]]:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=target.parent)
+    where = temp_dir or target.parent
+    where.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=where)
     temp = Path(name)
     try:
         os.fchmod(fd, _DEFAULT_MODE if mode is None else mode)
@@ -93,11 +96,14 @@ def _temp_beside(target: Path, mode: int | None) -> Iterator[tuple[int, Path]]:
 
 
 def atomic_write(target: Path, data: bytes, *, mode: int | None = None,
-                 sync_dir: bool = True, durable: bool = True) -> None:
+                 sync_dir: bool = True, durable: bool = True,
+                 temp_dir: Path | None = None) -> None:
     """Write `data` to `target` so that readers see the old file or the new one, never a
-    part. `durable=False` skips the fsync: for caches and what can be rebuilt."""
+    part. `durable=False` skips the fsync: for caches and what can be rebuilt. `temp_dir`
+    (on the same file system) holds the file while it is written, so that what a killed
+    writer leaves is found in one place."""
     faults.step(f"write {target.name}")
-    with _temp_beside(target, mode) as (fd, temp):
+    with _temp_beside(target, mode, temp_dir) as (fd, temp):
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -17,31 +17,51 @@ from .store import dump_json, read_json
 if TYPE_CHECKING:
     from .store import OrderStore
 
-__all__ = ["KeptTexts", "keep_words", "kept_words"]
+__all__ = ["KeptTexts", "keep_reading", "keep_words", "kept_reading", "kept_words"]
 
 WORDS = (".cache", "words")  # in the archive: the words and boxes of a PDF, by its sha256
+READINGS = (".cache", "readings")  # what the examiner read of a document, by reading_key
+CACHE_TEMP = (".cache", ".tmp")  # where cache files are written before they are renamed
 
 
-def _words_path(archive: Path, sha256: str) -> Path:
-    return archive.joinpath(*WORDS, sha256[:2], f"{sha256}.json")
+def _cached(archive: Path, kind: tuple[str, str], key: str) -> Path:
+    return archive.joinpath(*kind, key[:2], f"{key}.json")
+
+
+def _kept(archive: Path, kind: tuple[str, str], key: str) -> dict[str, Any] | None:
+    try:
+        kept = read_json(_cached(archive, kind, key))
+    except (FileNotFoundError, ArchiveError):
+        return None
+    return kept if isinstance(kept, dict) else None
+
+
+def _keep(archive: Path, kind: tuple[str, str], key: str, data: dict[str, Any]) -> None:
+    """Derived: deleted at will, no fsync; a cache that cannot be written is not kept."""
+    with contextlib.suppress(OSError):
+        atomic_write(_cached(archive, kind, key), dump_json(data), durable=False,
+                     temp_dir=archive.joinpath(*CACHE_TEMP))
 
 
 def kept_words(archive: Path, sha256: str, version: int) -> list[Any] | None:
     """The words and boxes read from one content before (by the same reading), or None."""
-    try:
-        kept = read_json(_words_path(archive, sha256))
-    except (FileNotFoundError, ArchiveError):
-        return None
-    return kept["pages"] if kept.get("version") == version else None
+    kept = _kept(archive, WORDS, sha256)
+    return kept["pages"] if kept is not None and kept.get("version") == version else None
 
 
 def keep_words(archive: Path, sha256: str, version: int, pages: list[Any]) -> None:
-    """Keep what the check read of one content (derived: deleted at will, no fsync; a
-    cache that cannot be written is simply not kept)."""
-    with contextlib.suppress(OSError):
-        atomic_write(_words_path(archive, sha256),
-                     dump_json({"sha256": sha256, "version": version, "pages": pages}),
-                     durable=False)
+    """Keep the words and boxes the check read of one content."""
+    _keep(archive, WORDS, sha256, {"sha256": sha256, "version": version, "pages": pages})
+
+
+def kept_reading(archive: Path, key: str) -> dict[str, Any] | None:
+    """What the examiner read of a document before, by the same reading (`reading_key`)."""
+    kept = _kept(archive, READINGS, key)
+    return kept.get("read") if kept is not None and kept.get("key") == key else None
+
+
+def keep_reading(archive: Path, key: str, read: dict[str, Any]) -> None:
+    _keep(archive, READINGS, key, {"key": key, "read": read})
 
 
 class KeptTexts:

@@ -258,9 +258,9 @@ def _global_problems(store: OrderStore, keys: set[str], inbox_folders: list[Path
 
 def loose_temp_files(store: OrderStore, inbox_folders: list[Path]) -> list[Problem]:
     """Temp files of dead processes outside the order folders: index, registry, journal,
-    and the inbox's parking folders."""
+    caches, and the inbox's parking folders."""
     problems = []
-    for special in (".index", ".orders", ".journal", ".counters"):
+    for special in (".index", ".orders", ".journal", ".counters", ".cache/.tmp"):
         for path in _temp_files(store.root / special):
             if temp_of_dead(path):
                 problems.append(Problem("temp file", store.relative(path),

@@ -67,7 +67,7 @@ def _fork(root: Path, action: Action, fault: str = "", log: str = "") -> int:
 def _archive_files(root: Path) -> list[str]:
     """Every file of the archive a person would see (not the index, locks or caches)."""
     archive = root / "archive"
-    skip = (".index", ".locks", ".work", ".quarantine", ".journal")
+    skip = (".index", ".locks", ".work", ".quarantine", ".journal", ".cache")
     return sorted(p.relative_to(archive).as_posix() for p in archive.rglob("*")
                   if p.is_file() and p.relative_to(archive).parts[0] not in skip
                   and ".text" not in p.parts)

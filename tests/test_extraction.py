@@ -4,6 +4,7 @@ and gendan's own documents read back whole."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -292,3 +293,38 @@ def test_a_profile_suggested_from_a_document_reads_it(tmp_path: Path) -> None:
     again = CliRunner().invoke(cli, ["-w", str(tmp_path / "ws"), "profile", "suggest",
                                      str(pdf), "-o", str(out)])
     assert again.exit_code != 0 and "exists already" in again.output
+
+
+def test_what_the_examiner_read_is_kept_as_it_was_read() -> None:
+    """The kept form gives back the same reading, in the same order; a value it cannot keep
+    means the document is simply read again."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from pipeline.compliance import Extracted, Value
+    from pipeline.compliance.kept_form import (
+        extracted_from_json,
+        extracted_to_json,
+        reading_key,
+    )
+
+    def value(v: object) -> Value:
+        return Value(v, str(v), "a.pdf", 2)
+
+    read = Extracted("a.pdf", "packing_list", 2, True, "generic",
+                     {"total_amount": value(Decimal("58260.00")),
+                      "date": value(dt.date(2027, 1, 13)), "buyer": value("阿克米"),
+                      "packages": value(700), "none": value(None)},
+                     [{"model": value("HT-2020"), "quantity": value(Decimal("1200"))}],
+                     {"quantity": value(Decimal("3700"))}, ["a problem"], ["buyer"], [])
+    plain = extracted_to_json(read)
+    assert plain is not None
+    again = extracted_from_json(json.loads(json.dumps(plain, sort_keys=True)))
+    assert again == read
+    assert list(again.fields) == list(read.fields)  # the order read, not sorted
+    assert isinstance(again.fields["total_amount"].value, Decimal)
+    read.fields["odd"] = value(1.5)
+    assert extracted_to_json(read) is None
+    key = reading_key("ab" * 32, "a.pdf", "packing_list", ["HT-2020"], [])
+    assert key != reading_key("ab" * 32, "a.pdf", "packing_list", ["HT-2021"], [])
+    assert key != reading_key("ab" * 32, "a.pdf", "commercial_invoice", ["HT-2020"], [])

@@ -63,26 +63,51 @@ def test_a_complete_order_checks_clean(ready: Desk) -> None:
 
 def test_a_second_check_reads_nothing_again(ready: Desk, monkeypatch: pytest.MonkeyPatch
                                             ) -> None:
-    """What the first check read (words and boxes, by content) is kept; the same findings
-    on the same documents make no second report."""
+    """What the first check read (words and boxes by content, and what the examiner made of
+    each document) is kept; the same findings on the same documents make no second report."""
     import pipeline.recipes.check as check
+    import pipeline.render
 
     day = __import__("datetime").date(2027, 1, 20)
     first = check_order(ready, "PO-2026-0042", on=day)
-    kept = list((ready.workspace.archive / ".cache" / "words").rglob("*.json"))
+    cache = ready.workspace.archive / ".cache"
+    kept = list((cache / "words").rglob("*.json"))
+    readings = list((cache / "readings").rglob("*.json"))
     assert kept, "the check keeps the words it read"
+    assert len(readings) == len(first.documents), "and what it read of each document"
 
     def unread(*args: object, **kwargs: object) -> None:
         raise AssertionError("read again")
 
-    monkeypatch.setattr(check, "read_words", unread)
-    monkeypatch.setattr(check, "render_html_pdf", unread)
+    for name in ("read_words", "extract", "document_text"):
+        monkeypatch.setattr(check, name, unread)
+    monkeypatch.setattr(pipeline.render, "render_html_pdf", unread)
     again = check_order(ready, "PO-2026-0042", on=day)
     assert [f.as_dict() for f in again.findings] == [f.as_dict() for f in first.findings]
+    assert again.documents == first.documents  # the readings come back as they were
     assert again.report == first.report
-    for path in kept:  # a cache from another reading is not used
-        path.write_text(path.read_text().replace('"version": 1', '"version": 0'))
     monkeypatch.undo()
+
+    # a reading with other extraction profiles is not the same reading: read again (from
+    # the kept words), and the same findings
+    profiles = ready.workspace.root / "profiles"
+    profiles.mkdir(exist_ok=True)
+    (profiles / "other.yaml").write_text("name: other\nkeywords: [NOWHERE-TO-BE-FOUND]\n"
+                                         "fields: {}\n", encoding="utf-8")
+    extracted: list[object] = []
+    real_extract = check.extract
+    monkeypatch.setattr(check, "extract",
+                        lambda *a, **k: extracted.append(a[0]) or real_extract(*a, **k))
+    monkeypatch.setattr(check, "read_words", unread)
+    assert check_order(ready, "PO-2026-0042", on=day).report == first.report
+    assert len(extracted) == len(first.documents)
+    (profiles / "other.yaml").unlink()
+    monkeypatch.undo()
+
+    for path in kept:  # words from another reading are not used
+        path.write_text(path.read_text().replace('"version": 1', '"version": 0'))
+    for path in readings:
+        path.unlink()
     read: list[object] = []
     real = check.read_words
     monkeypatch.setattr(check, "read_words", lambda pdf: read.append(pdf) or real(pdf))

@@ -46,3 +46,19 @@ def test_a_command_that_renders_does_import_them(tmp_path: Path) -> None:
 
     assert CliRunner().invoke(cli, ["init", str(tmp_path / "ws")]).exit_code == 0
     assert {"pydantic", "yaml"} <= imported(tmp_path / "ws", "run")
+
+
+def test_a_second_check_reads_what_was_kept_and_loads_no_pdf_library(
+        tmp_path: Path, order_archive: Path) -> None:
+    """The texts, words and report of the first check are kept: the second one opens no PDF,
+    so neither pypdf nor ReportLab, WeasyPrint or pdfplumber is imported."""
+    import shutil
+
+    root = tmp_path / "ws"
+    shutil.copytree(order_archive, root)
+    first = imported(root, "check", "PO-2026-0042", "--date", "2026-12-20")
+    assert {"pypdf", "weasyprint"} <= first  # the first reads the PDFs and draws the report
+    second = imported(root, "check", "PO-2026-0042", "--date", "2026-12-20")
+    heavy = second & {"pypdf", "reportlab", "PIL", "weasyprint", "pdfplumber", "fontTools",
+                      "docx", "docxtpl", "openpyxl", "num2words", "jinja2"}
+    assert not heavy, f"a second gendan check imports {sorted(heavy)}"

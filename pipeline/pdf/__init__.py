@@ -1,8 +1,29 @@
 """PDF work with pypdf: open what factories send, convert scans, stamp pages."""
 
-from .images import IMAGE_SUFFIXES, image_to_pdf
-from .inspect import LazyTexts, PdfInfo, open_pdf, page_texts
-from .stamp import StampSpec, prepare_font, stamp_font_path, stamp_pdf
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .images import IMAGE_SUFFIXES, image_to_pdf
+    from .inspect import LazyTexts, PdfInfo, open_pdf, page_texts
+    from .specs import StampSpec
+    from .stamp import prepare_font, stamp_font_path, stamp_pdf
+
+_WHERE = {
+    "IMAGE_SUFFIXES": "images",
+    "LazyTexts": "inspect",
+    "PdfInfo": "inspect",
+    "StampSpec": "specs",
+    "image_to_pdf": "images",
+    "open_pdf": "inspect",
+    "page_texts": "inspect",
+    "prepare_font": "stamp",
+    "stamp_font_path": "stamp",
+    "stamp_pdf": "stamp",
+}
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -16,3 +37,5 @@ __all__ = [
     "stamp_font_path",
     "stamp_pdf",
 ]
+
+__getattr__ = lazy_exports(__name__, _WHERE)

@@ -14,7 +14,6 @@ import functools
 import hashlib
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
@@ -30,6 +29,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import ConfigError
 from .onpage import PageDrawing
+from .specs import StampSpec
 
 __all__ = ["EDGE_MM", "MM", "StampSpec", "prepare_font", "stamp_font_path", "stamp_pdf",
            "stamp_size_mm"]
@@ -42,24 +42,6 @@ STAMP_FONTS = (
 
 MM = 72 / 25.4
 EDGE_MM = 6.0
-
-
-@dataclass(frozen=True)
-class StampSpec:
-    text: str = ""
-    image: Path | None = None
-    position: str = "top-right"  # {top,middle,bottom}-{left,center,right} or "center"
-    offset_mm: tuple[float, float] = (0.0, 0.0)  # + is right / up
-    width_mm: float = 62.0
-    height_mm: float | None = None
-    rotation: float = 0.0  # degrees, counter-clockwise
-    opacity: float = 0.9
-    pages: str | tuple[int, ...] = "all"  # "all", "first", "last" or 1-based page numbers
-    color: str = "#c8102e"
-
-    @property
-    def per_page(self) -> bool:
-        return "{page}" in self.text or "{pages}" in self.text
 
 
 def _selected(spec: StampSpec, count: int) -> list[int]:

@@ -9,10 +9,36 @@
 Every commit goes through `OrderRecord.commit`, under the order's lock.
 """
 
-from .check import CheckResult, HandoverRefused, check_order
-from .factory import factory_file_arrived
-from .handover import hand_over
-from .orders import order_arrived, update_arrived
+from __future__ import annotations
 
-__all__ = ["CheckResult", "HandoverRefused", "check_order", "factory_file_arrived", "hand_over",
-           "order_arrived", "update_arrived"]
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .check import CheckResult, HandoverRefused, check_order
+    from .factory import factory_file_arrived
+    from .handover import hand_over
+    from .orders import order_arrived, update_arrived
+
+_WHERE = {
+    "CheckResult": "check",
+    "HandoverRefused": "check",
+    "check_order": "check",
+    "factory_file_arrived": "factory",
+    "hand_over": "handover",
+    "order_arrived": "orders",
+    "update_arrived": "orders",
+}
+
+__all__ = [
+    "CheckResult",
+    "HandoverRefused",
+    "check_order",
+    "factory_file_arrived",
+    "hand_over",
+    "order_arrived",
+    "update_arrived",
+]
+
+__getattr__ = lazy_exports(__name__, _WHERE)

@@ -16,11 +16,13 @@ from ..compliance import (
     Case,
     Extracted,
     Finding,
+    Profile,
     Tolerances,
     extract,
     load_profiles,
     run_rules,
 )
+from ..compliance.kept_form import extracted_from_json, extracted_to_json, reading_key
 from ..compliance.layout import WORDS_VERSION, read_words, words_from_rows, words_to_rows
 from ..doctypes import FACTORY_TYPES, GENERATED
 from ..due import required_documents as due_required
@@ -28,11 +30,9 @@ from ..errors import GendanError
 from ..filing import Filing, StagedFile
 from ..flow import Event
 from ..fsutil import sha256_bytes
-from ..kept import keep_words, kept_words
+from ..kept import keep_reading, keep_words, kept_reading, kept_words
 from ..models import Order
-from ..pdf import open_pdf, page_texts
 from ..record import OrderRecord
-from ..render import render_html_pdf
 from .common import Desk, logo_url
 
 __all__ = [
@@ -104,6 +104,8 @@ def document_text(desk: Desk, record: OrderRecord, meta: dict[str, Any]) -> list
     cached = record.text(meta["sha256"], reader="pypdf")
     if cached is not None:
         return cached
+    from ..pdf import open_pdf, page_texts
+
     reader, _ = open_pdf(desk.store.root / meta["path"], text_pages=0)
     texts = page_texts(reader)
     record.write_text(meta["sha256"], texts)
@@ -127,19 +129,31 @@ def _read(desk: Desk, record: OrderRecord, files: list[dict[str, Any]]) -> list[
     models = [i.model for i in record.order.items]
     extracted = []
     for meta in files:
-        doc_type = meta["doc_type"]
         source = meta
-        texts: list[str] = [""] * (meta.get("pages") or 1)  # a scanned image: no text layer
         original = originals.get(meta["source_sha256"])
         if meta["kind"] == "stamped" and original:
             source = original  # read it without our stamp
-        words = None
-        if source["file"].lower().endswith(".pdf"):
-            texts = document_text(desk, record, source)
-            if doc_type in TABLE_TYPES and any(t.strip() for t in texts):
-                words = document_words(desk, source)
-        extracted.append(extract(meta["path"], doc_type, texts, profiles, models, words))
+        key = reading_key(source["sha256"], meta["path"], meta["doc_type"], models, profiles)
+        if (kept := kept_reading(desk.store.root, key)) is not None:
+            extracted.append(extracted_from_json(kept))  # read the same way before
+            continue
+        read = _read_one(desk, record, meta, source, profiles, models)
+        if (plain := extracted_to_json(read)) is not None:
+            keep_reading(desk.store.root, key, plain)
+        extracted.append(read)
     return extracted
+
+
+def _read_one(desk: Desk, record: OrderRecord, meta: dict[str, Any], source: dict[str, Any],
+              profiles: list[Profile], models: list[str]) -> Extracted:
+    doc_type = meta["doc_type"]
+    texts: list[str] = [""] * (meta.get("pages") or 1)  # a scanned image: no text layer
+    words = None
+    if source["file"].lower().endswith(".pdf"):
+        texts = document_text(desk, record, source)
+        if doc_type in TABLE_TYPES and any(t.strip() for t in texts):
+            words = document_words(desk, source)
+    return extract(meta["path"], doc_type, texts, profiles, models, words)
 
 
 def check_case(desk: Desk, record: OrderRecord, on: dt.date | None) -> CheckResult:
@@ -192,6 +206,9 @@ def file_report(desk: Desk, record: OrderRecord, result: CheckResult) -> str:
     digest = sha256_bytes(json.dumps(context, default=str, sort_keys=True).encode())
     if made := record.made_from(digest):  # the same findings on the same documents
         return str(made[0]["path"])
+    from ..pdf import open_pdf, page_texts
+    from ..render import render_html_pdf
+
     source = f"gendan check {result.order_no}"
     with desk.store.work_folder() as work:
         pdf = render_html_pdf("compliance_report.html", context, desk.workspace.template_dirs,

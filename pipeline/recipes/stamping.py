@@ -11,7 +11,7 @@ from pathlib import Path
 from ..config import Settings, Stamp
 from ..documents import DocumentMaker
 from ..errors import ConfigError
-from ..pdf import StampSpec, prepare_font, stamp_font_path
+from ..pdf.specs import StampSpec
 
 __all__ = ["Stamps", "check_images"]
 
@@ -63,6 +63,8 @@ class Stamps:
     def font(self, specs: list[StampSpec]) -> Path | None:
         if not any(spec.text for spec in specs):
             return None
+        from ..pdf import prepare_font, stamp_font_path
+
         path = stamp_font_path(self.settings.stamp_font)
         prepare_font(path)  # once per process: each stamping child inherits it
         return path

@@ -1,8 +1,24 @@
 """Document rendering: HTML -> PDF (WeasyPrint) and Word (docxtpl)."""
 
-from .context import document_context
-from .docx import RenderedDocx, render_docx
-from .html import RenderedPdf, asset_fetcher, render_html_pdf
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .context import document_context
+    from .docx import RenderedDocx, render_docx
+    from .html import RenderedPdf, asset_fetcher, render_html_pdf
+
+_WHERE = {
+    "RenderedDocx": "docx",
+    "RenderedPdf": "html",
+    "asset_fetcher": "html",
+    "document_context": "context",
+    "render_docx": "docx",
+    "render_html_pdf": "html",
+}
 
 __all__ = [
     "RenderedDocx",
@@ -12,3 +28,5 @@ __all__ = [
     "render_docx",
     "render_html_pdf",
 ]
+
+__getattr__ = lazy_exports(__name__, _WHERE)
