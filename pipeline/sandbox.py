@@ -12,6 +12,7 @@ given.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import resource
@@ -84,6 +85,7 @@ class Child:
         self._read, write = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the child: never returns
+            gc.freeze()  # what it inherits is left alone by its collector: no pages copied
             os.close(self._read)
             try:
                 _child(write, task, args, memory_mb * 1024 * 1024)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..compliance import (
@@ -16,7 +17,6 @@ from ..compliance import (
     Case,
     Extracted,
     Finding,
-    Profile,
     Tolerances,
     extract,
     load_profiles,
@@ -33,6 +33,7 @@ from ..fsutil import sha256_bytes
 from ..kept import keep_reading, keep_words, kept_reading, kept_words
 from ..models import Order
 from ..record import OrderRecord
+from ..sandbox import run_all, workers
 from .common import Desk, logo_url
 
 __all__ = [
@@ -97,63 +98,83 @@ def _checked(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
             and m["file"].endswith(".pdf") and m["doc_type"] not in NOT_CHECKED]
 
 
-def document_text(desk: Desk, record: OrderRecord, meta: dict[str, Any]) -> list[str]:
-    """The page texts of an archived PDF as pypdf reads them (what the examiner's patterns
-    are made for), read once and kept beside it by content (in place of a faster reading
-    kept for the search when the file was filed)."""
-    cached = record.text(meta["sha256"], reader="pypdf")
-    if cached is not None:
-        return cached
-    from ..pdf import open_pdf, page_texts
+def _first_sight(pdf: Path, texts: list[str] | None, want_words: bool
+                 ) -> tuple[list[str], list[Any] | None]:
+    """In a child: what the check has not read of one PDF before: its page texts as pypdf
+    reads them (what the examiner's patterns are made for), and its words and boxes (a
+    document with tables, if it has text)."""
+    if texts is None:
+        from ..pdf import open_pdf, page_texts
 
-    reader, _ = open_pdf(desk.store.root / meta["path"], text_pages=0)
-    texts = page_texts(reader)
-    record.write_text(meta["sha256"], texts)
-    return texts
+        texts = page_texts(open_pdf(pdf, text_pages=0)[0])
+    words = words_to_rows(read_words(pdf)) if want_words and any(t.strip() for t in texts) \
+        else None
+    return texts, words
 
 
-def document_words(desk: Desk, meta: dict[str, Any]) -> list[Any]:
-    """The words and boxes of an archived PDF, read once and kept by content."""
+def _sight(desk: Desk, record: OrderRecord, sources: list[dict[str, Any]]
+           ) -> dict[str, tuple[list[str], list[Any] | None]]:
+    """The texts and words of each source PDF, by sha256: kept ones as they were kept, the
+    others read side by side (one child per processor) and kept for the next check."""
     archive = desk.store.root
-    kept = kept_words(archive, meta["sha256"], WORDS_VERSION)
-    if kept is not None:
-        return words_from_rows(kept)
-    words = read_words(archive / meta["path"])
-    keep_words(archive, meta["sha256"], WORDS_VERSION, words_to_rows(words))
-    return words
+    seen: dict[str, tuple[list[str] | None, list[Any] | None]] = {}
+    jobs: list[tuple[Any, ...]] = []
+    for source in sources:
+        if source["sha256"] in seen:
+            continue
+        texts = record.text(source["sha256"], reader="pypdf")  # a faster reading is not it
+        tables = source["doc_type"] in TABLE_TYPES
+        words = kept_words(archive, source["sha256"], WORDS_VERSION) if tables else None
+        seen[source["sha256"]] = (texts, words)
+        if texts is None or (tables and words is None and any(t.strip() for t in texts)):
+            jobs.append((archive / source["path"], texts, tables and words is None))
+    limits = desk.settings.limits
+    results = run_all(_first_sight, jobs, at_once=workers(limits.workers),
+                      seconds=limits.seconds_per_file, memory_mb=limits.memory_mb,
+                      what=lambda n: str(jobs[n][0].name))
+    by_path = {s["path"]: s["sha256"] for s in sources}
+    for job, result in zip(jobs, results, strict=True):
+        if isinstance(result, BaseException):
+            raise result
+        sha256 = by_path[job[0].relative_to(archive).as_posix()]
+        texts, words = result
+        if job[1] is None:
+            record.write_text(sha256, texts)
+        if words is not None:
+            keep_words(archive, sha256, WORDS_VERSION, words)
+        seen[sha256] = (texts, words if words is not None else seen[sha256][1])
+    return {sha256: (texts or [], words) for sha256, (texts, words) in seen.items()}
 
 
 def _read(desk: Desk, record: OrderRecord, files: list[dict[str, Any]]) -> list[Extracted]:
     originals = {m["source_sha256"]: m for m in record.documents if m["kind"] == "original"}
     profiles = load_profiles(desk.workspace.root / "profiles")
     models = [i.model for i in record.order.items]
-    extracted = []
-    for meta in files:
+    readings: dict[int, Extracted] = {}
+    unread: list[tuple[int, dict[str, Any], dict[str, Any], str]] = []
+    for n, meta in enumerate(files):
         source = meta
         original = originals.get(meta["source_sha256"])
         if meta["kind"] == "stamped" and original:
             source = original  # read it without our stamp
         key = reading_key(source["sha256"], meta["path"], meta["doc_type"], models, profiles)
         if (kept := kept_reading(desk.store.root, key)) is not None:
-            extracted.append(extracted_from_json(kept))  # read the same way before
-            continue
-        read = _read_one(desk, record, meta, source, profiles, models)
+            readings[n] = extracted_from_json(kept)  # read the same way before
+        else:
+            unread.append((n, meta, {**source, "doc_type": meta["doc_type"]}, key))
+    sight = _sight(desk, record, [s for _, _, s, _ in unread if s["file"].lower()
+                                  .endswith(".pdf")])
+    for n, meta, source, key in unread:
+        texts: list[str] = [""] * (meta.get("pages") or 1)  # a scanned image: no text layer
+        words = None
+        if source["sha256"] in sight:
+            texts, rows = sight[source["sha256"]]
+            words = words_from_rows(rows) if rows is not None else None
+        read = extract(meta["path"], meta["doc_type"], texts, profiles, models, words)
         if (plain := extracted_to_json(read)) is not None:
             keep_reading(desk.store.root, key, plain)
-        extracted.append(read)
-    return extracted
-
-
-def _read_one(desk: Desk, record: OrderRecord, meta: dict[str, Any], source: dict[str, Any],
-              profiles: list[Profile], models: list[str]) -> Extracted:
-    doc_type = meta["doc_type"]
-    texts: list[str] = [""] * (meta.get("pages") or 1)  # a scanned image: no text layer
-    words = None
-    if source["file"].lower().endswith(".pdf"):
-        texts = document_text(desk, record, source)
-        if doc_type in TABLE_TYPES and any(t.strip() for t in texts):
-            words = document_words(desk, source)
-    return extract(meta["path"], doc_type, texts, profiles, models, words)
+        readings[n] = read
+    return [readings[n] for n in range(len(files))]
 
 
 def check_case(desk: Desk, record: OrderRecord, on: dt.date | None) -> CheckResult:
