@@ -54,7 +54,7 @@ class OrderRecord(KeptTexts):
 
     # -- what is archived ------------------------------------------------------------------
     @cached_property
-    def _sidecars(self) -> list[tuple[Path, dict[str, Any]]]:
+    def _sidecars(self) -> list[tuple[str, dict[str, Any]]]:
         return list(self.store.sidecars(self.folder))
 
     @cached_property
@@ -78,7 +78,7 @@ class OrderRecord(KeptTexts):
 
     def leftovers(self) -> list[Path]:
         """Sidecars of commits that did not finish."""
-        return [p for p, m in self._sidecars if m.get("source_sha256") not in
+        return [Path(p) for p, m in self._sidecars if m.get("source_sha256") not in
                 self._committed_sources]
 
     @cached_property

@@ -97,7 +97,7 @@ class OrderStore:
         self.index = index or Index(root / ".index", file_mode=file_mode)
         self.lock_timeout = lock_timeout
         self.sidecar_cache = SIDECAR_CACHE  # parsed sidecars kept (0 on a one-pass rebuild)
-        self._sidecars: OrderedDict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = \
+        self._sidecars: OrderedDict[str, tuple[tuple[int, int, int], dict[str, Any]]] = \
             OrderedDict()
 
     # -- places ----------------------------------------------------------------------------
@@ -278,11 +278,14 @@ class OrderStore:
 
     # -- sidecars (parsed once, re-read only when they change) -----------------------------
     def sidecar(self, path: Path) -> dict[str, Any]:
-        info = path.stat()
+        return self._parsed(str(path), path.stat())
+
+    def _parsed(self, path: str, info: os.stat_result) -> dict[str, Any]:
+        """The sidecar at `path`, parsed once while its file stays the same."""
         stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
         cached = self._sidecars.get(path)
         if cached is None or cached[0] != stamp:
-            cached = (stamp, read_json(path))
+            cached = (stamp, read_json(Path(path)))
             if self.sidecar_cache:
                 self._sidecars[path] = cached
                 if len(self._sidecars) > self.sidecar_cache:
@@ -291,16 +294,21 @@ class OrderStore:
             self._sidecars.move_to_end(path)
         return cached[1]
 
-    def sidecars(self, folder: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    def sidecars(self, folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each sidecar of an order folder (its path) with its data (a copy): one stat a
+        file, parsed only when it changed."""
         for kind in KIND_FOLDERS:
-            where = folder / kind
-            if not where.is_dir():
+            try:
+                entries = sorted((e for e in os.scandir(folder / kind)
+                                  if e.name.endswith(SIDECAR_SUFFIX)), key=lambda e: e.name)
+            except (FileNotFoundError, NotADirectoryError):
                 continue
-            for entry in sorted(os.scandir(where), key=lambda e: e.name):
-                if entry.name.endswith(SIDECAR_SUFFIX):
-                    path = Path(entry.path)
-                    with contextlib.suppress(FileNotFoundError):
-                        yield path, dict(self.sidecar(path))
+            for entry in entries:
+                try:
+                    meta = self._parsed(entry.path, entry.stat())
+                except FileNotFoundError:
+                    continue
+                yield entry.path, dict(meta)
 
     # -- scratch space ---------------------------------------------------------------------
     @contextlib.contextmanager
