@@ -20,14 +20,35 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..errors import TemplateError
 from .context import FILTERS
 
-__all__ = ["RenderedPdf", "asset_fetcher", "html_environment", "render_html_pdf"]
+__all__ = ["RenderedPdf", "asset_fetcher", "html_environment", "import_weasyprint",
+           "render_html_pdf"]
 
 log = logging.getLogger(__name__)
 
 
 @functools.cache
+def import_weasyprint() -> None:
+    """Import WeasyPrint (when the first document is drawn, not when gendan starts).
+
+    Its library loader tries each library's names on every system in turn (Windows and
+    macOS names first), and cffi asks `ctypes.util.find_library` about each name that does
+    not load, which runs ldconfig or a compiler: ~0.2 s. On Linux the names that load are
+    the sonames, which dlopen finds itself, so those questions are skipped here."""
+    import ctypes.util
+    import sys
+
+    real = ctypes.util.find_library
+    if sys.platform.startswith("linux"):
+        ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint  # noqa: F401
+    finally:
+        ctypes.util.find_library = real
+
+
+@functools.cache
 def _fetcher_class() -> type:
-    """WeasyPrint is imported when the first document is drawn, not when gendan starts."""
+    import_weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class AssetFetcher(URLFetcher):  # type: ignore[misc]
@@ -125,6 +146,7 @@ def render_html_pdf(
     except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TypeError) as exc:
         raise TemplateError(f"template {template_name}: {exc}") from exc
     source = Path(template.filename or template_dirs[-1] / template_name)
+    import_weasyprint()
     from weasyprint import HTML
 
     fetcher = asset_fetcher([d / "assets" for d in template_dirs])
