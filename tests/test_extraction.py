@@ -328,3 +328,20 @@ def test_what_the_examiner_read_is_kept_as_it_was_read() -> None:
     key = reading_key("ab" * 32, "a.pdf", "packing_list", ["HT-2020"], [])
     assert key != reading_key("ab" * 32, "a.pdf", "packing_list", ["HT-2021"], [])
     assert key != reading_key("ab" * 32, "a.pdf", "commercial_invoice", ["HT-2020"], [])
+
+
+def test_the_draft_watermark_is_not_read_into_the_table(with_order: Desk) -> None:
+    """A sales contract not yet approved carries 草稿 DRAFT across the page; its turned
+    letters are not words of the table's rows: every line is read, and the lines add up."""
+    import datetime as dt
+    from decimal import Decimal
+
+
+    result = check_order(with_order, "PO-2026-0042", on=dt.date(2026, 12, 20),
+                         archive_report=False)
+    contract = next(d for d in result.documents if "sales_contract" in d.document)
+    assert [f for f in result.findings if f.rule.startswith("arithmetic.")] == []
+    lines = [(i["model"].value, i["quantity"].value) for i in contract.items]
+    assert lines == [("HT-2020", Decimal("600")), ("LM-1600", Decimal("300")),
+                     ("HR-45", Decimal("400")), ("PS-08", Decimal("2400"))]
+    assert any("DRAFT" in f.message for f in result.findings)  # it is still a draft

@@ -16,7 +16,7 @@ from typing import Any
 __all__ = ["COLUMNS", "WORDS_VERSION", "Cell", "Line", "Row", "Table", "Word", "find_tables",
            "lines_of", "read_words", "words_from_rows", "words_to_rows"]
 
-WORDS_VERSION = 1  # raise when read_words reads differently: kept words are read again
+WORDS_VERSION = 2  # raise when read_words reads differently: kept words are read again
 
 # column: labels it is headed by (matched on the cell's text, case and width folded)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -100,15 +100,23 @@ class Table:
     totals: Row | None = None
 
 
+def _level(obj: dict[str, Any]) -> bool:
+    """Not turned text: a watermark across the page (our 草稿 DRAFT) would fall into rows."""
+    matrix = obj.get("matrix") or (1, 0, 0, 1, 0, 0)
+    return obj.get("object_type") != "char" or (abs(float(matrix[1])) < 0.01
+                                                and abs(float(matrix[2])) < 0.01)
+
+
 def read_words(pdf: Path, max_pages: int = 20) -> list[list[Word]]:
-    """The words of each page (of the first `max_pages`), with their boxes."""
+    """The words of each page (of the first `max_pages`), with their boxes; turned text
+    (a watermark) is left out."""
     import pdfplumber
 
     pages: list[list[Word]] = []
     with pdfplumber.open(str(pdf)) as document:
         for number, page in enumerate(document.pages[:max_pages], start=1):
             try:
-                found = page.extract_words(x_tolerance=1.5, y_tolerance=2.5,
+                found = page.filter(_level).extract_words(x_tolerance=1.5, y_tolerance=2.5,
                                            keep_blank_chars=False, use_text_flow=False)
                 boxes = _ruled_cells(page)
             except Exception:  # one unreadable page does not stop the others
