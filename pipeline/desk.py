@@ -45,7 +45,7 @@ from .models import Order
 from .outcome import Outcome
 from .recipes.stamping import Stamps
 from .repair import recover
-from .sandbox import Child, ChildFailure, preload, run_limited, workers
+from .sandbox import ChildFailure, Steps, preload, run_limited, workers
 from .store import OrderStore
 from .summary import Policy
 from .workspace import Workspace
@@ -73,7 +73,7 @@ class Desk:
         self._intake_depth = 0
         self._known: list[KnownOrder] | None = None
         # factory PDFs being read ahead of their turn: path -> (identity, pages, child)
-        self.ahead: dict[Path, tuple[tuple[int, int, int, int], int, Child]] = {}
+        self.ahead: dict[Path, tuple[tuple[int, int, int, int], int, Steps]] = {}
 
     # -- the inbox -------------------------------------------------------------------------
     @property

@@ -18,6 +18,7 @@ import pickle
 import resource
 import select
 import signal
+import struct
 import time
 import traceback
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from typing import Any, TypeVar
 
 from .errors import GendanError, LimitError
 
-__all__ = ["Child", "ChildFailure", "preload", "run_all", "run_limited", "workers"]
+__all__ = ["Child", "ChildFailure", "Steps", "preload", "run_all", "run_limited", "workers"]
 
 T = TypeVar("T")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -44,25 +45,40 @@ def _address_space() -> int:
         return int(handle.read().split()[0]) * _PAGE
 
 
-def _child(write: int, task: Callable[..., Any], args: tuple[Any, ...], memory: int) -> None:
+def _caught(step: Callable[[], Any]) -> tuple[str, Any]:
+    """What one step of a task came to, as the parent is told it."""
     try:
-        limit = _address_space() + memory
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        outcome: tuple[str, Any] = ("ok", task(*args))
+        return ("ok", step())
     except MemoryError:
-        outcome = ("memory", None)
+        return ("memory", None)
     except RecursionError:
-        outcome = ("depth", None)
+        return ("depth", None)
     except GendanError as exc:
-        outcome = ("error", exc)
+        return ("error", exc)
     except BaseException:
-        outcome = ("crash", traceback.format_exc())
+        return ("crash", traceback.format_exc())
+
+
+def _pickled(outcome: tuple[str, Any]) -> bytes:
     try:
-        data = pickle.dumps(outcome)
+        return pickle.dumps(outcome)
     except Exception:
-        data = pickle.dumps(("crash", traceback.format_exc()))
+        return pickle.dumps(("crash", traceback.format_exc()))
+
+
+def _limit(memory: int) -> None:
+    limit = _address_space() + memory
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _child(write: int, task: Callable[..., Any], args: tuple[Any, ...], memory: int) -> None:
+    def step() -> Any:
+        _limit(memory)
+        return task(*args)
+
+    outcome = _caught(step)
     with os.fdopen(write, "wb") as pipe:
-        pipe.write(data)
+        pipe.write(_pickled(outcome))
 
 
 def preload(*modules: str) -> None:
@@ -150,6 +166,129 @@ def _outcome(data: bytes, status: int, what: str, memory_mb: int) -> Any:
     if kind == "error":
         raise value
     raise ChildFailure(str(value))
+
+
+_FRAME = struct.Struct(">Q")  # a message's length, before it
+
+
+def _send(fd: int, data: bytes) -> None:
+    view = memoryview(_FRAME.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _receive(fd: int) -> Any:
+    """The next message on `fd` (blocking), or None when the other side has closed it."""
+    data = b""
+    while len(data) < _FRAME.size or len(data) < _FRAME.size + _FRAME.unpack(
+            data[:_FRAME.size])[0]:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return None
+        data += chunk
+    return pickle.loads(data[_FRAME.size:])
+
+
+def _steps_child(write: int, orders: int, task: Callable[..., Any], args: tuple[Any, ...],
+                 memory: int) -> None:
+    steps: list[Any] = []
+
+    def first() -> Any:
+        _limit(memory)
+        steps.append(task(*args))
+        return next(steps[0])
+
+    outcome = _caught(first)
+    while True:
+        _send(write, _pickled(outcome))
+        if outcome[0] != "ok" or (told := _receive(orders)) is None:
+            return
+        outcome = _caught(lambda: _next_step(steps[0], told))
+
+
+def _next_step(generator: Any, told: Any) -> Any:
+    try:
+        return generator.send(told)
+    except StopIteration as stop:
+        return stop.value
+
+
+class Steps:
+    """A task in steps (a generator) in a forked child under the limits: `result()` is what
+    it yields first; `reply(x)` sends it `x` and gives what it yields next, with the time
+    limit counted again; the child keeps what it has (an opened file) in between. Not
+    replied to, it is stopped (`cancel`)."""
+
+    def __init__(self, task: Callable[..., Any], args: tuple[Any, ...], *, seconds: float,
+                 memory_mb: int, what: str) -> None:
+        self.seconds, self.memory_mb, self.what = seconds, memory_mb, what
+        self.deadline = time.monotonic() + seconds
+        self._read, write = os.pipe()
+        orders, self._orders = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns
+            gc.freeze()
+            os.close(self._read)
+            os.close(self._orders)
+            try:
+                _steps_child(write, orders, task, args, memory_mb * 1024 * 1024)
+            finally:
+                os._exit(0)
+        os.close(write)
+        os.close(orders)
+        self._data = b""
+        self._done = False
+
+    def result(self) -> Any:
+        """What the task yields next, or LimitError / ChildFailure / its GendanError."""
+        if self._done:
+            raise RuntimeError(f"{self.what}: the child has finished")
+        while len(self._data) < _FRAME.size or \
+                len(self._data) < _FRAME.size + _FRAME.unpack(self._data[:_FRAME.size])[0]:
+            left = self.deadline - time.monotonic()
+            ready, _, _ = select.select([self._read], [], [], max(0.0, min(left, 1.0)))
+            if ready:
+                chunk = os.read(self._read, 1 << 16)
+                if not chunk:  # it stopped: what killed it is told by _outcome
+                    return _outcome(b"", self._finish(), self.what, self.memory_mb)
+                self._data += chunk
+            elif left <= 0:
+                self.cancel()
+                raise LimitError(f"{self.what}: still not done after {self.seconds:.0f} s",
+                                 hint="A file that takes this long is refused ([limits] "
+                                 "seconds_per_file); check it, or raise the limit.")
+        size = _FRAME.size + _FRAME.unpack(self._data[:_FRAME.size])[0]
+        message, self._data = self._data[_FRAME.size:size], self._data[size:]
+        try:
+            return _outcome(message, 0, self.what, self.memory_mb)
+        except BaseException:
+            self.cancel()  # after an error the child has nothing more to say
+            raise
+
+    def reply(self, told: Any) -> Any:
+        """Send `told` to the task; what it yields then (the child ends after it)."""
+        try:
+            _send(self._orders, pickle.dumps(told))
+        except BrokenPipeError:
+            return _outcome(b"", self._finish(), self.what, self.memory_mb)
+        self.deadline = time.monotonic() + self.seconds
+        try:
+            return self.result()
+        finally:
+            self.cancel()
+
+    def _finish(self) -> int:
+        self._done = True
+        os.close(self._read)
+        os.close(self._orders)
+        return os.waitpid(self.pid, 0)[1]
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (the rest is not wanted)."""
+        if not self._done:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._finish()
 
 
 def run_limited(task: Callable[..., T], *args: Any, seconds: float, memory_mb: int,

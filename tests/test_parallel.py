@@ -4,8 +4,10 @@ drawn in children of their own, factory PDFs read ahead of their turn."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +15,7 @@ from pipeline.config import Documents, Limits, Settings
 from pipeline.desk import Desk
 from pipeline.errors import InputError, LimitError
 from pipeline.recipes.factory import read_ahead
-from pipeline.sandbox import Child, ChildFailure, run_all, workers
+from pipeline.sandbox import Child, ChildFailure, Steps, run_all, workers
 from pipeline.workspace import Workspace
 from tests.conftest import copy_example, documents, pdf_text, text_pdf
 
@@ -132,9 +134,13 @@ def test_a_run_reads_ahead_and_leaves_no_child_behind(tmp_path: Path) -> None:
         text_pdf(desk.workspace.inbox / f"PO-2026-0042_packing-list-{n}.pdf",
                  f"装箱单 PACKING LIST number {n}")
     (desk.workspace.inbox / "PO-2026-0042_broken.pdf").write_bytes(b"%PDF-1.7\nbroken")
+    text_pdf(desk.workspace.inbox / "a-letter.pdf", "Dear Sir, no order here")  # read, not filed
+    shutil.copyfile(desk.workspace.inbox / "PO-2026-0042_packing-list-0.pdf",
+                    desk.workspace.inbox / "PO-2026-0042_packing-list-again.pdf")
     outcomes = {o.file: o.status for o in desk.run_once()}
     assert outcomes == {**{f"PO-2026-0042_packing-list-{n}.pdf": "archived" for n in range(4)},
-                        "PO-2026-0042_broken.pdf": "rejected"}
+                        "PO-2026-0042_broken.pdf": "rejected", "a-letter.pdf": "unmatched",
+                        "PO-2026-0042_packing-list-again.pdf": "duplicate"}
     assert desk.ahead == {}
     assert _children() <= before  # every child was reaped
 
@@ -145,3 +151,28 @@ def _children() -> set[int]:
     for task in Path("/proc/self/task").iterdir():
         found |= {int(pid) for pid in (task / "children").read_text().split()}
     return found
+
+
+def _two_steps(n: int) -> Any:
+    told = yield n * 10
+    if told == "boom":
+        raise InputError("told to fail", hint="do not")
+    yield (told, os.getpid())
+
+
+def test_a_task_in_steps_keeps_its_child_between_them() -> None:
+    child = Steps(_two_steps, (4,), seconds=5, memory_mb=256, what="steps")
+    assert child.result() == 40
+    told, pid = child.reply("stamp")
+    assert told == "stamp" and pid == child.pid != os.getpid()
+    with pytest.raises(ProcessLookupError):
+        os.kill(child.pid, 0)  # it ended after its last step, and was reaped
+    failing = Steps(_two_steps, (1,), seconds=5, memory_mb=256, what="steps")
+    assert failing.result() == 10
+    with pytest.raises(InputError, match="told to fail"):
+        failing.reply("boom")
+    waiting = Steps(_two_steps, (2,), seconds=5, memory_mb=256, what="steps")
+    assert waiting.result() == 20
+    waiting.cancel()  # not told anything: stopped
+    with pytest.raises(ProcessLookupError):
+        os.kill(waiting.pid, 0)

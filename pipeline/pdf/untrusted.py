@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pypdf
 from PIL import Image
@@ -20,7 +21,7 @@ from .images import image_to_pdf
 from .inspect import open_pdf, page_texts, poppler_texts
 from .stamp import StampSpec, stamp_pdf
 
-__all__ = ["Facts", "PdfLimits", "inspect_file", "stamp_file"]
+__all__ = ["Facts", "PdfLimits", "inspect_and_stamp", "inspect_file", "stamp_file"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,23 @@ def inspect_file(source: Path, is_scan: bool, work: Path | None, text_pages: int
                  limits: PdfLimits) -> Facts:
     """Open a factory's file (a scan is made a PDF first), count its pages and read the
     text of its first `text_pages` pages (to identify it, and for `gendan find`)."""
+    return _inspected(source, is_scan, work, text_pages, limits)[0]
+
+
+def inspect_and_stamp(source: Path, text_pages: int, limits: PdfLimits
+                      ) -> Generator[Facts | int | None, Any, None]:
+    """A factory PDF in one child, in two steps: read as `inspect_file` reads it; then,
+    told what to stamp (target, specs, variables, font), stamp the file opened then (one
+    opening, one child for both)."""
+    facts, reader = _inspected(source, False, None, text_pages, limits)
+    told = yield facts
+    if told is not None:
+        target, specs, variables, font = told
+        yield _stamped(reader, source.name, target, specs, variables, font, limits)
+
+
+def _inspected(source: Path, is_scan: bool, work: Path | None, text_pages: int,
+               limits: PdfLimits) -> tuple[Facts, pypdf.PdfReader]:
     _apply(limits)
     if is_scan:
         try:
@@ -86,15 +104,15 @@ def inspect_file(source: Path, is_scan: bool, work: Path | None, text_pages: int
                              hint=f"A PDF may have at most {limits.pages:,} pages ([limits] "
                              "pages); ask for it in parts, or raise the limit.")
         if not text_pages or is_scan:
-            return Facts(pdf, info.pages, info.encrypted, None)
+            return Facts(pdf, info.pages, info.encrypted, None), reader
         # Poppler's text where it can read the file (a time limit of its own, within ours)
         fast = poppler_texts(pdf, text_pages, info.pages, limits.seconds * 0.8)
         if fast is not None:
-            return Facts(pdf, info.pages, info.encrypted, tuple(fast), "pdftotext")
+            return Facts(pdf, info.pages, info.encrypted, tuple(fast), "pdftotext"), reader
         texts = tuple(page_texts(reader, text_pages))
     except LimitReachedError as exc:
         raise _too_big(source.name, exc, limits) from exc
-    return Facts(pdf, info.pages, info.encrypted, texts)
+    return Facts(pdf, info.pages, info.encrypted, texts), reader
 
 
 def _unpack_contents(reader: pypdf.PdfReader) -> None:
@@ -117,12 +135,20 @@ def stamp_file(pdf: Path, target: Path, specs: list[StampSpec], variables: Mappi
     _apply(limits)
     try:
         reader, _ = open_pdf(pdf, text_pages=0)
+    except LimitReachedError as exc:
+        raise _too_big(pdf.name, exc, limits) from exc
+    return _stamped(reader, pdf.name, target, specs, variables, font, limits)
+
+
+def _stamped(reader: pypdf.PdfReader, name: str, target: Path, specs: list[StampSpec],
+             variables: Mapping[str, str], font: Path | None, limits: PdfLimits) -> int:
+    try:
         _unpack_contents(reader)
         return stamp_pdf(reader, target, specs, variables, font)
     except LimitReachedError as exc:
-        raise _too_big(pdf.name, exc, limits) from exc
+        raise _too_big(name, exc, limits) from exc
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise IncompleteFileError(f"{pdf.name}: the PDF is damaged and cannot be stamped "
+        raise IncompleteFileError(f"{name}: the PDF is damaged and cannot be stamped "
                                   f"({type(exc).__name__})",
                                   hint="Ask the factory to send it again.") from exc
 

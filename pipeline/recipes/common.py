@@ -13,7 +13,7 @@ from ..filing import Arrival
 from ..intake import KnownOrder
 from ..outcome import Outcome
 from ..record import OrderRecord
-from ..sandbox import Child
+from ..sandbox import Steps
 from ..store import OrderStore
 from ..workspace import Workspace
 from .stamping import Stamps
@@ -30,7 +30,7 @@ class Desk(Protocol):
     store: OrderStore
     maker: DocumentMaker
     stamps: Stamps
-    ahead: dict[Path, tuple[tuple[int, int, int, int], int, Child]]  # files read ahead
+    ahead: dict[Path, tuple[tuple[int, int, int, int], int, Steps]]  # files read ahead
 
     def known_orders(self) -> list[KnownOrder]: ...
 

@@ -10,6 +10,8 @@ inflates to gigabytes or never ends is refused; the desk goes on.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,8 +23,8 @@ from ..inbox import InboxFile
 from ..intake import Identification, identify
 from ..outcome import Outcome
 from ..pdf import IMAGE_SUFFIXES
-from ..pdf.untrusted import Facts, PdfLimits, inspect_file, stamp_file
-from ..sandbox import Child, preload, run_limited
+from ..pdf.untrusted import Facts, PdfLimits, inspect_and_stamp, inspect_file, stamp_file
+from ..sandbox import Steps, preload, run_limited
 from .common import Desk, already_filed
 
 __all__ = ["factory_file_arrived", "read_ahead"]
@@ -54,13 +56,15 @@ def read_ahead(desk: Desk, path: Path) -> None:
     if look.size > limits.pdf_mb * 1024 * 1024:
         return
     pages = max(limits.text_pages, 2)
-    child = Child(inspect_file, (path, False, None, pages, _limits(desk)),
+    desk.stamps.warm()  # the stamp font, read here once: the child stamps too
+    child = Steps(inspect_and_stamp, (path, pages, _limits(desk)),
                   seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=look.label)
     desk.ahead[path] = (look.identity, pages, child)
 
 
-def _taken_ahead(desk: Desk, arrival: Arrival, text_pages: int) -> Facts | None:
-    """What `read_ahead` read of this file, if it read these very bytes."""
+def _taken_ahead(desk: Desk, arrival: Arrival, text_pages: int) -> tuple[Facts, Steps] | None:
+    """What `read_ahead` read of this file, if it read these very bytes, and the child that
+    holds it open, waiting to be told what to stamp."""
     if (ahead := desk.ahead.pop(arrival.path, None)) is None:
         return None
     identity, pages, child = ahead
@@ -69,7 +73,18 @@ def _taken_ahead(desk: Desk, arrival: Arrival, text_pages: int) -> Facts | None:
         return None
     facts: Facts = child.result()
     texts = facts.texts[:text_pages] if text_pages and facts.texts is not None else None
-    return replace(facts, texts=texts)
+    return replace(facts, texts=texts), child
+
+
+@contextlib.contextmanager
+def _stopped_after(child: Steps | None) -> Iterator[None]:
+    """A child still waiting when the file is done (filed before, unmatched, refused) is
+    stopped."""
+    try:
+        yield
+    finally:
+        if child is not None:
+            child.cancel()
 
 
 def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
@@ -90,10 +105,12 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
     if suffix != ".pdf":
         preload("img2pdf")
     text_pages = max(limits.text_pages, 2 if want_text else 0)
-    with store.work_folder() as work:
+    ahead = _taken_ahead(desk, arrival, text_pages)
+    child = ahead[1] if ahead else None
+    with store.work_folder() as work, _stopped_after(child):
         # the text is read once, here (or ahead, see read_ahead): to identify the file, and
         # for `gendan find`
-        facts = _taken_ahead(desk, arrival, text_pages) or run_limited(
+        facts = ahead[0] if ahead else run_limited(
             inspect_file, arrival.path, suffix != ".pdf", work, text_pages, _limits(desk),
             seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=arrival.file)
         if want_text:
@@ -119,11 +136,13 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
                 "version": str(version),
             }
             specs = desk.stamps.archive_specs(found.doc_type)
-            stamped = work / "stamped.pdf"
-            count = run_limited(stamp_file, facts.pdf, stamped, specs, variables,
-                                desk.stamps.font(specs), _limits(desk),
-                                seconds=limits.seconds_per_file, memory_mb=limits.memory_mb,
-                                what=arrival.file)
+            stamped, font = work / "stamped.pdf", desk.stamps.font(specs)
+            if child is not None:  # the child that read it stamps it
+                count = child.reply((stamped, specs, variables, font))
+            else:
+                count = run_limited(stamp_file, facts.pdf, stamped, specs, variables, font,
+                                    _limits(desk), seconds=limits.seconds_per_file,
+                                    memory_mb=limits.memory_mb, what=arrival.file)
             meta = {"pages": facts.pages, "identified": list(found.reasons),
                     "encrypted": facts.encrypted, "scan": suffix != ".pdf"}
             if suffix != ".pdf" or facts.texts is not None:  # a scan has no text layer

@@ -60,6 +60,11 @@ class Stamps:
     def archive_specs(self, doc_type: str) -> list[StampSpec]:
         return self.specs(doc_type, "archive")
 
+    def warm(self) -> None:
+        """Read the stamp font now (once per process), so that children forked later to
+        stamp have it."""
+        self.font([StampSpec(text=s.text) for s in self.settings.stamps if s.text])
+
     def font(self, specs: list[StampSpec]) -> Path | None:
         if not any(spec.text for spec in specs):
             return None
