@@ -81,3 +81,8 @@ FACTORY_TYPES: dict[str, DocType] = {
         DocType("other", "Other", "其他"),
     )
 }
+
+# what the examiner never reads (the rest must agree with each other)
+NOT_CHECKED = {"order_data", "order_update", "compliance_report", "handover_pack",
+               "handover_checklist", "registration_sheet", "quotation", "production_order",
+               "contract_review", "inspection_notice"}

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .doctypes import GENERATED, ON_ORDER, DocType
+from .doctypes import GENERATED, NOT_CHECKED, ON_ORDER, DocType
 from .errors import ConversionError, GendanError
 from .filing import StagedFile
 from .flow import Workflow
@@ -175,8 +175,9 @@ class DocumentMaker:
                 made.notices.append(f"{doc.key}: the template asked for "
                                     f"{', '.join(pdf.blocked_urls)[:200]}, which was refused "
                                     "(only the templates' assets/ may be used)")
+            texts, reader = _texts(target, doc.key, pdf.pages)
             staged.append(StagedFile(target, doc.key, ".pdf", meta, variant=variant,
-                                     texts=_texts(target)))
+                                     texts=texts, texts_reader=reader))
         if doc.word:
             target = work / f"{doc.key}.docx"
             word = render_docx(doc.word, context, dirs, target)
@@ -204,16 +205,21 @@ class DocumentMaker:
             made.failures.append(f"{doc.key} (PDF): {exc}")  # the .docx is kept
             return []
         pages = len(PdfReader(pdf).pages)
+        texts, reader = _texts(pdf, doc.key, pages)
         return [StagedFile(pdf, doc.key, ".pdf", {**meta, "pages": pages,
                                                   "converted_from": "docx"},
                            variant=safe_name(meta["factory"]) if "factory" in meta else "",
-                           texts=_texts(pdf))]
+                           texts=texts, texts_reader=reader)]
 
 
-def _texts(pdf: Path) -> tuple[str, ...]:
-    """The page texts of a document gendan made (read back once, for `gendan find`)."""
+def _texts(pdf: Path, doc_type: str, pages: int) -> tuple[tuple[str, ...], str]:
+    """The page texts of a document gendan made, read back once (for `gendan find`, and as
+    the check reads them where it reads this type), and which reader read them."""
     from pypdf import PdfReader
 
-    from .pdf import page_texts
+    from .pdf import page_texts, search_texts
 
-    return tuple(page_texts(PdfReader(pdf)))
+    if doc_type in NOT_CHECKED:
+        texts, reader = search_texts(pdf, pages)
+        return tuple(texts), reader
+    return tuple(page_texts(PdfReader(pdf))), "pypdf"

@@ -25,6 +25,7 @@ class StagedFile:
     version: int = 0  # 0: the next free version of this kind and type
     variant: str = ""  # one of several documents of a type (a factory's production order)
     texts: tuple[str, ...] | None = None  # its page texts, for `gendan find`
+    texts_reader: str = "pypdf"  # what read them (the check reads with pypdf)
 
 
 @dataclass(frozen=True)

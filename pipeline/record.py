@@ -184,14 +184,14 @@ class OrderRecord(KeptTexts):
                 path, placed_meta = self._place(item, base, filing, placed)
                 folders.add(path.parent)
                 if item.texts is not None:
-                    texts[placed_meta["sha256"]] = (item.texts, "pypdf")
+                    texts[placed_meta["sha256"]] = (item.texts, item.texts_reader)
             if filing.arrival is not None:
                 target, meta = self._place_arrival(filing, base, event, placed)
             else:
                 assert last is not None, "a filing without an arrival makes something"
                 target, meta = self._place(last, base, filing, placed, event)
                 if last.texts is not None:
-                    texts[meta["sha256"]] = (last.texts, "pypdf")
+                    texts[meta["sha256"]] = (last.texts, last.texts_reader)
             for folder in folders - {target.parent}:
                 fsync_dir(folder)
             self._write_sidecar(target, meta)  # the commit marker

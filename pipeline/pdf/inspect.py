@@ -25,7 +25,8 @@ from pypdf.errors import (
 
 from ..errors import BadPdfError, IncompleteFileError
 
-__all__ = ["LazyTexts", "PdfInfo", "open_pdf", "page_texts", "poppler_texts"]
+__all__ = ["LazyTexts", "PdfInfo", "open_pdf", "page_texts", "poppler_texts",
+           "search_texts"]
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # factory PDFs are noisy, not broken
 
@@ -110,6 +111,16 @@ def poppler_texts(path: Path, pages: int, count: int, seconds: float) -> list[st
     if done.returncode != 0 or len(texts) < wanted:
         return None
     return texts[:wanted]
+
+
+def search_texts(path: Path, pages: int) -> tuple[list[str], str]:
+    """The page texts of a PDF gendan made, for the search only (the check reads what it
+    reads with pypdf): Poppler's where it is installed (several times faster), else pypdf's;
+    and which of the two read them."""
+    fast = poppler_texts(path, pages, pages, 120)
+    if fast is not None:
+        return fast, "pdftotext"
+    return page_texts(PdfReader(path)), "pypdf"
 
 
 def page_texts(reader: PdfReader, limit: int | None = None) -> list[str]:

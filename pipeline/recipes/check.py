@@ -24,7 +24,7 @@ from ..compliance import (
 )
 from ..compliance.kept_form import extracted_from_json, extracted_to_json, reading_key
 from ..compliance.layout import WORDS_VERSION, read_words, words_from_rows, words_to_rows
-from ..doctypes import FACTORY_TYPES, GENERATED
+from ..doctypes import FACTORY_TYPES, GENERATED, NOT_CHECKED
 from ..due import required_documents as due_required
 from ..errors import GendanError
 from ..filing import Filing, StagedFile
@@ -50,9 +50,6 @@ __all__ = [
 TABLE_TYPES = {"commercial_invoice", "proforma_invoice", "sales_contract", "packing_list",
                "bill_of_lading", "insurance_policy", "certificate_of_origin",
                "inspection_report", "customs_declaration"}
-NOT_CHECKED = {"order_data", "order_update", "compliance_report", "handover_pack",
-               "handover_checklist", "registration_sheet", "quotation", "production_order",
-               "contract_review", "inspection_notice"}
 
 
 class HandoverRefused(GendanError):
@@ -227,19 +224,20 @@ def file_report(desk: Desk, record: OrderRecord, result: CheckResult) -> str:
     digest = sha256_bytes(json.dumps(context, default=str, sort_keys=True).encode())
     if made := record.made_from(digest):  # the same findings on the same documents
         return str(made[0]["path"])
-    from ..pdf import open_pdf, page_texts
+    from ..pdf import search_texts
     from ..render import render_html_pdf
 
     source = f"gendan check {result.order_no}"
     with desk.store.work_folder() as work:
         pdf = render_html_pdf("compliance_report.html", context, desk.workspace.template_dirs,
                               work / "report.pdf")
+        texts, reader = search_texts(pdf.path, pdf.pages)  # for the search only
         event = Event(recorded=desk.clock.now(), kind="check", source=source,
                       summary=f"check: {counts['error']} error(s), {counts['warning']} "
                       f"warning(s), {counts['review']} to review",
                       data={"counts": counts, "date": str(result.case.handover_date),
                             "findings": [f.as_dict() for f in result.findings]})
         staged = StagedFile(pdf.path, "compliance_report", ".pdf", {"pages": pdf.pages, **counts},
-                            texts=tuple(page_texts(open_pdf(pdf.path, text_pages=0)[0])))
+                            texts=tuple(texts), texts_reader=reader)
         filed = record.commit(Filing(event, source, digest, [staged]))
     return str(filed[0]["path"])
