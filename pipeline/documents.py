@@ -20,7 +20,7 @@ from .filing import StagedFile
 from .flow import Workflow
 from .fsutil import safe_name, sha256_file
 from .models import Order
-from .sandbox import run_all, workers
+from .sandbox import Child, ChildFailure, run_all, workers
 from .workspace import Workspace
 
 __all__ = ["DocumentMaker", "Made"]
@@ -83,18 +83,30 @@ class DocumentMaker:
                 continue
             jobs += [(doc, order, workflow, work, documents or [], factory, checklist or [])
                      for factory in self._parts(doc, order, only)]
+        at_once = workers(self.settings.limits.workers)
+        seconds = self.settings.documents.seconds_per_document
+        memory_mb = self.settings.limits.memory_mb
         # one HTML document here first: WeasyPrint, the fonts and the styles are then ready
-        # in every child forked for the others
+        # in every child forked for the others; a document LibreOffice converts starts
+        # before it, in a child of its own (LibreOffice takes a second to start)
         first = next((n for n, job in enumerate(jobs) if job[0].html), 0)
-        here = run_all(self._made, jobs[first:first + 1], at_once=1, what=str, seconds=0,
-                       memory_mb=0)
-        rest = jobs[:first] + jobs[first + 1:]
-        results = run_all(self._made, rest, at_once=workers(self.settings.limits.workers),
-                          what=lambda n: str(rest[n][0].key),
-                          seconds=self.settings.documents.seconds_per_document,
-                          memory_mb=self.settings.limits.memory_mb)
-        results[first:first] = here
-        for job, result in zip(jobs, results, strict=True):
+        early = {n: Child(self._made, job, what=job[0].key, seconds=seconds, memory_mb=memory_mb)
+                 for n, job in enumerate(jobs) if at_once > 1 and n != first
+                 and job[0].word and not job[0].html and self.settings.documents.word_to_pdf}
+        results: dict[int, Made | BaseException] = dict(zip(
+            [first], run_all(self._made, jobs[first:first + 1], at_once=1, what=str, seconds=0,
+                             memory_mb=0), strict=False))
+        rest = [n for n in range(len(jobs)) if n != first and n not in early]
+        for n, result in zip(rest, run_all(self._made, [jobs[n] for n in rest],
+                                           at_once=at_once, what=lambda i: jobs[rest[i]][0].key,
+                                           seconds=seconds, memory_mb=memory_mb), strict=True):
+            results[n] = result
+        for n, child in early.items():
+            try:
+                results[n] = child.result()
+            except (GendanError, ChildFailure) as exc:
+                results[n] = exc
+        for job, result in zip(jobs, [results[n] for n in range(len(jobs))], strict=True):
             if isinstance(result, BaseException):
                 doc, factory = job[0], job[5]
                 log.error("%s: %s", doc.key, getattr(result, "detail", result))
