@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from .fsutil import atomic_write
+from .kept import CACHE_TEMP
 
 __all__ = ["Thumbnails"]
 
@@ -49,5 +50,5 @@ class Thumbnails:
                 return None
         target = self.path(sha256, page)
         target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data, durable=False)
+        atomic_write(target, data, durable=False, temp_dir=self.archive.joinpath(*CACHE_TEMP))
         return target
