@@ -33,7 +33,7 @@ from ..fsutil import sha256_bytes
 from ..kept import keep_reading, keep_words, kept_reading, kept_words
 from ..models import Order
 from ..record import OrderRecord
-from ..sandbox import run_all, workers
+from ..sandbox import preload, run_all, workers
 from .common import Desk, logo_url
 
 __all__ = [
@@ -126,6 +126,8 @@ def _sight(desk: Desk, record: OrderRecord, sources: list[dict[str, Any]]
         if texts is None or (tables and words is None and any(t.strip() for t in texts)):
             jobs.append((archive / source["path"], texts, tables and words is None))
     limits = desk.settings.limits
+    if len(jobs) > 1:  # imported once here, not once in every child
+        preload("pdfplumber", "pipeline.pdf.inspect")
     results = run_all(_first_sight, jobs, at_once=workers(limits.workers),
                       seconds=limits.seconds_per_file, memory_mb=limits.memory_mb,
                       what=lambda n: str(jobs[n][0].name))
