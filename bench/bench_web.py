@@ -30,7 +30,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_archive import timed  # noqa: E402
 from pypdf import PdfReader, PdfWriter  # noqa: E402
 
 from tests.office import make_office  # noqa: E402
@@ -80,19 +82,11 @@ def order_page(ws: Path) -> dict[str, Any]:
     drawn = time.perf_counter() - start
     office = app.state.office
 
-    def timed(func: Any, n: int = 40) -> list[float]:
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            func()
-            times.append((time.perf_counter() - t0) * 1000)
-        return times
-
     page, floor, static = [], [], []
     for _ in range(3):  # interleaved
-        page += timed(lambda: client.get("/orders/PO-2026-0042"))
-        floor += timed(lambda: order_view(office, "PO-2026-0042"))
-        static += timed(lambda: client.get("/static/gendan.css"))
+        page += timed(lambda: client.get("/orders/PO-2026-0042"), 40)
+        floor += timed(lambda: order_view(office, "PO-2026-0042"), 40)
+        static += timed(lambda: client.get("/static/gendan.css"), 40)
     cached = time.perf_counter()
     for src in thumbs:
         client.get(src)

@@ -75,8 +75,10 @@ class Documents(_Section):
     )
     word_to_pdf: bool = Field(True, description="Convert Word-only documents with LibreOffice")
     libreoffice_timeout: float = Field(120, gt=0)
-    seconds_per_document: float = Field(300, gt=0, description="Time to draw one document "
-                                        "(a template that takes longer fails that document)")
+    seconds_per_document: float = Field(
+        300, gt=0, description="Time to draw one document in a child of its own (a template "
+        "that takes longer fails that document); the first of a set, and all with [limits] "
+        "workers = 1, are drawn in the run's own process, without this limit")
 
 
 class DocTypeSettings(_Section):

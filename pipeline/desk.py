@@ -108,15 +108,14 @@ class Desk:
     def _process_all(self, files: list[Path]) -> list[Outcome]:
         """Each file in turn; meanwhile the next factory PDFs are read in children of their
         own (one per processor beside this one, [limits] workers)."""
+        from .recipes.factory import read_ahead
+
         ahead = workers(self.settings.limits.workers) - 1 if len(files) > 1 else 0
         outcomes = []
         try:
             for n, path in enumerate(files):
-                if ahead:
-                    from .recipes.factory import read_ahead
-
-                    for coming in files[n + 1:n + 1 + ahead]:
-                        read_ahead(self, coming)
+                for coming in files[n + 1:n + 1 + ahead]:
+                    read_ahead(self, coming)
                 outcomes.append(self.process(path))
         finally:
             for _, _, child in self.ahead.values():

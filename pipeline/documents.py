@@ -15,7 +15,7 @@ from typing import Any
 
 from .config import Settings
 from .doctypes import GENERATED, NOT_CHECKED, ON_ORDER, DocType
-from .errors import ConversionError, GendanError
+from .errors import ConversionError, GendanError, LimitError
 from .filing import StagedFile
 from .flow import Workflow
 from .fsutil import safe_name, sha256_file
@@ -86,35 +86,43 @@ class DocumentMaker:
         at_once = workers(self.settings.limits.workers)
         seconds = self.settings.documents.seconds_per_document
         memory_mb = self.settings.limits.memory_mb
+        slow = ("The template takes too long to draw; check its loops, or raise [documents] "
+                "seconds_per_document.")
         # one HTML document here first: WeasyPrint, the fonts and the styles are then ready
         # in every child forked for the others; a document LibreOffice converts starts
         # before it, in a child of its own (LibreOffice takes a second to start)
         first = next((n for n, job in enumerate(jobs) if job[0].html), 0)
-        early = {n: Child(self._made, job, what=job[0].key, seconds=seconds, memory_mb=memory_mb)
+        early = {n: Child(self._made, job, what=job[0].key, seconds=seconds, memory_mb=memory_mb,
+                          slow=slow)
                  for n, job in enumerate(jobs) if at_once > 1 and n != first
                  and job[0].word and not job[0].html and self.settings.documents.word_to_pdf}
-        results: dict[int, Made | BaseException] = dict(zip(
-            [first], run_all(self._made, jobs[first:first + 1], at_once=1, what=str, seconds=0,
-                             memory_mb=0), strict=False))
+        results: dict[int, Made | BaseException] = {}
+        if jobs:
+            results[first] = run_all(self._made, [jobs[first]], at_once=1, what=str, seconds=0,
+                                     memory_mb=0)[0]
         rest = [n for n in range(len(jobs)) if n != first and n not in early]
         for n, result in zip(rest, run_all(self._made, [jobs[n] for n in rest],
                                            at_once=at_once, what=lambda i: jobs[rest[i]][0].key,
-                                           seconds=seconds, memory_mb=memory_mb), strict=True):
+                                           seconds=seconds, memory_mb=memory_mb, slow=slow),
+                                   strict=True):
             results[n] = result
         for n, child in early.items():
             try:
                 results[n] = child.result()
             except (GendanError, ChildFailure) as exc:
                 results[n] = exc
-        for job, result in zip(jobs, [results[n] for n in range(len(jobs))], strict=True):
+        for n, job in enumerate(jobs):
+            result = results[n]
             if isinstance(result, BaseException):
                 doc, factory = job[0], job[5]
                 log.error("%s: %s", doc.key, getattr(result, "detail", result))
-                made.failures.append(f"{doc.key}{' ' + factory if factory else ''}: {result}")
+                what_to_do = f" ({result.hint})" if isinstance(result, LimitError) else ""
+                made.failures.append(f"{doc.key}{' ' + factory if factory else ''}: {result}"
+                                     + what_to_do)
                 continue
             made.staged += result.staged
             made.failures += result.failures
-            made.notices += [n for n in result.notices if n not in made.notices]
+            made.notices += [note for note in result.notices if note not in made.notices]
             if result.no_libreoffice and not self._told_no_libreoffice:
                 self._told_no_libreoffice = True
                 made.notices.append(result.no_libreoffice)

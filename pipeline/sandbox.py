@@ -21,7 +21,7 @@ import signal
 import struct
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from .errors import GendanError, LimitError
@@ -71,16 +71,6 @@ def _limit(memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _child(write: int, task: Callable[..., Any], args: tuple[Any, ...], memory: int) -> None:
-    def step() -> Any:
-        _limit(memory)
-        return task(*args)
-
-    outcome = _caught(step)
-    with os.fdopen(write, "wb") as pipe:
-        pipe.write(_pickled(outcome))
-
-
 def preload(*modules: str) -> None:
     """Import `modules` in this process (once), so that every child forked from it has them
     instead of importing them again for each file."""
@@ -88,62 +78,6 @@ def preload(*modules: str) -> None:
 
     for name in modules:
         importlib.import_module(name)
-
-
-class Child:
-    """`task(*args)` started in a forked child under the limits; `result()` waits for it.
-    Several may run at once (one per processor): see `run_all`."""
-
-    def __init__(self, task: Callable[..., Any], args: tuple[Any, ...], *, seconds: float,
-                 memory_mb: int, what: str) -> None:
-        self.seconds, self.memory_mb, self.what = seconds, memory_mb, what
-        self.deadline = time.monotonic() + seconds
-        self._read, write = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: never returns
-            gc.freeze()  # what it inherits is left alone by its collector: no pages copied
-            os.close(self._read)
-            try:
-                _child(write, task, args, memory_mb * 1024 * 1024)
-            finally:
-                os._exit(0)
-        os.close(write)
-        self._chunks: list[bytes] = []
-        self._done = False
-
-    def cancel(self) -> None:
-        """Stop the child if it still runs (its result is not wanted)."""
-        if not self._done:
-            self._done = True
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.close(self._read)
-            os.waitpid(self.pid, 0)
-
-    def result(self) -> Any:
-        """The task's result, or LimitError / ChildFailure / the GendanError it raised."""
-        if self._done:
-            raise RuntimeError(f"{self.what}: the result was taken already")
-        self._done = True
-        read = self._read
-        try:
-            while True:
-                left = self.deadline - time.monotonic()
-                ready, _, _ = select.select([read], [], [], max(0.0, min(left, 1.0)))
-                if ready:
-                    chunk = os.read(read, 1 << 16)
-                    if not chunk:
-                        break
-                    self._chunks.append(chunk)
-                elif left <= 0:  # read first: a child that finished is never killed
-                    os.kill(self.pid, signal.SIGKILL)
-                    raise LimitError(f"{self.what}: still not done after {self.seconds:.0f} s",
-                                     hint="A file that takes this long is refused ([limits] "
-                                     "seconds_per_file); check it, or raise the limit.")
-        finally:
-            os.close(read)
-            _, status = os.waitpid(self.pid, 0)
-        return _outcome(b"".join(self._chunks), status, self.what, self.memory_mb)
 
 
 def _outcome(data: bytes, status: int, what: str, memory_mb: int) -> Any:
@@ -213,6 +147,10 @@ def _next_step(generator: Any, told: Any) -> Any:
         return stop.value
 
 
+SLOW_FILE = ("A file that takes this long is refused ([limits] seconds_per_file); check it, "
+             "or raise the limit.")  # what to do about a child over its time: a file's
+
+
 class Steps:
     """A task in steps (a generator) in a forked child under the limits: `result()` is what
     it yields first; `reply(x)` sends it `x` and gives what it yields next, with the time
@@ -220,8 +158,8 @@ class Steps:
     replied to, it is stopped (`cancel`)."""
 
     def __init__(self, task: Callable[..., Any], args: tuple[Any, ...], *, seconds: float,
-                 memory_mb: int, what: str) -> None:
-        self.seconds, self.memory_mb, self.what = seconds, memory_mb, what
+                 memory_mb: int, what: str, slow: str = SLOW_FILE) -> None:
+        self.seconds, self.memory_mb, self.what, self.slow = seconds, memory_mb, what, slow
         self.deadline = time.monotonic() + seconds
         self._read, write = os.pipe()
         orders, self._orders = os.pipe()
@@ -255,8 +193,7 @@ class Steps:
             elif left <= 0:
                 self.cancel()
                 raise LimitError(f"{self.what}: still not done after {self.seconds:.0f} s",
-                                 hint="A file that takes this long is refused ([limits] "
-                                 "seconds_per_file); check it, or raise the limit.")
+                                 hint=self.slow)
         size = _FRAME.size + _FRAME.unpack(self._data[:_FRAME.size])[0]
         message, self._data = self._data[_FRAME.size:size], self._data[size:]
         try:
@@ -291,6 +228,27 @@ class Steps:
             self._finish()
 
 
+def _once(task: Callable[..., Any], args: tuple[Any, ...]) -> Iterator[Any]:
+    yield task(*args)
+
+
+class Child(Steps):
+    """`task(*args)` started in a forked child under the limits; `result()` waits for it
+    (a task of one step). Several may run at once (one per processor): see `run_all`."""
+
+    def __init__(self, task: Callable[..., Any], args: tuple[Any, ...], *, seconds: float,
+                 memory_mb: int, what: str, slow: str = SLOW_FILE) -> None:
+        super().__init__(_once, (task, args), seconds=seconds, memory_mb=memory_mb, what=what,
+                         slow=slow)
+
+    def result(self) -> Any:
+        """The task's result, or LimitError / ChildFailure / the GendanError it raised."""
+        try:
+            return super().result()
+        finally:
+            self.cancel()  # its one step is done: nothing more to tell it
+
+
 def run_limited(task: Callable[..., T], *args: Any, seconds: float, memory_mb: int,
                 what: str) -> T:
     """`task(*args)` in a child; its result, or LimitError / ChildFailure / its error."""
@@ -308,12 +266,12 @@ def workers(setting: int = 0) -> int:
 
 
 def run_all(task: Callable[..., T], jobs: list[tuple[Any, ...]], *, at_once: int,
-            seconds: float, memory_mb: int, what: Callable[[int], str]
-            ) -> list[T | BaseException]:
+            seconds: float, memory_mb: int, what: Callable[[int], str],
+            slow: str = SLOW_FILE) -> list[T | BaseException]:
     """`task(*job)` for every job, `at_once` children at a time, in the jobs' order: each
     result, or the exception that job raised (LimitError, ChildFailure, its GendanError).
-    With one at a time, or one job, it runs here without forking."""
-    if at_once <= 1 or len(jobs) <= 1:
+    With one at a time it runs here, without forking and without the limits."""
+    if at_once <= 1:
         done: list[T | BaseException] = []
         for job in jobs:
             try:
@@ -329,8 +287,10 @@ def run_all(task: Callable[..., T], jobs: list[tuple[Any, ...]], *, at_once: int
             while waiting and len(running) < at_once:
                 index, job = waiting.pop(0)
                 running[index] = Child(task, job, seconds=seconds, memory_mb=memory_mb,
-                                       what=what(index))
-            ready, _, _ = select.select([c._read for c in running.values()], [], [], 1.0)
+                                       what=what(index), slow=slow)
+            soonest = min(c.deadline for c in running.values()) - time.monotonic()
+            ready, _, _ = select.select([c._read for c in running.values()], [], [],
+                                        max(0.0, min(soonest, 1.0)))
             for index, child in list(running.items()):
                 if child._read in ready or child.deadline <= time.monotonic():
                     del running[index]

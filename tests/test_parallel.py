@@ -176,3 +176,19 @@ def test_a_task_in_steps_keeps_its_child_between_them() -> None:
     waiting.cancel()  # not told anything: stopped
     with pytest.raises(ProcessLookupError):
         os.kill(waiting.pid, 0)
+
+
+def test_a_document_over_its_time_fails_alone_and_says_which_setting(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path / "ws")
+    workspace.ensure_folders()
+    settings = Settings(documents=Documents(on_order=["quotation", "sales_contract"],
+                                            word_to_pdf=False, seconds_per_document=0.01),
+                        limits=Limits(workers=2))
+    desk = Desk(workspace, settings)
+    copy_example(workspace, "PO-2026-0042.yaml")
+    [outcome] = desk.run_once()
+    assert outcome.status == "archived"
+    assert "PO-2026-0042_quotation_v1.pdf" in outcome.documents  # drawn here, no limit
+    slow = [p for p in outcome.problems if p.startswith("sales_contract")]
+    assert slow and "still not done" in slow[0] and "seconds_per_document" in slow[0], \
+        outcome.problems

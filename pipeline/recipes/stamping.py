@@ -37,6 +37,7 @@ class Stamps:
     def __init__(self, settings: Settings, maker: DocumentMaker) -> None:
         self.settings = settings
         self.maker = maker
+        self._warm = False
         if missing := check_images(settings, maker):
             raise ConfigError("; ".join(missing),
                               hint="Put the file into the workspace's templates/ folder (e.g. "
@@ -63,7 +64,9 @@ class Stamps:
     def warm(self) -> None:
         """Read the stamp font now (once per process), so that children forked later to
         stamp have it."""
-        self.font([StampSpec(text=s.text) for s in self.settings.stamps if s.text])
+        if not self._warm:
+            self._warm = True
+            self.font([StampSpec(text=s.text) for s in self.settings.stamps if s.text])
 
     def font(self, specs: list[StampSpec]) -> Path | None:
         if not any(spec.text for spec in specs):
