@@ -95,7 +95,9 @@ class Desk:
         self.workspace.ensure_folders()
         self.recover()
         self.later += self.retry_parked()  # their order may have come while we were away
-        outcomes = self._process_all(self.pending())
+        files = self.pending()
+        with self._office_for(files):
+            outcomes = self._process_all(files)
         retrying = [o for o in outcomes if o.status == "retry"]
         while retrying:
             time.sleep(self.settings.watch.retry_seconds)
@@ -104,6 +106,19 @@ class Desk:
             retrying = [o for o in again.values() if o.status == "retry"]
         outcomes += self.take_later()
         return outcomes
+
+    @contextlib.contextmanager
+    def _office_for(self, files: list[Path]) -> Iterator[None]:
+        """A warm LibreOffice for a run with two or more order files (each has a Word
+        document to convert); one already kept (the watcher's, the page's) is used as is."""
+        if self.maker.office is not None or sum(map(is_order_file, files)) < 2:
+            yield
+            return
+        self.maker.warm_office()
+        try:
+            yield
+        finally:
+            self.maker.cool_office()
 
     def _process_all(self, files: list[Path]) -> list[Outcome]:
         """Each file in turn; meanwhile the next factory PDFs are read in children of their

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .doctypes import GENERATED, NOT_CHECKED, ON_ORDER, DocType
@@ -22,6 +22,9 @@ from .fsutil import safe_name, sha256_file
 from .models import Order
 from .sandbox import Child, ChildFailure, run_all, workers
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .render.office import Office
 
 __all__ = ["DocumentMaker", "Made"]
 
@@ -48,6 +51,31 @@ class DocumentMaker:
                                       number_prefix=custom.number_prefix,
                                       needs_approval=custom.needs_approval, sealed=custom.sealed)
         self._told_no_libreoffice = False
+        self.office: Office | None = None  # the warm LibreOffice, while one is kept
+        self._told_cold = False
+
+    def warm_office(self) -> None:
+        """Keep one LibreOffice running for the conversions to come (a watcher, the page's
+        server, a run with several orders), unless [documents] says otherwise; it starts in
+        the background. `cool_office` stops it."""
+        docs = self.settings.documents
+        if not (docs.word_to_pdf and docs.warm_libreoffice):
+            return
+        if self.office is None:
+            from .render.convert import find_libreoffice
+            from .render.office import Office
+
+            soffice = find_libreoffice()
+            if soffice is None:
+                return
+            self.office = Office(soffice, python=docs.uno_python,
+                                 timeout=docs.libreoffice_timeout)
+        self.office.start()
+
+    def cool_office(self) -> None:
+        if self.office is not None:
+            self.office.stop()
+            self.office = None
 
     def on_order(self) -> tuple[str, ...]:
         chosen = self.settings.documents.on_order
@@ -126,6 +154,7 @@ class DocumentMaker:
             if result.no_libreoffice and not self._told_no_libreoffice:
                 self._told_no_libreoffice = True
                 made.notices.append(result.no_libreoffice)
+        self._tell_cold()
         return made
 
     def _made(self, doc: DocType, order: Order, workflow: Workflow, work: Path,
@@ -216,7 +245,7 @@ class DocumentMaker:
         from .render.convert import LibreOfficeMissing, docx_to_pdf
 
         try:
-            pdf = docx_to_pdf(docx, docx.parent / "pdf",
+            pdf = docx_to_pdf(docx, docx.parent / "pdf", office=self.office,
                               timeout=self.settings.documents.libreoffice_timeout)
         except LibreOfficeMissing as exc:
             made.no_libreoffice = f"{exc.message}. {exc.hint}"  # told once, by `make`
@@ -230,6 +259,14 @@ class DocumentMaker:
                                                   "converted_from": "docx"},
                            variant=safe_name(meta["factory"]) if "factory" in meta else "",
                            texts=texts, texts_reader=reader)]
+
+
+    def _tell_cold(self) -> None:
+        if self.office is not None and self.office.unavailable and not self._told_cold:
+            self._told_cold = True
+            log.warning("the warm LibreOffice is not used (%s): each Word document starts "
+                        "a LibreOffice of its own, about 1 s; install python3-uno to have it",
+                        self.office.unavailable)
 
 
 def _texts(pdf: Path, doc_type: str, pages: int) -> tuple[tuple[str, ...], str]:

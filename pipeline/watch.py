@@ -181,6 +181,7 @@ class InboxWatcher:
     # -- running ---------------------------------------------------------------------------
     def start(self) -> None:
         self.desk.workspace.ensure_folders()
+        self.desk.maker.warm_office()  # one LibreOffice for the watcher's lifetime
         for line in self.desk.recover():
             log.warning("recovered: %s", line)
         observer: BaseObserver = PollingObserver(timeout=1) if self.poll else Observer()
@@ -203,6 +204,7 @@ class InboxWatcher:
         self._observer.join(timeout=10)
         for thread in self._threads:
             thread.join()
+        self.desk.maker.cool_office()
 
     def run_forever(self) -> None:
         """Until Ctrl-C or SIGTERM; the current file is finished first."""

@@ -11,6 +11,7 @@ packages=(
   fonts-wqy-microhei      # TrueType CJK font for stamp text (small embedded subsets)
   poppler-utils           # pdftoppm/pdftotext, used by tests to look at rendered pages
   libreoffice-writer-nogui  # Word -> PDF for Word-only documents (contract review form)
+  python3-uno             # LibreOffice's uno for the system Python: the warm LibreOffice
 )
 if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   packages+=(python3-venv)

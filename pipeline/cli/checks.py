@@ -187,6 +187,14 @@ def config_check(state: State) -> None:
     ]
     office = find_libreoffice()
     rows.append(("LibreOffice", office or "not installed: Word-only documents stay .docx"))
+    if office and settings.documents.word_to_pdf:
+        from ..render.office import can_keep_warm
+
+        docs = settings.documents
+        why = can_keep_warm(docs.uno_python) if docs.warm_libreoffice else "turned off"
+        rows.append(("warm LibreOffice", f"not kept ({why}): each Word document starts its own"
+                     if why else f"kept by watch, serve and runs of several orders "
+                     f"({docs.uno_python})"))
     own = [r for r in list_templates(maker) if r["from"] != "bundled"]
     rows.append(("own templates", ", ".join(r["template"] for r in own) or "(none)"))
     click.echo(table(["setting", "in use"], rows))

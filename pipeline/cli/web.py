@@ -33,7 +33,13 @@ def serve(state: State, host: str, port: int) -> None:
     where = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
     click.echo(f"gendan serves {workspace.root} at {where}"
                + ("" if local else " (sign-in required to read: open beyond this machine)"))
-    uvicorn.run(app, host=host, port=port, log_level="warning" if not state.verbose else "info")
+    maker = app.state.office.desk.maker
+    maker.warm_office()  # one LibreOffice while the page is served
+    try:
+        uvicorn.run(app, host=host, port=port,
+                    log_level="warning" if not state.verbose else "info")
+    finally:
+        maker.cool_office()
 
 
 @cli.group()

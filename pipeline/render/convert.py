@@ -1,7 +1,8 @@
 """Word -> PDF with LibreOffice headless.
 
 Each process uses its own LibreOffice profile (-env:UserInstallation), so conversions in
-parallel processes do not collide; each run has a timeout; "exit 0 but no PDF" is a
+parallel processes do not collide, or in the warm one a long-lived command keeps
+(render/office.py); each conversion has a timeout; "exit 0 but no PDF" is a
 failure, as is an empty PDF.
 """
 
@@ -9,14 +10,18 @@ from __future__ import annotations
 
 import atexit
 import functools
+import logging
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from ..errors import ConversionError
+from .office import Office, OfficeUnavailable
 
 __all__ = ["LibreOfficeMissing", "docx_to_pdf", "find_libreoffice"]
+
+log = logging.getLogger(__name__)
 
 
 class LibreOfficeMissing(ConversionError):
@@ -34,8 +39,10 @@ def _profile() -> Path:
     return folder
 
 
-def docx_to_pdf(docx: Path, outdir: Path, *, timeout: float = 120) -> Path:
-    """Convert `docx` into `outdir`/<stem>.pdf; raise ConversionError on any failure."""
+def docx_to_pdf(docx: Path, outdir: Path, *, timeout: float = 120,
+                office: Office | None = None) -> Path:
+    """Convert `docx` into `outdir`/<stem>.pdf; raise ConversionError on any failure.
+    With a warm `office` that can take it, there; otherwise by a LibreOffice of its own."""
     soffice = find_libreoffice()
     if soffice is None:
         raise LibreOfficeMissing(
@@ -46,6 +53,20 @@ def docx_to_pdf(docx: Path, outdir: Path, *, timeout: float = 120) -> Path:
     outdir.mkdir(parents=True, exist_ok=True)
     target = outdir / f"{docx.stem}.pdf"
     target.unlink(missing_ok=True)
+    if office is not None:
+        try:
+            office.convert(docx, target)
+        except OfficeUnavailable as exc:
+            log.info("converting %s the one-shot way: %s", docx.name, exc)
+        except ConversionError:
+            target.unlink(missing_ok=True)
+            raise
+        else:
+            if not target.is_file() or target.stat().st_size == 0:
+                raise ConversionError(f"{docx.name}: LibreOffice answered without a PDF",
+                                      hint="Open the .docx in Word or LibreOffice to check "
+                                      "it; the .docx is kept.")
+            return target
     command = [soffice, f"-env:UserInstallation={_profile().as_uri()}", "--headless",
                "--norestore", "--nolockcheck", "--nodefault", "--convert-to", "pdf",
                "--outdir", str(outdir), str(docx)]
