@@ -123,9 +123,10 @@ class Desk:
     def _process_all(self, files: list[Path]) -> list[Outcome]:
         """Each file in turn; meanwhile the next factory PDFs are read in children of their
         own (one per processor beside this one, [limits] workers)."""
-        from .recipes.factory import read_ahead
-
-        ahead = workers(self.settings.limits.workers) - 1 if len(files) > 1 else 0
+        ahead = workers(self.settings.limits.workers) - 1 \
+            if len(files) > 1 and not all(map(is_order_file, files)) else 0
+        if ahead:
+            from .recipes.factory import read_ahead
         outcomes = []
         try:
             for n, path in enumerate(files):
@@ -214,8 +215,6 @@ class Desk:
 
     def _dispatch(self, path: Path, relative: Path, order_no: str | None,
                   doc_type: str | None) -> Outcome:
-        from .recipes import factory_file_arrived, order_arrived, update_arrived
-
         look = InboxFile.look(path, self.workspace.inbox)
         file = shown(relative.as_posix())
         self._check_size(path, file, look.size)
@@ -231,9 +230,13 @@ class Desk:
                                       workbook_unpacked_mb=limits.workbook_unpacked_mb,
                                       workbook_rows=limits.workbook_rows),
                 seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=file)
+            from .recipes.orders import order_arrived, update_arrived
+
             if isinstance(incoming, Order):
                 return order_arrived(self, arrival, incoming)
             return update_arrived(self, arrival, incoming)
+        from .recipes.factory import factory_file_arrived  # PDFs and scans: pypdf, ReportLab
+
         return factory_file_arrived(self, arrival, relative, order_no=order_no,
                                     doc_type=doc_type)
 

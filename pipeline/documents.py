@@ -272,11 +272,13 @@ class DocumentMaker:
 def _texts(pdf: Path, doc_type: str, pages: int) -> tuple[tuple[str, ...], str]:
     """The page texts of a document gendan made, read back once (for `gendan find`, and as
     the check reads them where it reads this type), and which reader read them."""
-    from pypdf import PdfReader
-
-    from .pdf import page_texts, search_texts
-
     if doc_type in NOT_CHECKED:
+        from .pdf.search import search_texts  # Poppler's pdftotext: no pypdf
+
         texts, reader = search_texts(pdf, pages)
         return tuple(texts), reader
+    from pypdf import PdfReader
+
+    from .pdf import page_texts
+
     return tuple(page_texts(PdfReader(pdf))), "pypdf"

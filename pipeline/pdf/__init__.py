@@ -8,7 +8,8 @@ from ..lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .images import IMAGE_SUFFIXES, image_to_pdf
-    from .inspect import LazyTexts, PdfInfo, open_pdf, page_texts, search_texts
+    from .inspect import LazyTexts, PdfInfo, open_pdf, page_texts
+    from .search import search_texts
     from .specs import StampSpec
     from .stamp import prepare_font, stamp_font_path, stamp_pdf
 
@@ -20,7 +21,7 @@ _WHERE = {
     "image_to_pdf": "images",
     "open_pdf": "inspect",
     "page_texts": "inspect",
-    "search_texts": "inspect",
+    "search_texts": "search",
     "prepare_font": "stamp",
     "stamp_font_path": "stamp",
     "stamp_pdf": "stamp",

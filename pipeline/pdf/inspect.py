@@ -8,8 +8,6 @@ send an unprotected copy.
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +23,7 @@ from pypdf.errors import (
 
 from ..errors import BadPdfError, IncompleteFileError
 
-__all__ = ["LazyTexts", "PdfInfo", "open_pdf", "page_texts", "poppler_texts",
-           "search_texts"]
+__all__ = ["LazyTexts", "PdfInfo", "open_pdf", "page_texts"]
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # factory PDFs are noisy, not broken
 
@@ -92,35 +89,6 @@ def open_pdf(path: Path, text_pages: int = 2) -> tuple[PdfReader, PdfInfo]:
     if count == 0:
         raise BadPdfError(f"{path.name}: the PDF has no pages", hint="Ask for a complete copy.")
     return reader, PdfInfo(count, reader.is_encrypted, texts)
-
-
-def poppler_texts(path: Path, pages: int, count: int, seconds: float) -> list[str] | None:
-    """The text of the first `pages` of the `count` pages of `path`, read by Poppler's
-    pdftotext (several times faster than pypdf, for `gendan find` and identification), or
-    None where pdftotext is missing or cannot read the file (pypdf reads it then)."""
-    exe = shutil.which("pdftotext")
-    if exe is None or pages <= 0:
-        return None
-    try:
-        done = subprocess.run([exe, "-q", "-enc", "UTF-8", "-l", str(pages), str(path), "-"],
-                              capture_output=True, timeout=seconds, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    texts = done.stdout.decode("utf-8", "replace").split("\f")  # a form feed ends a page
-    wanted = min(pages, count)
-    if done.returncode != 0 or len(texts) < wanted:
-        return None
-    return texts[:wanted]
-
-
-def search_texts(path: Path, pages: int) -> tuple[list[str], str]:
-    """The page texts of a PDF gendan made, for the search only (the check reads what it
-    reads with pypdf): Poppler's where it is installed (several times faster), else pypdf's;
-    and which of the two read them."""
-    fast = poppler_texts(path, pages, pages, 120)
-    if fast is not None:
-        return fast, "pdftotext"
-    return page_texts(PdfReader(path)), "pypdf"
 
 
 def page_texts(reader: PdfReader, limit: int | None = None) -> list[str]:

@@ -18,7 +18,8 @@ from pypdf.errors import LimitReachedError, PyPdfError
 
 from ..errors import IncompleteFileError, LimitError
 from .images import image_to_pdf
-from .inspect import open_pdf, page_texts, poppler_texts
+from .inspect import open_pdf, page_texts
+from .search import poppler_texts
 from .stamp import StampSpec, stamp_pdf
 
 __all__ = ["Facts", "PdfLimits", "inspect_and_stamp", "inspect_file", "stamp_file"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..attention import open_warnings
 from ..changes import order_changes
+from ..due import required_documents
 from ..errors import UnmatchedError
 from ..filing import Arrival, Filing
 from ..flow import OrderUpdate, StatusUpdate, advance, apply_update, order_event
@@ -11,7 +12,6 @@ from ..models import Order
 from ..numbering import counter_key, format_number
 from ..outcome import Outcome
 from ..record import OrderRecord
-from .check import check_case, required_documents
 from .common import Desk, already_filed, checklist, titled
 
 __all__ = ["order_arrived", "update_arrived"]
@@ -63,7 +63,8 @@ def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
         workflow = advance(record.workflow, event)
         with store.work_folder() as work:
             made = desk.maker.make(order, workflow, desk.maker.on_order(), work, titled(record),
-                                   checklist(required_documents(desk, order), record))
+                                   checklist(required_documents(desk.settings.handover, order),
+                                             record))
             filed = record.commit(Filing(event, arrival.label, arrival.sha256, made.staged,
                                          arrival, "order_data", version,
                                          {"numbers": drawn} if drawn else {}, order=order))
@@ -98,6 +99,8 @@ def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome
             now=desk.clock.now())
         event = workflow.history[-1]
         if isinstance(update, StatusUpdate) and update.status == "shipped":
+            from .check import check_case  # the compliance rules: only here
+
             errors = [f for f in check_case(desk, record, None).findings
                       if f.severity == "error"]
             if errors:
@@ -112,7 +115,8 @@ def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome
         version = record.next_version("original", "order_update", arrival.sha256)
         with store.work_folder() as work:
             made = desk.maker.make(order, workflow, affected, work, titled(record),
-                                   checklist(required_documents(desk, order), record))
+                                   checklist(required_documents(desk.settings.handover, order),
+                                             record))
             filed = record.commit(Filing(event, arrival.label, arrival.sha256, made.staged,
                                          arrival, "order_update", version,
                                          {"update": update.update, "flags": flags}))
