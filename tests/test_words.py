@@ -23,6 +23,29 @@ def test_chinese_uppercase(amount: str, currency: str, zh: str) -> None:
     assert words_zh(Decimal(amount), currency) == zh
 
 
+_SPARSE = st.lists(st.sampled_from("00000001234567890"), min_size=1, max_size=16).map(
+    lambda digits: int("".join(digits)))  # zeros in every place: where 大写 writes 零
+
+
+@given(whole=st.one_of(_SPARSE, st.integers(0, 10**16 - 1)), cents=st.integers(0, 99),
+       negative=st.booleans())
+def test_chinese_uppercase_is_written_as_cn2an_writes_it(whole: int, cents: int,
+                                                         negative: bool) -> None:
+    """gendan writes 大写 itself (cn2an takes 0.1-0.2 s to import); cn2an is the oracle."""
+    import cn2an
+
+    amount = Decimal(whole) + Decimal(cents) / 100
+    if negative and amount:  # cn2an writes "-0.00" as 负零元整; gendan as 零元整
+        amount = -amount
+    expected = cn2an.an2cn(f"{amount:.2f}", "rmb")
+    assert words_zh(amount, "CNY") == "人民币" + expected
+
+
+def test_an_amount_too_large_for_chinese_uppercase_is_refused() -> None:
+    with pytest.raises(ValueError, match="at most 16 digits"):
+        words_zh(Decimal(10**16), "CNY")
+
+
 def test_english_words() -> None:
     assert words_en(Decimal("58260"), "USD") == (
         "SAY US DOLLARS FIFTY EIGHT THOUSAND TWO HUNDRED AND SIXTY ONLY"
