@@ -23,7 +23,8 @@ from pipeline.watch import InboxWatcher
 from pipeline.workspace import Workspace
 from tests.conftest import EXAMPLES, REPO, pdf_text
 
-pytestmark = pytest.mark.skipif(find_libreoffice() is None, reason="needs LibreOffice")
+pytestmark = [pytest.mark.skipif(find_libreoffice() is None, reason="needs LibreOffice"),
+              pytest.mark.slow]
 
 DOCX = REPO / "tests" / "fixtures" / "shipping_advice_libreoffice.docx"
 
