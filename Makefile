@@ -18,6 +18,7 @@ quick: setup
 	$(BIN)/pytest -q -n auto -m "not slow"
 
 setup: system $(STAMP)
+	@$(BIN)/python -m compileall -q pipeline  # byte-code written even where PYTHONDONTWRITEBYTECODE is set
 
 system:
 	@PYTHON=$(PYTHON) bash scripts/install-system-deps.sh

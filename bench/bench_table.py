@@ -281,6 +281,9 @@ def word(tmp: Path) -> None:
 
 
 def main() -> None:
+    # gendan's byte-code, as an installed gendan has it (where PYTHONDONTWRITEBYTECODE is
+    # set, nothing else writes it, and every command would compile its modules again)
+    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "pipeline")], check=True)
     with tempfile.TemporaryDirectory(prefix="gendan-bench-table-") as name:
         tmp = Path(name)
         steps = (start_up, factory, one_order, stamping, quotation, document_set, word)
