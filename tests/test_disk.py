@@ -176,7 +176,7 @@ def test_a_crash_of_ours_sets_the_file_aside_once_with_the_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr("pipeline.recipes.update_arrived", broken)
+    monkeypatch.setattr("pipeline.recipes.orders.update_arrived", broken)
     (desk.workspace.inbox / "signs.yaml").write_text(
         "update: approval\norder_no: PO-2026-0042\nrole: salesperson\nby: 王丽\n"
         "at: 2026-11-03T09:00\n", encoding="utf-8")
