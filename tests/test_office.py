@@ -209,3 +209,31 @@ def test_config_check_says_whether_the_office_can_be_kept_warm() -> None:
     assert "has no uno module" in can_keep_warm(sys.executable)
     assert "is not there" in can_keep_warm("/nowhere/python3")
     assert can_keep_warm("/usr/bin/python3") == ""  # Debian's python3-uno (make setup)
+
+
+KILLED_OWNER = """
+import os, signal, sys
+from pathlib import Path
+from pipeline.render.convert import docx_to_pdf, find_libreoffice
+from pipeline.render.office import Office
+office = Office(find_libreoffice())
+docx_to_pdf(Path(sys.argv[1]), Path(sys.argv[2]), office=office)
+helper, group = office.processes()
+print(helper, group, office._folder, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_an_owner_killed_leaves_no_office_and_no_profile_behind(tmp_path: Path) -> None:
+    import subprocess
+    import time
+
+    done = subprocess.run([sys.executable, "-c", KILLED_OWNER, str(DOCX), str(tmp_path)],
+                          capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    helper, group, folder = done.stdout.split()
+    deadline = time.monotonic() + 30
+    while (_running(int(group)) or Path(folder).exists()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(int(group)) and not _running(int(helper))
+    assert not Path(folder).exists()

@@ -10,7 +10,7 @@ requests on the Unix socket FOLDER/socket, one at a time: a JSON line {"in": pat
 stopped (it then stops too). It writes FOLDER/ready when it takes requests, or
 FOLDER/failed with the reason when it cannot start. It stops, and stops LibreOffice (its
 process group, named in FOLDER/office.pid), when its standard input closes (its owner is
-gone) or on SIGTERM.
+gone) or on SIGTERM, and removes FOLDER.
 
 Standard library, uno and unoserver only: this file runs outside gendan's environment.
 """
@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -118,7 +119,7 @@ def main(folder: str, soffice: str, unoserver_root: str) -> int:
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     _write(os.path.join(folder, "office.pid"), str(office.pid))  # its process group
 
-    def stop(*_: object) -> None:
+    def stop(*_: object, keep: bool = False) -> None:
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
                 os.killpg(office.pid, sig)
@@ -128,6 +129,8 @@ def main(folder: str, soffice: str, unoserver_root: str) -> int:
                 continue
             except ProcessLookupError:
                 break
+        if not keep:  # the profile too: an owner that was killed cannot
+            shutil.rmtree(folder, ignore_errors=True)
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
@@ -135,7 +138,7 @@ def main(folder: str, soffice: str, unoserver_root: str) -> int:
         conv = _converter(pipe, office)
     except Exception as exc:
         _write(os.path.join(folder, "failed"), str(exc))
-        stop()
+        stop(keep=True)  # the owner reads why
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(os.path.join(folder, "socket"))
     server.listen(16)
