@@ -11,7 +11,9 @@ source's sha256), so what a crash left half-done is redone, not duplicated.
 from __future__ import annotations
 
 import contextlib
+import json
 import mimetypes
+import os
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
@@ -51,6 +53,7 @@ class OrderRecord(KeptTexts):
         self.ref = ref
         self.registered = registered
         self.folder = store.folder(ref)
+        self._written: list[tuple[str, dict[str, Any]]] | None = None  # in a commit
 
     # -- what is archived ------------------------------------------------------------------
     @cached_property
@@ -83,7 +86,7 @@ class OrderRecord(KeptTexts):
 
     @cached_property
     def events(self) -> list[Event]:
-        return sorted((Event.model_validate(m["event"]) for m in self.documents if "event" in m),
+        return sorted((self.store.event(m["event"]) for m in self.documents if "event" in m),
                       key=lambda e: e.seq)
 
     @cached_property
@@ -150,10 +153,16 @@ class OrderRecord(KeptTexts):
                          folder=self.ref.folder, order_no=self.ref.order_no,
                          customer=self.ref.customer)
 
-    def _reload(self) -> None:
+    def _reload(self, added: list[tuple[str, dict[str, Any]]] | None = None) -> None:
+        """Forget what was read; with `added` (the sidecars a commit just wrote, as read
+        back), the sidecars already listed are kept and these added, not listed again."""
+        listed = self.__dict__.get("_sidecars")
         for name in ("_sidecars", "_committed_sources", "documents", "events", "workflow",
                      "order"):
             self.__dict__.pop(name, None)
+        if listed is not None and added is not None:
+            new = {path for path, _ in added}
+            self.__dict__["_sidecars"] = [(p, m) for p, m in listed if p not in new] + added
 
     # -- changing it -----------------------------------------------------------------------
     def commit(self, filing: Filing) -> list[dict[str, Any]]:
@@ -170,6 +179,7 @@ class OrderRecord(KeptTexts):
         if filing.arrival is not None and filing.texts is not None:
             texts[filing.arrival.sha256] = (filing.texts, filing.texts_reader)
         claimed = not self.registered
+        self._written = []
         try:
             store.journal_begin(self.key, self.ref, filing.source)
             if claimed:
@@ -196,9 +206,14 @@ class OrderRecord(KeptTexts):
                 fsync_dir(folder)
             self._write_sidecar(target, meta)  # the commit marker
         except OSError as exc:
+            self._written = None
             self._undo(placed, claimed)
             raise _archive_error(exc, self.folder) from exc
-        self._reload()
+        except BaseException:
+            self._written = None
+            raise
+        written, self._written = self._written, None
+        self._reload(written)
         self._keep_texts(texts)
         try:
             self.derive()
@@ -263,10 +278,12 @@ class OrderRecord(KeptTexts):
         """The documents as the index holds them: a file that is gone or whose size is not
         the sidecar's is marked, so that `show` never lists it as if it were there."""
         rows = []
+        root = str(self.store.root)
         for meta in self.documents:
-            row = {k: v for k, v in meta.items() if k != "order_data"}
+            row = dict(meta)
+            row.pop("order_data", None)
             try:
-                size = (self.store.root / meta["path"]).stat().st_size
+                size = os.stat(f"{root}/{meta['path']}").st_size
             except FileNotFoundError:
                 row["missing"] = True
             else:
@@ -341,8 +358,10 @@ class OrderRecord(KeptTexts):
                        ) -> None:
         data = {**meta, "file": target.name, "path": self.store.relative(target),
                 "size": target.stat().st_size, "media_type": _media_type(target.name)}
-        atomic_write(target.with_name(target.name + SIDECAR_SUFFIX), dump_json(data),
-                     mode=self.store.file_mode, sync_dir=sync_dir)
+        sidecar, text = target.with_name(target.name + SIDECAR_SUFFIX), dump_json(data)
+        atomic_write(sidecar, text, mode=self.store.file_mode, sync_dir=sync_dir)
+        if self._written is not None:  # as listing the folder would read it back
+            self._written.append((str(sidecar), json.loads(text)))
 
     def caching(self) -> contextlib.AbstractContextManager[None]:
         """Around writes of derived files outside a commit (the page texts)."""

@@ -36,7 +36,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
@@ -45,6 +45,9 @@ from .errors import ArchiveError, BusyError, NotFoundError, OrderConflictError
 from .fsutil import atomic_write, order_key, remove, safe_name
 from .index import Index
 from .summary import Policy
+
+if TYPE_CHECKING:
+    from .flow import Event
 
 __all__ = ["SIDECAR_SUFFIX", "OrderRef", "OrderStore", "order_key", "read_json"]
 
@@ -97,6 +100,7 @@ class OrderStore:
         self.index = index or Index(root / ".index", file_mode=file_mode)
         self.lock_timeout = lock_timeout
         self.sidecar_cache = SIDECAR_CACHE  # parsed sidecars kept (0 on a one-pass rebuild)
+        self._events: OrderedDict[int, tuple[dict[str, Any], Event]] = OrderedDict()
         self._sidecars: OrderedDict[str, tuple[tuple[int, int, int], dict[str, Any]]] = \
             OrderedDict()
 
@@ -293,6 +297,21 @@ class OrderStore:
         else:
             self._sidecars.move_to_end(path)
         return cached[1]
+
+    def event(self, raw: dict[str, Any]) -> Event:
+        """A sidecar's event, validated once while its parsed sidecar is kept (`raw` is then
+        the very same dict, shared by the copies `sidecars` hands out)."""
+        cached = self._events.get(id(raw))
+        if cached is not None and cached[0] is raw:
+            return cached[1]
+        from .flow import Event  # pydantic: not for the commands that only read the index
+
+        event = Event.model_validate(raw)
+        if self.sidecar_cache:
+            self._events[id(raw)] = (raw, event)
+            if len(self._events) > self.sidecar_cache:
+                self._events.popitem(last=False)
+        return event
 
     def sidecars(self, folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each sidecar of an order folder (its path) with its data (a copy): one stat a
