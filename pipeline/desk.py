@@ -45,7 +45,7 @@ from .models import Order
 from .outcome import Outcome
 from .recipes.stamping import Stamps
 from .repair import recover
-from .sandbox import ChildFailure, Steps, preload, run_limited, workers
+from .sandbox import ChildFailure, Steps, preload, reap, run_limited, workers
 from .store import OrderStore
 from .summary import Policy
 from .workspace import Workspace
@@ -105,6 +105,7 @@ class Desk:
             outcomes = [again.get(o.file, o) for o in outcomes]
             retrying = [o for o in again.values() if o.status == "retry"]
         outcomes += self.take_later()
+        reap(wait=True)  # no child of the run is left, not even to be reaped
         return outcomes
 
     @contextlib.contextmanager

@@ -11,6 +11,7 @@ given.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import os
@@ -26,7 +27,8 @@ from typing import Any, TypeVar
 
 from .errors import GendanError, LimitError
 
-__all__ = ["Child", "ChildFailure", "Steps", "preload", "run_all", "run_limited", "workers"]
+__all__ = ["Child", "ChildFailure", "Steps", "preload", "reap", "run_all", "run_limited",
+           "workers"]
 
 T = TypeVar("T")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -161,6 +163,7 @@ class Steps:
                  memory_mb: int, what: str, slow: str = SLOW_FILE) -> None:
         self.seconds, self.memory_mb, self.what, self.slow = seconds, memory_mb, what, slow
         self.deadline = time.monotonic() + seconds
+        reap()  # the children stopped before, where they are gone
         self._read, write = os.pipe()
         orders, self._orders = os.pipe()
         self.pid = os.fork()
@@ -221,15 +224,38 @@ class Steps:
         return os.waitpid(self.pid, 0)[1]
 
     def cancel(self) -> None:
-        """Stop the child if it still runs (the rest is not wanted)."""
+        """Stop the child if it still runs (the rest is not wanted). It is reaped later
+        (`reap`): the kernel takes a few ms to tear down a child forked from a large
+        process, which this one need not wait for."""
         if not self._done:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            self._finish()
+            self._done = True
+            os.close(self._read)
+            os.close(self._orders)
+            _STOPPED.append(self.pid)
 
 
 def _once(task: Callable[..., Any], args: tuple[Any, ...]) -> Iterator[Any]:
     yield task(*args)
+
+
+_STOPPED: list[int] = []  # children killed and not yet reaped
+
+
+def reap(*, wait: bool = False) -> None:
+    """Reap the children `cancel` stopped: those gone already, or (`wait`) all of them."""
+    for pid in list(_STOPPED):
+        try:
+            gone, _ = os.waitpid(pid, 0 if wait else os.WNOHANG)
+        except ChildProcessError:  # reaped already (or not ours: a forked child's copy)
+            gone = pid
+        if gone:
+            with contextlib.suppress(ValueError):  # another thread reaped it meanwhile
+                _STOPPED.remove(pid)
+
+
+atexit.register(reap, wait=True)
 
 
 class Child(Steps):

@@ -30,6 +30,7 @@ from .desk import Desk
 from .errors import DiskFullError
 from .inbox import is_candidate
 from .outcome import Outcome
+from .sandbox import reap
 
 __all__ = ["InboxWatcher", "wait_until_stable"]
 
@@ -133,6 +134,7 @@ class InboxWatcher:
             try:
                 path = self._queue.get(timeout=0.2)
             except queue.Empty:
+                reap()  # the children stopped while the last file was filed, once gone
                 continue
             with self._lock:
                 first = self._queued.pop(path, None)

@@ -15,7 +15,7 @@ from pipeline.config import Documents, Limits, Settings
 from pipeline.desk import Desk
 from pipeline.errors import InputError, LimitError
 from pipeline.recipes.factory import read_ahead
-from pipeline.sandbox import Child, ChildFailure, Steps, run_all, workers
+from pipeline.sandbox import Child, ChildFailure, Steps, reap, run_all, workers
 from pipeline.workspace import Workspace
 from tests.conftest import copy_example, documents, pdf_text, text_pdf
 
@@ -56,6 +56,7 @@ def test_a_child_whose_result_is_not_wanted_is_stopped() -> None:
     start = time.monotonic()
     child.cancel()
     assert time.monotonic() - start < 5
+    reap(wait=True)
     with pytest.raises(ProcessLookupError):
         os.kill(child.pid, 0)  # reaped, not a zombie
 
@@ -165,6 +166,7 @@ def test_a_task_in_steps_keeps_its_child_between_them() -> None:
     assert child.result() == 40
     told, pid = child.reply("stamp")
     assert told == "stamp" and pid == child.pid != os.getpid()
+    reap(wait=True)
     with pytest.raises(ProcessLookupError):
         os.kill(child.pid, 0)  # it ended after its last step, and was reaped
     failing = Steps(_two_steps, (1,), seconds=5, memory_mb=256, what="steps")
@@ -174,6 +176,7 @@ def test_a_task_in_steps_keeps_its_child_between_them() -> None:
     waiting = Steps(_two_steps, (2,), seconds=5, memory_mb=256, what="steps")
     assert waiting.result() == 20
     waiting.cancel()  # not told anything: stopped
+    reap(wait=True)
     with pytest.raises(ProcessLookupError):
         os.kill(waiting.pid, 0)
 
