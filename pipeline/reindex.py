@@ -18,7 +18,7 @@ import contextlib
 import json
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,11 +86,46 @@ def _read(store: OrderStore, folder: Path, key: str, known: set[str]) -> Read:
             what = "missing" if meta.get("missing") else "damaged (size differs)"
             found.notes.append(f"{meta['path']}: {what}; run `gendan verify`")
     found.rows = store.index.prepare(key, record.summary(), documents)
+    by_sha = {m["sha256"]: m for m in documents if m.get("sha256")}
+    restored = 0
     for sha in found.rows.shas:
-        if sha not in known:
-            with contextlib.suppress(OSError):
-                found.texts[sha] = (folder / ".text" / f"{sha}.json").read_bytes()
+        if sha in known:
+            continue
+        kept = folder / ".text" / f"{sha}.json"
+        try:
+            found.texts[sha] = kept.read_bytes()
+        except FileNotFoundError:
+            if _read_again(record, by_sha[sha]):
+                with contextlib.suppress(OSError):
+                    found.texts[sha] = kept.read_bytes()
+                    restored += 1
+        except OSError:
+            pass
+    if restored:
+        found.notes.append(f"{relative}: the page texts of {restored} PDF(s) were not kept; "
+                           "read again for the search")
     return found
+
+
+TextReader = Callable[[Path, int], tuple[list[str], str]]  # a PDF, its pages -> texts, reader
+_READER: TextReader | None = None  # set by `reindex` for its run (its workers are forked)
+
+
+def _read_again(record: OrderRecord, meta: dict[str, Any]) -> bool:
+    """Keep the page texts of an archived PDF whose kept copy is gone, as filing keeps
+    them (its original, or a document gendan made); whether it could."""
+    if _READER is None or meta["kind"] not in {"original", "generated"} or not meta[
+            "file"].lower().endswith(".pdf") or meta.get("missing") or meta.get("damaged") \
+            or not meta.get("pages"):
+        return False
+    try:
+        texts, reader = _READER(record.store.root / meta["path"], int(meta["pages"]))
+    except Exception:  # an unreadable file stays unsearchable; `gendan verify` tells
+        return False
+    with contextlib.suppress(OSError):
+        record.write_text(meta["sha256"], texts, reader)
+        return True
+    return False
 
 
 def _read_locked(store: OrderStore, folder: Path, known: set[str]) -> Read:
@@ -167,9 +202,21 @@ def _loader(texts: dict[str, bytes]) -> TextLoader:
     return load
 
 
-def reindex(store: OrderStore, jobs: int | None = None) -> tuple[int, list[str]]:
+def reindex(store: OrderStore, jobs: int | None = None, *,
+            reader: TextReader | None = None) -> tuple[int, list[str]]:
     """Rebuild the whole index; returns the number of orders and notes for the user.
-    `jobs`: reading processes beside this one (0: read here; default: by the cores)."""
+    `jobs`: reading processes beside this one (0: read here; default: by the cores).
+    `reader`: reads again the page texts of a PDF whose kept copy is gone (and which the
+    index does not hold either)."""
+    global _READER
+    _READER = reader
+    try:
+        return _reindex(store, jobs)
+    finally:
+        _READER = None
+
+
+def _reindex(store: OrderStore, jobs: int | None) -> tuple[int, list[str]]:
     notes: list[str] = []
     counters: dict[str, int] = {}
     folders = list(store.order_folders())

@@ -56,6 +56,31 @@ def test_reindex_keeps_search_working(with_order: Desk) -> None:
     assert [h.as_dict() for h in with_order.store.index.find(text="报价")] == before
 
 
+def test_reindex_reads_again_the_texts_whose_kept_copy_is_gone(
+        with_order: Desk, tmp_path: Path) -> None:
+    """The kept page texts are a cache beside the sidecars: an index and a cache both lost
+    are rebuilt by `gendan reindex`, and the search finds a two-character word again."""
+    from pipeline.pdf.search import search_texts
+
+    before = [h.as_dict() for h in with_order.store.index.find(text="报价")]
+    archive = with_order.workspace.archive
+    with_order.store.index.close()
+    shutil.rmtree(archive / ".index")
+    kept = sorted(archive.glob("*/*/.text/*.json"))
+    assert kept
+    moved = tmp_path / "kept"
+    moved.mkdir()
+    for path in kept:
+        shutil.move(path, moved / path.name)
+    count, notes = reindex(with_order.store, jobs=1, reader=search_texts)
+    assert count == 2
+    assert any("read again for the search" in note for note in notes), notes
+    assert sorted(archive.glob("*/*/.text/*.json")) == kept  # every one kept again
+    again = [h.as_dict() for h in with_order.store.index.find(text="报价")]
+    assert {h["order"] for h in again} == {h["order"] for h in before} == {
+        "PO-2026-0042", "HD-240317"}
+
+
 def test_reindex_drops_what_is_no_longer_in_the_archive(
     blank_desk: Desk, order_data: dict[str, Any]
 ) -> None:

@@ -18,10 +18,11 @@ from .common import State, handles_errors, table
 @handles_errors
 def reindex(state: State) -> None:
     """Rebuild the index from the archive's sidecar files."""
+    from ..pdf.search import search_texts
     from ..reindex import reindex as rebuild
 
     store = state.store()
-    count, notes = rebuild(store)
+    count, notes = rebuild(store, reader=search_texts)
     for note in notes:
         click.echo(f"  {note}", err=True)
     click.echo(f"index rebuilt: {count} order(s)")
