@@ -164,7 +164,7 @@ def under_load(ws: Path) -> dict[str, Any]:
     while len(list(originals.glob("*.pdf"))) < 100 and time.perf_counter() - started < 600:
         time.sleep(0.2)
     filing = time.perf_counter() - started
-    watcher.send_signal(2)
+    watcher.terminate()  # SIGTERM: the watcher finishes its file (SIGINT may be ignored)
     watcher.wait(30)
     time.sleep(0.5)
     stop.set()
