@@ -237,3 +237,15 @@ def test_an_owner_killed_leaves_no_office_and_no_profile_behind(tmp_path: Path) 
         time.sleep(0.1)
     assert not _running(int(group)) and not _running(int(helper))
     assert not Path(folder).exists()
+
+
+def test_an_office_stopped_while_it_starts_leaves_nothing_behind(office: Office) -> None:
+    office.start()
+    running = office.processes()
+    assert running is not None
+    folder = office._folder
+    assert folder is not None
+    office.stop()  # killed at once: it is not ready, so it has nothing to finish
+    assert not _running(running[0])
+    assert running[1] is None or not _running(running[1])
+    assert not folder.exists() and office.processes() is None

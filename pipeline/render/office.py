@@ -133,7 +133,9 @@ class Office:
         if os.getpid() != self._owner or self._proc is None:
             return
         proc = self._proc
-        if proc.poll() is None:
+        if proc.poll() is None and not (self._folder and (self._folder / "ready").exists()):
+            self._kill()  # still starting: nothing to finish, and it listens to no one yet
+        elif proc.poll() is None:
             assert proc.stdin is not None
             with contextlib.suppress(OSError):
                 proc.stdin.close()  # the helper stops LibreOffice, then itself
