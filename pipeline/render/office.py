@@ -134,7 +134,11 @@ class Office:
             return
         proc = self._proc
         if proc.poll() is None and not (self._folder and (self._folder / "ready").exists()):
-            self._kill()  # still starting: nothing to finish, and it listens to no one yet
+            proc.terminate()  # still starting, deaf to its input: its SIGTERM stops it
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self._kill()
         elif proc.poll() is None:
             assert proc.stdin is not None
             with contextlib.suppress(OSError):

@@ -110,6 +110,8 @@ def main(folder: str, soffice: str, unoserver_root: str) -> int:
         return 2
     pipe = f"gendan_office_{os.getpid()}"
     profile = os.path.join(folder, "profile")
+    # SIGTERM waits until LibreOffice is started and named: stop() then stops it too
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     with open(os.path.join(folder, "office.log"), "ab") as log:
         office = subprocess.Popen(
             [soffice, "--headless", "--invisible", "--nocrashreport", "--nodefault",
@@ -134,6 +136,7 @@ def main(folder: str, soffice: str, unoserver_root: str) -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     try:
         conv = _converter(pipe, office)
     except Exception as exc:
