@@ -260,8 +260,8 @@ class DocumentMaker:
                            variant=safe_name(meta["factory"]) if "factory" in meta else "",
                            texts=texts, texts_reader=reader)]
 
-
     def _tell_cold(self) -> None:
+        """Say once (in this process) that the warm LibreOffice could not be used."""
         if self.office is not None and self.office.unavailable and not self._told_cold:
             self._told_cold = True
             log.warning("the warm LibreOffice is not used (%s): each Word document starts "
