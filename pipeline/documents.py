@@ -26,7 +26,7 @@ from .workspace import Workspace
 if TYPE_CHECKING:
     from .render.office import Office
 
-__all__ = ["DocumentMaker", "Made"]
+__all__ = ["DocumentMaker", "Made", "read_back"]
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ class DocumentMaker:
                 made.notices.append(f"{doc.key}: the template asked for "
                                     f"{', '.join(pdf.blocked_urls)[:200]}, which was refused "
                                     "(only the templates' assets/ may be used)")
-            texts, reader = _texts(target, doc.key, pdf.pages)
+            texts, reader = read_back(target, doc.key, pdf.pages)
             staged.append(StagedFile(target, doc.key, ".pdf", meta, variant=variant,
                                      texts=texts, texts_reader=reader))
         if doc.word:
@@ -240,8 +240,6 @@ class DocumentMaker:
     def _word_pdf(self, doc: DocType, docx: Path, meta: dict[str, Any],
                   made: Made) -> list[StagedFile]:
         """The PDF of a Word-only document; without LibreOffice, say so once per run."""
-        from pypdf import PdfReader
-
         from .render.convert import LibreOfficeMissing, docx_to_pdf
 
         try:
@@ -253,9 +251,8 @@ class DocumentMaker:
         except ConversionError as exc:
             made.failures.append(f"{doc.key} (PDF): {exc}")  # the .docx is kept
             return []
-        pages = len(PdfReader(pdf).pages)
-        texts, reader = _texts(pdf, doc.key, pages)
-        return [StagedFile(pdf, doc.key, ".pdf", {**meta, "pages": pages,
+        texts, reader = read_back(pdf, doc.key)  # a text per page: the count too
+        return [StagedFile(pdf, doc.key, ".pdf", {**meta, "pages": len(texts),
                                                   "converted_from": "docx"},
                            variant=safe_name(meta["factory"]) if "factory" in meta else "",
                            texts=texts, texts_reader=reader)]
@@ -264,14 +261,15 @@ class DocumentMaker:
         """Say once (in this process) that the warm LibreOffice could not be used."""
         if self.office is not None and self.office.unavailable and not self._told_cold:
             self._told_cold = True
-            log.warning("the warm LibreOffice is not used (%s): each Word document starts "
-                        "a LibreOffice of its own, about 1 s; install python3-uno to have it",
-                        self.office.unavailable)
+            log.warning("the warm LibreOffice is not used, so each Word document starts a "
+                        "LibreOffice of its own (about 1 s): %s", self.office.unavailable)
 
 
-def _texts(pdf: Path, doc_type: str, pages: int) -> tuple[tuple[str, ...], str]:
-    """The page texts of a document gendan made, read back once (for `gendan find`, and as
-    the check reads them where it reads this type), and which reader read them."""
+def read_back(pdf: Path, doc_type: str, pages: int | None = None
+              ) -> tuple[tuple[str, ...], str]:
+    """The page texts of a document gendan made (of its `pages`, if known), read back once
+    (for `gendan find`, and as the check reads them where it reads this type), and which
+    reader read them."""
     if doc_type in NOT_CHECKED:
         from .pdf.search import search_texts  # Poppler's pdftotext: no pypdf
 

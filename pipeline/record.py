@@ -206,13 +206,10 @@ class OrderRecord(KeptTexts):
                 fsync_dir(folder)
             self._write_sidecar(target, meta)  # the commit marker
         except OSError as exc:
-            self._written = None
             self._undo(placed, claimed)
             raise _archive_error(exc, self.folder) from exc
-        except BaseException:
-            self._written = None
-            raise
-        written, self._written = self._written, None
+        finally:
+            written, self._written = self._written, None
         self._reload(written)
         self._keep_texts(texts)
         try:

@@ -113,16 +113,23 @@ def _send(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
+def _framed(data: bytes) -> int:
+    """The length of the first message in `data` with its frame, or 0 while incomplete."""
+    if len(data) < _FRAME.size:
+        return 0
+    size = _FRAME.size + _FRAME.unpack(data[:_FRAME.size])[0]
+    return size if len(data) >= size else 0
+
+
 def _receive(fd: int) -> Any:
     """The next message on `fd` (blocking), or None when the other side has closed it."""
     data = b""
-    while len(data) < _FRAME.size or len(data) < _FRAME.size + _FRAME.unpack(
-            data[:_FRAME.size])[0]:
+    while not (size := _framed(data)):
         chunk = os.read(fd, 1 << 16)
         if not chunk:
             return None
         data += chunk
-    return pickle.loads(data[_FRAME.size:])
+    return pickle.loads(data[_FRAME.size:size])
 
 
 def _steps_child(write: int, orders: int, task: Callable[..., Any], args: tuple[Any, ...],
@@ -184,8 +191,7 @@ class Steps:
         """What the task yields next, or LimitError / ChildFailure / its GendanError."""
         if self._done:
             raise RuntimeError(f"{self.what}: the child has finished")
-        while len(self._data) < _FRAME.size or \
-                len(self._data) < _FRAME.size + _FRAME.unpack(self._data[:_FRAME.size])[0]:
+        while not (size := _framed(self._data)):
             left = self.deadline - time.monotonic()
             ready, _, _ = select.select([self._read], [], [], max(0.0, min(left, 1.0)))
             if ready:
@@ -197,7 +203,6 @@ class Steps:
                 self.cancel()
                 raise LimitError(f"{self.what}: still not done after {self.seconds:.0f} s",
                                  hint=self.slow)
-        size = _FRAME.size + _FRAME.unpack(self._data[:_FRAME.size])[0]
         message, self._data = self._data[_FRAME.size:size], self._data[size:]
         try:
             return _outcome(message, 0, self.what, self.memory_mb)
@@ -217,10 +222,14 @@ class Steps:
         finally:
             self.cancel()
 
-    def _finish(self) -> int:
+    def _close(self) -> None:
         self._done = True
         os.close(self._read)
         os.close(self._orders)
+
+    def _finish(self) -> int:
+        """The status of the child, which has stopped (waited for: it is needed)."""
+        self._close()
         return os.waitpid(self.pid, 0)[1]
 
     def cancel(self) -> None:
@@ -230,9 +239,7 @@ class Steps:
         if not self._done:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            self._done = True
-            os.close(self._read)
-            os.close(self._orders)
+            self._close()
             _STOPPED.append(self.pid)
 
 

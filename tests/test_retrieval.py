@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.desk import Desk
-from tests.conftest import EXAMPLES, drop
+from tests.conftest import EXAMPLES, drop, text_pdf
 
 
 def run(desk: Desk, *args: str) -> Any:
@@ -189,3 +189,15 @@ def test_warranty_until_from_shipment_and_settings(desk: Desk, tmp_path: Path) -
                       "PS-08": (18, "customer", "2028-07-13")}
     found = hits(desk, "--model", "LM1600", "--type", "sales_contract")
     assert found[0]["warranty_until"] == "2029-01-13"
+
+
+def test_pdftotext_reads_every_page_when_the_count_is_not_known(tmp_path: Path) -> None:
+    """A converted Word document's pages are counted by the texts read for the search (no
+    pypdf to count them first)."""
+    from pipeline.pdf.search import search_texts
+
+    pdf = text_pdf(tmp_path / "three.pdf", "合同评审 page", pages=3)
+    texts, reader = search_texts(pdf)
+    assert reader == "pdftotext" and len(texts) == 3
+    assert all("合同评审" in text for text in texts)
+    assert search_texts(pdf, 2)[0] == texts[:2]

@@ -192,7 +192,7 @@ def config_check(state: State) -> None:
 
         docs = settings.documents
         why = can_keep_warm(docs.uno_python) if docs.warm_libreoffice else "turned off"
-        rows.append(("warm LibreOffice", f"not kept ({why}): each Word document starts its own"
+        rows.append(("warm LibreOffice", f"not kept, each Word document starts its own: {why}"
                      if why else f"kept by watch, serve and runs of several orders "
                      f"({docs.uno_python})"))
     own = [r for r in list_templates(maker) if r["from"] != "bundled"]

@@ -226,14 +226,14 @@ def file_report(desk: Desk, record: OrderRecord, result: CheckResult) -> str:
     digest = sha256_bytes(json.dumps(context, default=str, sort_keys=True).encode())
     if made := record.made_from(digest):  # the same findings on the same documents
         return str(made[0]["path"])
-    from ..pdf import search_texts
+    from ..documents import read_back
     from ..render import render_html_pdf
 
     source = f"gendan check {result.order_no}"
     with desk.store.work_folder() as work:
         pdf = render_html_pdf("compliance_report.html", context, desk.workspace.template_dirs,
                               work / "report.pdf")
-        texts, reader = search_texts(pdf.path, pdf.pages)  # for the search only
+        texts, reader = read_back(pdf.path, "compliance_report", pdf.pages)
         event = Event(recorded=desk.clock.now(), kind="check", source=source,
                       summary=f"check: {counts['error']} error(s), {counts['warning']} "
                       f"warning(s), {counts['review']} to review",

@@ -40,38 +40,54 @@ class OfficeUnavailable(Exception):
     """The warm LibreOffice cannot take this document: convert it the one-shot way."""
 
 
+def _state(stat: Path) -> tuple[str, int] | None:
+    """A process's state letter and process group, from its /proc stat (None: gone)."""
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return fields[0], int(fields[2])
+
+
 def _gone(pid: int) -> bool:
     """Whether process `pid` has exited (a zombie counts as exited)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] in {"Z", "X"}
-
-
-def can_keep_warm(python: str) -> str:
-    """"" when `python` can run the warm LibreOffice's helper, else why not."""
-    if importlib.util.find_spec("unoserver") is None:
-        return "the Python package unoserver is not installed"
-    if not (os.path.isfile(python) and os.access(python, os.X_OK)):
-        return f"{python} is not there"
-    found = subprocess.run([python, "-c", "import uno"], capture_output=True, text=True,
-                           check=False, timeout=60)
-    if found.returncode:
-        return f"{python} has no uno module (Debian: apt-get install python3-uno)"
-    return ""
+    state = _state(Path(f"/proc/{pid}/stat"))
+    return state is None or state[0] in {"Z", "X"}
 
 
 def _group_running(group: int) -> bool:
     """Whether a process of process group `group` runs (zombies aside)."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == group and fields[0] not in {"Z", "X"}:
-            return True
-    return False
+    return any(state is not None and state[1] == group and state[0] not in {"Z", "X"}
+               for state in map(_state, Path("/proc").glob("[0-9]*/stat")))
+
+
+def _unoserver_root() -> str | None:
+    spec = importlib.util.find_spec("unoserver")
+    return str(Path(spec.origin).parent.parent) if spec and spec.origin else None
+
+
+def _cannot_start(python: str) -> str:
+    """Why the helper cannot be started with `python` ("" when it can be tried), and what
+    to do."""
+    if _unoserver_root() is None:
+        return "the Python package unoserver is not installed (`make setup` installs it)"
+    if not (os.path.isfile(python) and os.access(python, os.X_OK)):
+        return (f"{python} ([documents] uno_python) is not there: set it to the Python that "
+                "has LibreOffice's uno module")
+    return ""
+
+
+def can_keep_warm(python: str) -> str:
+    """"" when `python` can run the warm LibreOffice's helper, else why not (`gendan config
+    check`)."""
+    if why := _cannot_start(python):
+        return why
+    found = subprocess.run([python, "-c", "import uno"], capture_output=True, text=True,
+                           check=False, timeout=60)
+    if found.returncode:
+        return (f"{python} ([documents] uno_python) has no uno module: install python3-uno "
+                "(Debian), or set uno_python to a Python that has it")
+    return ""
 
 
 class Office:
@@ -109,18 +125,13 @@ class Office:
         if self._proc is not None and self._proc.poll() is None:
             return
         self._reap()
-        spec = importlib.util.find_spec("unoserver")
-        if spec is None or spec.origin is None:
-            self.unavailable = "the Python package unoserver is not installed"
-            return
-        if not (os.path.isfile(self.python) and os.access(self.python, os.X_OK)):
-            self.unavailable = f"{self.python} ([documents] uno_python) is not there"
+        if why := _cannot_start(self.python):
+            self.unavailable = why
             return
         folder = Path(tempfile.mkdtemp(prefix="gendan-office-"))  # mode 0700
         with (folder / "helper.log").open("ab") as log:
             self._proc = subprocess.Popen(
-                [self.python, str(HELPER), str(folder), self.soffice,
-                 str(Path(spec.origin).parent.parent)],
+                [self.python, str(HELPER), str(folder), self.soffice, str(_unoserver_root())],
                 stdin=subprocess.PIPE, stdout=log, stderr=log, start_new_session=True)
         self._folder = folder
         self.starts += 1

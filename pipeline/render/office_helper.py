@@ -106,7 +106,8 @@ def main(folder: str, soffice: str, unoserver_root: str) -> int:
         import uno  # noqa: F401
         from unoserver import converter  # noqa: F401
     except ImportError as exc:
-        _write(os.path.join(folder, "failed"), f"{exc} (in {sys.executable})")
+        _write(os.path.join(folder, "failed"), f"{exc} (in {sys.executable}): install "
+               "python3-uno (Debian), or set [documents] uno_python to a Python that has it")
         return 2
     pipe = f"gendan_office_{os.getpid()}"
     profile = os.path.join(folder, "profile")
