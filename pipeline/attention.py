@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .flow import Event, Workflow, advance, inspection_deadline
 from .models import Order
 
-__all__ = ["Warning", "open_warnings", "warning_history"]
+__all__ = ["Warning", "failed_documents", "open_warnings", "warning_history"]
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,26 @@ def open_warnings(order: Order, workflow: Workflow, lead_days: dict[str, int]) -
         found.append(Warning("factory-late", f"{confirmation.factory} confirms "
                              f"{confirmation.confirmed_delivery_date}, after the delivery date "
                              f"{order.delivery_date} agreed with the customer"))
+    for key, reason in failed_documents(workflow).items():
+        found.append(Warning(f"document-failed:{key}", f"the {key.replace('_', ' ')} could not "
+                             f"be made: {reason} (fix the template, `gendan templates check`; "
+                             "it is made again with the order's next update or revision)"))
     times = [a.at for a in workflow.approvals]
     if times != sorted(times):
         found.append(Warning("approvals-order", "the approvals are not dated in the order of "
                              "the chain"))
     return found
+
+
+def failed_documents(workflow: Workflow) -> dict[str, str]:
+    """The documents whose last attempt failed, with why (an event's `failed_documents`
+    stand until a later event makes them)."""
+    failed: dict[str, str] = {}
+    for event in workflow.history:
+        for key in event.made_documents:
+            failed.pop(key, None)
+        failed.update(event.failed_documents)
+    return failed
 
 
 def warning_history(order: Order, events: list[Event], lead_days: dict[str, int]

@@ -6,6 +6,7 @@ say) works as a workspace. Unknown keys are errors, named by their path, never i
 
 from __future__ import annotations
 
+import re
 import string
 import tomllib
 from decimal import Decimal
@@ -23,7 +24,8 @@ from pydantic import (
 
 from .errors import ConfigError
 
-__all__ = ["ArchiveSettings", "DocTypeSettings", "Limits", "Settings", "Stamp", "load_settings"]
+__all__ = ["VARIABLE_KEY", "ArchiveSettings", "DocTypeSettings", "Limits", "Settings", "Stamp",
+           "TemplateSettings", "load_settings"]
 
 
 class _Section(BaseModel):
@@ -96,6 +98,8 @@ class DocTypeSettings(_Section):
     title_zh: str
     html: TemplatePath = ""
     word: TemplatePath = ""
+    excel: TemplatePath = Field("", description="An .xlsx template: the document also as a "
+                                "workbook (openpyxl; docs/variables.md)")
     number_prefix: str = "DOC"
     needs_approval: bool = False
     sealed: bool = False
@@ -103,9 +107,34 @@ class DocTypeSettings(_Section):
 
     @model_validator(mode="after")
     def _has_template(self) -> DocTypeSettings:
-        if not self.html and not self.word:
-            raise ValueError("a document type needs an html or a word template")
+        if not self.html and not self.word and not self.excel:
+            raise ValueError("a document type needs an html, a word or an excel template")
         return self
+
+
+# a template's own variable: name, dotted, a list's element as name[].field
+VARIABLE_KEY = re.compile(r"^[A-Za-z_]\w*(?:\[\])?(?:\.[A-Za-z_]\w*(?:\[\])?)*$")
+
+
+def _variable_keys(value: dict[str, str]) -> dict[str, str]:
+    for key, expression in value.items():
+        if not VARIABLE_KEY.fullmatch(key):
+            raise ValueError(f"{key!r} is not a template variable name (letters, digits, _, "
+                             "dots; a list's element as name[].field)")
+        if "[]" in key and not key.split("[]", 1)[1].startswith("."):
+            raise ValueError(f"{key!r}: give the element's field, e.g. lines[].qty")
+        if not expression.strip():
+            raise ValueError(f"{key!r} maps to nothing: give a gendan variable, e.g. "
+                             "order.customer.name_en")
+    return value
+
+
+class TemplateSettings(_Section):
+    """One template's own variable names, mapped to gendan's (docs/variables.md)."""
+
+    variables: Annotated[dict[str, str], AfterValidator(_variable_keys)] = Field(
+        default_factory=dict, description="The template's name = a gendan variable or "
+        "expression; a list's fields as \"lines[].qty\" = \"quantity\"")
 
 
 class Approval(_Section):
@@ -319,6 +348,7 @@ class Settings(_Section):
     stamp_font: str = Field("", description="TrueType CJK font for stamp text; empty: auto")
     watch: Watch = Watch()
     doctypes: dict[str, DocTypeSettings] = Field(default_factory=dict)
+    templates: dict[str, TemplateSettings] = Field(default_factory=dict)
     handover: Handover = Handover()
     archive: ArchiveSettings = ArchiveSettings()
     limits: Limits = Limits()

@@ -27,6 +27,7 @@ class DocType:
     needs_approval: bool = False
     sealed: bool = False
     needs: str = ""
+    excel: str = ""  # an .xlsx template: the document also as a workbook
 
 
 GENERATED: dict[str, DocType] = {

@@ -47,12 +47,37 @@ class DocumentMaker:
         for key, custom in settings.doctypes.items():
             base = self.types.get(key, DocType(key, custom.title_en, custom.title_zh))
             self.types[key] = replace(base, title_en=custom.title_en, title_zh=custom.title_zh,
-                                      html=custom.html, word=custom.word,
+                                      html=custom.html, word=custom.word, excel=custom.excel,
                                       number_prefix=custom.number_prefix,
                                       needs_approval=custom.needs_approval, sealed=custom.sealed)
+        self._find_own_templates()
         self._told_no_libreoffice = False
         self.office: Office | None = None  # the warm LibreOffice, while one is kept
         self._told_cold = False
+
+    def _find_own_templates(self) -> None:
+        """A template in the workspace's templates/ named after a document type is that
+        type's: KEY.docx makes its Word document (and its PDF, unless the workspace has a
+        KEY.html too), KEY.xlsx a workbook beside it. What gendan.toml says wins."""
+        own = self.workspace.own_templates
+        if not own.is_dir() or own.resolve() == self.workspace.template_dirs[-1].resolve():
+            return
+        for key, doc in list(self.types.items()):
+            if key in self.settings.doctypes:
+                continue
+            word = (own / f"{key}.docx").is_file()
+            excel = (own / f"{key}.xlsx").is_file()
+            if word:
+                html = doc.html if (own / f"{key}.html").is_file() else ""
+                doc = replace(doc, word=f"{key}.docx", html=html)
+            if excel:
+                doc = replace(doc, excel=f"{key}.xlsx")
+            self.types[key] = doc
+
+    def variables(self, template: str) -> dict[str, str]:
+        """The template's own names mapped to gendan's ([templates."NAME".variables])."""
+        found = self.settings.templates.get(template)
+        return dict(found.variables) if found else {}
 
     def warm_office(self) -> None:
         """Keep one LibreOffice running for the conversions to come (a watcher, the page's
@@ -211,7 +236,7 @@ class DocumentMaker:
         staged = []
         if doc.html:
             target = work / f"{doc.key}.pdf"
-            pdf = render_html_pdf(doc.html, context, dirs, target)
+            pdf = render_html_pdf(doc.html, self._own_names(doc.html, context), dirs, target)
             meta = {**state, "template": pdf.template, "pages": pdf.pages,
                     "template_sha256": sha256_file(pdf.template_path)}
             if pdf.missing_urls:
@@ -229,13 +254,41 @@ class DocumentMaker:
                                      texts=texts, texts_reader=reader))
         if doc.word:
             target = work / f"{doc.key}.docx"
-            word = render_docx(doc.word, context, dirs, target)
+            word = render_docx(doc.word, context, dirs, target, self.variables(doc.word))
             meta = {**state, "template": word.template, "pages": None,
                     "template_sha256": sha256_file(word.template_path)}
             staged.append(StagedFile(target, doc.key, ".docx", meta, variant=variant))
             if not doc.html and self.settings.documents.word_to_pdf:
                 staged.extend(self._word_pdf(doc, target, meta, made))
+        if doc.excel:
+            staged.append(self._workbook(doc, context, work, state, variant))
         return staged
+
+    def _own_names(self, template: str, context: dict[str, Any]) -> dict[str, Any]:
+        variables = self.variables(template)
+        if not variables:
+            return context
+        from .render.mapping import apply_mapping, expression_env
+
+        return apply_mapping(context, variables, template, expression_env())
+
+    def _workbook(self, doc: DocType, context: dict[str, Any], work: Path,
+                  state: dict[str, Any], variant: str) -> StagedFile:
+        """The document as a workbook, from its Excel template."""
+        from .errors import TemplateError
+        from .render.mapping import expression_env
+        from .render.xlsx import render_xlsx
+
+        source = self.template_file(doc.excel)
+        if source is None:
+            raise TemplateError(f"Excel template {doc.excel} not found in the templates "
+                                "folders", hint="Put it in the workspace's templates/ or fix "
+                                f"[doctypes.{doc.key}] excel.")
+        target = render_xlsx(source, self._own_names(doc.excel, context), expression_env(),
+                             work / f"{doc.key}.xlsx")
+        meta = {**state, "template": doc.excel, "pages": None,
+                "template_sha256": sha256_file(source)}
+        return StagedFile(target, doc.key, ".xlsx", meta, variant=variant)
 
     def _word_pdf(self, doc: DocType, docx: Path, meta: dict[str, Any],
                   made: Made) -> list[StagedFile]:

@@ -67,7 +67,7 @@ class ExitCode(IntEnum):
     usage = 2
     config = 3
     input_rejected = 4
-    template = 5
+    template = 5  # also: `run` made an order's set with a document that failed
     archive = 6
     not_found = 7
 

@@ -140,6 +140,9 @@ class Event(_Strict):
     summary: str
     flags: tuple[str, ...] = ()
     data: dict[str, Any] = Field(default_factory=dict)
+    made_documents: tuple[str, ...] = Field((), description="Document types made with it")
+    failed_documents: dict[str, str] = Field(default_factory=dict, description="Document "
+                                             "types that could not be made, and why")
 
 
 class Workflow(_Strict):

@@ -160,6 +160,9 @@ class LineItem(_Strict):
     unit_price: NonNegative = Field(description="Unit price in the order currency (单价)")
     packing: Packing | None = Field(None, description="Packing of this line (包装)")
     remark: str | None = Field(None, description="Remark for this line")
+    picture: str | None = Field(None, description="A picture of the product, relative to the "
+                                "templates folder (e.g. assets/products/HT-2020.png); Word "
+                                "templates show it as {{ item.picture }}")
 
     @computed_field(description="quantity x unit price, rounded to cents (金额)")  # type: ignore[prop-decorator]
     @property

@@ -18,3 +18,4 @@ class Outcome:
     documents: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # documents that could not be made

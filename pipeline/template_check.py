@@ -8,23 +8,27 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import docx
 import jinja2
 from jinja2 import meta
+from lxml import etree
 from pypdf import PdfReader
 
 from .documents import DocumentMaker
 from .errors import GendanError, TemplateError
 from .flow import Workflow, update_adapter
 from .models import Order
-from .render.context import FILTERS, TemplateContext
+from .render.context import TemplateContext
 from .render.html import html_environment
 from .workspace import BUNDLED_TEMPLATES
 
-__all__ = ["TemplateProblem", "check_templates", "hostile_order", "list_templates"]
+__all__ = ["TemplateProblem", "check_templates", "draft_for", "hostile_order", "list_templates",
+           "settings_line", "template_usage", "unused_templates"]
 
 HOSTILE = "& < > \" ' {{ order.order_no }} {% if %}"
 KNOWN = set(TemplateContext.model_fields)
@@ -46,16 +50,47 @@ def _source(path: Path | None) -> str:
     return "bundled" if path.parent.resolve() == BUNDLED_TEMPLATES.resolve() else str(path)
 
 
+ENGINES = {".html": "html", ".docx": "word", ".xlsx": "excel"}
+
+
 def list_templates(maker: DocumentMaker) -> list[dict[str, str]]:
+    """Each document type's templates, then the workspace's templates no type uses (with
+    the line of settings that would use one)."""
     rows = []
     for key, doc in maker.types.items():
-        for engine, name in (("html", doc.html), ("word", doc.word)):
+        for engine, name in (("html", doc.html), ("word", doc.word), ("excel", doc.excel)):
             if name:
                 path = maker.template_file(name)
                 rows.append({"type": key, "title": f"{doc.title_zh} {doc.title_en}",
                              "engine": engine, "template": name,
-                             "from": _source(path) if path else "MISSING"})
+                             "from": _source(path) if path else "MISSING", "use": ""})
+    for name, path in unused_templates(maker).items():
+        rows.append({"type": "-", "title": "not used", "engine": ENGINES[path.suffix.lower()],
+                     "template": name, "from": str(path), "use": settings_line(name)})
     return rows
+
+
+def unused_templates(maker: DocumentMaker) -> dict[str, Path]:
+    """The workspace's own templates (at the top of templates/) that no document type
+    uses; base.html, partials/ and assets/ are parts of others."""
+    own = maker.workspace.own_templates
+    if not own.is_dir() or own.resolve() == BUNDLED_TEMPLATES.resolve():
+        return {}
+    used = {n for d in maker.types.values() for n in (d.html, d.word, d.excel) if n}
+    used |= {"base.html"}
+    return {p.name: p for p in sorted(own.iterdir())
+            if p.is_file() and p.suffix.lower() in ENGINES and p.name not in used
+            and not p.name.startswith(("~$", "."))}
+
+
+def settings_line(name: str) -> str:
+    """The gendan.toml lines that make a document type of template `name`."""
+    key = re.sub(r"\W+", "_", Path(name).stem).strip("_").lower() or "own_document"
+    engine = ENGINES.get(Path(name).suffix.lower(), "html")
+    title = key.replace("_", " ").title()
+    return (f'[doctypes.{key}] title_en = "{title}", title_zh = "{title}", '
+            f'{engine} = "{name}", on_order = true   # made when an order (or a revision) '
+            "arrives; `needs_approval = true` keeps it DRAFT until approved")
 
 
 def hostile_order(items: int = 500) -> Order:
@@ -101,6 +136,12 @@ def _full_workflow(order: Order) -> Workflow:
     return Workflow(approvals=approvals, inspection=inspection, loading=loading)
 
 
+def _known(maker: DocumentMaker, name: str) -> set[str]:
+    from .render.mapping import mapped_names
+
+    return KNOWN | mapped_names(maker.variables(name))
+
+
 def _html_static(maker: DocumentMaker, name: str) -> list[TemplateProblem]:
     env = html_environment(maker.workspace.template_dirs)
     assert env.loader is not None
@@ -113,7 +154,7 @@ def _html_static(maker: DocumentMaker, name: str) -> list[TemplateProblem]:
     except jinja2.TemplateSyntaxError as exc:
         return [TemplateProblem(name, f"line {exc.lineno}", exc.message or "syntax error")]
     problems = []
-    for variable in sorted(meta.find_undeclared_variables(tree) - KNOWN):
+    for variable in sorted(meta.find_undeclared_variables(tree) - _known(maker, name)):
         line = next((n for n, text in enumerate(source.splitlines(), 1)
                      if re.search(rf"\b{re.escape(variable)}\b", text)), 0)
         problems.append(TemplateProblem(name, f"line {line}", f"unknown variable "
@@ -121,47 +162,83 @@ def _html_static(maker: DocumentMaker, name: str) -> list[TemplateProblem]:
     return problems
 
 
-def _word_static(maker: DocumentMaker, name: str) -> list[TemplateProblem]:
+def _test_context(maker: DocumentMaker, key: str, name: str, order: Order,
+                  workflow: Workflow, document: object | None = None) -> dict[str, object]:
+    """What template `name` sees for document type `key` (a type of its own for a
+    template not used yet): gendan's context, Word's pictures, the template's own names."""
+    from .doctypes import DocType
+    from .render import document_context
+    from .render.docx import word_context, word_environment
+    from .render.mapping import apply_mapping
+
+    doc = maker.types.get(key) or DocType(key, key, key)
+    settings = maker.settings
+    seal = maker.template_file(settings.company.seal)
+    context = document_context(doc, order, settings, seal=seal, workflow=workflow)
+    if document is not None:
+        context = word_context(document, context, maker.workspace.template_dirs)
+    variables = maker.variables(name)
+    return apply_mapping(context, variables, name, word_environment()) if variables \
+        else context
+
+
+def _word_check(maker: DocumentMaker, key: str, name: str, order: Order | None,
+                workflow: Workflow | None) -> list[TemplateProblem]:
+    from .render.docx import _Template, word_environment
+    from .render.docx_check import check_word
+
     path = maker.template_file(name)
     if path is None:
         return [TemplateProblem(name, "file", "not found in the templates folders")]
-    document = docx.Document(str(path))
-    places: list[tuple[str, str]] = [(f"paragraph {n}", p.text)
-                                     for n, p in enumerate(document.paragraphs, 1)]
-    for t, table in enumerate(document.tables, 1):
-        for r, row in enumerate(table.rows, 1):
-            for c, cell in enumerate(row.cells, 1):
-                places.append((f"table {t}, row {r}, cell {c}", cell.text))
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    env.filters.update(FILTERS)
-    loop_names = {"loop", "seal"} | {name for _, text in places
-                                     for name in re.findall(r"for\s+(\w+)\s+in", text)}
-    problems = []
-    for where, text in places:
-        for expression in re.findall(r"\{\{(.*?)\}\}", text):
-            try:
-                tree = env.parse("{{" + expression + "}}")
-                unknown = meta.find_undeclared_variables(tree) - KNOWN - loop_names
-            except jinja2.TemplateSyntaxError as exc:
-                problems.append(TemplateProblem(name, where, f"{{{{{expression}}}}}: "
-                                                f"{exc.message}"))
-                continue
-            for variable in sorted(unknown):
-                problems.append(TemplateProblem(name, where, f"unknown variable '{variable}'"))
-        if text.count("{{") != text.count("}}") or text.count("{%") != text.count("%}"):
-            problems.append(TemplateProblem(name, where, "a tag is not closed: "
-                                            f"{text.strip()[:60]!r}"))
-    return problems
+    context = None
+    try:
+        if order is not None and workflow is not None:
+            document = _Template(path)
+            document.render_init()
+            document.current_rendering_part = document.docx._part
+            context = _test_context(maker, key, name, order, workflow, document)
+        found = check_word(path, word_environment(), _known(maker, name), context)
+    except (TemplateError, GendanError) as exc:
+        return [TemplateProblem(name, "variables", str(exc))]
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
+        return [TemplateProblem(name, "file", f"not a Word document (.docx) gendan can "
+                                f"read: {exc}")]
+    return [TemplateProblem(name, p.where, p.message) for p in found]
+
+
+def _excel_check(maker: DocumentMaker, key: str, name: str, order: Order | None,
+                 workflow: Workflow | None) -> list[TemplateProblem]:
+    from .render.mapping import expression_env
+    from .render.xlsx import check_xlsx
+
+    path = maker.template_file(name)
+    if path is None:
+        return [TemplateProblem(name, "file", "not found in the templates folders")]
+    try:
+        context = _test_context(maker, key, name, order, workflow) \
+            if order is not None and workflow is not None else None
+        found = check_xlsx(path, expression_env(), _known(maker, name), context)
+    except (TemplateError, GendanError) as exc:
+        return [TemplateProblem(name, "variables", str(exc))]
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        return [TemplateProblem(name, "file", f"not an Excel workbook (.xlsx) gendan can "
+                                f"read: {exc}")]
+    return [TemplateProblem(name, p.where, p.message) for p in found]
 
 
 def _render(maker: DocumentMaker, key: str, order: Order, workflow: Workflow,
-            work: Path) -> list[TemplateProblem]:
+            work: Path, checked: set[str]) -> list[TemplateProblem]:
     doc = maker.types[key]
-    name = doc.html or doc.word
+    names = [n for n in (doc.html, doc.word, doc.excel) if n]
     try:
         staged = maker.render(key, order, work, workflow)
     except (GendanError, TemplateError) as exc:
-        return [TemplateProblem(name, "test render with hostile data", str(exc))]
+        text = str(exc)
+        name = next((n for n in names if n in text), names[0])
+        if name in checked and doc.html != name:
+            return []  # the Word or Excel check has drawn it already, at its place
+        return [TemplateProblem(name, "test render with hostile data", text)]
+    name = names[0]
     problems = []
     for item in staged:
         for url in item.meta.get("missing_urls", []):
@@ -181,24 +258,84 @@ def _render(maker: DocumentMaker, key: str, order: Order, workflow: Workflow,
 
 def check_templates(maker: DocumentMaker, only: str | None = None, items: int = 500,
                     render: bool = True) -> tuple[list[str], list[TemplateProblem]]:
-    """Check every document type's templates (or only the type or file named); with
-    `render`, also a test render with hostile data."""
+    """Check every document type's templates (or only the type or file named, a template
+    no type uses yet included); with `render`, also a test render with hostile data."""
     keys = [k for k, d in maker.types.items()
-            if only is None or only in (k, d.html, d.word)]
-    if not keys:
+            if only is None or only in (k, d.html, d.word, d.excel)]
+    unused = unused_templates(maker)
+    extra = [only] if only in unused else list(unused) if only is None else []
+    if not keys and not extra:
         raise GendanError(f"no document type or template named {only}",
-                          hint="See `gendan templates list`.")
+                          hint="`gendan templates list` shows the types and the templates "
+                          "(a template of your own is used by a document type named after "
+                          "it, e.g. templates/packing_list.docx, or by a [doctypes.NAME] "
+                          "entry in gendan.toml).")
     order = hostile_order(items)
     workflow = _full_workflow(order)
     problems: list[TemplateProblem] = []
     with tempfile.TemporaryDirectory() as tmp:
         for key in keys:
             doc = maker.types[key]
+            test = (order, workflow) if render else (None, None)
             static = (_html_static(maker, doc.html) if doc.html else []) + \
-                     (_word_static(maker, doc.word) if doc.word else [])
+                     (_word_check(maker, key, doc.word, *test) if doc.word else []) + \
+                     (_excel_check(maker, key, doc.excel, *test) if doc.excel else [])
             problems.extend(static)
             if render and not any(p.where.startswith("line") and "unknown" not in p.message
                                   for p in static):
-                problems.extend(_render(maker, key, order, workflow, Path(tmp) / key))
-    return keys, problems
+                checked = {p.template for p in static}
+                problems.extend(_render(maker, key, order, workflow, Path(tmp) / key, checked))
+        for name in extra:
+            key = Path(name).stem
+            test = (order, workflow) if render else (None, None)
+            check = {".html": lambda n, *_: _html_static(maker, n), ".docx": _word_check,
+                     ".xlsx": _excel_check}[unused[name].suffix.lower()]
+            problems.extend(check(maker, key, name, *test) if unused[name].suffix != ".html"
+                            else _html_static(maker, name))
+    return keys + extra, problems
 
+
+def template_usage(maker: DocumentMaker, name: str) -> dict[str, int]:
+    """The paths template `name` reads (its own names and gendan's)."""
+    from .render.docx import word_environment
+    from .render.jinja_vars import usage
+
+    path = maker.template_file(name)
+    if path is None:
+        raise GendanError(f"no template {name} in the templates folders",
+                          hint="Give the file's name in templates/, e.g. order_tpl.docx.")
+    suffix = path.suffix.lower()
+    env = word_environment()
+    try:
+        if suffix == ".docx":
+            from .render.docx_check import word_usage
+
+            return word_usage(path, env).paths
+        if suffix == ".xlsx":
+            from .render.xlsx import xlsx_usage
+
+            return dict(xlsx_usage(path, env).paths)
+        html = html_environment(maker.workspace.template_dirs)
+        return usage(html.parse(path.read_text(encoding="utf-8"))).paths
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{name}: {exc.message} (line {exc.lineno})",
+                            hint=f"`gendan templates check {name}` names the place.") from exc
+
+
+def draft_for(maker: DocumentMaker, name: str) -> str:
+    """`gendan templates map NAME`: the template's names beside gendan's closest ones."""
+    from .config import Company
+    from .models import LineItem
+    from .render.context import TemplateContext
+    from .render.mapping import draft_mapping, gendan_paths
+
+    used = template_usage(maker, name)
+    schema: Literal["serialization"] = "serialization"  # computed fields (an amount) too
+    paths = [p for p in gendan_paths(TemplateContext.model_json_schema(mode=schema))
+             if p not in {"order", "company", "items"}]
+    paths += [f"order.{p}" for p in gendan_paths(Order.model_json_schema(mode=schema))
+              if not p.startswith("items")]
+    paths += ["items"] + [f"items[].{p}" for p in
+                          gendan_paths(LineItem.model_json_schema(mode=schema))]
+    paths += [f"company.{p}" for p in gendan_paths(Company.model_json_schema())]
+    return draft_mapping(name, used, KNOWN, paths)

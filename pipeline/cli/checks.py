@@ -131,9 +131,25 @@ def templates_list(state: State) -> None:
     """Each document type and the templates it is made from (bundled or your own)."""
     from ..template_check import list_templates
 
+    found = list_templates(state.desk().maker)
     rows = [(r["type"], r["title"], r["engine"], r["template"], r["from"])
-            for r in list_templates(state.desk().maker)]
+            for r in found]
     click.echo(table(["type", "title", "engine", "template", "from"], rows))
+    for row in (r for r in found if r["use"]):
+        click.echo(f"{row['template']} is not used; to make a document of it, add to "
+                   f"gendan.toml:\n  {row['use']}")
+
+
+@templates.command("map")
+@click.argument("name")
+@click.pass_obj
+@handles_errors
+def templates_map(state: State, name: str) -> None:
+    """Draft a mapping of a template's own variable names to gendan's, to edit and add to
+    gendan.toml."""
+    from ..template_check import draft_for
+
+    click.echo(draft_for(state.desk().maker, name), nl=False)
 
 
 @templates.command("check")

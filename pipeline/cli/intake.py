@@ -80,6 +80,10 @@ def run(state: State) -> None:
     _report_outcomes(outcomes, desk)
     if any(o.status in {"rejected", "failed"} for o in outcomes):
         sys.exit(int(ExitCode.input_rejected))
+    if failed := [f for o in outcomes for f in o.failed]:
+        click.echo(f"{len(failed)} document(s) could not be made; the rest of each set was "
+                   "made and filed (`gendan templates check` names the problem)", err=True)
+        sys.exit(int(ExitCode.template))
 
 
 def _outcome_line(outcome: Outcome) -> str:

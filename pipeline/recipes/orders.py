@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from ..attention import open_warnings
+from ..attention import failed_documents, open_warnings
 from ..changes import order_changes
+from ..documents import Made
 from ..due import required_documents
 from ..errors import UnmatchedError
 from ..filing import Arrival, Filing
-from ..flow import OrderUpdate, StatusUpdate, advance, apply_update, order_event
+from ..flow import Event, OrderUpdate, StatusUpdate, advance, apply_update, order_event
 from ..models import Order
 from ..numbering import counter_key, format_number
 from ..outcome import Outcome
@@ -65,6 +66,7 @@ def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
             made = desk.maker.make(order, workflow, desk.maker.on_order(), work, titled(record),
                                    checklist(required_documents(desk.settings.handover, order),
                                              record))
+            event = with_made(event, made)
             filed = record.commit(Filing(event, arrival.label, arrival.sha256, made.staged,
                                          arrival, "order_data", version,
                                          {"numbers": drawn} if drawn else {}, order=order))
@@ -73,7 +75,8 @@ def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
         message += f"; {len(made.failures)} document(s) failed"
     return Outcome(arrival.file, "archived", message, record.ref.order_no,
                    [d["file"] for d in filed],
-                   [f"flag: {f}" for f in event.flags] + made.failures + made.notices)
+                   [f"flag: {f}" for f in event.flags] + made.failures + made.notices,
+                   failed=list(made.failures))
 
 
 def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome:
@@ -112,15 +115,31 @@ def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome
         made_before = {m["doc_type"] for m in record.current() if m["kind"] == "generated"}
         affected = tuple(a for a in affected if a.split("@")[0] in made_before
                          or desk.maker.needs_workflow(a.split("@")[0]))
+        # a document that failed before is tried again with every update
+        affected += tuple(k for k in failed_documents(record.workflow) if k not in affected)
         version = record.next_version("original", "order_update", arrival.sha256)
         with store.work_folder() as work:
             made = desk.maker.make(order, workflow, affected, work, titled(record),
                                    checklist(required_documents(desk.settings.handover, order),
                                              record))
+            event = with_made(event, made)
             filed = record.commit(Filing(event, arrival.label, arrival.sha256, made.staged,
                                          arrival, "order_update", version,
                                          {"update": update.update, "flags": flags}))
     documents = [d["file"] for d in filed if d["kind"] != "original"]
     return Outcome(arrival.file, "archived", f"{update.update}: {event.summary}",
                    record.ref.order_no, documents,
-                   [f"flag: {f}" for f in flags] + made.failures + made.notices)
+                   [f"flag: {f}" for f in flags] + made.failures + made.notices,
+                   failed=list(made.failures))
+
+
+def with_made(event: Event, made: Made) -> Event:
+    """The event with what it made and what failed to be made (and why), so that a failed
+    document shows on the order until it is made (attention.failed_documents)."""
+    if not made.staged and not made.failures:
+        return event
+    failed = {f.split(":", 1)[0].split(" ", 1)[0]: f.split(":", 1)[-1].strip()
+              for f in made.failures}
+    return event.model_copy(update={"made_documents": tuple(sorted({s.doc_type for s in
+                                                                    made.staged})),
+                                    "failed_documents": failed})

@@ -117,6 +117,8 @@ class TemplateContext(BaseModel):
     logo_url: str = Field(description="The company logo ([company] logo) as a URL for HTML, "
                           "empty when there is none")
     seal_path: str = Field(description="Seal image path for Word, empty when not sealed")
+    logo_path: str = Field(description="The company logo's path for Word, empty when there is "
+                           "none (in Word templates `{{ logo }}` is the picture)")
     approval: ApprovalInfo
     terms: TermsInfo
     factory: str = Field(description="Production order: the factory it goes to, its items only "
@@ -238,6 +240,7 @@ def document_context(
         seal_url=seal.resolve().as_uri() if sealed and seal else "",
         logo_url=logo.resolve().as_uri() if logo else "",
         seal_path=str(seal) if sealed and seal else "",
+        logo_path=str(logo) if logo else "",
         approval=approval,
         terms=_terms(order),
         factory=factory or "",
