@@ -263,7 +263,7 @@ def check_templates(maker: DocumentMaker, only: str | None = None, items: int = 
     keys = [k for k, d in maker.types.items()
             if only is None or only in (k, d.html, d.word, d.excel)]
     unused = unused_templates(maker)
-    extra = [only] if only in unused else list(unused) if only is None else []
+    extra = [only] if only in unused else []  # a template not used is checked when named
     if not keys and not extra:
         raise GendanError(f"no document type or template named {only}",
                           hint="`gendan templates list` shows the types and the templates "

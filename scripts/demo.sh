@@ -6,6 +6,10 @@ GENDAN=.venv/bin/gendan
 DEMO=build/demo
 rm -rf "$DEMO"
 "$GENDAN" init "$DEMO" >/dev/null
+# the office's own templates: a Word order confirmation with its own variable names
+# (mapped in gendan.toml) and the packing list as an Excel workbook
+cp examples/templates/order_confirmation.docx examples/templates/packing_list.xlsx "$DEMO/templates/"
+cat examples/templates/own-templates.toml >> "$DEMO/gendan.toml"
 cp examples/*.yaml examples/*.json "$DEMO/inbox/"
 echo "== gendan run: processing $(ls "$DEMO/inbox" | wc -l) files from $DEMO/inbox"
 "$GENDAN" -w "$DEMO" run
@@ -22,6 +26,29 @@ echo "== an order typed into the Excel form (gendan order-form), as a merchandis
 "$GENDAN" order-form -o "$DEMO/order-form.xlsx" >/dev/null
 .venv/bin/python scripts/fill_order_form.py "$DEMO/order-form.xlsx" "$DEMO/inbox/PO-2026-0057.xlsx"
 "$GENDAN" -w "$DEMO" run
+echo
+echo "== the office's own Word template, with its own names (templates/order_confirmation.docx)"
+"$GENDAN" -w "$DEMO" templates check order_confirmation.docx --items 5
+.venv/bin/python - "$DEMO" <<'PY'
+import sys
+from pathlib import Path
+
+import docx
+from openpyxl import load_workbook
+
+demo = Path(sys.argv[1])
+made = next((demo / "archive").rglob("PO-2026-0042_order_confirmation_v1.docx"))
+print(f"{made.name}:")
+document = docx.Document(str(made))
+for paragraph in document.paragraphs[:4]:
+    print("   ", paragraph.text)
+for row in document.tables[0].rows[:3]:
+    print("   ", " | ".join(cell.text for cell in row.cells))
+book = next((demo / "archive").rglob("PO-2026-0042_packing_list_v1.xlsx"))
+sheet = load_workbook(book).active
+total = next(r for r in sheet.iter_rows() if r[0].value == "TOTAL")
+print(f"{book.name}: {sheet.max_row} rows; total row {[c.value for c in total][:4]}")
+PY
 echo
 echo "== gendan check PO-2026-0042 (before hand-over on 2027-01-20)"
 "$GENDAN" -w "$DEMO" check PO-2026-0042 --date 2027-01-20 || true

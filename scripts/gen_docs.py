@@ -35,6 +35,54 @@ with `{%tr for item in items %}` ... `{%tr endfor %}`.
 
 `order.*` is described in [order-schema.md](order-schema.md); `company.*` are the
 `[company]` settings of gendan.toml.
+
+## Your own templates
+
+A template in the workspace's `templates/` named after a document type is that type's
+template: `packing_list.docx` makes the packing list's Word document (and its PDF, by
+LibreOffice, unless `packing_list.html` is there too), `packing_list.xlsx` a workbook
+beside it. `gendan templates list` lists any other template as *not used*, with the line
+of `[doctypes.NAME]` settings that makes a document type of it (its titles, which
+template, `on_order = true` to make it when an order or a revision arrives,
+`needs_approval = true` to keep it DRAFT until the review is approved).
+
+**Word (docxtpl).** Everything docxtpl offers works, and `gendan templates check` reads it
+as docxtpl will: `{%tr for ... %}` rows, `{%tc for ... %}` columns, `{%p if ... %}`
+paragraphs, `{%cellbg colour %}` cell colours, headers and footers, `{{r x }}` (a run:
+plain text is made into one) and `{{p x }}` (a paragraph), `{{ seal }}` and `{{ logo }}`
+(pictures), `{{ item.picture }}` (a product's picture, where the item names one:
+`picture: assets/products/HT-2020.png`), `{{p subdoc("terms.docx") }}` (another Word file
+of the templates folder, e.g. the office's general terms), `{_{ ... }_}` for literal
+braces. A problem is named by the paragraph, or table, row and cell, a person finds in
+Word ("table 1, row 2, cell 2", "footer, paragraph 1").
+
+**Excel (openpyxl).** A cell holds Jinja; a cell that is one `{{ ... }}` gets the value
+itself, so numbers stay numbers (with the cell's number format) and dates stay dates. One
+row per sheet repeats: the cell that starts with `{%tr for item in items %}`. The
+template's formulas follow the rows: `=D6*E6` in the item row becomes `=D7*E7` in the
+next, `=SUM(F6:F6)` or `=SUM(F6)` under it adds every item row, and cells further down
+move with them. Text from an order is never taken for a formula. (openpyxl is the reader
+and writer already used for the Excel order form; the templating libraries for xlsx on
+PyPI are small and little kept, and a repeating row is all a packing list or proforma
+needs.)
+
+**Your own names.** A template written with its own names (`{{ customer_name }}`,
+`{% for i in lines %}{{ i.qty }}`) works unchanged once they are mapped in gendan.toml:
+
+```toml
+[templates."order_tpl.docx".variables]
+customer_name = "order.customer.name_en"      # any gendan variable below ...
+issued = "document.date|date_en"              # ... or expression, with the filters
+total_price = "totals.amount"
+lines = "items"                               # a list
+"lines[].qty" = "quantity"                    # each element's field: its own names,
+"lines[].desc" = "name_en ~ ' ' ~ name_zh"    # `item` and every variable above
+```
+
+`gendan templates map order_tpl.docx` prints such a block with gendan's closest name
+beside each of the template's, to check and paste in; `gendan templates check` then knows
+the mapped names and reports the rest. The same mapping works for HTML and Excel
+templates.
 """
 
 HEADER = """\

@@ -261,3 +261,20 @@ def test_a_failed_document_fails_the_run_and_shows_on_the_order(workspace: Works
     assert list(workspace.archive.rglob("*_quotation_v1.pdf"))
     shown = runner.invoke(cli, ["-w", str(workspace.root), "show", "PO-2026-0042"]).output
     assert "could not be made" not in shown
+
+
+def test_products_pictures_in_a_word_template(workspace: Workspace, order_data: dict[str, Any],
+                                              tmp_path: Path) -> None:
+    workspace.own_templates.mkdir()
+    template = docx.Document()
+    template.add_paragraph("{% for item in items %}{{ item.model }} {{ item.picture }} "
+                           "{% endfor %}")
+    template.save(str(workspace.own_templates / "pictures.docx"))
+    desk = Desk(workspace, Settings(documents=Documents(word_to_pdf=False), doctypes={
+        "pictures": DocTypeSettings(title_en="Pictures", title_zh="图片", word="pictures.docx")}))
+    order_data["items"][0]["picture"] = "assets/seal.png"  # a picture in the templates folder
+    order_data["items"][1]["picture"] = "../../../etc/passwd"  # never outside it
+    [made] = desk.maker.render("pictures", _order(order_data), tmp_path, Workflow())
+    document = docx.Document(str(made.path))
+    assert len(document.inline_shapes) == 1
+    assert order_data["items"][1]["model"] in document.paragraphs[0].text

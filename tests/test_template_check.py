@@ -53,9 +53,10 @@ def test_broken_word_template_names_the_table_cell(desk: Desk) -> None:
     document.save(str(own / "sales_contract.docx"))
     _, problems = check_templates(desk.maker, "sales_contract", items=5)
     text = [str(p) for p in problems]
-    assert "sales_contract.docx, table 1, row 1, cell 2: unknown variable 'vessel_name'" in text
-    assert any(t.startswith("sales_contract.docx, table 1, row 2, cell 2: a tag is not closed")
-               for t in text), text
+    assert any(t.startswith("sales_contract.docx, table 1, row 1, cell 2 (“{{ vessel_name }}”): "
+                            "unknown variable 'vessel_name'") for t in text), text
+    assert any(t.startswith("sales_contract.docx, table 1, row 2, cell 2") and
+               "a tag not closed" in t for t in text), text
 
 
 def test_the_command_exits_5_on_problems(desk: Desk) -> None:

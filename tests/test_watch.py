@@ -92,6 +92,8 @@ def test_two_hundred_files_dropped_at_once_are_each_archived_once(
         os.replace(path, desk.workspace.inbox / path.name)
     _wait_for(lambda: len(_originals(desk)) == 200, timeout=300)
     _wait_for(lambda: not list(desk.pending()))
+    # a file's outcome is reported just after its commit: under load, a moment later
+    _wait_for(lambda: len(watching.processed) >= 200)
     statuses = [o.status for o in watching.processed]
     assert statuses.count("archived") == 200 and len(statuses) == 200
     names = sorted(p.name for p in _originals(desk))
