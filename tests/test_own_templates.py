@@ -108,16 +108,27 @@ def test_each_construct_renders_with_the_right_values(own_desk: Desk, order_data
 
 
 @pytest.mark.slow
-def test_own_template_to_pdf(workspace: Workspace, order_data: dict[str, Any],
-                             tmp_path: Path) -> None:
-    _own(workspace, "order_tpl.docx")
+def test_each_construct_to_pdf(workspace: Workspace, order_data: dict[str, Any],
+                               tmp_path: Path) -> None:
+    """Word and PDF carry the same values: each construct converted by LibreOffice and read
+    back as a person's PDF reader would."""
+    _own(workspace, *(f"{k}.docx" for k in CONSTRUCTS), "terms.docx")
     desk = Desk(workspace, _settings(word_to_pdf=True))
-    made = desk.maker.render("order_tpl", _order(order_data), tmp_path, Workflow())
-    pdf = next(m.path for m in made if m.suffix == ".pdf")
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
-    assert "ORDER CONFIRMATION 订单确认" in text and "Customer: ACME" in text
-    assert "HT-2020" in text
+    order_data["remarks"] = "Pack with 5-ply cartons & corner guards"
+    order = _order(order_data)
+    expected = {"order_tpl": ["ORDER CONFIRMATION 订单确认", "Customer: ACME", "HT-2020",
+                              f"{order.total_amount:,.2f}"],
+                "rich": [order.contract_number, "5-ply cartons & corner guards"],
+                "header_footer": ["Hangzhou Gendan Trading", f"Order {order.order_no}"],
+                "columns": [order.items[-1].model, order.price_term],
+                "escaping": ["GENERAL TERMS 一般条款", "{{ not a tag }}"]}
+    for key, wanted in expected.items():
+        made = desk.maker.render(key, order, tmp_path / key, Workflow())
+        pdf = next(m.path for m in made if m.suffix == ".pdf")
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        for value in wanted:
+            assert value in text, (key, value, text[:400])
 
 
 @pytest.mark.slow
