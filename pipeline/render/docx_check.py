@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 
 from .docx_source import MARK, Place, jinja_source, place_of_line, word_parts
-from .jinja_vars import Usage, usage
+from .jinja_vars import Usage, usage, usage_of
 
 __all__ = ["WordProblem", "check_word", "word_usage"]
 
@@ -39,15 +39,7 @@ def _line_in_template(exc: BaseException) -> int | None:
 
 def word_usage(path: Path, env: jinja2.Environment) -> Usage:
     """Every name and path the template's parts use (for `templates map`)."""
-    total = Usage()
-    for part in word_parts(path):
-        text, _ = jinja_source(part)
-        found = usage(env.parse(text))
-        for name, lines in found.names.items():
-            total.names.setdefault(name, []).extend(lines)
-        for dotted, line in found.paths.items():
-            total.paths.setdefault(dotted, line)
-    return total
+    return usage_of([jinja_source(part)[0] for part in word_parts(path)], env)
 
 
 def check_word(path: Path, env: jinja2.Environment, known: set[str],

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jinja2 import meta, nodes
+from jinja2 import Environment, meta, nodes
 
-__all__ = ["Usage", "usage"]
+__all__ = ["Usage", "usage", "usage_of"]
 
 
 @dataclass
@@ -68,3 +68,15 @@ def usage(tree: nodes.Template) -> Usage:
                           for o in found.paths)}
     found.paths = dict(sorted(longest.items()))
     return found
+
+
+def usage_of(sources: list[str], env: Environment) -> Usage:
+    """What several pieces of one template (Word's parts, Excel's cells) use together."""
+    total = Usage()
+    for text in sources:
+        found = usage(env.parse(text))
+        for name, lines in found.names.items():
+            total.names.setdefault(name, []).extend(lines)
+        for dotted, line in found.paths.items():
+            total.paths.setdefault(dotted, line)
+    return total

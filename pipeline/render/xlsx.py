@@ -240,16 +240,9 @@ def _sources(path: Path) -> list[tuple[str, str]]:
 
 
 def xlsx_usage(path: Path, env: jinja2.Environment) -> Any:
-    from .jinja_vars import Usage, usage
+    from .jinja_vars import usage_of
 
-    total = Usage()
-    for _, text in _sources(path):
-        found = usage(env.parse(text))
-        for name, lines in found.names.items():
-            total.names.setdefault(name, []).extend(lines)
-        for dotted, line in found.paths.items():
-            total.paths.setdefault(dotted, line)
-    return total
+    return usage_of([text for _, text in _sources(path)], env)
 
 
 def check_xlsx(path: Path, env: jinja2.Environment, known: set[str],
