@@ -338,4 +338,4 @@ def draft_for(maker: DocumentMaker, name: str) -> str:
     paths += ["items"] + [f"items[].{p}" for p in
                           gendan_paths(LineItem.model_json_schema(mode=schema))]
     paths += [f"company.{p}" for p in gendan_paths(Company.model_json_schema())]
-    return draft_mapping(name, used, KNOWN, paths)
+    return draft_mapping(name, used, KNOWN, paths, maker.variables(name))

@@ -216,6 +216,12 @@ def test_templates_map_drafts_the_mapping(workspace: Workspace) -> None:
     import tomllib
 
     Settings.model_validate(tomllib.loads(draft.replace('""', '"x"')))
+    # what the settings map already is kept, quotes and all
+    mapped = Desk(workspace, Settings(templates={"order_tpl.docx": TemplateSettings(
+        variables={"our_ref": 'order.order_no ~ " / " ~ order.customer.code'})})).maker
+    again = tomllib.loads(draft_for(mapped, "order_tpl.docx").replace('""', '"x"'))
+    variables = again["templates"]["order_tpl.docx"]["variables"]
+    assert variables["our_ref"] == 'order.order_no ~ " / " ~ order.customer.code'
 
 
 def test_the_packing_list_as_a_workbook(desk: Desk, order_data: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ for each name a template uses (`gendan templates map FILE`).
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from typing import Any
 
@@ -152,8 +153,10 @@ def _score(theirs: str, ours: str) -> float:
 
 
 def draft_mapping(template: str, used: dict[str, int], known: set[str],
-                  paths: list[str]) -> str:
-    """A TOML draft mapping each of the template's own paths to gendan's closest one."""
+                  paths: list[str], mapped: dict[str, str] | None = None) -> str:
+    """A TOML draft mapping each of the template's own paths to gendan's closest one (or
+    to what the settings map it to already, `mapped`)."""
+    mapped = mapped or {}
     lines = [f'[templates."{template}".variables]']
     lists = sorted({p.split("[]", 1)[0] for p in used if "[]" in p}
                    - {p.split("[]", 1)[0] for p in paths if "[]" in p})
@@ -161,6 +164,9 @@ def draft_mapping(template: str, used: dict[str, int], known: set[str],
     own = [p for p in used if p.split(".", 1)[0].removesuffix("[]") not in known]
     for listed in lists:
         if listed.split(".", 1)[0] in known:
+            continue
+        if listed in mapped:
+            lines.append(f'{_toml_key(listed)} = {_toml_text(mapped[listed])}  # as mapped now')
             continue
         lines.append(f'{_toml_key(listed)} = "items"  # the order\'s items')
     for path in sorted(own):
@@ -174,6 +180,9 @@ def draft_mapping(template: str, used: dict[str, int], known: set[str],
             if path in lists:
                 continue
             candidates, target = scalars, path
+        if target in mapped:
+            lines.append(f'{_toml_key(target)} = {_toml_text(mapped[target])}  # as mapped now')
+            continue
         best = max(candidates, key=lambda c: _score(path, c), default="")
         sure = _score(path, best) if best else 0.0
         note = "check it" if sure >= 0.55 else "a guess: check it, or fill in"
@@ -183,6 +192,10 @@ def draft_mapping(template: str, used: dict[str, int], known: set[str],
     if len(lines) == 1:
         lines.append("# every name the template uses is gendan's own: nothing to map")
     return "\n".join(lines) + "\n"
+
+
+def _toml_text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a TOML basic string
 
 
 def _toml_key(key: str) -> str:
