@@ -79,6 +79,7 @@ LEDGER_COLUMNS: list[tuple[str, str, str]] = [  # key, header, kind (text, date,
     ("inspection_date", "验货日期 Inspected", "date"),
     ("delivery_date", "交货期 Delivery", "date"), ("shipment_date", "装运日期 Shipped", "date"),
     ("handover_date", "交单日期 Handed over", "date"), ("status", "状态 Status", "text"),
+    ("forced", "强制交单 Forced hand-over", "text"),
     ("items", "品种 Items", "int"),
 ]
 

@@ -85,6 +85,10 @@ class Documents(_Section):
     uno_python: str = Field(
         "/usr/bin/python3", description="The Python that has LibreOffice's uno module, "
         "which runs the warm LibreOffice's helper")
+    factory_sees_customer: list[str] = Field(
+        default_factory=list, description="Customer codes whose name and destination the "
+        "factories may see on production orders; for the others a factory sees the "
+        "customer's order number, the requirements and the shipping marks only")
     seconds_per_document: float = Field(
         300, gt=0, description="Time to draw one document in a child of its own (a template "
         "that takes longer fails that document); the first of a set, and all with [limits] "
@@ -146,6 +150,9 @@ class Approval(_Section):
         },
         description="Per currency: at or above this amount the general manager must approve",
     )
+    trust_inbox: bool = Field(False, description="Take approvals that nobody proved they "
+                              "made (unsigned files in the inbox); each is marked unverified "
+                              "wherever it shows. Off: they are refused")
 
 
 class Warranty(_Section):

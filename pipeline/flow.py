@@ -30,6 +30,7 @@ __all__ = [
     "approval_state",
     "fold",
     "inspection_deadline",
+    "revision",
     "update_adapter",
 ]
 
@@ -53,6 +54,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
+class Proof(_Strict):
+    """Who proved they made a decision, and how (pipeline/signatures.py)."""
+
+    kind: Literal["key", "page", "command"] = Field(description="key: signed with the "
+                                                    "person's own key; page, command: gendan "
+                                                    "checked their sign-in or password")
+    account: Text = Field(description="The person's user name (`gendan users list`)")
+    value: Text = Field(description="The signature (key) or gendan's seal over the decision")
+
+
 class ApprovalUpdate(_Strict):
     update: Literal["approval"]
     order_no: Text
@@ -63,6 +74,16 @@ class ApprovalUpdate(_Strict):
     remark: str | None = None
     account: str | None = Field(None, description="The signed-in account, when the approval "
                                 "was given on the office's page (gendan serve)")
+    revision: int | None = Field(None, ge=1, description="The revision of the order it "
+                                 "approves (1 the first order file, 2 its first revision ...); "
+                                 "a signed approval of an older revision is void")
+    proof: Proof | None = Field(None, description="Who proved they made it (`gendan sign`, "
+                                "`gendan approve`, the page); without it the approval is "
+                                "refused unless [approval] trust_inbox = true")
+
+    @property
+    def verified(self) -> bool:
+        return self.proof is not None
 
 
 class InspectionUpdate(_Strict):
@@ -220,6 +241,9 @@ def _approve(order: Order, workflow: Workflow, update: ApprovalUpdate,
             f"{' and '.join(missing)}",
             hint=f"the chain goes salesperson, manager, general manager: it is applied once "
             f"{' and '.join(missing)} {'has' if len(missing) == 1 else 'have'} signed")
+    if held := [a.role for a in state.signed if a.by == update.by]:
+        raise _reject(update, "by", f"{update.by}, who has signed as {held[0]} already",
+                      "another person: nobody holds two roles of one review (four eyes)")
     if update.role == "salesperson" and update.by != order.salesperson.name:
         raise _reject(update, "by", update.by,
                       f"the order's salesperson {order.salesperson.name}, who creates the review")
@@ -253,7 +277,9 @@ def apply_update(
         affected = ("contract_review",)
         if (before.complete, before.rejected) != (after.complete, after.rejected):
             affected += ("sales_contract", "production_order")
-        summary = f"{update.role} {update.by}: {update.decision}"
+        proof = update.proof
+        summary = f"{update.role} {update.by}: {update.decision} " + (
+            f"({proof.kind} {proof.account})" if proof else "(unverified)")
     elif isinstance(update, InspectionUpdate):
         deadline = inspection_deadline(order, update.kind, lead_days)
         if update.date > order.delivery_date:
@@ -300,6 +326,12 @@ def apply_update(
                   source=source, summary=summary, flags=tuple(flags),
                   data=update.model_dump(mode="json"))
     return advance(workflow, event), affected, flags
+
+
+def revision(workflow: Workflow) -> int:
+    """The order's revision now: 1 for the first order file, 2 after its first revision."""
+    return max((int(e.data.get("version", 1)) for e in workflow.history if e.kind == "order"),
+               default=1)
 
 
 def order_event(workflow: Workflow, *, version: int, source: str, now: dt.datetime,

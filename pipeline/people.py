@@ -34,6 +34,7 @@ class Person:
     name: str  # as they sign: the order's salesperson, the approver's name
     role: str
     hash: str
+    public_key: str = ""  # PEM of the person's signing key (`gendan users key`), if any
 
     @property
     def role_title(self) -> str:
@@ -94,7 +95,9 @@ class People:
             raise InputError(f"user {login} exists already",
                              hint="Use `gendan users password` to change the password, or "
                              "remove the user first.")
-        person = Person(login, name.strip() or login, role, self._hasher().hash(password))
+        kept = users.get(login, {}).get("public_key", "") if replace else ""
+        person = Person(login, name.strip() or login, role, self._hasher().hash(password),
+                        kept)
         users[login] = {k: v for k, v in asdict(person).items() if k != "login"}
         self._save(users)
         return person
@@ -104,6 +107,43 @@ class People:
         if person is None:
             raise NotFoundError(f"no user {login}", hint="See `gendan users list`.")
         self.add(login, person.name, person.role, password, replace=True)
+
+    def make_key(self, login: str) -> bytes:
+        """A new signing key pair for `login`: the public half kept here (replacing any
+        earlier one, whose signatures then no longer verify), the private half returned
+        (PEM) for the person alone to keep."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        users = self._load()
+        if login not in users:
+            raise NotFoundError(f"no user {login}", hint="See `gendan users list`.")
+        key = Ed25519PrivateKey.generate()
+        users[login]["public_key"] = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode("ascii")
+        self._save(users)
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption())
+
+    def set_public_key(self, login: str, pem: str) -> None:
+        """Register a public key the person made themselves."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+        try:
+            key = load_pem_public_key(pem.encode("ascii"))
+        except (ValueError, UnicodeEncodeError) as exc:
+            raise InputError(f"not a public key in PEM form: {exc}",
+                             hint="Give the .pub file `gendan users key` wrote.") from exc
+        if not isinstance(key, Ed25519PublicKey):
+            raise InputError("the key is not an Ed25519 key", hint="Make one with `gendan "
+                             "users key`.")
+        users = self._load()
+        if login not in users:
+            raise NotFoundError(f"no user {login}", hint="See `gendan users list`.")
+        users[login]["public_key"] = pem.strip() + "\n"
+        self._save(users)
 
     def remove(self, login: str) -> None:
         users = self._load()

@@ -18,7 +18,7 @@ from .models import Order
 if TYPE_CHECKING:
     from .config import Settings
 
-__all__ = ["LEAD_DAYS", "Policy", "effective_status", "summarise", "warranty"]
+__all__ = ["LEAD_DAYS", "Policy", "effective_status", "status_text", "summarise", "warranty"]
 
 LEAD_DAYS = {"in_house": 7, "customer": 7, "third_party": 14}  # the work manual's defaults
 THRESHOLDS = {"USD": Decimal(50000), "EUR": Decimal(45000), "CNY": Decimal(350000)}
@@ -146,12 +146,31 @@ def summarise(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
         "handover_date": next((str(e.data.get("date") or e.recorded.date())
                                for e in reversed(workflow.history) if e.kind == "handover"),
                               None),
+        "forced": _forced(workflow),
         "registered": workflow.status in {"registered", "closed"},
         "review": _check_findings(workflow),
         "due": [d.as_dict() for d in due],
         "next_due": due[0].date.isoformat() if due else None,
         "next_what": due[0].what if due else None,
     }
+
+
+def _forced(workflow: Workflow) -> str:
+    """Who forced the last hand-over past its errors, and why ("" when nobody did)."""
+    last = next((e for e in reversed(workflow.history) if e.kind == "handover"), None)
+    if last is None or not last.data.get("forced"):
+        return ""
+    role = f" ({last.data['role']})" if last.data.get("role") else ""
+    return f"forced by {last.data.get('by')}{role}: {last.data.get('reason')}"
+
+
+def status_text(row: dict[str, Any]) -> str:
+    """The status as people read it: a forced hand-over says so."""
+    status = str(row.get("status") or "")
+    return f"{status} (FORCED)" if row.get("forced") and status in FORCED_SHOWS else status
+
+
+FORCED_SHOWS = {"handed_over", "registered", "closed"}
 
 
 def _check_findings(workflow: Workflow) -> list[str]:

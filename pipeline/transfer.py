@@ -22,11 +22,13 @@ import json
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import InputError, OrderConflictError
 from .fsutil import atomic_write, sha256_bytes, sha256_file
+from .people import People
 from .record import OrderRecord
 from .store import SIDECAR_SUFFIX, OrderRef, OrderStore, order_key
 
@@ -224,7 +226,17 @@ def _verified(source: _Source) -> tuple[dict[str, Any], dict[str, bytes]]:
     return manifest, data
 
 
-def import_orders(store: OrderStore, path: Path) -> ImportResult:
+@dataclass(frozen=True)
+class Decisions:
+    """What an imported order's decisions are checked against: this workspace's people and
+    its approval settings (the same rules as an approval that arrives)."""
+
+    people: People
+    thresholds: dict[str, Decimal]
+    trust_inbox: bool = False
+
+
+def import_orders(store: OrderStore, path: Path, decisions: Decisions) -> ImportResult:
     source = _Source(path)
     try:
         manifest, data = _verified(source)
@@ -234,12 +246,12 @@ def import_orders(store: OrderStore, path: Path) -> ImportResult:
     for entry in manifest["orders"]:
         ref = OrderRef(entry["order_no"], entry["customer"], entry["folder"])
         mine = {p: c for p, c in data.items() if p.startswith(ref.folder + "/")}
-        _import_order(store, ref, mine, result)
+        _import_order(store, ref, mine, result, decisions)
     return result
 
 
 def _import_order(store: OrderStore, ref: OrderRef, files: dict[str, bytes],
-                  result: ImportResult) -> None:
+                  result: ImportResult, decisions: Decisions) -> None:
     key = order_key(ref.order_no)
     with store.lock(key, f"order {ref.order_no}"):
         here = store.locate(ref.order_no)
@@ -257,6 +269,10 @@ def _import_order(store: OrderStore, ref: OrderRef, files: dict[str, bytes],
         result.skipped += len(files) - len(new)
         if not new:
             return
+        if why := _undecided(store, ref, files, new, decisions):
+            result.conflicts.append(f"{ref.order_no}: {why}; nothing of this order was "
+                                    "imported")
+            return
         store.journal_begin(key, ref, "import")
         if here is None:
             store.claim(key, ref)
@@ -268,6 +284,47 @@ def _import_order(store: OrderStore, ref: OrderRef, files: dict[str, bytes],
         store.journal_end(key)
         result.filed += len(new)
         result.orders.append(ref.order_no)
+
+
+def _undecided(store: OrderStore, ref: OrderRef, files: dict[str, bytes],
+               new: list[tuple[str, bytes]], decisions: Decisions) -> str:
+    """Why the imported decisions cannot be taken ("" when they can): every approval the
+    import adds passes the rules of one that arrives (who proved it, the chain's order,
+    four eyes), replayed over the order's whole history."""
+    from .errors import GendanError
+    from .flow import ApprovalUpdate, Event, Workflow, _approve, advance, revision
+    from .models import Order
+    from .signatures import prove
+
+    sidecars: dict[str, bytes] = {}
+    folder = store.root / ref.folder
+    if folder.is_dir():
+        for path in folder.rglob(f"*{SIDECAR_SUFFIX}"):
+            sidecars[path.relative_to(store.root).as_posix()] = path.read_bytes()
+    sidecars.update({p: c for p, c in files.items() if p.endswith(SIDECAR_SUFFIX)})
+    added = {p for p, _ in new}
+    try:
+        order_file = files.get(f"{ref.folder}/order.json") or (folder / "order.json").read_bytes()
+        order = Order.model_validate_json(order_file)
+        events = []
+        for name, content in sidecars.items():
+            found = json.loads(content).get("event")
+            if found:
+                events.append((Event.model_validate(found), name in added))
+    except (OSError, ValueError) as exc:
+        return f"its records do not read ({str(exc)[:200]})"
+    workflow = Workflow()
+    for event, is_new in sorted(events, key=lambda e: e[0].seq):
+        if event.kind == "approval" and is_new:
+            try:
+                update = ApprovalUpdate.model_validate(event.data)
+                prove(update.model_dump(mode="json"), decisions.people,
+                      revision=revision(workflow), trust_inbox=decisions.trust_inbox)
+                _approve(order, workflow, update, decisions.thresholds)
+            except (GendanError, ValueError) as exc:
+                return f"its {event.summary} ({event.source}) is not taken: {exc}"
+        workflow = advance(workflow, event)
+    return ""
 
 
 def resolve(store: OrderStore, names: Iterable[str]) -> list[OrderRef]:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from pipeline.config import Documents, Settings
+from pipeline.config import Approval, Documents, Settings
 from pipeline.desk import Desk
 from pipeline.flow import Workflow
 from pipeline.store import order_key
@@ -29,7 +29,21 @@ def workspace(tmp_path: Path) -> Workspace:
     return ws
 
 
-QUICK = Settings(documents=Documents(on_order=["quotation", "sales_contract"],
+# the tests of other things than who decides take approvals without proof (each marked
+# unverified); tests/test_identity.py holds the rules on proofs
+TRUSTING = Approval(trust_inbox=True)
+
+
+def trust_inbox(root: Path) -> None:
+    """A workspace made by `gendan init` that takes unproven approvals (see TRUSTING)."""
+    config = root / "gendan.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[approval]\n", "[approval]\ntrust_inbox = true\n", 1)
+                      if "[approval]\n" in text else text + "\n[approval]\ntrust_inbox = true\n",
+                      encoding="utf-8")
+
+
+QUICK = Settings(approval=TRUSTING, documents=Documents(on_order=["quotation", "sales_contract"],
                                      word_to_pdf=False))
 
 

@@ -25,11 +25,12 @@ from pipeline.recipes import check_order, hand_over
 from pipeline.store import SIDECAR_SUFFIX, order_key
 from pipeline.verify import verify
 from pipeline.workspace import Workspace
-from tests.conftest import CORPUS, EXAMPLES
+from tests.conftest import CORPUS, EXAMPLES, TRUSTING
 
 TOML = ('[documents]\non_order = ["quotation"]\nword_to_pdf = false\n\n'
-        '[watch]\nstable_seconds = 0.05\nrescan_seconds = 0.2\n')
-SETTINGS = Settings(documents=Documents(on_order=["quotation"], word_to_pdf=False))
+        '[watch]\nstable_seconds = 0.05\nrescan_seconds = 0.2\n\n[approval]\ntrust_inbox = true\n')
+SETTINGS = Settings(
+        approval=TRUSTING, documents=Documents(on_order=["quotation"], word_to_pdf=False))
 
 
 def _workspace(tmp_path: Path) -> Path:

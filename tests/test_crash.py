@@ -29,10 +29,10 @@ from pipeline.reindex import reindex
 from pipeline.store import SIDECAR_SUFFIX
 from pipeline.verify import verify
 from pipeline.workspace import Workspace
-from tests.conftest import CORPUS, EXAMPLES
+from tests.conftest import CORPUS, EXAMPLES, TRUSTING
 from tests.fakes import BlankMaker
 
-FAST = Settings(documents=Documents(on_order=["quotation", "sales_contract"],
+FAST = Settings(approval=TRUSTING, documents=Documents(on_order=["quotation", "sales_contract"],
                                     word_to_pdf=False))
 SIGNS = ("update: approval\norder_no: PO-2026-0042\nrole: salesperson\nby: 王丽\n"
          "at: 2026-11-03T09:00\n")
@@ -273,7 +273,8 @@ def _random_kills(tmp_path: Path, command: list[str], kills_wanted: int) -> None
     (root / "archive").mkdir()
     (root / "gendan.toml").write_text(
         '[documents]\non_order = ["quotation"]\nword_to_pdf = false\n\n'
-        '[watch]\nstable_seconds = 0.05\nrescan_seconds = 0.3\nretries = 1\n', encoding="utf-8")
+        '[watch]\nstable_seconds = 0.05\nrescan_seconds = 0.3\nretries = 1\n\n'
+        '[approval]\ntrust_inbox = true\n', encoding="utf-8")
     expect = _corpus_inputs(root, rng)
     digests = {name: sha256_file(root / "inbox" / name) for name in expect}
 
@@ -297,7 +298,8 @@ def _random_kills(tmp_path: Path, command: list[str], kills_wanted: int) -> None
             os.waitpid(pid, 0)
             kills += 1
     # the last restart, left to finish
-    desk = Desk(Workspace(root), Settings(documents=Documents(on_order=["quotation"],
+    desk = Desk(Workspace(root), Settings(
+        approval=TRUSTING, documents=Documents(on_order=["quotation"],
                                                               word_to_pdf=False)))
     desk.run_once()
     desk.store.index.close()

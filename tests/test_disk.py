@@ -21,7 +21,7 @@ from pipeline.errors import DiskFullError
 from pipeline.verify import verify
 from pipeline.watch import InboxWatcher
 from pipeline.workspace import Workspace
-from tests.conftest import CORPUS, EXAMPLES, QUICK
+from tests.conftest import CORPUS, EXAMPLES, QUICK, TRUSTING
 
 TOML = '[documents]\non_order = ["quotation"]\nword_to_pdf = false\n'
 
@@ -114,7 +114,7 @@ def test_a_real_full_disk(tmp_path: Path, order_archive: Path) -> None:
 def test_the_watcher_pauses_on_a_full_disk_and_goes_on(with_order: Desk,
                                                        disarmed: None) -> None:
     desk = with_order
-    desk.settings = Settings(documents=QUICK.documents,
+    desk.settings = Settings(approval=TRUSTING, documents=QUICK.documents,
                              watch=Watch(stable_seconds=0.1, rescan_seconds=0.3,
                                          pause_seconds=0.3))
     watcher = InboxWatcher(desk)
@@ -157,7 +157,7 @@ def test_a_file_that_hangs_or_eats_memory_is_refused(
     # each case meets its own limit first: the other is far (a busy machine must not make
     # the memory case run out of time instead)
     seconds = 1 if task is _slow_inspect else 30
-    desk.settings = Settings(documents=QUICK.documents,
+    desk.settings = Settings(approval=TRUSTING, documents=QUICK.documents,
                              limits=Limits(seconds_per_file=seconds, memory_mb=300))
     monkeypatch.setattr("pipeline.recipes.factory.inspect_file", task)
     shutil.copyfile(CORPUS / "minimal-document.pdf", desk.workspace.inbox / "PO-2026-0042_x.pdf")

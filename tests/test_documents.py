@@ -14,7 +14,7 @@ from pipeline.config import Settings
 from pipeline.desk import Desk
 from pipeline.render.convert import find_libreoffice
 from pipeline.workspace import Workspace
-from tests.conftest import EXAMPLES, REPO, documents, history, pdf_text
+from tests.conftest import EXAMPLES, REPO, TRUSTING, documents, history, pdf_text
 
 HAS_LIBREOFFICE = find_libreoffice() is not None
 UPDATES = sorted((EXAMPLES / "updates").glob("PO-2026-0042.*.yaml"))
@@ -43,7 +43,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     """PO-2026-0042 with the whole document set, then its six updates, applied in turn."""
     ws = Workspace(tmp_path_factory.mktemp("documents") / "ws")
     ws.ensure_folders()
-    desk = Desk(ws, Settings())
+    desk = Desk(ws, Settings(approval=TRUSTING))
     shutil.copyfile(EXAMPLES / "PO-2026-0042.yaml", ws.inbox / "PO-2026-0042.yaml")
     [order] = desk.run_once()
     assert order.status == "archived", order
@@ -268,7 +268,7 @@ def test_without_libreoffice_the_word_file_is_made_and_the_user_told_once(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("pipeline.render.convert.find_libreoffice", lambda: None)
-    desk = Desk(desk.workspace, Settings())
+    desk = Desk(desk.workspace, Settings(approval=TRUSTING))
     for name in ("PO-2026-0042.yaml", "HD-240317.yaml"):
         shutil.copyfile(EXAMPLES / name, desk.workspace.inbox / name)
     first, second = desk.run_once()

@@ -16,7 +16,7 @@ from pipeline.compliance.layout import read_words
 from pipeline.desk import Desk
 from pipeline.intake.order_file import parse_order
 from pipeline.recipes import check_order
-from tests.conftest import copy_example, text_pdf
+from tests.conftest import TRUSTING, copy_example, text_pdf
 from tests.test_compliance import clean_case
 
 MODELS = ["HT-2020", "LM-1600", "HR-45", "PS-08"]
@@ -129,7 +129,7 @@ def test_one_wrong_currency_is_reported_once(order_data: dict[str, Any]) -> None
 def test_gendan_reads_its_own_invoice_and_packing_list_whole(desk: Desk) -> None:
     from pipeline.config import Documents, Settings
 
-    desk = Desk(desk.workspace, Settings(documents=Documents(
+    desk = Desk(desk.workspace, Settings(approval=TRUSTING, documents=Documents(
         on_order=["commercial_invoice", "packing_list"], word_to_pdf=False)))
     copy_example(desk.workspace, "PO-2026-0042.yaml")
     desk.run_once()

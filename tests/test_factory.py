@@ -15,7 +15,7 @@ from pipeline.config import Settings, Watch
 from pipeline.desk import Desk
 from pipeline.fsutil import sha256_file
 from pipeline.store import SIDECAR_SUFFIX
-from tests.conftest import CORPUS, copy_example, documents, text_pdf
+from tests.conftest import CORPUS, TRUSTING, copy_example, documents, text_pdf
 
 ORDER_DIR = Path("ACME") / "PO-2026-0042"
 
@@ -42,7 +42,7 @@ def test_every_corpus_pdf_is_archived_and_stamped_or_rejected_with_the_reason(
 ) -> None:
     desk = with_order
     _drop_corpus(desk, name, f"PO-2026-0042_{name}")
-    desk.settings = Settings(watch=Watch(retry_seconds=0))
+    desk.settings = Settings(approval=TRUSTING, watch=Watch(retry_seconds=0))
     [outcome] = desk.run_once()
     if name in CORPUS_EXPECTED:
         assert outcome.status == "rejected"
@@ -111,7 +111,7 @@ def test_owner_password_only_pdf_is_opened_and_archived(with_order: Desk, tmp_pa
 )
 def test_bad_pdfs_are_rejected_with_their_reason(with_order: Desk, make: Any, reason: str) -> None:
     desk = with_order
-    desk.settings = Settings(watch=Watch(retries=2, retry_seconds=0))
+    desk.settings = Settings(approval=TRUSTING, watch=Watch(retries=2, retry_seconds=0))
     path = desk.workspace.inbox / "PO-2026-0042_packing-list.pdf"
     make(path)
     raw = path.read_bytes()
@@ -123,7 +123,7 @@ def test_bad_pdfs_are_rejected_with_their_reason(with_order: Desk, make: Any, re
 
 def test_a_damaged_file_is_retried_before_it_is_rejected(with_order: Desk) -> None:
     desk = with_order
-    desk.settings = Settings(watch=Watch(retries=3, retry_seconds=0))
+    desk.settings = Settings(approval=TRUSTING, watch=Watch(retries=3, retry_seconds=0))
     path = desk.workspace.inbox / "PO-2026-0042_packing-list.pdf"
     path.write_bytes((CORPUS / "pdflatex-4-pages.pdf").read_bytes()[:4000])
     first = desk.process(path)

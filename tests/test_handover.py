@@ -21,7 +21,7 @@ from pipeline.fsutil import sha256_file
 from pipeline.pdf import open_pdf, page_texts
 from pipeline.recipes import HandoverRefused, check_order, hand_over
 from pipeline.workspace import Workspace
-from tests.conftest import CORPUS, EXAMPLES, documents, history, text_pdf
+from tests.conftest import CORPUS, EXAMPLES, TRUSTING, documents, history, text_pdf
 
 DATE = "2027-01-20"
 
@@ -31,7 +31,7 @@ def ready(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     """PO-2026-0042 with its documents, updates and the factory's files, ready to hand over."""
     ws = Workspace(tmp_path_factory.mktemp("handover") / "ws")
     ws.ensure_folders()
-    desk = Desk(ws, Settings())
+    desk = Desk(ws, Settings(approval=TRUSTING))
     shutil.copyfile(EXAMPLES / "PO-2026-0042.yaml", ws.inbox / "PO-2026-0042.yaml")
     for update in sorted((EXAMPLES / "updates").glob("*.yaml")):
         shutil.copyfile(update, ws.inbox / update.name)
@@ -197,7 +197,8 @@ def test_errors_refuse_the_hand_over_unless_forced_with_who_and_why(ready: Desk)
 
 def test_nothing_to_check_says_so(desk: Desk) -> None:
     shutil.copyfile(EXAMPLES / "HD-240317.yaml", desk.workspace.inbox / "HD-240317.yaml")
-    desk.settings = Settings(documents=__import__("pipeline.config").config.Documents(
+    desk.settings = Settings(
+        approval=TRUSTING, documents=__import__("pipeline.config").config.Documents(
         on_order=["quotation"]))
     desk.maker.settings = desk.settings
     desk.run_once()

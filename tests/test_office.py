@@ -21,7 +21,7 @@ from pipeline.render.office import Office
 from pipeline.sandbox import Child
 from pipeline.watch import InboxWatcher
 from pipeline.workspace import Workspace
-from tests.conftest import EXAMPLES, REPO, pdf_text
+from tests.conftest import EXAMPLES, REPO, TRUSTING, pdf_text
 
 pytestmark = [pytest.mark.skipif(find_libreoffice() is None, reason="needs LibreOffice"),
               pytest.mark.slow]
@@ -131,7 +131,7 @@ def test_a_child_uses_its_parents_office_and_leaves_it_running(
 
 
 def _settings() -> Settings:
-    return Settings(documents=Documents(on_order=["contract_review"]))
+    return Settings(approval=TRUSTING, documents=Documents(on_order=["contract_review"]))
 
 
 def _reviews(workspace: Workspace) -> list[Path]:

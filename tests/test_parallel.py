@@ -17,7 +17,7 @@ from pipeline.errors import InputError, LimitError
 from pipeline.recipes.factory import read_ahead
 from pipeline.sandbox import Child, ChildFailure, Steps, reap, run_all, workers
 from pipeline.workspace import Workspace
-from tests.conftest import copy_example, documents, pdf_text, text_pdf
+from tests.conftest import TRUSTING, copy_example, documents, pdf_text, text_pdf
 
 
 def _job(n: int) -> tuple[int, int]:
@@ -80,7 +80,8 @@ def test_workers_follow_the_setting_or_the_processors() -> None:
 def _desk(root: Path, at_once: int) -> Desk:
     workspace = Workspace(root)
     workspace.ensure_folders()
-    settings = Settings(documents=Documents(on_order=["quotation", "sales_contract",
+    settings = Settings(
+        approval=TRUSTING, documents=Documents(on_order=["quotation", "sales_contract",
                                                       "production_order", "packing_list"],
                                             word_to_pdf=False),
                         limits=Limits(workers=at_once))
@@ -184,7 +185,8 @@ def test_a_task_in_steps_keeps_its_child_between_them() -> None:
 def test_a_document_over_its_time_fails_alone_and_says_which_setting(tmp_path: Path) -> None:
     workspace = Workspace(tmp_path / "ws")
     workspace.ensure_folders()
-    settings = Settings(documents=Documents(on_order=["quotation", "sales_contract"],
+    settings = Settings(
+        approval=TRUSTING, documents=Documents(on_order=["quotation", "sales_contract"],
                                             word_to_pdf=False, seconds_per_document=0.01),
                         limits=Limits(workers=2))
     desk = Desk(workspace, settings)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.desk import Desk
-from tests.conftest import EXAMPLES, drop, text_pdf
+from tests.conftest import EXAMPLES, TRUSTING, drop, text_pdf
 
 
 def run(desk: Desk, *args: str) -> Any:
@@ -125,7 +125,7 @@ def _empty(tmp_path: Path) -> Desk:
 
     workspace = Workspace(tmp_path / "other")
     workspace.ensure_folders()
-    return Desk(workspace, Settings())
+    return Desk(workspace, Settings(approval=TRUSTING))
 
 
 def test_export_then_import_gives_the_same_archive(with_order: Desk, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from pipeline.desk import Desk
 from pipeline.reindex import reindex
 from pipeline.store import SIDECAR_SUFFIX
 from pipeline.verify import verify
-from tests.conftest import CORPUS, QUICK, copy_example, documents, drop, history
+from tests.conftest import CORPUS, QUICK, TRUSTING, copy_example, documents, drop, history
 
 ORDER_DIR = Path("ACME") / "PO-2026-0042"
 
@@ -100,7 +100,7 @@ def test_archived_files_follow_the_umask_or_the_setting(desk: Desk) -> None:
     modes = {stat.S_IMODE(p.stat().st_mode) for p in files}
     assert modes == {0o644}, {oct(m) for m in modes}
 
-    strict = Settings(documents=QUICK.documents, archive={"file_mode": "0640"})
+    strict = Settings(approval=TRUSTING, documents=QUICK.documents, archive={"file_mode": "0640"})
     other = Desk(desk.workspace, strict)
     copy_example(desk.workspace, "HD-240317.yaml")
     other.run_once()

@@ -20,11 +20,12 @@ from pipeline.intake.order_file import parse_order
 from pipeline.reindex import reindex
 from pipeline.terms import INCOTERMS
 from pipeline.workspace import Workspace
-from tests.conftest import EXAMPLES, QUICK, copy_example, drop, history, pdf_text
+from tests.conftest import EXAMPLES, QUICK, TRUSTING, copy_example, drop, history, pdf_text
 from tests.fakes import BlankMaker
 
 UPDATES = sorted((EXAMPLES / "updates").glob("PO-2026-0042.*.yaml"))
-QUOTATION = Settings(documents=Documents(on_order=["quotation"], word_to_pdf=False))
+QUOTATION = Settings(
+        approval=TRUSTING, documents=Documents(on_order=["quotation"], word_to_pdf=False))
 
 
 def _squeeze(text: str) -> str:
@@ -62,7 +63,7 @@ def test_an_f_term_without_a_place_is_refused(order_data: dict[str, Any]) -> Non
 
 def test_cif_documents_say_insurance_and_freight(desk: Desk) -> None:
     copy_example(desk.workspace, "HD-240317.yaml")
-    desk.settings = Settings(documents=Documents(on_order=["proforma_invoice"],
+    desk.settings = Settings(approval=TRUSTING, documents=Documents(on_order=["proforma_invoice"],
                                                  word_to_pdf=False))
     desk = Desk(desk.workspace, desk.settings)
     [outcome] = desk.run_once()
@@ -76,7 +77,7 @@ def test_cif_documents_say_insurance_and_freight(desk: Desk) -> None:
 
 def test_business_dates_not_the_day_of_making(desk: Desk) -> None:
     copy_example(desk.workspace, "PO-2026-0042.yaml")
-    desk = Desk(desk.workspace, Settings(documents=Documents(
+    desk = Desk(desk.workspace, Settings(approval=TRUSTING, documents=Documents(
         on_order=["quotation", "sales_contract", "commercial_invoice"], word_to_pdf=False)))
     desk.run_once()
     folder = desk.workspace.archive / "ACME" / "PO-2026-0042" / "generated"
@@ -96,7 +97,7 @@ def test_business_dates_not_the_day_of_making(desk: Desk) -> None:
 def test_numbers_come_from_the_patterns_and_are_never_given_twice(
     blank_desk: Desk, order_data: dict[str, Any]
 ) -> None:
-    desk = Desk(blank_desk.workspace, Settings(
+    desk = Desk(blank_desk.workspace, Settings(approval=TRUSTING,
         documents=QUICK.documents, numbering={"quotation": "QT{year}-{seq:04d}",
                                               "contract": "HZ{yy}{month}-{seq:03d}"}),
         maker=blank_desk.maker)
@@ -213,7 +214,8 @@ def test_the_example_yaml_is_still_plain_yaml() -> None:
 
 def test_the_hand_over_checklist_follows_the_term(desk: Desk) -> None:
     copy_example(desk.workspace, "HD-240317.yaml")
-    desk = Desk(desk.workspace, Settings(documents=Documents(on_order=["handover_checklist"],
+    desk = Desk(desk.workspace, Settings(
+        approval=TRUSTING, documents=Documents(on_order=["handover_checklist"],
                                                              word_to_pdf=False)))
     desk.run_once()
     text = _squeeze("".join(pdf_text(desk.workspace.archive / "MUELLER" / "HD-240317" /

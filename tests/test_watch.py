@@ -17,7 +17,7 @@ from pipeline.config import Settings, Watch
 from pipeline.desk import Desk
 from pipeline.store import SIDECAR_SUFFIX
 from pipeline.watch import InboxWatcher, wait_until_stable
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, TRUSTING
 
 ORDER_DIR = Path("ACME") / "PO-2026-0042"
 
@@ -47,7 +47,7 @@ def _originals(desk: Desk) -> list[Path]:
 @pytest.fixture
 def watching(with_order: Desk) -> Iterator[InboxWatcher]:
     desk = with_order
-    desk.settings = Settings(watch=Watch(stable_seconds=0.6, rescan_seconds=1.0,
+    desk.settings = Settings(approval=TRUSTING, watch=Watch(stable_seconds=0.6, rescan_seconds=1.0,
                                          retry_seconds=0.2))
     watcher = InboxWatcher(desk)
     watcher.start()

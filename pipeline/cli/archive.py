@@ -90,10 +90,14 @@ def export_command(state: State, names: tuple[str, ...], output: Path, current: 
 @handles_errors
 def import_command(state: State, source: Path) -> None:
     """Import an export: every checksum verified first; what is here already is skipped."""
-    from ..transfer import import_orders
+    from ..people import People
+    from ..transfer import Decisions, import_orders
 
     state.workspace().ensure_folders()
-    result = import_orders(state.store(), source)
+    approval = state.settings().approval
+    decisions = Decisions(People(state.workspace().root), approval.general_manager_threshold,
+                          approval.trust_inbox)
+    result = import_orders(state.store(), source, decisions)
     click.echo(f"imported {len(result.orders)} order(s): {result.filed} file(s) filed, "
                f"{result.skipped} already here")
     for conflict in result.conflicts:

@@ -91,28 +91,51 @@ def _explain(rule_id: str) -> str:
 
 @cli.command()
 @click.argument("order_no")
-@click.option("--force", is_flag=True, help="Hand over despite errors (needs --by, --reason).")
-@click.option("--by", default="", help="Who decides to hand over despite errors.")
+@click.option("--force", is_flag=True, help="Hand over despite errors: a manager's decision "
+              "(needs --by and --reason).")
+@click.option("--by", "login", default="", help="The manager or general manager who decides "
+              "(user name; their password is asked, or give --key).")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="The deciding manager's own key instead of the password.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--reason", default="", help="Why.")
+@click.option("--preview", is_flag=True, help="Build the customer's pack marked PREVIEW 预览 "
+              "and archive nothing (the status does not change).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where the preview goes (default: ORDER_NO-preview.pdf here).")
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Hand-over date (default: today).")
 @click.pass_obj
 @handles_errors
-def handover(state: State, order_no: str, force: bool, by: str, reason: str,
+def handover(state: State, order_no: str, force: bool, login: str, key: Path | None,
+             password_stdin: bool, reason: str, preview: bool, output: Path | None,
              on: dt.datetime | None) -> None:
-    """Check, then build the bookmarked hand-over pack and archive it under handover/."""
+    """Check, then build the customer's bookmarked pack and the office's record of the
+    hand-over, and archive both under handover/ (or, with --preview, only show the pack)."""
     from ..recipes import HandoverRefused, hand_over
+    from .decisions import identify
 
     desk = state.desk()
+    forced_by = None
+    if force:
+        if not login:
+            raise HandoverRefused("--force needs --by: the user name of the manager or "
+                                  "general manager who decides")
+        forced_by = identify(state, login, key, password_stdin, order_no)
+    target = (output or Path(f"{order_no}-preview.pdf")) if preview else None
     try:
         result, path, manifest = hand_over(desk, order_no, on=on.date() if on else None,
-                                           force=force, by=by, reason=reason)
+                                           force=force, forced_by=forced_by, reason=reason,
+                                           preview=target)
     except HandoverRefused as refused:
         for finding in refused.findings:
             click.echo(f"  error [{finding.rule}]: {finding.message}", err=True)
         raise
     for finding in result.findings:
         click.echo(f"  {finding.severity}: {finding.message}")
+    if target is not None:
+        click.echo(f"preview (nothing archived, status unchanged): {target}")
+        return
     click.echo(f"hand-over pack: {desk.workspace.archive / path}")
     click.echo(table(["document", "pages", "sha256"],
                      [(m["title"], f"{m['first']}-{m['last']}", m["sha256"][:16])

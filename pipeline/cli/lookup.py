@@ -124,13 +124,14 @@ def orders(state: State, customer: str | None, status: str | None,
            model: str | None, as_json: bool, as_csv: bool) -> None:
     """List the archived orders: status, amount, what is due next; totals per currency."""
     from ..index import OrderFilter
+    from ..summary import status_text
 
     found = state.index().orders(OrderFilter(customer=customer, status=status,
                                            date_from=_iso(date_from), date_to=_iso(date_to),
                                            date_field=date_field, model=model))
     headers = ["customer", "name", "order", "status", "currency", "amount", "items",
                "delivery", "shipped", "next due", "what", "warnings"]
-    rows = [(o["customer"], o["customer_name"], o["order_no"], o["status"], o["currency"],
+    rows = [(o["customer"], o["customer_name"], o["order_no"], status_text(o), o["currency"],
              f"{Decimal(o['total_amount']):,.2f}", o["items"], o["delivery_date"],
              o.get("shipment_date") or "", o.get("next_due") or "", o.get("next_what") or "",
              len(o.get("warnings") or []) + len(o.get("review") or [])) for o in found]
@@ -168,6 +169,8 @@ def _mark(document: dict[str, Any]) -> str:
 @handles_errors
 def show(state: State, order_no: str, current: bool, as_json: bool) -> None:
     """Show one order: status, what is due, warnings, warranty, its archived documents."""
+    from ..summary import status_text
+
     order, docs = _card(state, order_no)
     if current:
         docs = [d for d in docs if d.get("current")]
@@ -177,8 +180,10 @@ def show(state: State, order_no: str, current: bool, as_json: bool) -> None:
         return
     click.echo(f"order {order['order_no']}  customer {order['customer']} "
                f"{order['customer_name_zh'] or ''} {order['customer_name_en']}")
-    click.echo(f"status {order['status']}  amount {amount(order)}  items {order['items']}  "
+    click.echo(f"status {status_text(order)}  amount {amount(order)}  items {order['items']}  "
                f"delivery {order['delivery_date']}  shipped {order.get('shipment_date') or '-'}")
+    if order.get("forced"):
+        click.echo(f"hand-over {order['forced']}")
     click.echo(f"folder {state.workspace().archive / order['folder']}")
     for due in order.get("due") or []:
         click.echo(f"due {due['date']}: {due['what']} ({due['action']})")

@@ -23,9 +23,11 @@ from ..errors import ArchiveError
 from ..filing import Filing, StagedFile
 from ..flow import Event
 from ..fsutil import sha256_bytes, sha256_file
+from ..models import Order
 from ..pdf import IMAGE_SUFFIXES, image_to_pdf, open_pdf, stamp_font_path, stamp_pdf
 from ..pdf.margins import in_free_margin
 from ..pdf.pack import PackPart, build_pack
+from ..people import Person
 from ..record import OrderRecord
 from ..render import render_html_pdf
 from .check import (
@@ -59,20 +61,45 @@ def pack_documents(documents: list[dict[str, Any]], prefer: str
     return chosen, supporting
 
 
+def may_force(order: Order, person: Person | None, reason: str) -> None:
+    """A hand-over despite errors is a manager's decision: an identified manager or general
+    manager, never the order's own salesperson, with a reason."""
+    if person is None:
+        raise HandoverRefused("a hand-over despite errors needs an identified manager or "
+                              "general manager", hint="--by THEIR-LOGIN (their password is "
+                              "asked, or --key THEIR-KEY), or the page signed in as them.")
+    if person.role not in {"manager", "general_manager"}:
+        raise HandoverRefused(f"{person.login} ({person.role}) may not hand over despite "
+                              "errors", hint="Only a manager or the general manager decides "
+                              "that; ask one.")
+    if person.name == order.salesperson.name:
+        raise HandoverRefused(f"{person.name} is the order's salesperson and may not force "
+                              "its hand-over", hint="Another manager decides (four eyes).")
+    if not reason.strip():
+        raise HandoverRefused("a hand-over despite errors needs the reason (--reason)")
+
+
 def hand_over(desk: Desk, order_no: str, *, on: dt.date | None = None, force: bool = False,
-              by: str = "", reason: str = "") -> tuple[CheckResult, str, list[dict[str, Any]]]:
-    """Check, then build the pack; refuse on errors unless forced (with who and why)."""
-    if force and (not by or not reason):
-        raise HandoverRefused("--force needs --by (who decides) and --reason (why)")
+              forced_by: Person | None = None, reason: str = "",
+              preview: Path | None = None) -> tuple[CheckResult, str, list[dict[str, Any]]]:
+    """Check, then build the customer's pack and the office's record of the hand-over;
+    refuse on errors unless a manager forces it (who and why). With `preview`, the
+    customer's pack marked PREVIEW 预览 is written there, and nothing is archived."""
     with desk.store.open(order_no) as record:
+        if force:
+            may_force(record.order, forced_by, reason)
         result = check_case(desk, record, on)
+        if preview is not None:
+            manifest = _preview(desk, record, result, preview)
+            return result, str(preview), manifest
         result.report = file_report(desk, record, result)
         if result.errors and not force:
             raise HandoverRefused(
                 f"order {order_no} has {len(result.errors)} error(s); nothing was handed over",
-                hint="Fix them, or hand over anyway with --force --by NAME --reason TEXT.",
-                findings=result.errors)
-        path, manifest = _pack(desk, record, result, by, reason)
+                hint="Fix them, or a manager hands over anyway with --force --by LOGIN "
+                "--reason TEXT.", findings=result.errors)
+        path, manifest = _pack(desk, record, result, forced_by if result.errors else None,
+                               reason if result.errors else "")
     return result, path, manifest
 
 
@@ -103,75 +130,142 @@ def _handover_copy(desk: Desk, record: OrderRecord, meta: dict[str, Any], work: 
     return target
 
 
-def _pack(desk: Desk, record: OrderRecord, result: CheckResult, by: str,
-          reason: str) -> tuple[str, list[dict[str, Any]]]:
+def _chosen(desk: Desk, record: OrderRecord
+            ) -> tuple[dict[str, dict[str, Any]], list[str], list[dict[str, Any]]]:
+    """The documents that go in (by type), their order, and the supporting ones."""
     rules = desk.settings.handover
     files, supporting = pack_documents(record.documents, rules.prefer)
     ordered = [t for t in rules.order if t in files] + sorted(
         t for t in files if t not in rules.order and files[t]["kind"] == "stamped")
-    counts = result.counts()
-    order = result.case.order
-    source = f"gendan handover {record.ref.order_no}"
-    manifest: list[dict[str, Any]] = []
     for doc_type in ordered:
         meta = files[doc_type]
         if sha256_file(desk.store.root / meta["path"]) != meta["sha256"]:
             raise ArchiveError(f"{meta['path']} no longer matches its sidecar",
                                hint="Run `gendan verify`; restore it from backup before "
                                "handing over.")
-        who = "工厂 factory's" if meta["kind"] == "stamped" else "本公司 company's own"
-        manifest.append({"title": title(doc_type), "path": meta["path"], "by": who,
-                         "sha256": meta["sha256"], "pages": meta.get("pages") or 0})
+    return files, ordered, supporting
+
+
+def _manifest(files: dict[str, dict[str, Any]], ordered: list[str]) -> list[dict[str, Any]]:
+    return [{"title": title(t), "path": files[t]["path"], "sha256": files[t]["sha256"],
+             "pages": files[t].get("pages") or 0, "originals": 1, "copies": 0,
+             "by": "工厂 factory's" if files[t]["kind"] == "stamped" else "本公司 company's own"}
+            for t in ordered]
+
+
+def _customer_pack(desk: Desk, record: OrderRecord, result: CheckResult,
+                   files: dict[str, dict[str, Any]], ordered: list[str],
+                   manifest: list[dict[str, Any]], work: Path, target: Path,
+                   preview: bool = False) -> int:
+    """What the customer (or the bank) examines: a cover as a bank expects it, the
+    documents, bookmarks, page labels and numbers; nothing of the office's own."""
+    rules = desk.settings.handover
+    order = result.case.order
+    parts = []
+    for doc_type in ordered:
+        meta = files[doc_type]
+        path = desk.store.root / meta["path"]
+        if meta["kind"] == "stamped":
+            path = _handover_copy(desk, record, meta, work)
+        parts.append(PackPart(title(doc_type), path))
+    seal = desk.maker.template_file(desk.settings.company.seal)
+    context = {"company": desk.settings.company.model_dump(),
+               "order": {**order.model_dump(), "contract_number": order.contract_number},
+               "date": result.case.handover_date,
+               "seal_url": seal.resolve().as_uri() if seal and not preview else "",
+               "logo_url": logo_url(desk)}
+    cover = _cover(desk, context, manifest, work, "handover_cover.html")
+    font = stamp_font_path(desk.settings.stamp_font) if rules.page_numbers or preview \
+        else None
+    spans = build_pack([PackPart("交单清单 Documents presented", cover), *parts], target,
+                       page_numbers=rules.page_numbers, font_path=font, preview=preview)
+    return spans[-1][2]
+
+
+def _preview(desk: Desk, record: OrderRecord, result: CheckResult, target: Path
+             ) -> list[dict[str, Any]]:
+    """The customer's pack as it would go out, marked PREVIEW 预览; nothing archived."""
+    files, ordered, _ = _chosen(desk, record)
+    manifest = _manifest(files, ordered)
+    with desk.store.work_folder() as work:
+        made = work / "preview.pdf"
+        _customer_pack(desk, record, result, files, ordered, manifest, work, made,
+                       preview=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(made.read_bytes())
+    return manifest
+
+
+def _pack(desk: Desk, record: OrderRecord, result: CheckResult, forced_by: Person | None,
+          reason: str) -> tuple[str, list[dict[str, Any]]]:
+    files, ordered, supporting = _chosen(desk, record)
+    counts = result.counts()
+    source = f"gendan handover {record.ref.order_no}"
+    manifest = _manifest(files, ordered)
+    by = forced_by.name if forced_by else ""
     digest = sha256_bytes(json.dumps([manifest, str(result.case.handover_date), by, reason,
                                       counts], sort_keys=True).encode())
     if made := record.made_from(digest):  # the same pack of the same documents, made before
-        return str(made[0]["path"]), made[0].get("manifest", manifest)
+        before = next((m for m in made if m["doc_type"] == "handover_pack"), made[0])
+        return str(before["path"]), before.get("manifest", manifest)
     with desk.store.work_folder() as work:
-        parts = []
-        for doc_type in ordered:
-            meta = files[doc_type]
-            path = desk.store.root / meta["path"]
-            if meta["kind"] == "stamped":
-                path = _handover_copy(desk, record, meta, work)
-            parts.append(PackPart(title(doc_type), path))
-        checklist = [{"title": title(t), "required": t in result.case.required,
-                      "included": t in files}
-                     for t in dict.fromkeys([*result.case.required, *ordered])]
-        seal = desk.maker.template_file(desk.settings.company.seal)
-        context = {"company": desk.settings.company.model_dump(),
-                   "order": {**order.model_dump(), "contract_number": order.contract_number},
-                   "date": result.case.handover_date, "checklist": checklist,
-                   "errors": counts["error"], "warnings": counts["warning"],
-                   "reviews": counts["review"], "forced_by": by, "forced_reason": reason,
-                   "seal_url": seal.resolve().as_uri() if seal else "",
-                   "logo_url": logo_url(desk), "prefer": rules.prefer,
-                   "supporting": [{"title": title(m["doc_type"]), "path": m["path"],
-                                   "by": "工厂 factory's" if m["kind"] == "stamped"
-                                   else "本公司 company's own"} for m in supporting]}
-        cover = _cover(desk, context, manifest, work)
         pack = work / "pack.pdf"
-        font = stamp_font_path(desk.settings.stamp_font) if rules.page_numbers else None
-        spans = build_pack([PackPart("交单清单 Hand-over checklist", cover), *parts], pack,
-                           page_numbers=rules.page_numbers, font_path=font)
-        total = spans[-1][2]
-        flags = (f"handed over with {counts['error']} error(s) by decision of {by}: {reason}",
-                 ) if result.errors else ()
+        total = _customer_pack(desk, record, result, files, ordered, manifest, work, pack)
+        office = _office_record(desk, result, files, ordered, supporting, manifest, forced_by,
+                                reason, work)
+        forced = bool(result.errors)
+        who = f"{forced_by.name} ({forced_by.role})" if forced_by else ""
+        flags = (f"handed over with {counts['error']} error(s), forced by {who}: {reason}",
+                 ) if forced else ()
+        summary = f"hand-over pack of {len(ordered)} documents, {total} pages"
         event = Event(recorded=desk.clock.now(), kind="handover", source=source,
-                      summary=f"hand-over pack of {len(parts)} documents, {total} pages",
+                      summary=summary + (f"; FORCED by {who}: {reason}" if forced else ""),
                       flags=flags, data={"date": str(result.case.handover_date),
-                                         "forced": bool(result.errors), "by": by,
+                                         "forced": forced, "by": by,
+                                         "by_account": forced_by.login if forced_by else "",
+                                         "role": forced_by.role if forced_by else "",
                                          "reason": reason})
-        meta = {"pages": total, "manifest": manifest, "forced": bool(result.errors),
+        meta = {"pages": total, "manifest": manifest, "forced": forced,
                 "forced_by": by, "forced_reason": reason, "business_date":
                 str(result.case.handover_date), **counts}
-        filed = record.commit(Filing(event, source, digest,
-                                     [StagedFile(pack, "handover_pack", ".pdf", meta,
-                                                 "handover")]))
-    return str(filed[0]["path"]), manifest
+        filed = record.commit(Filing(event, source, digest, [
+            StagedFile(office, "handover_record", ".pdf", {"forced": forced, **counts,
+                                                           "business_date": meta[
+                                                               "business_date"]},
+                       "handover"),
+            StagedFile(pack, "handover_pack", ".pdf", meta, "handover")]))
+    pack_meta = next(m for m in filed if m["doc_type"] == "handover_pack")
+    return str(pack_meta["path"]), manifest
+
+
+def _office_record(desk: Desk, result: CheckResult, files: dict[str, dict[str, Any]],
+                   ordered: list[str], supporting: list[dict[str, Any]],
+                   manifest: list[dict[str, Any]], forced_by: Person | None, reason: str,
+                   work: Path) -> Path:
+    """The office's own record of the hand-over: the check, the decision, what went in
+    and its digests (archived, never handed over)."""
+    counts = result.counts()
+    order = result.case.order
+    checklist = [{"title": title(t), "required": t in result.case.required,
+                  "included": t in files}
+                 for t in dict.fromkeys([*result.case.required, *ordered])]
+    context = {"company": desk.settings.company.model_dump(),
+               "order": {**order.model_dump(), "contract_number": order.contract_number},
+               "date": result.case.handover_date, "checklist": checklist,
+               "errors": counts["error"], "warnings": counts["warning"],
+               "reviews": counts["review"],
+               "forced_by": f"{forced_by.name} ({forced_by.role})" if forced_by else "",
+               "forced_reason": reason, "findings": [f.as_dict() for f in result.errors],
+               "logo_url": logo_url(desk), "prefer": desk.settings.handover.prefer,
+               "supporting": [{"title": title(m["doc_type"]), "path": m["path"],
+                               "by": "工厂 factory's" if m["kind"] == "stamped"
+                               else "本公司 company's own"} for m in supporting]}
+    return render_html_pdf("handover_record.html", {**context, "manifest": manifest},
+                           desk.workspace.template_dirs, work / "record.pdf").path
 
 
 def _cover(desk: Desk, context: dict[str, Any], manifest: list[dict[str, Any]],
-           work: Path) -> Path:
+           work: Path, template: str) -> Path:
     """The cover, rendered until it knows its own page count (the manifest's page ranges
     start after it)."""
     cover_pages = 1
@@ -180,7 +274,7 @@ def _cover(desk: Desk, context: dict[str, Any], manifest: list[dict[str, Any]],
         for row in manifest:
             row["first"], row["last"] = start + 1, start + row["pages"]
             start += row["pages"]
-        cover = render_html_pdf("handover_cover.html", {**context, "manifest": manifest},
+        cover = render_html_pdf(template, {**context, "manifest": manifest},
                                 desk.workspace.template_dirs, work / "cover.pdf")
         if cover.pages == cover_pages:
             break

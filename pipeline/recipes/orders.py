@@ -8,7 +8,16 @@ from ..documents import Made
 from ..due import required_documents
 from ..errors import UnmatchedError
 from ..filing import Arrival, Filing
-from ..flow import Event, OrderUpdate, StatusUpdate, advance, apply_update, order_event
+from ..flow import (
+    ApprovalUpdate,
+    Event,
+    OrderUpdate,
+    StatusUpdate,
+    advance,
+    apply_update,
+    order_event,
+    revision,
+)
 from ..models import Order
 from ..numbering import counter_key, format_number
 from ..outcome import Outcome
@@ -95,6 +104,8 @@ def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome
         if (done := record.original(arrival.sha256)) is not None:
             return already_filed(record, done, arrival)
         order = record.order
+        if isinstance(update, ApprovalUpdate):
+            update = proven(desk, update, revision(record.workflow), arrival.label)
         workflow, affected, flags = apply_update(
             order, record.workflow, update,
             thresholds=desk.settings.approval.general_manager_threshold,
@@ -131,6 +142,17 @@ def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome
                    record.ref.order_no, documents,
                    [f"flag: {f}" for f in flags] + made.failures + made.notices,
                    failed=list(made.failures))
+
+
+def proven(desk: Desk, update: ApprovalUpdate, current: int, source: str) -> ApprovalUpdate:
+    """The approval, once its maker is proven the role's holder (signatures.py); its
+    revision is the order's now when it did not say."""
+    from ..people import People
+    from ..signatures import prove
+
+    prove(update.model_dump(mode="json"), People(desk.workspace.root), revision=current,
+          trust_inbox=desk.settings.approval.trust_inbox)
+    return update if update.revision else update.model_copy(update={"revision": current})
 
 
 def with_made(event: Event, made: Made) -> Event:

@@ -123,6 +123,9 @@ class TemplateContext(BaseModel):
     terms: TermsInfo
     factory: str = Field(description="Production order: the factory it goes to, its items only "
                          "(empty for the other documents)")
+    factory_sees_customer: bool = Field(description="The factory may see the customer's name "
+                                        "and the destination ([documents] "
+                                        "factory_sees_customer lists the customers)")
     marks: str = Field(description="Shipping marks: the order's, else customer / order / "
                        "destination / C/No. 1-N (the same on every document)")
     inspection: InspectionInfo
@@ -244,6 +247,7 @@ def document_context(
         approval=approval,
         terms=_terms(order),
         factory=factory or "",
+        factory_sees_customer=order.customer.code in settings.documents.factory_sees_customer,
         marks=order.shipping_marks or f"{order.customer.code} / {order.order_no} / "
         f"{order.destination} / C/No. 1-{order.total_cartons or ''}",
         inspection=InspectionInfo(

@@ -70,6 +70,9 @@ async def upload(request: Request, files: list[UploadFile], user: Person = Write
     def work() -> None:
         with office.writing:
             for name, data in received:
+                if why := _not_theirs(office, user, name, data):
+                    outcomes.append(Outcome(name, "refused", why))
+                    continue
                 path = receive(data, name, office.workspace.inbox,
                                mode=office.desk.store.file_mode)
                 outcome = office.desk.process(path)
@@ -84,6 +87,41 @@ async def upload(request: Request, files: list[UploadFile], user: Person = Write
     await run_in_threadpool(work)
     name = "outcomes.html" if request.headers.get("hx-request") else "upload.html"
     return page(request, name, {"outcomes": outcomes})
+
+
+def _not_theirs(office: Any, user: Person, name: str, data: bytes) -> str:
+    """Why an uploaded file may not come from this person ("" when it may): a file from the
+    page is the signed-in person's, so it carries only their own decisions, in their role,
+    signed with their key; and only a manager re-assigns an order to another salesperson."""
+    if not name.lower().endswith((".yaml", ".yml", ".json")):
+        return ""
+    import yaml
+
+    try:
+        found = yaml.safe_load(data.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return ""  # the inbox says what is wrong with it
+    if not isinstance(found, dict):
+        return ""
+    if found.get("update") == "approval":
+        proof: dict[str, Any] = found["proof"] if isinstance(found.get("proof"), dict) else {}
+        if found.get("by") != user.name or found.get("role") != user.role or \
+                proof.get("account") != user.login:
+            return (f"an approval by {found.get('by')} ({found.get('role')}) uploaded by "
+                    f"{user.login}: a file from the page may carry only your own decisions, "
+                    "signed with your key; use the Approve button on the order's page")
+        return ""
+    if "items" in found and "order_no" in found and not user.approves:
+        located = office.desk.store.locate(str(found.get("order_no")))
+        salesperson = (found.get("salesperson") or {}).get("name") \
+            if isinstance(found.get("salesperson"), dict) else None
+        if located is not None and salesperson:
+            with office.desk.store.open(str(found["order_no"])) as record:
+                before = record.order.salesperson.name
+            if salesperson != before:
+                return (f"a revision that gives order {found['order_no']} to {salesperson} "
+                        f"(now {before}'s): only a manager re-assigns an order")
+    return ""
 
 
 def _parked_path(request: Request, folder: str, name: str) -> Path:
@@ -125,12 +163,17 @@ def retry(request: Request, folder: str = Form(...), name: str = Form(...),
 
 
 def _approval(order_no: str, user: Person, role: str, decision: str, remark: str,
-              now: Any) -> bytes:
-    update = {"update": "approval", "order_no": order_no, "role": role, "by": user.name,
-              "decision": decision, "at": now.strftime("%Y-%m-%dT%H:%M"),
-              "account": user.login}
+              now: Any, revision: int, secret: str) -> bytes:
+    """The signed-in person's decision, vouched for by gendan (signatures.attest)."""
+    from ..signatures import attest
+
+    update: dict[str, Any] = {"update": "approval", "order_no": order_no, "role": role,
+                              "by": user.name, "decision": decision,
+                              "at": now.strftime("%Y-%m-%dT%H:%M"), "account": user.login,
+                              "revision": revision}
     if remark.strip():
         update["remark"] = remark.strip()[:500]
+    update["proof"] = attest(update, user.login, "page", secret)
     return json.dumps(update, ensure_ascii=False, indent=2).encode("utf-8")
 
 
@@ -151,7 +194,10 @@ def approve(request: Request, order_no: str, decision: str = Form("approved"),
             raise HTTPException(status_code=403, detail=f"{user.name} cannot sign the review "
                                 f"of {order_no}: {why}")
         now = office.desk.clock.now()
-        data = _approval(view["order"].order_no, user, role_why[0], decision, remark, now)
+        from ..flow import revision
+
+        data = _approval(view["order"].order_no, user, role_why[0], decision, remark, now,
+                         revision(view["workflow"]), office.people.secret())
         name = f"approval_{view['order'].order_no}_{role_why[0]}_{now:%Y%m%d-%H%M%S}.json"
         path = receive(data, name, office.workspace.inbox, mode=office.desk.store.file_mode)
         outcome = office.desk.process(path)
@@ -192,7 +238,8 @@ def handover(request: Request, order_no: str, force: str = Form(""), reason: str
         return _order_page(order_no, "#handover")
     try:
         with office.writing:
-            _, path, manifest = hand_over(office.desk, order_no, force=forced, by=user.name,
+            _, path, manifest = hand_over(office.desk, order_no, force=forced,
+                                          forced_by=user if forced else None,
                                           reason=reason.strip())
     except HandoverRefused as refused:
         flash(request, "error", f"交单 hand-over refused: {refused.message}: " + "; ".join(

@@ -1,0 +1,298 @@
+"""Who may sign, who may force, and what the customer and the bank see: an approval counts
+only from the role's holder, proven by their key, their password or their page session,
+on every path (inbox, page upload, command, import); forcing is a manager's recorded
+decision; the customer's pack holds only what is presented."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+from fastapi.testclient import TestClient
+
+from pipeline.cli import cli
+from pipeline.people import People
+from pipeline.web import create_app
+from tests.office import PASSWORD, make_office
+
+APPROVALS = {"wang.li": ("salesperson", "王丽", "2026-11-02T09:00"),
+             "li.qiang": ("manager", "李强", "2026-11-03T14:30"),
+             "zhang.wei": ("general_manager", "张伟", "2026-11-04T10:00")}
+
+
+@pytest.fixture(scope="module")
+def office_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_office(tmp_path_factory.mktemp("identity") / "ws")
+
+
+@pytest.fixture
+def root(tmp_path: Path, office_once: Path) -> Path:
+    target = tmp_path / "ws"
+    shutil.copytree(office_once, target)
+    return target
+
+
+@pytest.fixture
+def keys(root: Path, tmp_path: Path) -> dict[str, Path]:
+    found = {}
+    for login in APPROVALS:
+        path = tmp_path / f"{login}.key"
+        assert _gendan(root, "users", "key", login, "-o", str(path)).exit_code == 0
+        found[login] = path
+    return found
+
+
+def _gendan(root: Path, *args: str, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(cli, ["-w", str(root), *args], input=stdin)
+
+
+def _approval(root: Path, login: str, name: str = "", **changes: Any) -> Path:
+    role, by, at = APPROVALS[login]
+    data = {"update": "approval", "order_no": "PO-2026-0042", "role": role, "by": by,
+            "at": at, **changes}
+    path = root / f"{name or login}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _drop(root: Path, path: Path) -> Result:
+    shutil.move(str(path), root / "inbox" / path.name)
+    return _gendan(root, "run")
+
+
+def _signed(root: Path, keys: dict[str, Path], login: str, key_of: str = "",
+            **changes: Any) -> Result:
+    path = _approval(root, login, **changes)
+    result = _gendan(root, "sign", str(path), "--user", key_of or login, "--key",
+                     str(keys[key_of or login]))
+    assert result.exit_code == 0, result.output
+    return _drop(root, path)
+
+
+def test_an_unsigned_approval_is_refused_and_kept_with_its_reason(root: Path) -> None:
+    result = _drop(root, _approval(root, "wang.li"))
+    assert result.exit_code == 4
+    assert "an approval that nobody proved they made" in result.output
+    kept = root / "inbox" / "_rejected" / "wang.li.yaml"
+    assert kept.is_file() and "gendan sign" in (root / "inbox" / "_rejected" /
+                                                "wang.li.yaml.error.txt").read_text()
+
+
+def test_trusting_the_inbox_marks_the_approval_unverified(root: Path) -> None:
+    config = root / "gendan.toml"
+    config.write_text(config.read_text().replace("[approval]\n", "[approval]\ntrust_inbox = "
+                                                 "true\n"), encoding="utf-8")
+    result = _drop(root, _approval(root, "wang.li"))
+    assert result.exit_code == 0, result.output
+    history = _gendan(root, "history", "PO-2026-0042").output
+    assert "salesperson 王丽: approved (unverified)" in history
+
+
+def test_a_signed_chain_completes(root: Path, keys: dict[str, Path]) -> None:
+    for login in APPROVALS:
+        result = _signed(root, keys, login)
+        assert result.exit_code == 0, result.output
+    history = _gendan(root, "history", "PO-2026-0042").output
+    assert "general_manager 张伟: approved (key zhang.wei)" in history
+    assert "unverified" not in history
+
+
+@pytest.mark.parametrize(("login", "key_of", "changes", "why"), [
+    ("li.qiang", "", {"role": "general_manager"}, "li.qiang (manager) deciding as "
+     "general_manager"),
+    ("li.qiang", "wang.li", {}, "wang.li (salesperson) deciding as manager"),
+    ("li.qiang", "", {"by": "张伟"}, "li.qiang signing as '张伟'"),
+])
+def test_a_claim_in_another_name_or_role_is_refused(root: Path, keys: dict[str, Path],
+                                                   login: str, key_of: str,
+                                                   changes: dict[str, str], why: str) -> None:
+    assert _signed(root, keys, "wang.li").exit_code == 0
+    result = _signed(root, keys, login, key_of, **changes)
+    assert result.exit_code == 4 and why in result.output, result.output
+
+
+def test_a_signature_does_not_survive_a_change(root: Path, keys: dict[str, Path]) -> None:
+    path = _approval(root, "wang.li")
+    assert _gendan(root, "sign", str(path), "--user", "wang.li", "--key",
+                   str(keys["wang.li"])).exit_code == 0
+    data = yaml.safe_load(path.read_text())
+    data["decision"] = "rejected"  # changed after it was signed
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = _drop(root, path)
+    assert result.exit_code == 4 and "does not match the decision" in result.output
+
+
+def test_an_approval_of_an_older_revision_is_void(root: Path, keys: dict[str, Path]) -> None:
+    assert _signed(root, keys, "wang.li").exit_code == 0
+    manager = _approval(root, "li.qiang")
+    assert _gendan(root, "sign", str(manager), "--user", "li.qiang", "--key",
+                   str(keys["li.qiang"])).exit_code == 0  # for revision 1
+    order = yaml.safe_load((Path(__file__).resolve().parents[1] / "examples" /
+                            "PO-2026-0042.yaml").read_text(encoding="utf-8"))
+    order["remarks"] = "revised: new cartons"
+    (root / "inbox" / "PO-2026-0042-rev.yaml").write_text(
+        yaml.safe_dump(order, allow_unicode=True), encoding="utf-8")
+    assert _gendan(root, "run").exit_code == 0
+    result = _drop(root, manager)
+    assert result.exit_code == 4 and "approval of revision 1" in result.output
+
+
+def test_nobody_holds_two_roles_of_one_review(root: Path) -> None:
+    """王丽 is a manager too (wang.manager): she may not approve the review she signed."""
+    assert _gendan(root, "approve", "PO-2026-0042", "--role", "salesperson", "--user",
+                   "wang.li", "--password-stdin", stdin=PASSWORD + "\n").exit_code == 0
+    result = _gendan(root, "approve", "PO-2026-0042", "--role", "manager", "--user",
+                     "wang.manager", "--password-stdin", stdin=PASSWORD + "\n")
+    assert result.exit_code == 4
+    assert "who has signed as salesperson already" in result.output or \
+        "who created the review" in result.output
+
+
+def test_gendan_approve_asks_who_you_are(root: Path) -> None:
+    wrong = _gendan(root, "approve", "PO-2026-0042", "--role", "salesperson", "--user",
+                    "wang.li", "--password-stdin", stdin="not the password\n")
+    assert wrong.exit_code == 4 and "wrong user name or password" in wrong.output
+    other_role = _gendan(root, "approve", "PO-2026-0042", "--role", "manager", "--user",
+                         "wang.li", "--password-stdin", stdin=PASSWORD + "\n")
+    assert other_role.exit_code == 4 and "deciding as manager" in other_role.output
+    for login in ("wang.li", "li.qiang", "zhang.wei"):
+        done = _gendan(root, "approve", "PO-2026-0042", "--role", APPROVALS[login][0],
+                       "--user", login, "--password-stdin", stdin=PASSWORD + "\n")
+        assert done.exit_code == 0, done.output
+    history = _gendan(root, "history", "PO-2026-0042").output
+    assert "manager 李强: approved (command li.qiang)" in history
+
+
+def _page(root: Path, login: str) -> tuple[TestClient, str]:
+    client = TestClient(create_app(root), follow_redirects=False)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert token
+    reply = client.post("/login", data={"login": login, "password": PASSWORD,
+                                        "csrf": token.group(1), "next": "/"})
+    assert reply.status_code == 303
+    page = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
+    assert page
+    return client, page.group(1)
+
+
+def test_the_page_upload_carries_only_your_own_decisions(root: Path) -> None:
+    client, token = _page(root, "wang.li")
+    files = []
+    for login in APPROVALS:
+        role, by, at = APPROVALS[login]
+        body = json.dumps({"update": "approval", "order_no": "HD-240317", "role": role,
+                           "by": by, "at": at, "account": "li.qiang"}, ensure_ascii=False)
+        files.append(("files", (f"{login}.json", body.encode(), "application/json")))
+    reply = client.post("/upload", files=files, data={"csrf": token})
+    assert reply.status_code == 200
+    assert reply.text.count("may carry only your own decisions") == 3
+    assert not list((root / "archive").rglob("li.qiang.json*"))
+    # another salesperson uploads a revision of 王丽's order naming herself
+    People(root).add("zhao.min", "赵敏", "salesperson", PASSWORD)
+    client, token = _page(root, "zhao.min")
+    order = json.loads((Path(__file__).resolve().parents[1] / "examples" /
+                        "AN-2026-118.json").read_text(encoding="utf-8"))
+    order["salesperson"] = {"name": "赵敏"}
+    reply = client.post("/upload", data={"csrf": token}, files=[(
+        "files", ("AN-2026-118.json", json.dumps(order, ensure_ascii=False).encode(),
+                  "application/json"))])
+    assert "only a manager re-assigns an order" in reply.text
+    show = _gendan(root, "show", "AN-2026-118", "--json").output
+    assert json.loads(show)["order"]["salesperson"] == "王丽"
+
+
+def test_an_import_passes_the_same_rules(root: Path, tmp_path: Path) -> None:
+    """An export whose approvals nobody proved (a workspace that trusted its inbox) is
+    refused by a workspace that does not, order by order, and nothing of it is filed."""
+    trusting = tmp_path / "trusting"
+    shutil.copytree(root, trusting)
+    config = trusting / "gendan.toml"
+    config.write_text(config.read_text().replace("[approval]\n", "[approval]\ntrust_inbox = "
+                                                 "true\n"), encoding="utf-8")
+    assert _drop(trusting, _approval(trusting, "wang.li")).exit_code == 0
+    export = tmp_path / "export.zip"
+    assert _gendan(trusting, "export", "PO-2026-0042", "-o", str(export)).exit_code == 0
+    before = sorted(p.name for p in (root / "archive").rglob("*"))
+    result = _gendan(root, "import", str(export))
+    assert result.exit_code == 4
+    assert "not imported: PO-2026-0042" in result.output and "nobody proved" in result.output
+    assert sorted(p.name for p in (root / "archive").rglob("*")) == before
+
+
+def test_forcing_is_a_managers_decision_and_shows(root: Path) -> None:
+    # nothing is complete: the check has errors, so only a forced hand-over goes through
+    refused = _gendan(root, "handover", "PO-2026-0042", "--date", "2027-01-20")
+    assert refused.exit_code != 0
+    salesperson = _gendan(root, "handover", "PO-2026-0042", "--force", "--by", "wang.li",
+                          "--password-stdin", "--reason", "试试", "--date", "2027-01-20",
+                          stdin=PASSWORD + "\n")
+    assert salesperson.exit_code != 0 and "may not hand over despite errors" in \
+        salesperson.output
+    own = _gendan(root, "handover", "PO-2026-0042", "--force", "--by", "wang.manager",
+                  "--password-stdin", "--reason", "试试", "--date", "2027-01-20",
+                  stdin=PASSWORD + "\n")
+    assert own.exit_code != 0 and "is the order's salesperson" in own.output
+    done = _gendan(root, "handover", "PO-2026-0042", "--force", "--by", "li.qiang",
+                   "--password-stdin", "--reason", "客户急需 customer needs it now",
+                   "--date", "2027-01-20", stdin=PASSWORD + "\n")
+    assert done.exit_code == 0, done.output
+    orders = _gendan(root, "orders").output
+    assert re.search(r"PO-2026-0042\s+handed_over \(FORCED\)", orders), orders
+    show = _gendan(root, "show", "PO-2026-0042").output
+    assert "forced by 李强 (manager): 客户急需 customer needs it now" in show
+    history = _gendan(root, "history", "PO-2026-0042").output
+    assert "FORCED by 李强 (manager)" in history
+    # the customer's pack says nothing of it; the office's record does
+    pack = next((root / "archive").rglob("*_handover_pack_v1.pdf"))
+    record = next((root / "archive").rglob("*_handover_record_v1.pdf"))
+    with pdfplumber.open(pack) as pdf:
+        text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+        cover = pdf.pages[0]
+        words = cover.extract_words()
+    for internal in ("error", "MISSING", "缺", "试试", "客户急需", "李强", "SHA", "archive",
+                     "generated/", "forced"):
+        assert internal not in text, internal
+    assert "DOCUMENTS PRESENTED" in text and "ACME Home & Garden Supply" in text
+    assert "Hangzhou Gendan Trading" in text and "SC-2026-0042" in text
+    with pdfplumber.open(record) as pdf:
+        inside = "\n".join(page.extract_text() or "" for page in pdf.pages)
+    assert "客户急需 customer needs it now" in inside and "李强 (manager)" in inside
+    # the page number stands in a band of its own, below the document's own page
+    number = [w for w in words if re.fullmatch(r"1", w["text"])]
+    original = pdfplumber.open(next((root / "archive").rglob("*_quotation_v1.pdf")))
+    height = float(original.pages[0].height)
+    original.close()
+    assert float(cover.height) > height
+    assert any(w["top"] > height for w in number), (height, number)
+
+
+def test_a_preview_archives_nothing(root: Path, tmp_path: Path) -> None:
+    before = sorted(str(p) for p in (root / "archive").rglob("*") if ".cache" not in p.parts)
+    target = tmp_path / "preview.pdf"
+    result = _gendan(root, "handover", "PO-2026-0042", "--preview", "-o", str(target),
+                     "--date", "2027-01-20")
+    assert result.exit_code == 0, result.output
+    with pdfplumber.open(target) as pdf:
+        text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+    assert "PREVIE" in text and "预" in text and "DOCUMENTS PRESENTED" in text  # turned text
+    after = sorted(str(p) for p in (root / "archive").rglob("*") if ".cache" not in p.parts)
+    assert after == before
+    assert "handed_over" not in _gendan(root, "orders").output
+
+
+def test_keys_are_the_persons_own(root: Path, tmp_path: Path) -> None:
+    people = People(root)
+    assert people.get("wang.li") is not None and not people.get("wang.li").public_key
+    path = tmp_path / "k"
+    assert _gendan(root, "users", "key", "wang.li", "-o", str(path)).exit_code == 0
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert "PRIVATE KEY" in path.read_text() and "PRIVATE" not in \
+        (root / ".gendan" / "users.json").read_text()
+    assert _gendan(root, "users", "key", "wang.li", "-o", str(path)).exit_code != 0
