@@ -85,7 +85,8 @@ def due_items(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
         who = ", ".join(approvals.missing)
         items.append(DueItem("approval", f"contract review: waiting for {who}",
                              order.order_date + dt.timedelta(days=APPROVAL_DAYS),
-                             f"drop an approval update for {n} (role: {approvals.missing[0]})"))
+                             f"gendan approve {n} --role {approvals.missing[0]} (or a signed "
+                             "approval update)"))
     else:
         notices = [m for m in current if m["doc_type"] == "production_order"]
         if notices and any(m.get("draft") for m in notices):

@@ -241,15 +241,15 @@ def _approve(order: Order, workflow: Workflow, update: ApprovalUpdate,
             f"{' and '.join(missing)}",
             hint=f"the chain goes salesperson, manager, general manager: it is applied once "
             f"{' and '.join(missing)} {'has' if len(missing) == 1 else 'have'} signed")
-    if held := [a.role for a in state.signed if a.by == update.by]:
-        raise _reject(update, "by", f"{update.by}, who has signed as {held[0]} already",
-                      "another person: nobody holds two roles of one review (four eyes)")
     if update.role == "salesperson" and update.by != order.salesperson.name:
         raise _reject(update, "by", update.by,
                       f"the order's salesperson {order.salesperson.name}, who creates the review")
     if update.role != "salesperson" and update.by == order.salesperson.name:
         raise _reject(update, "by", f"{update.by}, who created the review",
                       "an approver other than the person who created the review")
+    if held := [a.role for a in state.signed if a.by == update.by]:
+        raise _reject(update, "by", f"{update.by}, who has signed as {held[0]} already",
+                      "another person: nobody holds two roles of one review (four eyes)")
     if workflow.approvals and update.at < max(a.at for a in workflow.approvals):
         return [f"approval dated {update.at:%Y-%m-%d %H:%M} is earlier than the one before it"]
     return []

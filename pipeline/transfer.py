@@ -304,14 +304,17 @@ def _undecided(store: OrderStore, ref: OrderRef, files: dict[str, bytes],
     sidecars.update({p: c for p, c in files.items() if p.endswith(SIDECAR_SUFFIX)})
     added = {p for p, _ in new}
     try:
-        order_file = files.get(f"{ref.folder}/order.json") or (folder / "order.json").read_bytes()
-        order = Order.model_validate_json(order_file)
-        events = []
+        events, orders = [], []
         for name, content in sidecars.items():
-            found = json.loads(content).get("event")
-            if found:
-                events.append((Event.model_validate(found), name in added))
-    except (OSError, ValueError) as exc:
+            meta = json.loads(content)
+            if meta.get("event"):
+                events.append((Event.model_validate(meta["event"]), name in added))
+            if meta.get("doc_type") == "order_data" and "order_data" in meta:
+                orders.append((int(meta.get("version") or 1), meta["order_data"]))
+        if not orders:
+            return "it has no order data"
+        order = Order.model_validate(max(orders, key=lambda o: o[0])[1])
+    except (OSError, ValueError, TypeError) as exc:
         return f"its records do not read ({str(exc)[:200]})"
     workflow = Workflow()
     for event, is_new in sorted(events, key=lambda e: e[0].seq):

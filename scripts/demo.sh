@@ -14,8 +14,26 @@ cp examples/*.yaml examples/*.json "$DEMO/inbox/"
 echo "== gendan run: processing $(ls "$DEMO/inbox" | wc -l) files from $DEMO/inbox"
 "$GENDAN" -w "$DEMO" run
 echo
-echo "== the order's updates arrive: approvals, factory confirmation, inspection, loading"
-cp examples/updates/*.yaml "$DEMO/inbox/"
+echo "== the office's people: each signs with a key of their own (gendan users key)"
+mkdir -p "$DEMO/keys" "$DEMO/updates"
+for person in "wang.li 王丽 salesperson" "li.qiang 李强 manager" "zhang.wei 张伟 general_manager"; do
+  set -- $person
+  echo "demo password 1" | "$GENDAN" -w "$DEMO" users add "$1" --name "$2" --role "$3" --password-stdin
+  "$GENDAN" -w "$DEMO" users key "$1" -o "$DEMO/keys/$1.key"
+done
+cp examples/updates/*.yaml "$DEMO/updates/"
+"$GENDAN" -w "$DEMO" sign "$DEMO/updates/PO-2026-0042.1-sales-signs.yaml" --user wang.li --key "$DEMO/keys/wang.li.key"
+"$GENDAN" -w "$DEMO" sign "$DEMO/updates/PO-2026-0042.2-manager-approves.yaml" --user li.qiang --key "$DEMO/keys/li.qiang.key"
+cp "$DEMO/updates/PO-2026-0042.3-gm-approves.yaml" "$DEMO/forged-gm-approves.yaml"
+"$GENDAN" -w "$DEMO" sign "$DEMO/updates/PO-2026-0042.3-gm-approves.yaml" --user zhang.wei --key "$DEMO/keys/zhang.wei.key"
+echo
+echo "== a forged approval: the general manager's, signed with the manager's key, is refused"
+"$GENDAN" -w "$DEMO" sign "$DEMO/forged-gm-approves.yaml" --user li.qiang --key "$DEMO/keys/li.qiang.key"
+cp "$DEMO/forged-gm-approves.yaml" "$DEMO/inbox/"
+"$GENDAN" -w "$DEMO" run || true
+echo
+echo "== the order's updates arrive: signed approvals, factory confirmation, inspection, loading"
+cp "$DEMO"/updates/*.yaml "$DEMO/inbox/"
 "$GENDAN" -w "$DEMO" run
 echo
 echo "== the factory's documents arrive: warranty card, manual, inspection report, transport contract"
@@ -52,6 +70,9 @@ PY
 echo
 echo "== gendan check PO-2026-0042 (before hand-over on 2027-01-20)"
 "$GENDAN" -w "$DEMO" check PO-2026-0042 --date 2027-01-20 || true
+echo
+echo "== gendan handover PO-2026-0042 --preview (the customer's pack, marked PREVIEW; nothing archived)"
+"$GENDAN" -w "$DEMO" handover PO-2026-0042 --date 2027-01-20 --preview -o "$DEMO/PO-2026-0042-preview.pdf"
 echo
 echo "== gendan handover PO-2026-0042"
 "$GENDAN" -w "$DEMO" handover PO-2026-0042 --date 2027-01-20

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from pipeline.config import Approval, Documents, Settings
 from pipeline.desk import Desk
 from pipeline.flow import Workflow
+from pipeline.people import Person
 from pipeline.store import order_key
 from pipeline.workspace import Workspace
 
@@ -42,6 +43,10 @@ def trust_inbox(root: Path) -> None:
                       if "[approval]\n" in text else text + "\n[approval]\ntrust_inbox = true\n",
                       encoding="utf-8")
 
+
+# the people who decide, as the command and the page identify them
+MANAGER = Person("li.qiang", "李强", "manager", "")
+GENERAL_MANAGER = Person("zhang.wei", "张伟", "general_manager", "")
 
 QUICK = Settings(approval=TRUSTING, documents=Documents(on_order=["quotation", "sales_contract"],
                                      word_to_pdf=False))

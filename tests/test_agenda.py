@@ -19,7 +19,7 @@ from pipeline.agenda import agenda
 from pipeline.clock import FixedClock
 from pipeline.desk import Desk
 from pipeline.recipes import hand_over
-from tests.conftest import EXAMPLES, QUICK, drop
+from tests.conftest import EXAMPLES, MANAGER, QUICK, drop
 
 TODAY = dt.datetime(2026, 11, 10, 9)
 
@@ -90,7 +90,7 @@ def test_each_step_is_due_until_the_event_that_does_it(frozen: Desk) -> None:
         factory(desk, f"PO-2026-0042 {name}.pdf")
     assert "documents" not in due(desk)
 
-    hand_over(desk, "PO-2026-0042", force=True, by="李强", reason="test")
+    hand_over(desk, "PO-2026-0042", force=True, forced_by=MANAGER, reason="test")
     steps = due(desk)
     assert "handover" not in steps and steps["registration"]["date"] == "2026-11-13"
     update(desk, "PO-2026-0042.7-registered.yaml", {"update": "status",
@@ -148,7 +148,7 @@ def test_due_orders_overdue_first_and_exits_1(frozen: Desk, order_data: dict[str
     mine = json.loads(_cli(frozen, "due", "--customer", "mueller", "--json").output)["items"]
     assert {i["order"] for i in mine} == {"HD-240317"}
     text = _cli(frozen, "due", today="2026-11-20").output
-    assert "OVERDUE" in text and "drop an approval update for HD-240317" in text
+    assert "OVERDUE" in text and "gendan approve HD-240317 --role salesperson" in text
 
 
 def test_the_ledger_reads_back_equal_to_the_orders(frozen: Desk, order_data: dict[str, Any],

@@ -25,7 +25,7 @@ from pipeline.recipes import check_order, hand_over
 from pipeline.store import SIDECAR_SUFFIX, order_key
 from pipeline.verify import verify
 from pipeline.workspace import Workspace
-from tests.conftest import CORPUS, EXAMPLES, TRUSTING
+from tests.conftest import CORPUS, EXAMPLES, GENERAL_MANAGER, TRUSTING
 
 TOML = ('[documents]\non_order = ["quotation"]\nword_to_pdf = false\n\n'
         '[watch]\nstable_seconds = 0.05\nrescan_seconds = 0.2\n\n[approval]\ntrust_inbox = true\n')
@@ -109,7 +109,8 @@ def test_the_watcher_check_and_handover_on_one_order_lose_nothing(tmp_path: Path
             shutil.copyfile(update, root / "inbox" / update.name)
             desk = Desk(Workspace(root), SETTINGS)
             check_order(desk, "PO-2026-0042")
-            hand_over(desk, "PO-2026-0042", force=True, by="张伟", reason="concurrency test")
+            hand_over(desk, "PO-2026-0042", force=True,
+                                  forced_by=GENERAL_MANAGER, reason="concurrency test")
             desk.store.index.close()
         deadline = time.monotonic() + 60
         while any(p.is_file() for p in (root / "inbox").iterdir()) and \
@@ -125,7 +126,8 @@ def test_the_watcher_check_and_handover_on_one_order_lose_nothing(tmp_path: Path
         workflow = record.workflow
     kinds = [e.kind for e in events]
     assert kinds.count("approval") == 3  # every update filed, none lost to the hand-over
-    packs = list((root / "archive" / "ACME" / "PO-2026-0042" / "handover").glob("*.pdf"))
+    packs = list((root / "archive" / "ACME" / "PO-2026-0042" / "handover").glob(
+        "*_handover_pack_*.pdf"))
     assert kinds.count("handover") == len(packs) >= 1  # a pack the same as before is not new
     assert [e.seq for e in events] == list(range(1, len(events) + 1))  # none overwritten
     assert workflow.loading is not None and workflow.inspection is not None

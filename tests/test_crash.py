@@ -29,7 +29,7 @@ from pipeline.reindex import reindex
 from pipeline.store import SIDECAR_SUFFIX
 from pipeline.verify import verify
 from pipeline.workspace import Workspace
-from tests.conftest import CORPUS, EXAMPLES, TRUSTING
+from tests.conftest import CORPUS, EXAMPLES, GENERAL_MANAGER, TRUSTING
 from tests.fakes import BlankMaker
 
 FAST = Settings(approval=TRUSTING, documents=Documents(on_order=["quotation", "sales_contract"],
@@ -122,7 +122,7 @@ def _check(desk: Desk) -> Any:
 
 
 def _hand_over(desk: Desk) -> Any:
-    return hand_over(desk, "PO-2026-0042", force=True, by="张伟", reason="test")
+    return hand_over(desk, "PO-2026-0042", force=True, forced_by=GENERAL_MANAGER, reason="test")
 
 
 def _unless(doc_type: str, action: Action) -> Action:

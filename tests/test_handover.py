@@ -19,6 +19,7 @@ from pipeline.config import Settings
 from pipeline.desk import Desk
 from pipeline.fsutil import sha256_file
 from pipeline.pdf import open_pdf, page_texts
+from pipeline.people import People
 from pipeline.recipes import HandoverRefused, check_order, hand_over
 from pipeline.workspace import Workspace
 from tests.conftest import CORPUS, EXAMPLES, TRUSTING, documents, history, text_pdf
@@ -131,7 +132,7 @@ def test_the_hand_over_pack(ready: Desk) -> None:
     cover = manifest[0]["first"] - 1
     assert cover >= 1 and len(pack.pages) == sum(parts) + cover
     titles = [o.title for o in pack.outline if not isinstance(o, list)]
-    assert titles == ["交单清单 Hand-over checklist", *[m["title"] for m in manifest]]
+    assert titles == ["交单清单 Documents presented", *[m["title"] for m in manifest]]
     for title in ("销售合同 Sales Contract", "商业发票 Commercial Invoice", "装箱单 Packing List",
                   "保修卡 Warranty Card", "使用说明书 User Manual", "运输合同 Transport Contract",
                   "验货报告 Inspection Report", "装车通知 Loading Notice"):
@@ -142,12 +143,18 @@ def test_the_hand_over_pack(ready: Desk) -> None:
     for row in manifest:
         assert sha256_file(archive / row["path"]) == row["sha256"]
     cover_text = "".join(pack.pages[i].extract_text() for i in range(cover))
+    for row in manifest:  # the digests are the office's: in its record, not the customer's
+        assert row["sha256"] not in cover_text.replace("\n", "")
+    record = next(d for d in documents(ready, "PO-2026-0042")
+                  if d["doc_type"] == "handover_record")
+    record_text = "".join(p.extract_text() for p in PdfReader(archive / record["path"]).pages)
     for row in manifest:
-        assert row["sha256"] in cover_text.replace("\n", "")
+        assert row["sha256"] in record_text.replace("\n", "")
     workflow = history(ready, "PO-2026-0042")
     assert workflow.history[-1].kind == "handover"
     assert workflow.history[-1].summary == f"hand-over pack of {len(manifest)} documents, " \
                                            f"{total} pages"
+    assert not workflow.history[-1].data["forced"]
     docs = documents(ready, "PO-2026-0042")
     assert any(d["path"] == path and d["kind"] == "handover" for d in docs)
 
@@ -185,14 +192,16 @@ def test_errors_refuse_the_hand_over_unless_forced_with_who_and_why(ready: Desk)
     assert "total 58,000.00" in result.output and "the order totals 58,260.00" in result.output
     result = runner.invoke(cli, [*base, "handover", "PO-2026-0042", "--force", "--date", DATE])
     assert result.exit_code == 1 and "--force needs --by" in result.output
-    result = runner.invoke(cli, [*base, "handover", "PO-2026-0042", "--force", "--by", "张伟",
-                                 "--reason", "customer accepts the corrected invoice later",
-                                 "--date", DATE])
+    People(ready.workspace.root).add("zhang.wei", "张伟", "general_manager", "pass word 1")
+    result = runner.invoke(cli, [*base, "handover", "PO-2026-0042", "--force", "--by",
+                                 "zhang.wei", "--password-stdin", "--reason",
+                                 "customer accepts the corrected invoice later", "--date",
+                                 DATE], input="pass word 1\n")
     assert result.exit_code == 0, result.output
     workflow = history(ready, "PO-2026-0042")
     assert workflow.history[-1].flags == (
-        "handed over with 1 error(s) by decision of 张伟: customer accepts the corrected "
-        "invoice later",)
+        "handed over with 1 error(s), forced by 张伟 (general_manager): customer accepts the "
+        "corrected invoice later",)
 
 
 def test_nothing_to_check_says_so(desk: Desk) -> None:

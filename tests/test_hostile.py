@@ -30,7 +30,7 @@ from tests.conftest import CORPUS, EXAMPLES
 
 SECRET = "TOP-SECRET-不可外传-7731"
 TOML = ('[documents]\non_order = ["quotation"]\nword_to_pdf = false\n\n'
-        '[watch]\nretries = 1\nretry_seconds = 0\n')
+        '[watch]\nretries = 1\nretry_seconds = 0\n\n[approval]\ntrust_inbox = true\n')
 SIGNS = ("update: approval\norder_no: PO-2026-0042\nrole: salesperson\nby: 王丽\n"
          "at: 2026-11-03T09:00\n")
 

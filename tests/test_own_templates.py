@@ -257,7 +257,8 @@ def test_a_failed_document_fails_the_run_and_shows_on_the_order(workspace: Works
     own.mkdir()
     (own / "quotation.html").write_text("{{ order.nothing_here.at_all }}", encoding="utf-8")
     (workspace.root / "gendan.toml").write_text(
-        '[documents]\non_order = ["quotation", "proforma_invoice"]\nword_to_pdf = false\n',
+        '[documents]\non_order = ["quotation", "proforma_invoice"]\nword_to_pdf = false\n'
+        '[approval]\ntrust_inbox = true\n',
         encoding="utf-8")
     copy_example(workspace, "PO-2026-0042.yaml")
     runner = CliRunner()

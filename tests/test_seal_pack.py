@@ -20,7 +20,7 @@ from pipeline.errors import ConfigError
 from pipeline.recipes import hand_over
 from pipeline.template_check import check_templates
 from pipeline.workspace import Workspace
-from tests.conftest import EXAMPLES, copy_example, pdf_text, text_pdf
+from tests.conftest import EXAMPLES, GENERAL_MANAGER, copy_example, pdf_text, text_pdf
 
 OUR_SEAL = (123, 77)  # a size no bundled image has
 UPDATES = sorted((EXAMPLES / "updates").glob("PO-2026-0042.*.yaml"))
@@ -70,7 +70,8 @@ def test_the_one_seal_setting_reaches_documents_stamps_and_the_pack(own_seal: Pa
         update={"handover": load_settings(own_seal / "gendan.toml").handover.model_copy(
             update={"prefer": "factory"})})
     desk = Desk(desk.workspace, desk.settings)
-    _, path, _ = hand_over(desk, "PO-2026-0042", force=True, by="张伟", reason="test")
+    _, path, _ = hand_over(desk, "PO-2026-0042", force=True,
+                                  forced_by=GENERAL_MANAGER, reason="test")
     pack = own_seal / "archive" / path
     assert OUR_SEAL in _image_sizes(pack)
     bundled = Image.open(Path(__file__).resolve().parents[1] / "templates" / "assets" /
@@ -113,7 +114,8 @@ def test_the_pack_has_no_archive_stamp_and_the_seal_sits_in_a_free_margin(own_se
     desk = Desk(desk.workspace, settings.model_copy(update={"handover": settings.handover.
                                                              model_copy(update={"prefer":
                                                                                 "factory"})}))
-    _, path, manifest = hand_over(desk, "PO-2026-0042", force=True, by="张伟", reason="test")
+    _, path, manifest = hand_over(desk, "PO-2026-0042", force=True,
+                                  forced_by=GENERAL_MANAGER, reason="test")
     pack = own_seal / "archive" / path
     row = next(m for m in manifest if m["path"].endswith("commercial_invoice_v1.pdf"))
     with pdfplumber.open(str(pack)) as document:
@@ -133,10 +135,13 @@ def test_of_a_pair_the_company_s_own_goes_in_and_the_factory_s_is_listed(own_sea
     desk = _ready(own_seal)
     _crowded_invoice(own_seal / "inbox" / "PO-2026-0042_commercial-invoice.pdf")
     desk.run_once()
-    _, path, manifest = hand_over(desk, "PO-2026-0042", force=True, by="张伟", reason="test")
+    _, path, manifest = hand_over(desk, "PO-2026-0042", force=True,
+                                  forced_by=GENERAL_MANAGER, reason="test")
     invoice = next(m for m in manifest if m["title"].endswith("Commercial Invoice"))
     assert invoice["path"].startswith("ACME/PO-2026-0042/generated/")
-    cover = pdf_text(own_seal / "archive" / path)[0]
+    record = next((own_seal / "archive").rglob("*_handover_record_v1.pdf"))
+    cover = "\n".join(pdf_text(record))  # the office's record lists it; the pack does not
+    assert "Supporting documents" not in pdf_text(own_seal / "archive" / path)[0]
     assert "Supporting documents" in cover and "stamped/PO-2026-0042_commercial_invoice_v1.pdf" \
         in "".join(cover.split())
 
