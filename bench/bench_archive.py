@@ -35,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.config import Documents, Settings  # noqa: E402
+from pipeline.config import Approval, Documents, Settings  # noqa: E402
 from pipeline.desk import Desk  # noqa: E402
 from pipeline.index import OrderFilter  # noqa: E402
 from pipeline.index.tokens import VERSION as TOKENS  # noqa: E402
@@ -55,7 +55,7 @@ def seed_workspace(base: Path) -> Path:
     """One order made by the pipeline: order, approvals, loading, a factory document."""
     workspace = Workspace(base / "seed")
     workspace.ensure_folders()
-    settings = Settings(documents=Documents(on_order=["quotation", "sales_contract"],
+    settings = Settings(approval=Approval(trust_inbox=True), documents=Documents(on_order=["quotation", "sales_contract"],
                                             word_to_pdf=False))
     desk = Desk(workspace, settings)
     examples = ROOT / "examples"

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_factory import make_manual  # noqa: E402
 from pipeline.compliance import RULES  # noqa: E402
-from pipeline.config import Settings  # noqa: E402
+from pipeline.config import Approval, Settings  # noqa: E402
 from pipeline.desk import Desk  # noqa: E402
 from pipeline.recipes import check_order, hand_over  # noqa: E402
 from pipeline.workspace import Workspace  # noqa: E402
@@ -37,7 +37,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ws = Workspace(Path(tmp) / "ws")
         ws.ensure_folders()
-        desk = Desk(ws, Settings())
+        desk = Desk(ws, Settings(approval=Approval(trust_inbox=True)))
         shutil.copyfile(ROOT / "examples" / "PO-2026-0042.yaml", ws.inbox / "order.yaml")
         desk.run_once()
         for update in sorted((ROOT / "examples" / "updates").glob("*.yaml")):

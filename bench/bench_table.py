@@ -75,7 +75,8 @@ def workspace(root: Path, *, on_order: list[str] | None = None, word: bool = Fal
     subprocess.run([GENDAN, "init", str(root)], check=True, capture_output=True)
     extra = f"on_order = {json.dumps(on_order)}\n" if on_order is not None else ""
     (root / "gendan.toml").write_text(EXAMPLE_CONFIG.replace(
-        "[documents]\n", f"[documents]\n{extra}word_to_pdf = {'true' if word else 'false'}\n"),
+        "[documents]\n", f"[documents]\n{extra}word_to_pdf = {'true' if word else 'false'}\n")
+        .replace("[approval]\n", "[approval]\ntrust_inbox = true\n"),  # unsigned examples
         encoding="utf-8")
     return root
 

@@ -351,14 +351,14 @@ class Outcome:
 def run_order(folder: Path, order: BenchOrder, p: Papers, layout: str,
               rendered: dict[str, bytes]) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """One order through a real desk: order file, updates, factory PDFs, check."""
-    from pipeline.config import Documents, Settings
+    from pipeline.config import Approval, Documents, Settings
     from pipeline.desk import Desk
     from pipeline.recipes import check_order
     from pipeline.workspace import Workspace
 
     workspace = Workspace(folder)
     workspace.ensure_folders()
-    settings = Settings(documents=Documents(on_order=["sales_contract"], word_to_pdf=False))
+    settings = Settings(approval=Approval(trust_inbox=True), documents=Documents(on_order=["sales_contract"], word_to_pdf=False))
     desk = Desk(workspace, settings)
 
     def drop(name: str, data: Any) -> None:

@@ -296,3 +296,91 @@ def test_keys_are_the_persons_own(root: Path, tmp_path: Path) -> None:
     assert "PRIVATE KEY" in path.read_text() and "PRIVATE" not in \
         (root / ".gendan" / "users.json").read_text()
     assert _gendan(root, "users", "key", "wang.li", "-o", str(path)).exit_code != 0
+
+
+def test_each_party_sees_only_what_is_theirs(order_data: dict[str, Any],
+                                            tmp_path: Path) -> None:
+    """Every document of an order made by two factories: the customer's never name a
+    factory; a factory's never name the customer or where the goods go (beyond the marks),
+    unless the workspace allows it for that customer."""
+    from pipeline.config import Documents, Settings
+    from pipeline.desk import Desk
+    from pipeline.flow import Workflow
+    from pipeline.models import Order
+    from pipeline.workspace import Workspace
+    from tests.conftest import pdf_text
+
+    factories = ["宁波绿源电器有限公司", "永康市金工工具厂"]
+    for n, item in enumerate(order_data["items"]):
+        item["manufacturer"] = factories[n % 2]
+    order_data["shipping_marks"] = "ACME-7781 / C/No. 1-UP"
+    order = Order.model_validate(order_data)
+    customer = [order.customer.name_en, order.customer.name_zh or "",
+                order.customer.address_en or "", "Long Beach"]
+    for allowed in (False, True):
+        workspace = Workspace(tmp_path / f"ws-{allowed}")
+        workspace.ensure_folders()
+        desk = Desk(workspace, Settings(documents=Documents(
+            word_to_pdf=False, factory_sees_customer=["ACME"] if allowed else [])))
+        texts: dict[str, str] = {}
+        for key in ("quotation", "proforma_invoice", "sales_contract", "commercial_invoice",
+                    "packing_list", "production_order"):
+            work = tmp_path / f"{key}-{allowed}"
+            work.mkdir()
+            made = desk.maker.make(order, Workflow(), (key,), work)
+            assert not made.failures, made.failures
+            for staged in made.staged:
+                if staged.suffix == ".pdf":
+                    name = f"{key}:{staged.variant}" if staged.variant else key
+                    texts[name] = "\n".join(pdf_text(staged.path))
+        production = [t for k, t in texts.items() if k.startswith("production_order")]
+        assert len(production) == 2  # one for each factory
+        for key, text in texts.items():
+            if key.startswith("production_order"):
+                for name in customer:  # the address never; name and port when allowed
+                    shown = allowed and name != order.customer.address_en
+                    assert (name in text) == shown, (key, name, allowed)
+                assert "ACME-7781" in text  # the marks and the customer's order number
+            else:
+                for factory in factories:
+                    assert factory not in text, (key, factory)
+
+
+def test_the_pack_carries_the_companys_signature(root: Path) -> None:
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    from pipeline.fsutil import sha256_file
+    from pipeline.pdf.signing import Certificate, check_signatures
+
+    made = _gendan(root, "config", "cert")
+    assert made.exit_code == 0, made.output
+    certificate = Certificate.of(root)
+    assert certificate.key.stat().st_mode & 0o777 == 0o600
+    assert _gendan(root, "config", "cert").exit_code != 0  # never over the one there is
+    done = _gendan(root, "handover", "PO-2026-0042", "--force", "--by", "li.qiang",
+                   "--password-stdin", "--reason", "signed pack", "--date", "2027-01-20",
+                   stdin=PASSWORD + "\n")
+    assert done.exit_code == 0, done.output
+    pack = next((root / "archive").rglob("*_handover_pack_v1.pdf"))
+    check = check_signatures(pack, certificate)
+    assert check.ok and "Hangzhou Gendan Trading" in check.signer
+    assert _gendan(root, "verify").exit_code == 0
+    # a copy changed after hand-over: an incremental update after the signature, the
+    # sidecar made to match so that only the signature can tell
+    with pack.open("rb") as handle:
+        writer = IncrementalPdfFileWriter(handle, strict=False)
+        writer.root["/Changed"] = generic.BooleanObject(True)
+        writer.update_root()
+        changed = tmp = pack.with_name("changed.pdf")
+        with tmp.open("wb") as out:
+            writer.write(out)
+    changed.replace(pack)
+    sidecar = pack.with_name(pack.name + ".gendan.json")
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    meta["sha256"], meta["size"] = sha256_file(pack), pack.stat().st_size
+    sidecar.write_text(json.dumps(meta), encoding="utf-8")
+    assert not check_signatures(pack, certificate).ok
+    result = _gendan(root, "verify")
+    assert result.exit_code == 1 and "signature broken" in result.output
+    assert "something was added after the signature" in result.output

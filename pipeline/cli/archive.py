@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -44,6 +45,8 @@ def verify(state: State, repair: bool, quick: bool, as_json: bool) -> None:
     workspace = state.workspace()
     desk = Desk(workspace, state.settings())
     problems = inspect(desk.store, desk.parking, deep=not quick)
+    if not quick:
+        problems += _signatures(desk)
     if as_json:
         click.echo(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
     elif problems:
@@ -62,6 +65,29 @@ def verify(state: State, repair: bool, quick: bool, as_json: bool) -> None:
                    if problems else f"archive {workspace.archive} verified: no problems")
     if problems:
         sys.exit(int(ExitCode.other_error))
+
+
+def _signatures(desk: Any) -> list[Any]:
+    """Each signed hand-over pack still carries the company's signature over all of it."""
+    from ..pdf.signing import Certificate, check_signatures
+    from ..store import SIDECAR_SUFFIX
+    from ..verify import Problem
+
+    certificate = Certificate.of(desk.workspace.root)
+    found = []
+    for folder in desk.store.order_folders():
+        for sidecar in sorted((folder / "handover").glob(f"*{SIDECAR_SUFFIX}")):
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+            pack = sidecar.with_name(sidecar.name[: -len(SIDECAR_SUFFIX)])
+            if not meta.get("signed") or not pack.is_file():
+                continue
+            check = check_signatures(pack, certificate)
+            if not check.ok:
+                why = ("no signature" if not check.signed else "changed after it was signed"
+                       if not check.intact else "something was added after the signature")
+                found.append(Problem("signature broken", desk.store.relative(pack), why,
+                                     "report"))
+    return found
 
 
 @cli.command("export")

@@ -246,6 +246,26 @@ def config_check(state: State) -> None:
         sys.exit(int(ExitCode.template))
 
 
+@config.command("cert")
+@click.option("--force", is_flag=True, help="Replace the certificate there is (packs signed "
+              "with the old one then no longer check).")
+@click.pass_obj
+@handles_errors
+def config_cert(state: State, force: bool) -> None:
+    """Make the company's self-signed certificate, with which hand-over packs are signed
+    (PAdES): a pack changed after hand-over shows as changed in any PDF reader."""
+    from ..errors import GendanError
+    from ..pdf.signing import Certificate, make_certificate
+
+    where = Certificate.of(state.workspace().root)
+    if where.exists() and not force:
+        raise GendanError(f"{where.cert} exists already", hint="--force replaces it.")
+    name = state.settings().company.name_en
+    make_certificate(where, name)
+    click.echo(f"wrote {where.cert} (and its key, mode 0600): hand-over packs are now signed "
+               f"by {name}")
+
+
 @cli.group()
 def profile() -> None:
     """Extraction profiles for factory layouts the generic reading misses."""

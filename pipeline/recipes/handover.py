@@ -211,6 +211,9 @@ def _pack(desk: Desk, record: OrderRecord, result: CheckResult, forced_by: Perso
     with desk.store.work_folder() as work:
         pack = work / "pack.pdf"
         total = _customer_pack(desk, record, result, files, ordered, manifest, work, pack)
+        signed = _signed(desk, pack, work, record.ref.order_no)
+        if signed is not None:
+            pack = signed
         office = _office_record(desk, result, files, ordered, supporting, manifest, forced_by,
                                 reason, work)
         forced = bool(result.errors)
@@ -226,6 +229,7 @@ def _pack(desk: Desk, record: OrderRecord, result: CheckResult, forced_by: Perso
                                          "role": forced_by.role if forced_by else "",
                                          "reason": reason})
         meta = {"pages": total, "manifest": manifest, "forced": forced,
+                "signed": signed is not None,
                 "forced_by": by, "forced_reason": reason, "business_date":
                 str(result.case.handover_date), **counts}
         filed = record.commit(Filing(event, source, digest, [
@@ -236,6 +240,18 @@ def _pack(desk: Desk, record: OrderRecord, result: CheckResult, forced_by: Perso
             StagedFile(pack, "handover_pack", ".pdf", meta, "handover")]))
     pack_meta = next(m for m in filed if m["doc_type"] == "handover_pack")
     return str(pack_meta["path"]), manifest
+
+
+def _signed(desk: Desk, pack: Path, work: Path, order_no: str) -> Path | None:
+    """The pack signed with the company's certificate, when the workspace has one."""
+    from ..pdf.signing import Certificate, sign_pdf
+
+    certificate = Certificate.of(desk.workspace.root)
+    if not certificate.exists():
+        return None
+    target = work / "pack-signed.pdf"
+    sign_pdf(pack, target, certificate, f"hand-over of order {order_no}")
+    return target
 
 
 def _office_record(desk: Desk, result: CheckResult, files: dict[str, dict[str, Any]],
