@@ -384,3 +384,23 @@ def test_the_pack_carries_the_companys_signature(root: Path) -> None:
     result = _gendan(root, "verify")
     assert result.exit_code == 1 and "signature broken" in result.output
     assert "something was added after the signature" in result.output
+
+
+def test_the_page_previews_and_shows_a_forced_hand_over(root: Path) -> None:
+    client, token = _page(root, "li.qiang")
+    before = sorted(str(p) for p in (root / "archive").rglob("*") if ".cache" not in p.parts)
+    reply = client.post("/orders/PO-2026-0042/preview", data={"csrf": token})
+    assert reply.status_code == 200 and reply.content.startswith(b"%PDF")
+    assert "attachment" in reply.headers["content-disposition"]
+    after = sorted(str(p) for p in (root / "archive").rglob("*") if ".cache" not in p.parts)
+    assert after == before
+    reply = client.post("/orders/PO-2026-0042/handover", data={
+        "csrf": token, "force": "1", "reason": "客户同意 agreed by e-mail"})
+    assert reply.status_code == 303
+    page = client.get("/orders/PO-2026-0042").text
+    assert "强制 FORCED" in page and "forced by 李强 (manager): 客户同意 agreed by e-mail" in page
+    # a salesperson may not force
+    client, token = _page(root, "wang.li")
+    reply = client.post("/orders/HD-240317/handover", data={"csrf": token, "force": "1",
+                                                           "reason": "试试"})
+    assert reply.status_code == 403

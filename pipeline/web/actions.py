@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -221,6 +222,28 @@ def check(request: Request, order_no: str, user: Person = Writer) -> Response:
           f"检查 check {order_no}: {counts['error']} error(s), {counts['warning']} "
           f"warning(s), {counts['review']} to review")
     return _order_page(order_no, "#check")
+
+
+@router.post("/orders/{order_no}/preview")
+def preview(request: Request, order_no: str, user: Person = Writer) -> Response:
+    """The customer's pack as it would go out, marked PREVIEW 预览: nothing is archived
+    and the status does not change."""
+    import tempfile
+
+    from ..recipes import hand_over
+
+    office = office_of(request)
+    try:
+        with tempfile.TemporaryDirectory() as tmp, office.writing:
+            target = Path(tmp) / f"{order_no}-preview.pdf"
+            hand_over(office.desk, order_no, preview=target)
+            data = target.read_bytes()
+    except GendanError as exc:
+        flash(request, "error", f"preview {order_no}: {exc.message}")
+        return _order_page(order_no, "#handover")
+    name = quote(f"{order_no}-preview.pdf")
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
 
 @router.post("/orders/{order_no}/handover")
