@@ -18,7 +18,7 @@ from .models import Order
 if TYPE_CHECKING:
     from .config import Settings
 
-__all__ = ["LEAD_DAYS", "Policy", "effective_status", "status_text", "summarise", "warranty"]
+__all__ = ["LEAD_DAYS", "Policy", "effective_status", "summarise", "warranty"]
 
 LEAD_DAYS = {"in_house": 7, "customer": 7, "third_party": 14}  # the work manual's defaults
 THRESHOLDS = {"USD": Decimal(50000), "EUR": Decimal(45000), "CNY": Decimal(350000)}
@@ -162,15 +162,6 @@ def _forced(workflow: Workflow) -> str:
         return ""
     role = f" ({last.data['role']})" if last.data.get("role") else ""
     return f"forced by {last.data.get('by')}{role}: {last.data.get('reason')}"
-
-
-def status_text(row: dict[str, Any]) -> str:
-    """The status as people read it: a forced hand-over says so."""
-    status = str(row.get("status") or "")
-    return f"{status} (FORCED)" if row.get("forced") and status in FORCED_SHOWS else status
-
-
-FORCED_SHOWS = {"handed_over", "registered", "closed"}
 
 
 def _check_findings(workflow: Workflow) -> list[str]:

@@ -19,7 +19,16 @@ from pipeline.desk import Desk
 from pipeline.reindex import reindex
 from pipeline.store import SIDECAR_SUFFIX
 from pipeline.verify import verify
-from tests.conftest import CORPUS, QUICK, TRUSTING, copy_example, documents, drop, history
+from tests.conftest import (
+    CORPUS,
+    GENERAL_MANAGER,
+    QUICK,
+    TRUSTING,
+    copy_example,
+    documents,
+    drop,
+    history,
+)
 
 ORDER_DIR = Path("ACME") / "PO-2026-0042"
 
@@ -182,7 +191,7 @@ def test_hand_over_events_are_in_the_history(with_order: Desk) -> None:
     from pipeline.recipes import hand_over
 
     desk = with_order
-    hand_over(desk, "HD-240317", force=True, by="张伟", reason="test")
+    hand_over(desk, "HD-240317", force=True, forced_by=GENERAL_MANAGER, reason="test")
     workflow = history(desk, "HD-240317")
     assert workflow.status == "handed_over"
     assert [e.kind for e in workflow.history][-2:] == ["check", "handover"]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
@@ -291,8 +292,16 @@ def test_assign_and_try_again(client: TestClient, root: Path) -> None:
     # a rejected update, corrected by hand in the archive's absence, tried again
     rejected = root / "inbox" / "_rejected"
     rejected.mkdir(exist_ok=True)
-    shutil.copyfile(EXAMPLES / "updates" / "PO-2026-0042.1-sales-signs.yaml",
-                    rejected / "sign.yaml")
+    from pipeline.flow import update_adapter
+    from pipeline.signatures import sign_update
+
+    update = yaml.safe_load((EXAMPLES / "updates" / "PO-2026-0042.1-sales-signs.yaml")
+                            .read_text(encoding="utf-8"))
+    update = update_adapter.validate_python({**update, "revision": 1}).model_dump(
+        mode="json", exclude_none=True)
+    update["proof"] = sign_update(update, "wang.li", People(root).make_key("wang.li"))
+    (rejected / "sign.yaml").write_text(yaml.safe_dump(update, allow_unicode=True),
+                                        encoding="utf-8")  # signed with her own key
     (rejected / "sign.yaml.error.txt").write_text("was rejected", encoding="utf-8")
     reply = client.post("/inbox/retry", data={"folder": "rejected", "name": "sign.yaml",
                                               "csrf": token})

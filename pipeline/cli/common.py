@@ -104,3 +104,10 @@ def handles_errors(func: F) -> F:
             sys.exit(int(exc.exit_code))
 
     return wrapper  # type: ignore[return-value]
+
+
+def status_text(row: dict[str, Any]) -> str:
+    """An order's status as people read it: a forced hand-over says so."""
+    status = str(row.get("status") or "")
+    forced = row.get("forced") and status in {"handed_over", "registered", "closed"}
+    return f"{status} (FORCED)" if forced else status

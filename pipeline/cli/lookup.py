@@ -16,7 +16,7 @@ import click
 
 from ..errors import NotFoundError
 from . import cli
-from .common import State, amount, handles_errors, table
+from .common import State, amount, handles_errors, status_text, table
 
 STATUSES = ("received", "confirmed", "in_production", "inspected", "loaded", "shipped",
             "handed_over", "registered", "closed", "cancelled")
@@ -124,7 +124,6 @@ def orders(state: State, customer: str | None, status: str | None,
            model: str | None, as_json: bool, as_csv: bool) -> None:
     """List the archived orders: status, amount, what is due next; totals per currency."""
     from ..index import OrderFilter
-    from ..summary import status_text
 
     found = state.index().orders(OrderFilter(customer=customer, status=status,
                                            date_from=_iso(date_from), date_to=_iso(date_to),
@@ -169,7 +168,6 @@ def _mark(document: dict[str, Any]) -> str:
 @handles_errors
 def show(state: State, order_no: str, current: bool, as_json: bool) -> None:
     """Show one order: status, what is due, warnings, warranty, its archived documents."""
-    from ..summary import status_text
 
     order, docs = _card(state, order_no)
     if current:
