@@ -249,6 +249,8 @@ class DocumentMaker:
                 made.notices.append(f"{doc.key}: the template asked for "
                                     f"{', '.join(pdf.blocked_urls)[:200]}, which was refused "
                                     "(only the templates' assets/ may be used)")
+            if state["sealed"] and self._company_signs(target):
+                meta["signed"] = True
             texts, reader = read_back(target, doc.key, pdf.pages)
             staged.append(StagedFile(target, doc.key, ".pdf", meta, variant=variant,
                                      texts=texts, texts_reader=reader))
@@ -263,6 +265,19 @@ class DocumentMaker:
         if doc.excel:
             staged.append(self._workbook(doc, context, work, state, variant))
         return staged
+
+    def _company_signs(self, pdf: Path) -> bool:
+        """A sealed document signed with the company's certificate (PAdES), when the
+        workspace has one (`gendan config cert`): a copy changed later shows as changed."""
+        from .pdf.signing import Certificate, sign_pdf
+
+        certificate = Certificate.of(self.workspace.root)
+        if not certificate.exists():
+            return False
+        signed = pdf.with_name(f"signed-{pdf.name}")
+        sign_pdf(pdf, signed, certificate, "sealed by the company")
+        signed.replace(pdf)
+        return True
 
     def _own_names(self, template: str, context: dict[str, Any]) -> dict[str, Any]:
         variables = self.variables(template)

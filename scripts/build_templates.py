@@ -201,7 +201,8 @@ def build_contract_review(target: Path) -> None:
                               "意见 Remark"]):
         _cell(chain, 0, c, text, bold=True)
     _cell(chain, 1, 0, "{%tr for s in approval.chain %}")
-    for c, text in enumerate(["{{ s.title_zh }} {{ s.title_en }}", "{{ s.by }}",
+    for c, text in enumerate(["{{ s.title_zh }} {{ s.title_en }}", "{{ s.by }}{% if s.verified "
+                              "== 'unverified' %} (未验证 unverified){% endif %}",
                               "{{ s.decision }}", "{{ s.at }}", "{{ s.remark }}"]):
         _cell(chain, 2, c, text)
     _cell(chain, 3, 0, "{%tr endfor %}")

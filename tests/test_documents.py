@@ -146,7 +146,9 @@ def test_each_factory_gets_a_production_order_with_its_items_only(archive: Archi
 def test_contract_review_lists_the_approval_chain(archive: Archive) -> None:
     review = docx.Document(str(archive.folder / "PO-2026-0042_contract_review_v4.docx"))
     rows = [[c.text for c in row.cells] for row in review.tables[2].rows]
-    assert [r[1] for r in rows[1:]] == ["王丽", "李强", "张伟"]
+    # this workspace trusts its inbox: each approval says it is unverified
+    assert [r[1] for r in rows[1:]] == [f"{n} (未验证 unverified)" for n in ("王丽", "李强",
+                                                                         "张伟")]
     text = "\n".join(p.text for p in review.paragraphs)
     assert "general manager required: amount USD 58,260.00 is at or above USD 50,000.00; " \
            "prepayment 30%" in text

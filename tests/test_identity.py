@@ -404,3 +404,24 @@ def test_the_page_previews_and_shows_a_forced_hand_over(root: Path) -> None:
     reply = client.post("/orders/HD-240317/handover", data={"csrf": token, "force": "1",
                                                            "reason": "试试"})
     assert reply.status_code == 403
+
+
+def test_sealed_documents_carry_the_companys_signature(workspace: Any) -> None:
+    from pipeline.config import Documents, Settings
+    from pipeline.desk import Desk
+    from pipeline.pdf.signing import Certificate, check_signatures, make_certificate
+    from tests.conftest import copy_example, documents
+
+    certificate = Certificate.of(workspace.root)
+    make_certificate(certificate, "Hangzhou Gendan Trading Co., Ltd.")
+    desk = Desk(workspace, Settings(documents=Documents(
+        on_order=["quotation", "production_order"], word_to_pdf=False)))
+    copy_example(workspace, "PO-2026-0042.yaml")
+    [outcome] = desk.run_once()
+    assert outcome.status == "archived", outcome
+    made = {d["doc_type"]: d for d in documents(desk, "PO-2026-0042")
+            if d["kind"] == "generated"}
+    quotation = workspace.archive / made["quotation"]["path"]
+    assert made["quotation"]["signed"] and check_signatures(quotation, certificate).ok
+    # the production order goes to the factory unsealed: not signed
+    assert not made["production_order"].get("signed")

@@ -68,7 +68,8 @@ def verify(state: State, repair: bool, quick: bool, as_json: bool) -> None:
 
 
 def _signatures(desk: Any) -> list[Any]:
-    """Each signed hand-over pack still carries the company's signature over all of it."""
+    """Each signed document (a sealed one, a hand-over pack) still carries the company's
+    signature over all of it."""
     from ..pdf.signing import Certificate, check_signatures
     from ..store import SIDECAR_SUFFIX
     from ..verify import Problem
@@ -76,7 +77,8 @@ def _signatures(desk: Any) -> list[Any]:
     certificate = Certificate.of(desk.workspace.root)
     found = []
     for folder in desk.store.order_folders():
-        for sidecar in sorted((folder / "handover").glob(f"*{SIDECAR_SUFFIX}")):
+        for sidecar in sorted([*(folder / "generated").glob(f"*{SIDECAR_SUFFIX}"),
+                               *(folder / "handover").glob(f"*{SIDECAR_SUFFIX}")]):
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
             pack = sidecar.with_name(sidecar.name[: -len(SIDECAR_SUFFIX)])
             if not meta.get("signed") or not pack.is_file():

@@ -83,6 +83,8 @@ class Signature(BaseModel):
     at: str = Field(description="Date and time signed, empty while not signed")
     decision: str = Field(description="approved, rejected or empty")
     remark: str
+    verified: str = Field("", description="How the signer was proven (key, page, command and "
+                          "the user name), or 'unverified'; empty while not signed")
 
 
 class ApprovalInfo(BaseModel):
@@ -155,7 +157,9 @@ def _signature_rows(order: Order, workflow: Workflow,
                                by=done.by if done else "",
                                at=f"{done.at:%Y-%m-%d %H:%M}" if done else "",
                                decision=done.decision if done else "",
-                               remark=(done.remark or "") if done else ""))
+                               remark=(done.remark or "") if done else "",
+                               verified=(f"{done.proof.kind} {done.proof.account}" if
+                                         done.proof else "unverified") if done else ""))
     return ApprovalInfo(chain=chain, reasons=list(state.reasons), complete=state.complete,
                         rejected=state.rejected is not None)
 
