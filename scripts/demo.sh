@@ -10,6 +10,8 @@ rm -rf "$DEMO"
 # (mapped in gendan.toml) and the packing list as an Excel workbook
 cp examples/templates/order_confirmation.docx examples/templates/packing_list.xlsx "$DEMO/templates/"
 cat examples/templates/own-templates.toml >> "$DEMO/gendan.toml"
+# the company's certificate: sealed documents and hand-over packs are signed with it
+"$GENDAN" -w "$DEMO" config cert
 cp examples/*.yaml examples/*.json "$DEMO/inbox/"
 echo "== gendan run: processing $(ls "$DEMO/inbox" | wc -l) files from $DEMO/inbox"
 "$GENDAN" -w "$DEMO" run
@@ -76,6 +78,9 @@ echo "== gendan handover PO-2026-0042 --preview (the customer's pack, marked PRE
 echo
 echo "== gendan handover PO-2026-0042"
 "$GENDAN" -w "$DEMO" handover PO-2026-0042 --date 2027-01-20
+echo
+echo "== gendan verify (the archive against its sidecars, and the company's signatures)"
+"$GENDAN" -w "$DEMO" verify
 echo
 echo "== gendan orders"
 "$GENDAN" -w "$DEMO" orders

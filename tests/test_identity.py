@@ -423,5 +423,18 @@ def test_sealed_documents_carry_the_companys_signature(workspace: Any) -> None:
             if d["kind"] == "generated"}
     quotation = workspace.archive / made["quotation"]["path"]
     assert made["quotation"]["signed"] and check_signatures(quotation, certificate).ok
+    # merged into a pack, a signed document's own field is left out (its bytes change):
+    # the pack carries one signature, its own, valid over the whole file
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from pipeline.pdf.pack import PackPart, build_pack
+    from pipeline.pdf.signing import sign_pdf
+
+    pack, signed = workspace.root / "pack.pdf", workspace.root / "signed.pdf"
+    build_pack([PackPart("q", quotation), PackPart("again", quotation)], pack)
+    sign_pdf(pack, signed, certificate, "test", "CompanyHandOver")
+    with signed.open("rb") as handle:
+        assert len(list(PdfFileReader(handle, strict=False).embedded_signatures)) == 1
+    assert check_signatures(signed, certificate).ok
     # the production order goes to the factory unsealed: not signed
     assert not made["production_order"].get("signed")

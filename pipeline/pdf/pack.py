@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject, RectangleObject
+from pypdf.generic import ArrayObject, NameObject, RectangleObject
 
 from .inspect import open_pdf
 from .stamp import EDGE_MM, MM, StampSpec, stamp_pdf
@@ -25,6 +25,25 @@ __all__ = ["PackPart", "build_pack"]
 class PackPart:
     title: str
     path: Path
+
+
+def _drop_signatures(writer: PdfWriter) -> None:
+    """The documents' own signatures do not survive their merging (their bytes change):
+    their fields are left out, so that no reader shows them as broken; the pack is
+    signed as a whole (pdf/signing.py)."""
+    for page in writer.pages:
+        annots = page.get("/Annots")
+        if annots is None:
+            continue
+        kept = ArrayObject(a for a in annots.get_object()
+                           if a.get_object().get("/FT") != "/Sig"
+                           and (a.get_object().get("/Parent") or {}).get("/FT") != "/Sig")
+        if kept:
+            page[NameObject("/Annots")] = kept
+        else:
+            del page["/Annots"]
+    if "/AcroForm" in writer._root_object:
+        del writer._root_object["/AcroForm"]
 
 
 def _add_band(writer: PdfWriter) -> None:
@@ -51,6 +70,7 @@ def build_pack(parts: list[PackPart], target: Path, *, page_numbers: bool = True
         first = len(writer.pages)
         writer.append(reader, outline_item=part.title, import_outline=False)
         spans.append((part.title, first + 1, first + info.pages))
+    _drop_signatures(writer)
     total = len(writer.pages)
     for index in range(total):
         writer.set_page_label(index, index, prefix=f"{index + 1} / {total}")

@@ -77,8 +77,10 @@ def make_certificate(where: Certificate, name: str, years: int = 10) -> None:
     where.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 
-def sign_pdf(source: Path, target: Path, where: Certificate, reason: str) -> None:
-    """`source` signed by the company into `target` (an invisible PAdES signature)."""
+def sign_pdf(source: Path, target: Path, where: Certificate, reason: str,
+             field: str = "CompanySignature") -> None:
+    """`source` signed by the company into `target` (an invisible PAdES signature in the
+    signature field `field`)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -86,7 +88,7 @@ def sign_pdf(source: Path, target: Path, where: Certificate, reason: str) -> Non
     if signer is None:
         raise ValueError(f"the company's key {where.key} or certificate {where.cert} does "
                          "not load")
-    meta = signers.PdfSignatureMetadata(field_name="CompanySignature", reason=reason,
+    meta = signers.PdfSignatureMetadata(field_name=field, reason=reason,
                                         subfilter=fields.SigSeedSubFilter.PADES)
     with source.open("rb") as inf, target.open("wb") as outf:
         signers.sign_pdf(IncrementalPdfFileWriter(inf, strict=False), meta, signer=signer,

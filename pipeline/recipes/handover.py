@@ -250,7 +250,7 @@ def _signed(desk: Desk, pack: Path, work: Path, order_no: str) -> Path | None:
     if not certificate.exists():
         return None
     target = work / "pack-signed.pdf"
-    sign_pdf(pack, target, certificate, f"hand-over of order {order_no}")
+    sign_pdf(pack, target, certificate, f"hand-over of order {order_no}", "CompanyHandOver")
     return target
 
 
