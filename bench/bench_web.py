@@ -71,7 +71,7 @@ def order_page(ws: Path) -> dict[str, Any]:
     variants(ws / "inbox", "PO-2026-0042", 57)
     run(ws)
     app = create_app(ws)
-    client = TestClient(app)
+    client = TestClient(app, base_url="http://localhost")
     first = client.get("/orders/PO-2026-0042")
     docs = int(CARD.search(first.text).group(1))  # type: ignore[union-attr]
     total = first.text.count('class="doc-card') + first.text.count("<li><a href=\"/files/")

@@ -35,6 +35,7 @@ class Person:
     role: str
     hash: str
     public_key: str = ""  # PEM of the person's signing key (`gendan users key`), if any
+    generation: int = 0  # raised on sign-out, a new password or role: older sessions end
 
     @property
     def role_title(self) -> str:
@@ -61,14 +62,14 @@ class People:
 
         return PasswordHasher()
 
-    def _load(self) -> dict[str, dict[str, str]]:
+    def _load(self) -> dict[str, dict[str, Any]]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
         return dict(data.get("users", {}))
 
-    def _save(self, users: dict[str, dict[str, str]]) -> None:
+    def _save(self, users: dict[str, dict[str, Any]]) -> None:
         self.folder.mkdir(mode=0o700, exist_ok=True)
         text = json.dumps({"users": users}, ensure_ascii=False, indent=2, sort_keys=True)
         atomic_write(self.path, text.encode("utf-8"), mode=_PRIVATE)
@@ -95,9 +96,11 @@ class People:
             raise InputError(f"user {login} exists already",
                              hint="Use `gendan users password` to change the password, or "
                              "remove the user first.")
-        kept = users.get(login, {}).get("public_key", "") if replace else ""
+        before = users.get(login, {}) if replace else {}
         person = Person(login, name.strip() or login, role, self._hasher().hash(password),
-                        kept)
+                        before.get("public_key", ""),
+                        # a user removed and added again starts anew: no session of before
+                        int(before.get("generation", secrets.randbelow(1 << 30))) + 1)
         users[login] = {k: v for k, v in asdict(person).items() if k != "login"}
         self._save(users)
         return person
@@ -107,6 +110,13 @@ class People:
         if person is None:
             raise NotFoundError(f"no user {login}", hint="See `gendan users list`.")
         self.add(login, person.name, person.role, password, replace=True)
+
+    def end_sessions(self, login: str) -> None:
+        """Every session of `login` ends (sign-out, or a password or role changed)."""
+        users = self._load()
+        if login in users:
+            users[login]["generation"] = int(users[login].get("generation", 0)) + 1
+            self._save(users)
 
     def make_key(self, login: str) -> bytes:
         """A new signing key pair for `login`: the public half kept here (replacing any

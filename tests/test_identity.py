@@ -171,7 +171,7 @@ def test_gendan_approve_asks_who_you_are(root: Path) -> None:
 
 
 def _page(root: Path, login: str) -> tuple[TestClient, str]:
-    client = TestClient(create_app(root), follow_redirects=False)
+    client = TestClient(create_app(root), base_url="http://localhost", follow_redirects=False)
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
     assert token
     reply = client.post("/login", data={"login": login, "password": PASSWORD,

@@ -40,7 +40,7 @@ def root(tmp_path: Path, office_once: Path) -> Path:
 
 @pytest.fixture
 def client(root: Path) -> TestClient:
-    return TestClient(create_app(root), follow_redirects=False)
+    return TestClient(create_app(root), base_url="http://localhost", follow_redirects=False)
 
 
 def csrf(client: TestClient, url: str = "/") -> str:
@@ -104,7 +104,8 @@ def test_thumbnails_are_cached_outside_the_originals(client: TestClient, root: P
 
 
 def test_beyond_this_machine_sign_in_is_needed_to_read(root: Path) -> None:
-    client = TestClient(create_app(root, read_login=True), follow_redirects=False)
+    client = TestClient(create_app(root, read_login=True), base_url="http://localhost",
+                        follow_redirects=False)
     for url in ("/", "/customers", "/orders/PO-2026-0042", "/search?q=x",
                 "/files/ACME/PO-2026-0042/order.json"):
         reply = client.get(url)
@@ -354,7 +355,8 @@ def test_errors_are_pages(client: TestClient, root: Path, monkeypatch: pytest.Mo
         raise RuntimeError("secret detail")
 
     monkeypatch.setattr(pages, "today_view", broken)
-    crash = TestClient(create_app(root), raise_server_exceptions=False).get("/")
+    crash = TestClient(create_app(root), base_url="http://localhost",
+                       raise_server_exceptions=False).get("/")
     assert crash.status_code == 500 and "secret detail" not in crash.text
     assert "<html" in crash.text
 

@@ -15,28 +15,49 @@ from .common import State, handles_errors, table
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but this machine requires sign-in to read.")
 @click.option("--port", default=8750, show_default=True, help="Port to listen on.")
+@click.option("--name", "names", multiple=True, help="A name the page is reached by (e.g. "
+              "gendan.office.lan); requests naming another host are refused. Repeatable.")
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Certificate (PEM) to serve HTTPS with, beyond this machine.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Its private key (PEM).")
+@click.option("--behind-proxy", is_flag=True, help="A reverse proxy in front terminates "
+              "HTTPS (the cookies are then marked Secure all the same).")
 @click.pass_obj
 @handles_errors
-def serve(state: State, host: str, port: int) -> None:
+def serve(state: State, host: str, port: int, names: tuple[str, ...], tls_cert: str | None,
+          tls_key: str | None, behind_proxy: bool) -> None:
     """Serve the office's page: today, customers, orders, search, upload, approvals."""
     import uvicorn
 
+    from ..errors import ConfigError
     from ..people import People
     from ..web import create_app, is_loopback
 
     workspace = state.workspace()
     local = is_loopback(host)
+    if bool(tls_cert) != bool(tls_key):
+        raise ConfigError("--tls-cert and --tls-key go together", hint="Give both.")
+    secure = bool(tls_cert) or behind_proxy
+    if not local and not secure:
+        raise ConfigError(f"serving on {host} (beyond this machine) needs HTTPS: passwords "
+                          "and session cookies would cross the network in clear",
+                          hint="Give --tls-cert and --tls-key, or --behind-proxy when a "
+                          "reverse proxy in front serves HTTPS.")
     if not People(workspace.root).all():
         click.echo("no users yet: the page can be read but nothing changed; add one with "
                    "`gendan users add NAME --role manager`", err=True)
-    app = create_app(workspace.root, read_login=not local)
-    where = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+    extra = (*names, *(() if local or host in {"0.0.0.0", "::"} else (host,)))
+    app = create_app(workspace.root, read_login=not local, secure_cookie=secure, hosts=extra)
+    scheme = "https" if tls_cert else "http"
+    where = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}/"
     click.echo(f"gendan serves {workspace.root} at {where}"
                + ("" if local else " (sign-in required to read: open beyond this machine)"))
     maker = app.state.office.desk.maker
     maker.warm_office()  # one LibreOffice while the page is served
     try:
-        uvicorn.run(app, host=host, port=port,
+        uvicorn.run(app, host=host, port=port, ssl_certfile=tls_cert, ssl_keyfile=tls_key,
+                    proxy_headers=behind_proxy,
                     log_level="warning" if not state.verbose else "info")
     finally:
         maker.cool_office()

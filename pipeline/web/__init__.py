@@ -32,6 +32,7 @@ from ..config import Settings, load_settings
 from ..desk import Desk
 from ..people import People
 from ..workspace import Workspace
+from .guard import SignInGuard
 from .render import page
 
 __all__ = ["create_app", "is_loopback"]
@@ -58,6 +59,7 @@ class Office:
         self.settings = settings
         self.read_login = read_login
         self.people = People(workspace.root)
+        self.guard = SignInGuard()
         self.desk = Desk(workspace, settings, clock=clock)
         self.writing = threading.Lock()  # the desk's intake is one file at a time
 
@@ -83,10 +85,15 @@ def _security_headers(response: Response) -> None:
         "object-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'")
 
 
+LOCAL_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
 def create_app(root: Path, *, read_login: bool = False, clock: Clock | None = None,
-               secure_cookie: bool = False) -> FastAPI:
+               secure_cookie: bool = False, hosts: tuple[str, ...] = ()) -> FastAPI:
     """The page for the workspace at `root`. `read_login`: sign-in is needed to read too
-    (always so when served beyond this machine)."""
+    (always so when served beyond this machine). Only requests naming this machine, or
+    one of `hosts`, in their Host header are answered (a page elsewhere that points a name
+    at this machine, DNS rebinding, reads nothing)."""
     workspace = Workspace.locate(root)
     workspace.ensure_folders()
     settings = load_settings(workspace.config_path)
@@ -100,9 +107,12 @@ def create_app(root: Path, *, read_login: bool = False, clock: Clock | None = No
         _security_headers(response)
         return response
 
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
     app.add_middleware(SessionMiddleware, secret_key=office.people.secret(),
                        session_cookie="gendan_session", max_age=SESSION_HOURS * 3600,
                        same_site="strict", https_only=secure_cookie)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOCAL_NAMES, *hosts])
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(StarletteHTTPException)

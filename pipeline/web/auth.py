@@ -34,8 +34,9 @@ def current_user(request: Request) -> Person | None:
     if not login:
         return None
     person = office_of(request).people.get(str(login))
-    if person is None:
-        request.session.clear()
+    if person is None or request.session.get("generation") != person.generation:
+        request.session.clear()  # removed, signed out elsewhere, or a new password or role
+        return None
     return person
 
 
@@ -92,12 +93,21 @@ def login_form(request: Request, next: str = "/") -> Response:
 async def login(request: Request, login: str = Form(...), password: str = Form(...),
                 next: str = Form("/")) -> Response:
     await _check_token(request)
-    person = office_of(request).people.verify(login.strip(), password)
+    office = office_of(request)
+    name, client = login.strip(), request.client.host if request.client else ""
+    wait = office.guard.wait(name, client)
+    if wait:
+        return page(request, "login.html", {"next": _safe_next(next), "failed": True,
+                                            "login": login, "wait": wait}, status_code=429)
+    person = office.people.verify(name, password)
     if person is None:
+        office.guard.failed(name, client)
         return page(request, "login.html", {"next": _safe_next(next), "failed": True,
                                             "login": login}, status_code=401)
+    office.guard.passed(name, client)
     request.session.clear()  # a new session for the signed-in person
     request.session["login"] = person.login
+    request.session["generation"] = person.generation
     csrf_token(request)
     flash(request, "ok", f"欢迎 Welcome, {person.name} ({person.role_title})")
     return RedirectResponse(_safe_next(next), status_code=303)
@@ -106,5 +116,8 @@ async def login(request: Request, login: str = Form(...), password: str = Form(.
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await _check_token(request)
+    user = current_user(request)
+    if user is not None:  # the cookie may have been copied: every session of theirs ends
+        office_of(request).people.end_sessions(user.login)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
