@@ -1,17 +1,13 @@
-"""`gendan export` and `gendan import`: orders out of one archive and into another, every
-file with its sha256 in a manifest.
+"""`gendan export`: orders out of one archive, every file with its sha256 in a manifest
+(`imports.py` takes them into another).
 
 An export is a zip file (or a folder) holding `archive/CUSTOMER/ORDER/...` as the archive
 has it (the files, their sidecars, the kept page texts), a `manifest.json` listing every
 file with its size and sha256 and, for people, `manifest.csv` and `manifest.xlsx` (file,
 order, type, version, business date, sha256, size).
 
-An import checks every file against the manifest before it files anything, and refuses
-the whole import on the first mismatch, naming the file. It then files order by order,
-each under its lock: the files first, the sidecars (the commit markers) after them, then
-the order's derived files and index entry. A file the archive holds already with the same
-content is skipped, so importing twice files nothing the second time; one with other
-content is a conflict, named, and that order is left as it was.
+`undecided` replays an order's approvals over its history by the rules of approvals that
+arrive (the import's check of the decisions it brings).
 """
 
 from __future__ import annotations
@@ -21,18 +17,17 @@ import io
 import json
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from .errors import InputError, OrderConflictError
-from .fsutil import atomic_write, sha256_bytes, sha256_file
+from .errors import InputError
+from .fsutil import sha256_file
 from .people import People
-from .record import OrderRecord
-from .store import SIDECAR_SUFFIX, OrderRef, OrderStore, order_key
+from .store import SIDECAR_SUFFIX, OrderRef, OrderStore
 
-__all__ = ["ExportResult", "ImportResult", "export_orders", "import_orders"]
+__all__ = ["FORMAT", "Decisions", "ExportResult", "export_orders", "resolve", "undecided"]
 
 FORMAT = "gendan-export/1"
 COLUMNS = ("file", "order", "customer", "type", "kind", "version", "current", "business_date",
@@ -47,13 +42,6 @@ class ExportResult:
     documents: int
     size: int
 
-
-@dataclass
-class ImportResult:
-    orders: list[str] = field(default_factory=list)
-    filed: int = 0  # files written
-    skipped: int = 0  # files the archive held already, the same
-    conflicts: list[str] = field(default_factory=list)
 
 
 def _order_files(store: OrderStore, ref: OrderRef, current: bool) -> Iterator[Path]:
@@ -158,74 +146,6 @@ def export_orders(store: OrderStore, refs: list[OrderRef], target: Path, *,
                         sum(f["size"] for f in files))
 
 
-class _Source:
-    """The export being imported: a zip file or a folder, read by the manifest's names."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.zip = zipfile.ZipFile(path) if path.is_file() else None
-
-    def names(self) -> set[str]:
-        if self.zip is not None:
-            return {n for n in self.zip.namelist() if not n.endswith("/")}
-        return {p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()}
-
-    def read(self, name: str, size: int) -> bytes:
-        if self.zip is not None:
-            with self.zip.open(name) as handle:
-                data = handle.read(size + 1)  # never more than the manifest says
-        else:
-            with (self.path / name).open("rb") as handle:
-                data = handle.read(size + 1)
-        return data
-
-    def close(self) -> None:
-        if self.zip is not None:
-            self.zip.close()
-
-
-def _safe(name: str) -> bool:
-    path = PurePosixPath(name)
-    return not path.is_absolute() and ".." not in path.parts and bool(path.parts)
-
-
-def _verified(source: _Source) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The manifest and every file's bytes, each checked against it; the first mismatch
-    refuses the import before anything is filed."""
-    where = source.path.name
-    try:
-        manifest = json.loads(source.read("manifest.json", 200 * 1024 * 1024))
-    except (KeyError, FileNotFoundError, ValueError) as exc:
-        raise InputError(f"{where}: no readable manifest.json ({exc})",
-                         hint="Import what `gendan export` wrote, as it wrote it.") from exc
-    if manifest.get("format") != FORMAT:
-        raise InputError(f"{where}: not a gendan export (format {manifest.get('format')!r})",
-                         hint="Import what `gendan export` wrote.")
-    listed = {f"archive/{f['path']}": f for f in manifest["files"]}
-    unexpected = source.names() - set(listed) - {"manifest.json", "manifest.csv",
-                                                  "manifest.xlsx"}
-    if unexpected:
-        raise InputError(f"{where}: {sorted(unexpected)[0]} is not in the manifest",
-                         hint="The export was changed after it was written; nothing was "
-                         "imported. Export it again.")
-    data = {}
-    for name, item in listed.items():
-        if not _safe(item["path"]) or len(PurePosixPath(item["path"]).parts) < 3:
-            raise InputError(f"{where}: {item['path']} is not a path inside an order folder",
-                             hint="Nothing was imported.")
-        try:
-            content = source.read(name, int(item["size"]))
-        except (KeyError, FileNotFoundError) as exc:
-            raise InputError(f"{where}: {item['path']} is missing", hint="Nothing was imported;"
-                             " export it again.") from exc
-        if len(content) != int(item["size"]) or sha256_bytes(content) != item["sha256"]:
-            raise InputError(f"{where}: {item['path']} does not match its sha256 in the "
-                             "manifest (changed or damaged)",
-                             hint="Nothing was imported; export it again from the source.")
-        data[item["path"]] = content
-    return manifest, data
-
-
 @dataclass(frozen=True)
 class Decisions:
     """What an imported order's decisions are checked against: this workspace's people and
@@ -236,57 +156,7 @@ class Decisions:
     trust_inbox: bool = False
 
 
-def import_orders(store: OrderStore, path: Path, decisions: Decisions) -> ImportResult:
-    source = _Source(path)
-    try:
-        manifest, data = _verified(source)
-    finally:
-        source.close()
-    result = ImportResult()
-    for entry in manifest["orders"]:
-        ref = OrderRef(entry["order_no"], entry["customer"], entry["folder"])
-        mine = {p: c for p, c in data.items() if p.startswith(ref.folder + "/")}
-        _import_order(store, ref, mine, result, decisions)
-    return result
-
-
-def _import_order(store: OrderStore, ref: OrderRef, files: dict[str, bytes],
-                  result: ImportResult, decisions: Decisions) -> None:
-    key = order_key(ref.order_no)
-    with store.lock(key, f"order {ref.order_no}"):
-        here = store.locate(ref.order_no)
-        if here is not None and here.folder != ref.folder:
-            raise OrderConflictError(
-                f"order {ref.order_no} is filed here in {here.folder}, the export has it in "
-                f"{ref.folder}", hint="Order numbers are unique in a workspace; nothing of "
-                "this order was imported.")
-        clashes = [p for p, content in files.items() if (store.root / p).is_file()
-                   and sha256_file(store.root / p) != sha256_bytes(content)]
-        if clashes:
-            result.conflicts.append(f"{ref.order_no}: {clashes[0]} differs from the archive's")
-            return
-        new = [(p, c) for p, c in files.items() if not (store.root / p).is_file()]
-        result.skipped += len(files) - len(new)
-        if not new:
-            return
-        if why := _undecided(store, ref, files, new, decisions):
-            result.conflicts.append(f"{ref.order_no}: {why}; nothing of this order was "
-                                    "imported")
-            return
-        store.journal_begin(key, ref, "import")
-        if here is None:
-            store.claim(key, ref)
-        # the files first, their sidecars (the commit markers) last
-        for relative, content in sorted(new, key=lambda n: n[0].endswith(SIDECAR_SUFFIX)):
-            atomic_write(store.root / relative, content, mode=store.file_mode,
-                         durable=".text" not in PurePosixPath(relative).parts)
-        OrderRecord(store, key, ref, registered=True).derive()
-        store.journal_end(key)
-        result.filed += len(new)
-        result.orders.append(ref.order_no)
-
-
-def _undecided(store: OrderStore, ref: OrderRef, files: dict[str, bytes],
+def undecided(store: OrderStore, ref: OrderRef, files: dict[str, bytes],
                new: list[tuple[str, bytes]], decisions: Decisions) -> str:
     """Why the imported decisions cannot be taken ("" when they can): every approval the
     import adds passes the rules of one that arrives (who proved it, the chain's order,

@@ -222,7 +222,7 @@ def test_an_import_passes_the_same_rules(root: Path, tmp_path: Path) -> None:
     before = sorted(p.name for p in (root / "archive").rglob("*"))
     result = _gendan(root, "import", str(export))
     assert result.exit_code == 4
-    assert "not imported: PO-2026-0042" in result.output and "nobody proved" in result.output
+    assert "order PO-2026-0042" in result.output and "nobody proved" in result.output
     assert sorted(p.name for p in (root / "archive").rglob("*")) == before
 
 

@@ -165,7 +165,7 @@ def test_a_tampered_export_is_refused_naming_the_file(with_order: Desk, tmp_path
     other = _empty(tmp_path)
     result = run(other, "import", str(tampered))
     assert result.exit_code == 4
-    assert "originals/PO-2026-0042.yaml does not match its sha256" in result.output
+    assert "originals/PO-2026-0042.yaml does not match its size and sha256" in result.output
     assert not list((other.workspace.archive).glob("ACME"))  # nothing filed
 
 

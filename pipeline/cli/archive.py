@@ -118,8 +118,8 @@ def export_command(state: State, names: tuple[str, ...], output: Path, current: 
 @handles_errors
 def import_command(state: State, source: Path) -> None:
     """Import an export: every checksum verified first; what is here already is skipped."""
+    from ..imports import Decisions, import_orders
     from ..people import People
-    from ..transfer import Decisions, import_orders
 
     state.workspace().ensure_folders()
     approval = state.settings().approval
