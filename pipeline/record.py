@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import mimetypes
 import os
 from collections.abc import Iterator
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from .store import OrderStore
 
 __all__ = ["OrderRecord"]
+
+log = logging.getLogger(__name__)
 
 
 def _media_type(name: str) -> str:
@@ -86,8 +89,19 @@ class OrderRecord(KeptTexts):
 
     @cached_property
     def events(self) -> list[Event]:
-        return sorted((self.store.event(m["event"]) for m in self.documents if "event" in m),
-                      key=lambda e: e.seq)
+        """The order's history; an event that does not parse is left out (verify reports
+        it, repair quarantines it) and the rest is read."""
+        from pydantic import ValidationError
+
+        found = []
+        for meta in self.documents:
+            if "event" in meta:
+                try:
+                    found.append(self.store.event(meta["event"]))
+                except ValidationError:
+                    log.warning("%s: its event does not parse; left out until `gendan verify "
+                                "--repair`", meta["path"])
+        return sorted(found, key=lambda e: e.seq)
 
     @cached_property
     def workflow(self) -> Workflow:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -49,11 +50,24 @@ from .summary import Policy
 if TYPE_CHECKING:
     from .flow import Event
 
-__all__ = ["SIDECAR_SUFFIX", "OrderRef", "OrderStore", "order_key", "read_json"]
+__all__ = ["SIDECAR_SUFFIX", "OrderRef", "OrderStore", "order_key", "read_json", "well_formed"]
+
+log = logging.getLogger(__name__)
 
 SIDECAR_SUFFIX = ".gendan.json"
 KIND_FOLDERS = ("originals", "generated", "stamped", "handover")
 SIDECAR_CACHE = 20_000  # sidecars kept parsed in a long-running process
+
+
+SHAPE = {"kind": str, "doc_type": str, "version": int, "path": str, "source_sha256": str,
+         "sha256": str}
+
+
+def well_formed(meta: dict[str, Any]) -> bool:
+    """A sidecar has what every reader of it relies on (the rest is checked where used)."""
+    return all(isinstance(meta.get(key), kind) for key, kind in SHAPE.items()) and \
+        not isinstance(meta.get("version"), bool) and \
+        (meta.get("event") is None or isinstance(meta.get("event"), dict))
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -326,6 +340,13 @@ class OrderStore:
                 try:
                     meta = self._parsed(entry.path, entry.stat())
                 except FileNotFoundError:
+                    continue
+                except ArchiveError as exc:  # verify reports it, repair quarantines it
+                    log.warning("%s; left out until `gendan verify --repair`", exc.message)
+                    continue
+                if not well_formed(meta):
+                    log.warning("%s: a record not of gendan's shape; left out until "
+                                "`gendan verify --repair`", entry.path)
                     continue
                 yield entry.path, dict(meta)
 

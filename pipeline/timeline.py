@@ -47,8 +47,11 @@ def timeline(events: list[Event], documents: list[dict[str, Any]],
     commit_of: dict[tuple[str, str], int] = {}
     for meta in documents:
         if "event" in meta:  # the commit's marker names its event
-            commit_of[(meta.get("source", ""), meta.get("source_sha256", ""))] = \
-                int(meta["event"]["seq"])
+            try:
+                seq = int(meta["event"]["seq"])
+            except (KeyError, TypeError, ValueError):
+                continue  # an event that does not parse: left out (verify names it)
+            commit_of[(meta.get("source", ""), meta.get("source_sha256", ""))] = seq
     files: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for meta in documents:
         seq = commit_of.get((meta.get("source", ""), meta.get("source_sha256", "")))

@@ -40,6 +40,7 @@ from .store import (
     order_key,
     pid_alive,
     read_json,
+    well_formed,
 )
 
 __all__ = ["Problem", "folder_key", "locked", "loose_temp_files", "order_problems",
@@ -85,10 +86,17 @@ def order_problems(store: OrderStore, folder: Path, deep: bool) -> list[Problem]
                 continue
             if entry.name.endswith(SIDECAR_SUFFIX):
                 try:
-                    sidecars.append((entry, read_json(entry)))
+                    meta = read_json(entry)
                 except ArchiveError as exc:
                     problems.append(Problem("unreadable sidecar", store.relative(entry),
                                             exc.message, "quarantine"))
+                    continue
+                if well_formed(meta):
+                    sidecars.append((entry, meta))
+                else:
+                    problems.append(Problem("record out of shape", store.relative(entry),
+                                            "lacks what a sidecar must have (kind, type, "
+                                            "version, path, checksums)", "quarantine"))
             elif not entry.with_name(entry.name + SIDECAR_SUFFIX).exists():
                 problems.append(Problem("file without sidecar", store.relative(entry),
                                         "not recorded by any commit", "quarantine"))
@@ -106,8 +114,9 @@ def order_problems(store: OrderStore, folder: Path, deep: bool) -> list[Problem]
                 Event.model_validate(meta["event"])
             except ValidationError as exc:
                 problems.append(Problem("history does not parse", where,
-                                        f"{exc.error_count()} problem(s) in its event",
-                                        "report"))
+                                        f"{exc.error_count()} problem(s) in its event; left "
+                                        "out of the history", "quarantine"))
+                continue
         if meta.get("doc_type") == "order_data" and "order_data" in meta and \
                 (latest_order is None or meta["version"] > latest_order[0]):
             latest_order = (meta["version"], meta["order_data"])
