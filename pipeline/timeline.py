@@ -54,9 +54,9 @@ def timeline(events: list[Event], documents: list[dict[str, Any]],
             commit_of[(meta.get("source", ""), meta.get("source_sha256", ""))] = seq
     files: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for meta in documents:
-        seq = commit_of.get((meta.get("source", ""), meta.get("source_sha256", "")))
-        if seq is not None:
-            files[seq].append(meta)
+        found = commit_of.get((meta.get("source", ""), meta.get("source_sha256", "")))
+        if found is not None:
+            files[found].append(meta)
     entries = []
     for event in sorted(events, key=lambda e: e.seq):
         field = BUSINESS_DATE.get(event.kind)

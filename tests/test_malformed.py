@@ -47,8 +47,8 @@ def test_a_record_that_does_not_parse_stops_nothing(root: Path, damage: str) -> 
         sidecar.write_text(json.dumps({"event": None, "kind": 3}), encoding="utf-8")
     else:
         sidecar.write_text("{not json", encoding="utf-8")
-    for command in (["history", "PO-2026-0042"], ["show", "PO-2026-0042"], ["orders"], ["reindex"], ["find", "报价"],
-                    ["check", "HD-240317"], ["run"]):
+    for command in (["history", "PO-2026-0042"], ["show", "PO-2026-0042"], ["orders"],
+                    ["reindex"], ["find", "报价"], ["check", "HD-240317"], ["run"]):
         code, output = _gendan(root, *command)
         assert code in {0, 1}, (command, output)
     code, output = _gendan(root, "verify")
