@@ -30,6 +30,7 @@ the index and the inbox queue in PostgreSQL tables; nothing above this module wo
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -42,8 +43,8 @@ from typing import TYPE_CHECKING, Any
 from filelock import FileLock, Timeout
 
 from .clock import Clock, SystemClock
-from .errors import ArchiveError, BusyError, NotFoundError, OrderConflictError
-from .fsutil import atomic_write, order_key, remove, safe_name
+from .errors import ArchiveError, BusyError, DiskFullError, NotFoundError, OrderConflictError
+from .fsutil import DISK_FULL, atomic_write, order_key, remove, safe_name
 from .index import Index
 from .summary import Policy
 
@@ -178,28 +179,44 @@ class OrderStore:
     # -- locks and the journal -------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self, name: str, what: str) -> Iterator[None]:
+        """The order's lock. On an archive that cannot be written (a read-only mount or
+        folder) there is no writer to wait for: what reads goes on without the lock, and
+        the first write says, in one line, that the archive cannot be written."""
         path = self.root / ".locks" / f"{name}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(path), timeout=self.lock_timeout)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             lock.acquire()
         except Timeout as exc:
             raise BusyError(f"{what} is locked by another gendan process (waited "
                             f"{self.lock_timeout:.0f} s)",
                             hint="Wait for it to finish and try again.") from exc
+        except OSError as exc:
+            if exc.errno in {errno.EROFS, errno.EACCES, errno.EPERM}:
+                log.info("%s: the archive cannot be written (%s); reading without the lock",
+                         what, exc.strerror)
+                yield
+                return
+            if exc.errno in DISK_FULL:
+                raise DiskFullError(f"the archive {self.root} is full: the lock of {what} "
+                                    f"could not be made ({exc.strerror})",
+                                    hint="Free some space, then run the command again.") \
+                    from exc
+            raise
         try:
             yield
         finally:
             lock.release()
 
     def try_lock(self, name: str) -> FileLock | None:
-        """The lock if it is free now, else None (recovery skips what is in use)."""
+        """The lock if it is free now, else None (recovery skips what is in use, and what
+        it cannot lock on an archive that cannot be written)."""
         path = self.root / ".locks" / f"{name}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(path), timeout=0)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             lock.acquire()
-        except Timeout:
+        except (Timeout, OSError):
             return None
         return lock
 

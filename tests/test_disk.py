@@ -225,3 +225,38 @@ def test_a_busy_order_is_retried_not_rejected(with_order: Desk) -> None:
     assert outcome.status == "retry" and "locked by another gendan" in outcome.message
     [outcome] = desk.run_once()
     assert outcome.status == "archived"
+
+
+@pytest.mark.timeout(120)
+def test_a_read_only_archive_reads_and_refuses_writes_in_one_line(
+        tmp_path: Path, order_archive: Path) -> None:
+    """On a read-only mount: the questions answer as before (no lock is needed where
+    nothing can write), and what would write stops with one line and exit 6."""
+    mount = tmp_path / "ro"
+    if not _mount_tmpfs(mount, "64m"):
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        root = mount / "ws"
+        shutil.copytree(order_archive, root)
+        shutil.copyfile(CORPUS / "pdflatex-outline.pdf",
+                        root / "inbox" / "PO-2026-0042_manual.pdf")
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        for command, code in ((["orders"], 0), (["find", "HT-2020"], 0), (["due"], None),
+                              (["history", "PO-2026-0042"], 0), (["show", "HD-240317"], 0),
+                              (["verify"], 0), (["export", "ACME", "-o",
+                                                 str(tmp_path / "out.zip")], 0),
+                              (["check", "PO-2026-0042"], 6), (["reindex"], 6),
+                              (["run"], 6), (["handover", "HD-240317", "--preview", "-o",
+                                              str(tmp_path / "p.pdf")], 6)):
+            result = CliRunner().invoke(cli, ["-w", str(root), *command])
+            assert result.exception is None or isinstance(result.exception, SystemExit), \
+                (command, result.exception)
+            assert "Traceback" not in result.output and "damaged" not in result.output, \
+                (command, result.output)
+            if code is not None:
+                assert result.exit_code == code, (command, result.output)
+            if code == 6:
+                assert "cannot be written" in result.output or "No space" in \
+                    result.output or "Read-only" in result.output, (command, result.output)
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)

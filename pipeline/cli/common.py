@@ -3,6 +3,7 @@ turns an error into one clear line and its exit code, and tables that line up Ch
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import traceback
 import unicodedata
@@ -93,7 +94,28 @@ def handles_errors(func: F) -> F:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except OSError as exc:  # any write the archive refused: full or read-only
+                from ..fsutil import DISK_FULL
+
+                if exc.errno not in DISK_FULL:
+                    raise
+                from ..errors import DiskFullError
+
+                where = f" ({exc.filename})" if exc.filename else ""
+                raise DiskFullError(f"the archive cannot be written: {exc.strerror}{where}; "
+                                    "nothing was half done",
+                                    hint="Free some space, or make the archive writable, "
+                                    "then run the command again.") from exc
+            except sqlite3.OperationalError as exc:  # the index, on a read-only archive
+                if "readonly" not in str(exc) and "disk" not in str(exc):
+                    raise
+                from ..errors import DiskFullError
+
+                raise DiskFullError(f"the archive's index cannot be written: {exc}",
+                                    hint="Free some space, or make the archive writable, "
+                                    "then run the command again.") from exc
         except GendanError as exc:
             state = click.get_current_context().find_object(State)
             if state is not None and state.verbose:

@@ -89,11 +89,23 @@ class Catalogue:
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.executescript(SCHEMA)
             except sqlite3.DatabaseError as exc:
-                raise IndexError_(f"the search index {self.path} is damaged ({exc})",
-                                  hint="Run `gendan reindex` to rebuild it.") from exc
+                db = self._read_only(exc)
             self._db = db
             self._pid = os.getpid()
         return self._db
+
+    def _read_only(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """An index on an archive that cannot be written (a read-only mount or folder) is
+        read as it stands; anything else that fails to open is damaged."""
+        if self.path.is_file() and not os.access(self.path.parent, os.W_OK):
+            try:
+                return sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1",
+                                       uri=True, timeout=60, isolation_level=None,
+                                       check_same_thread=False)
+            except sqlite3.DatabaseError:
+                pass
+        raise IndexError_(f"the search index {self.path} is damaged ({exc})",
+                          hint="Run `gendan reindex` to rebuild it.") from exc
 
     def exists(self) -> bool:
         return self.path.is_file()
