@@ -137,3 +137,23 @@ def test_workspace_settings_are_checked_by_every_command(tmp_path: Path) -> None
                                           encoding="utf-8")
     result = CliRunner().invoke(cli, ["-w", str(tmp_path), "run"])
     assert result.exit_code == 3 and "company.seal" in result.output
+
+
+def test_an_assets_folder_that_links_out_opens_nothing(desk: Desk, tmp_path: Path) -> None:
+    """templates/assets as a link to / would make every file of the machine an asset."""
+    own = desk.workspace.root / "templates"
+    own.mkdir()
+    secret = tmp_path / "outside"
+    secret.mkdir()
+    (secret / "secret.txt").write_text("SECRET-CONTENT-43\n", encoding="utf-8")
+    (own / "assets").symlink_to(secret)
+    (own / "quotation.html").write_text(
+        '{% extends "base.html" %}{% block body %}<p>{{ order.order_no }}</p>'
+        '<link rel="attachment" href="assets/secret.txt">'
+        '<img src="assets/secret.txt">{% endblock %}', encoding="utf-8")
+    copy_example(desk.workspace, "PO-2026-0042.yaml")
+    [outcome] = desk.run_once()
+    assert outcome.status == "archived"
+    pdf = next(desk.workspace.archive.rglob("PO-2026-0042_quotation_v1.pdf"))
+    assert b"SECRET-CONTENT-43" not in pdf.read_bytes()
+    assert any("refused" in p for p in outcome.problems), outcome.problems

@@ -149,7 +149,10 @@ def render_html_pdf(
     import_weasyprint()
     from weasyprint import HTML
 
-    fetcher = asset_fetcher([d / "assets" for d in template_dirs])
+    # an assets folder counts only where it stays inside its templates folder: a link
+    # from templates/assets to / would otherwise open every file of the machine
+    fetcher = asset_fetcher([d / "assets" for d in template_dirs
+                             if (d / "assets").resolve().is_relative_to(d.resolve())])
     document = HTML(
         string=markup, base_url=str(source.parent) + "/", url_fetcher=fetcher
     ).render()
