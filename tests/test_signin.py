@@ -107,3 +107,21 @@ def test_cookies_are_secure_when_served_over_https(root: Path) -> None:
                                         "csrf": _token(client), "next": "/"})
     assert reply.status_code == 303
     assert "secure" in reply.headers["set-cookie"].lower()
+
+
+def test_an_order_number_with_a_slash_opens(root: Path) -> None:
+    import json as json_module
+
+    order = json_module.loads((Path(__file__).resolve().parents[1] / "examples" /
+                               "AN-2026-118.json").read_text(encoding="utf-8"))
+    order["order_no"] = "AN/2026/119"
+    (root / "inbox" / "slash.json").write_text(json_module.dumps(order, ensure_ascii=False),
+                                               encoding="utf-8")
+    assert CliRunner().invoke(cli, ["-w", str(root), "run"]).exit_code == 0
+    client = _client(root)
+    page = client.get("/orders/AN/2026/119")
+    assert page.status_code == 200 and "AN/2026/119" in page.text
+    assert _sign_in(client, "li.qiang") == 303
+    reply = client.post("/orders/AN/2026/119/check", data={"csrf": _token(client, "/")})
+    assert reply.status_code == 303
+    assert client.get(reply.headers["location"]).status_code == 200

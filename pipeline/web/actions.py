@@ -178,7 +178,7 @@ def _approval(order_no: str, user: Person, role: str, decision: str, remark: str
     return json.dumps(update, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-@router.post("/orders/{order_no}/approve")
+@router.post("/orders/{order_no:path}/approve")
 def approve(request: Request, order_no: str, decision: str = Form("approved"),
             remark: str = Form(""), user: Person = Writer) -> Response:
     office = office_of(request)
@@ -206,7 +206,7 @@ def approve(request: Request, order_no: str, decision: str = Form("approved"),
     return _order_page(order_no, "#approvals")
 
 
-@router.post("/orders/{order_no}/check")
+@router.post("/orders/{order_no:path}/check")
 def check(request: Request, order_no: str, user: Person = Writer) -> Response:
     from ..recipes import check_order
 
@@ -224,7 +224,7 @@ def check(request: Request, order_no: str, user: Person = Writer) -> Response:
     return _order_page(order_no, "#check")
 
 
-@router.post("/orders/{order_no}/preview")
+@router.post("/orders/{order_no:path}/preview")
 def preview(request: Request, order_no: str, user: Person = Writer) -> Response:
     """The customer's pack as it would go out, marked PREVIEW 预览: nothing is archived
     and the status does not change."""
@@ -246,7 +246,7 @@ def preview(request: Request, order_no: str, user: Person = Writer) -> Response:
         "Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
 
-@router.post("/orders/{order_no}/handover")
+@router.post("/orders/{order_no:path}/handover")
 def handover(request: Request, order_no: str, force: str = Form(""), reason: str = Form(""),
              user: Person = Writer) -> Response:
     from ..recipes import HandoverRefused, hand_over

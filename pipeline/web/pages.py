@@ -65,7 +65,7 @@ def customer(request: Request, code: str, user: Person | None = Reader) -> Respo
                                            "orders": orders})
 
 
-@router.get("/orders/{order_no}")
+@router.get("/orders/{order_no:path}")
 def order(request: Request, order_no: str, user: Person | None = Reader) -> Response:
     office = office_of(request)
     try:
