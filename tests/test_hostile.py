@@ -115,6 +115,29 @@ def _xlsx_bomb(path: Path, megabytes: int = 80) -> None:
                 sheet.write(row)
 
 
+def _xlsx_entities(path: Path) -> None:
+    """A real order form whose shared strings declare a billion laughs."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Order"
+    book.active.append(["order_no", "&lol9;"])
+    book.create_sheet("Items").append(["model"])
+    book.save(path)
+    laughs = '<!DOCTYPE lolz [<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{n} "{("&lol" + str(n - 1) + ";") * 10 if n > 1 else "&lol;" * 10}">'
+        for n in range(1, 10)) + "]>"
+    with zipfile.ZipFile(path) as package:
+        parts = {n: package.read(n) for n in package.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = sheet.replace("?>", "?>" + laughs, 1) if sheet.startswith("<?xml") else \
+        laughs + sheet
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace("&amp;lol9;", "&lol9;").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+
+
 def _xlsx_rows(path: Path, rows: int = 6000) -> None:
     import openpyxl
 
@@ -209,6 +232,8 @@ KINDS: dict[str, tuple[Make, str, str]] = {
     "not a mapping": (_write("list.yaml", "- " + SECRET + "\n"), "_rejected",
                       "a mapping of order fields"),
     "workbook zip bomb": (_generated("bomb.xlsx", _xlsx_bomb), "_rejected", "unpacks to"),
+    "workbook entity bomb": (_generated("laughs.xlsx", _xlsx_entities), "_rejected",
+                             "document type declaration"),
     "workbook of 6,000 rows": (_generated("rows.xlsx", _xlsx_rows), "_rejected",
                                "more than 5,000 rows"),
     "workbook that is text": (_write("fake.xlsx", SECRET * 20), "_rejected",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+import zlib
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -48,13 +49,34 @@ def _check_package(path: Path, name: str, unpacked_mb: float) -> None:
     try:
         with zipfile.ZipFile(path) as package:
             unpacked = sum(info.file_size for info in package.infolist())
-    except (zipfile.BadZipFile, OSError) as exc:
+            declared = next((info.filename for info in package.infolist()
+                             if info.filename.endswith((".xml", ".rels"))
+                             and _declares(package, info)), None)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
         raise _syntax(name, "the file", "not a workbook (not a valid .xlsx package)",
                       "an .xlsx file saved by Excel, WPS or LibreOffice") from exc
+    if declared is not None:  # Excel never writes one: an entity bomb or an XXE attempt
+        raise _syntax(name, declared, "a document type declaration (<!DOCTYPE or <!ENTITY)",
+                      "a workbook saved by Excel, WPS or LibreOffice, which declare none")
     if unpacked > unpacked_mb * 1024 * 1024:
         raise LimitError(f"{name}: unpacks to {unpacked / 1024 / 1024:,.0f} MB",
                          hint=f"A workbook may unpack to at most {unpacked_mb:,.0f} MB ([limits] "
                          "workbook_unpacked_mb); save only the order's sheets.")
+
+
+def _declares(package: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether an XML part declares a document type or entities (read up to its root)."""
+    with package.open(info) as handle:
+        head = b""
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            head += chunk
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                return True
+            root = head.find(b"<", head.find(b"?>") + 2 if b"<?xml" in head[:64] else 0)
+            if root >= 0 and head[root + 1:root + 2] not in {b"!", b"?"}:
+                return False  # the root element: no declaration can follow
+            head = head[-64:]
+    return False
 
 
 def _set_path(target: dict[str, Any], dotted: str, value: Any) -> None:
