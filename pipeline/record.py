@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = ["OrderRecord"]
 
-log = logging.getLogger(__name__)
-
 
 def _media_type(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -88,19 +86,13 @@ class OrderRecord(KeptTexts):
                 self._committed_sources]
 
     @cached_property
-    def events(self) -> list[Event]:
-        """The order's history; an event that does not parse is left out (verify reports
-        it, repair quarantines it) and the rest is read."""
-        from pydantic import ValidationError
-
+    def events(self) -> list[Event]:  # one that does not parse is left out (verify names it)
         found = []
-        for meta in self.documents:
-            if "event" in meta:
-                try:
-                    found.append(self.store.event(meta["event"]))
-                except ValidationError:
-                    log.warning("%s: its event does not parse; left out until `gendan verify "
-                                "--repair`", meta["path"])
+        for meta in (m for m in self.documents if "event" in m):
+            try:
+                found.append(self.store.event(meta["event"]))
+            except ValueError:  # pydantic's ValidationError is one
+                logging.getLogger(__name__).warning("%s: event left out", meta["path"])
         return sorted(found, key=lambda e: e.seq)
 
     @cached_property

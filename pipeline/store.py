@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import logging
 import os
 from collections import OrderedDict
@@ -46,48 +45,20 @@ from .clock import Clock, SystemClock
 from .errors import ArchiveError, BusyError, DiskFullError, NotFoundError, OrderConflictError
 from .fsutil import DISK_FULL, atomic_write, order_key, remove, safe_name
 from .index import Index
+from .sidecars import dump_json, read_json, well_formed
 from .summary import Policy
 
 if TYPE_CHECKING:
     from .flow import Event
 
-__all__ = ["SIDECAR_SUFFIX", "OrderRef", "OrderStore", "order_key", "read_json", "well_formed"]
+__all__ = ["SIDECAR_SUFFIX", "OrderRef", "OrderStore", "dump_json", "order_key", "read_json",
+           "well_formed"]
 
 log = logging.getLogger(__name__)
 
 SIDECAR_SUFFIX = ".gendan.json"
 KIND_FOLDERS = ("originals", "generated", "stamped", "handover")
 SIDECAR_CACHE = 20_000  # sidecars kept parsed in a long-running process
-
-
-SHAPE = {"kind": str, "doc_type": str, "version": int, "path": str, "source_sha256": str,
-         "sha256": str}
-
-
-def well_formed(meta: dict[str, Any]) -> bool:
-    """A sidecar has what every reader of it relies on (the rest is checked where used)."""
-    return all(isinstance(meta.get(key), kind) for key, kind in SHAPE.items()) and \
-        not isinstance(meta.get("version"), bool) and \
-        (meta.get("event") is None or isinstance(meta.get("event"), dict))
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError) as exc:
-        raise ArchiveError(f"{path}: unreadable ({exc})",
-                           hint="Run `gendan verify --repair`, or restore it from backup.") from exc
-    if not isinstance(data, dict):
-        raise ArchiveError(f"{path}: expected a JSON object",
-                           hint="Run `gendan verify --repair`, or restore it from backup.")
-    return data
-
-
-def dump_json(data: dict[str, Any]) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-            + "\n").encode("utf-8")
 
 
 @dataclass(frozen=True)

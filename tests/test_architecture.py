@@ -16,7 +16,7 @@ FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow", "word
                "lazy"}
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
 STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox", "transfer",
-         "kept", "people", "thumbs", "signatures", "imports"}
+         "kept", "people", "thumbs", "signatures", "imports", "sidecars"}
 RECIPES = {"recipes", "documents", "template_check"}
 TOP = {"desk", "assign", "cli", "watch", "web", "__main__", "__init__"}
 ALLOWED = {

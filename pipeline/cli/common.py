@@ -3,7 +3,6 @@ turns an error into one clear line and its exit code, and tables that line up Ch
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 import traceback
 import unicodedata
@@ -106,14 +105,6 @@ def handles_errors(func: F) -> F:
                 where = f" ({exc.filename})" if exc.filename else ""
                 raise DiskFullError(f"the archive cannot be written: {exc.strerror}{where}; "
                                     "nothing was half done",
-                                    hint="Free some space, or make the archive writable, "
-                                    "then run the command again.") from exc
-            except sqlite3.OperationalError as exc:  # the index, on a read-only archive
-                if "readonly" not in str(exc) and "disk" not in str(exc):
-                    raise
-                from ..errors import DiskFullError
-
-                raise DiskFullError(f"the archive's index cannot be written: {exc}",
                                     hint="Free some space, or make the archive writable, "
                                     "then run the command again.") from exc
         except GendanError as exc:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import IndexError_
+from ..errors import DiskFullError, IndexError_
 from .tokens import VERSION as TOKENS
 from .tokens import index_columns
 
@@ -76,6 +76,7 @@ class Catalogue:
         self.path = path
         self._db: sqlite3.Connection | None = None
         self._pid = 0
+        self._immutable = False  # opened as it stands: the archive cannot be written
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is not None and self._pid != os.getpid():
@@ -99,9 +100,11 @@ class Catalogue:
         read as it stands; anything else that fails to open is damaged."""
         if self.path.is_file() and not os.access(self.path.parent, os.W_OK):
             try:
-                return sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1",
-                                       uri=True, timeout=60, isolation_level=None,
-                                       check_same_thread=False)
+                db = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1",
+                                     uri=True, timeout=60, isolation_level=None,
+                                     check_same_thread=False)
+                self._immutable = True
+                return db
             except sqlite3.DatabaseError:
                 pass
         raise IndexError_(f"the search index {self.path} is damaged ({exc})",
@@ -115,8 +118,16 @@ class Catalogue:
             self._db.close()
             self._db = None
 
-    def begin(self) -> sqlite3.Connection:
+    def _writable(self) -> sqlite3.Connection:
         db = self._connect()
+        if self._immutable:
+            raise DiskFullError(f"the archive's index {self.path} cannot be written: the "
+                                "archive is read-only",
+                                hint="Make the archive writable, then run the command again.")
+        return db
+
+    def begin(self) -> sqlite3.Connection:
+        db = self._writable()
         db.execute("BEGIN IMMEDIATE")
         return db
 
@@ -129,7 +140,7 @@ class Catalogue:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self._connect()
+        db = self._writable()
         try:
             db.execute("BEGIN IMMEDIATE")
             yield db

@@ -1,0 +1,42 @@
+"""A sidecar as the store reads and writes it: JSON of one object, and what every reader
+relies on finding in it (`well_formed`); a record that is not is left out by the readers
+and named by `gendan verify`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .errors import ArchiveError
+
+__all__ = ["SHAPE", "dump_json", "read_json", "well_formed"]
+
+SHAPE = {"kind": str, "doc_type": str, "version": int, "path": str, "source_sha256": str,
+         "sha256": str}
+
+
+def well_formed(meta: dict[str, Any]) -> bool:
+    """A sidecar has what every reader of it relies on (the rest is checked where used)."""
+    return all(isinstance(meta.get(key), kind) for key, kind in SHAPE.items()) and \
+        not isinstance(meta.get("version"), bool) and \
+        (meta.get("event") is None or isinstance(meta.get("event"), dict))
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise ArchiveError(f"{path}: unreadable ({exc})",
+                           hint="Run `gendan verify --repair`, or restore it from backup.") from exc
+    if not isinstance(data, dict):
+        raise ArchiveError(f"{path}: expected a JSON object",
+                           hint="Run `gendan verify --repair`, or restore it from backup.")
+    return data
+
+
+def dump_json(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+            + "\n").encode("utf-8")
