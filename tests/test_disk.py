@@ -260,3 +260,36 @@ def test_a_read_only_archive_reads_and_refuses_writes_in_one_line(
                     result.output or "Read-only" in result.output, (command, result.output)
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_at_the_index_commit_stops_the_run(
+        with_order: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite says the disk is full while the index is written: the run stops with the
+    full-disk line and exit 6; the file is not set aside as gendan's own failure, and
+    the next run, with room, leaves a clean archive."""
+    import sqlite3
+
+    from pipeline.index.catalogue import Catalogue
+
+    root = with_order.workspace.root
+    (root / "gendan.toml").write_text(TOML, encoding="utf-8")
+    shutil.copyfile(CORPUS / "minimal-document.pdf", root / "inbox" / "PO-2026-0042_warranty.pdf")
+    real = Catalogue.put_rows
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Catalogue, "put_rows", full)
+    result = CliRunner().invoke(cli, ["-w", str(root), "run"])
+    assert result.exit_code == 6, result.output
+    assert "cannot be written: database or disk is full" in result.output
+    assert "Traceback" not in result.output
+    assert not (root / "inbox" / "_failed").exists() or not list(
+        (root / "inbox" / "_failed").iterdir())
+    monkeypatch.setattr(Catalogue, "put_rows", real)
+    result = CliRunner().invoke(cli, ["-w", str(root), "run"])
+    assert result.exit_code == 0, result.output
+    desk = Desk(Workspace(root), QUICK)
+    assert verify(desk.store, desk.parking) == []
+    assert CliRunner().invoke(cli, ["-w", str(root), "find", "--type", "warranty_card"]
+                              ).exit_code == 0

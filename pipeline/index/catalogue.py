@@ -132,7 +132,10 @@ class Catalogue:
         return db
 
     def commit(self, db: sqlite3.Connection) -> None:
-        db.execute("COMMIT")
+        try:
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise _full(exc, self.path) from exc
 
     def rollback(self, db: sqlite3.Connection) -> None:
         if db.in_transaction:
@@ -145,6 +148,10 @@ class Catalogue:
             db.execute("BEGIN IMMEDIATE")
             yield db
             db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise _full(exc, self.path) from exc
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
@@ -253,6 +260,17 @@ class Rows:
     models: list[tuple[str, str, str]]
     documents: list[tuple[Any, ...]]
     shas: list[str]
+
+
+def _full(exc: sqlite3.OperationalError, path: Path) -> Exception:
+    """A disk too full (or gone read-only) for the index is the disk's fault, said in one
+    line, not gendan's; anything else stays what it is."""
+    text = str(exc).lower()
+    if "full" in text or "readonly" in text or "disk i/o" in text:
+        return DiskFullError(f"the archive's index {path} cannot be written: {exc}",
+                             hint="Free some space, then run the command again: nothing "
+                             "was half done (the index is rebuilt from the archive).")
+    return exc
 
 
 def rows_of(key: str, order: dict[str, Any], documents: list[dict[str, Any]]) -> Rows:
