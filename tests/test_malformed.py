@@ -60,3 +60,15 @@ def test_a_record_that_does_not_parse_stops_nothing(root: Path, damage: str) -> 
     code, output = _gendan(root, "history", "PO-2026-0042")  # the rest of its history
     assert code == 0 and "order received" in output
     assert _gendan(root, "verify")[0] == 0
+
+
+def test_the_quarantine_is_shown_and_emptied_when_asked(root: Path) -> None:
+    sidecar = next((root / "archive").rglob("signs.yaml.gendan.json"))
+    sidecar.write_text("{not json", encoding="utf-8")
+    _gendan(root, "verify", "--repair")
+    code, output = _gendan(root, "verify")
+    assert code == 0 and "quarantine: 2 file(s) set aside by 1 repair(s)" in output, output
+    code, output = _gendan(root, "verify", "--forget-quarantine", "1")
+    assert "0 repair folder(s) older than 1 day(s) deleted" in output  # too recent
+    code, output = _gendan(root, "verify", "--forget-quarantine", "0")
+    assert "1 repair folder(s)" in output and "quarantine:" not in output.split("deleted")[1]

@@ -34,10 +34,15 @@ def reindex(state: State) -> None:
               "of place to archive/.quarantine/ (never deletes an original).")
 @click.option("--quick", is_flag=True, help="Compare sizes only, not sha256.")
 @click.option("--json", "as_json", is_flag=True, help="Problems as JSON.")
+@click.option("--forget-quarantine", "forget", type=click.IntRange(min=0), default=None,
+              metavar="DAYS", help="Delete what repairs moved to archive/.quarantine/ more "
+              "than DAYS days ago (looked at and not wanted).")
 @click.pass_obj
 @handles_errors
-def verify(state: State, repair: bool, quick: bool, as_json: bool) -> None:
+def verify(state: State, repair: bool, quick: bool, as_json: bool, forget: int | None) -> None:
     """Check the archive against its sidecars and the index; exit 1 on problems."""
+    if forget is not None:
+        _forget_quarantine(state, forget)
     from ..desk import Desk
     from ..repair import repair as mend
     from ..verify import verify as inspect
@@ -63,8 +68,36 @@ def verify(state: State, repair: bool, quick: bool, as_json: bool) -> None:
     if not as_json:
         click.echo(f"{len(problems)} problem(s) in {workspace.archive}"
                    if problems else f"archive {workspace.archive} verified: no problems")
+        _tell_quarantine(desk.store.quarantine)
     if problems:
         sys.exit(int(ExitCode.other_error))
+
+
+def _quarantined(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
+def _tell_quarantine(folder: Path) -> None:
+    """What repairs have set aside, so that it is looked at (never deleted unasked)."""
+    found = _quarantined(folder)
+    if found:
+        files = sum(1 for f in found for p in f.rglob("*") if p.is_file()
+                    and p.name != "report.txt")
+        click.echo(f"quarantine: {files} file(s) set aside by {len(found)} repair(s) in "
+                   f"{folder} (each folder's report.txt says why); look at them, then "
+                   "`gendan verify --forget-quarantine DAYS`")
+
+
+def _forget_quarantine(state: State, days: int) -> None:
+    import datetime as dt
+    import shutil
+
+    folder = state.workspace().archive / ".quarantine"
+    limit = dt.datetime.now().timestamp() - days * 86400
+    gone = [f for f in _quarantined(folder) if f.stat().st_mtime < limit]
+    for old in gone:
+        shutil.rmtree(old)
+    click.echo(f"quarantine: {len(gone)} repair folder(s) older than {days} day(s) deleted")
 
 
 def _signatures(desk: Any) -> list[Any]:
