@@ -88,7 +88,9 @@ class Desk:
         """Clean up what an interrupted run left behind (see verify.recover)."""
         if not self.workspace.archive.is_dir():
             return []
-        return recover(self.store, self.parking)
+        from .pdf.search import search_texts  # Poppler's pdftotext: no PDF library
+
+        return recover(self.store, self.parking, read_text=search_texts)
 
     def run_once(self) -> list[Outcome]:
         """Process every file waiting in the inbox; damaged files get a few attempts."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from .fsutil import TEMP_PREFIX, move, remove
@@ -19,6 +20,8 @@ from .record import OrderRecord
 from .store import SIDECAR_SUFFIX, OrderRef, OrderStore, pid_alive, read_json
 from .verify import (
     Problem,
+    _indexed_texts,
+    _text_problems,
     folder_key,
     locked,
     loose_temp_files,
@@ -31,8 +34,13 @@ from .verify import (
 __all__ = ["recover", "repair"]
 
 
-def repair(store: OrderStore, problems: list[Problem]) -> list[str]:
-    """Carry out each problem's repair, an order's under its lock; returns what was done."""
+TextReader = Callable[[Path, int], tuple[list[str], str]]  # a PDF, its pages -> texts, reader
+
+
+def repair(store: OrderStore, problems: list[Problem], *,
+           read_text: TextReader | None = None) -> list[str]:
+    """Carry out each problem's repair, an order's under its lock; returns what was done.
+    `read_text` reads a PDF's page texts again (for "page text missing")."""
     done: list[str] = []
     quarantine = store.quarantine / store.clock.now().strftime("%Y%m%d-%H%M%S")
     by_key: dict[str, list[Problem]] = {}
@@ -44,7 +52,10 @@ def repair(store: OrderStore, problems: list[Problem]) -> list[str]:
             continue
         with store.lock(key, f"order {key}"):
             done += _repair_items(store, items, quarantine)
-            if any(p.repair in {"rebuild", "quarantine", "discard"} for p in items):
+            done += _read_again(store, key, [p for p in items if p.repair == "read again"],
+                                read_text)
+            if any(p.repair in {"rebuild", "quarantine", "discard", "read again"}
+                   for p in items):
                 done += _rebuild_order(store, key)
             if any(p.kind == "interrupted commit" for p in items):
                 store.journal_end(key)
@@ -90,6 +101,27 @@ def _quarantine(store: OrderStore, path: Path, quarantine: Path, problem: Proble
             _quarantine(store, subject, quarantine, problem)
 
 
+def _read_again(store: OrderStore, key: str, items: list[Problem],
+                read_text: TextReader | None) -> list[str]:
+    """The page texts of archived PDFs read again and kept (the index is then rebuilt)."""
+    ref = store.locate(key)
+    if not items or read_text is None or ref is None:
+        return []
+    record = OrderRecord(store, key, ref, registered=True)
+    done = []
+    for problem in items:
+        meta = next((m for m in record.documents if m["path"] == problem.path), None)
+        if meta is None:
+            continue
+        try:
+            texts, reader = read_text(store.root / problem.path, int(meta["pages"]))
+        except Exception:  # an unreadable file stays unsearchable, and is reported again
+            continue
+        record.write_text(meta["sha256"], texts, reader)
+        done.append(f"read the page texts of {problem.path} again")
+    return done
+
+
 def _rebuild_order(store: OrderStore, key: str) -> list[str]:
     """order.json, the registry entry and the index entry of one order, from its folder
     (the caller holds the order's lock)."""
@@ -125,10 +157,14 @@ def _discardable(problem: Problem) -> Problem:
     return problem
 
 
-def recover(store: OrderStore, inbox_folders: list[Path]) -> list[str]:
-    """Clean up after an interrupted run (cheap when nothing was interrupted)."""
+def recover(store: OrderStore, inbox_folders: list[Path], *,
+            read_text: TextReader | None = None) -> list[str]:
+    """Clean up after an interrupted run (cheap when nothing was interrupted); with
+    `read_text`, the page texts a killed run did not keep are read again."""
     problems: list[Problem] = []
-    for key, data in store.journal():
+    journal = list(store.journal())
+    known = _indexed_texts(store) if journal and read_text is not None else None
+    for key, data in journal:
         if pid_alive(str(data.get("pid", ""))):
             continue
         folder = store.root / str(data.get("folder", ""))
@@ -139,6 +175,8 @@ def recover(store: OrderStore, inbox_folders: list[Path]) -> list[str]:
                 problems += [_discardable(with_key(p, key))
                              for p in order_problems(store, folder, False)
                              if p.repair in {"quarantine", "remove"}]
+                if read_text is not None:
+                    problems += [with_key(p, key) for p in _text_problems(store, folder, known)]
             elif folder.parent.is_dir() and data.get("folder"):
                 problems += [Problem("temp file", store.relative(p), "", "remove", key)
                              for p in folder.parent.glob(TEMP_PREFIX + "*") if temp_of_dead(p)]
@@ -151,4 +189,4 @@ def recover(store: OrderStore, inbox_folders: list[Path]) -> list[str]:
     for note in orphan_notes(inbox_folders):
         problems.append(Problem("note without its file", str(note), "", "remove"))
     problems += parked_but_filed(store, inbox_folders)
-    return repair(store, problems) if problems else []
+    return repair(store, problems, read_text=read_text) if problems else []

@@ -186,10 +186,33 @@ def _index_problems(store: OrderStore, folder: Path, key: str) -> list[Problem]:
     return []
 
 
+def _indexed_texts(store: OrderStore) -> set[str] | None:
+    """The contents whose page texts the index holds (None: no index to ask)."""
+    try:
+        return store.index.catalogue.known_texts() if store.index.exists() else None
+    except Exception:  # a damaged index is its own finding (_index_problems)
+        return None
+
+
+def _text_problems(store: OrderStore, folder: Path, known: set[str] | None) -> list[Problem]:
+    """A PDF whose page texts are neither kept beside it nor in the index is not found by
+    `gendan find` (a run killed between the file and its text)."""
+    found = []
+    for _, meta in store.sidecars(folder):
+        kept = folder / ".text" / f"{meta['sha256']}.json"
+        if meta["kind"] in {"original", "generated"} and meta["path"].lower().endswith(
+                ".pdf") and meta.get("pages") and not kept.is_file() \
+                and (known is None or meta["sha256"] not in known):
+            found.append(Problem("page text missing", meta["path"], "not found by `gendan "
+                                 "find` until its text is read again", "read again"))
+    return found
+
+
 def verify(store: OrderStore, inbox_folders: list[Path], *, deep: bool = True) -> list[Problem]:
     """Everything out of place in the archive (and the inbox's notes)."""
     problems: list[Problem] = []
     keys: set[str] = set()
+    known = _indexed_texts(store)
     for folder in store.order_folders():
         key = folder_key(folder)
         with locked(store, key) as held:
@@ -198,6 +221,7 @@ def verify(store: OrderStore, inbox_folders: list[Path], *, deep: bool = True) -
             found = order_problems(store, folder, deep)
             if key:
                 keys.add(key)
+                found += _text_problems(store, folder, known)
                 found += _index_problems(store, folder, key)
             problems += [p if p.key else with_key(p, key) for p in found]
     problems += _global_problems(store, keys, inbox_folders)

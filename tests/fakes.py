@@ -30,4 +30,5 @@ class BlankMaker(DocumentMaker):
             writer.write(handle)
         return [StagedFile(target, doc.key, ".pdf", {"pages": 1, "draft": False,
                                                      "sealed": False},
-                           variant=safe_name(factory) if factory else "")]
+                           variant=safe_name(factory) if factory else "",
+                           texts=("",), texts_reader="pdftotext")]  # a blank page's text

@@ -19,8 +19,10 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from pipeline import faults
+from pipeline.cli import cli
 from pipeline.config import Documents, Settings
 from pipeline.desk import Desk
 from pipeline.fsutil import sha256_file
@@ -319,3 +321,44 @@ def test_random_kills_while_run_ingests(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_random_kills_while_watch_ingests(tmp_path: Path) -> None:
     _random_kills(tmp_path, ["watch", "--poll"], 20)
+
+
+@pytest.mark.slow
+def test_a_kill_before_a_page_text_is_kept_is_mended_by_the_next_run(tmp_path: Path) -> None:
+    """Killed between a factory file's commit and the keeping of its page text: the next
+    run reads the text again, so `gendan find` finds the file and verify is clean."""
+    root = tmp_path / "ws"
+
+    def real(root: Path) -> Desk:
+        return Desk(Workspace(root), FAST)
+
+    workspace = Workspace(root)
+    workspace.ensure_folders()
+    shutil.copyfile(EXAMPLES / "PO-2026-0042.yaml", workspace.inbox / "PO-2026-0042.yaml")
+    real(root).run_once()
+    shutil.copyfile(CORPUS / "crazyones-pdfa.pdf", workspace.inbox / "PO-2026-0042_manual.pdf")
+    log = tmp_path / "steps.log"
+    reference = tmp_path / "reference"
+    shutil.copytree(root, reference)
+    pid = os.fork()
+    if pid == 0:
+        faults.arm("", str(log))
+        real(reference).run_once()
+        os._exit(0)
+    os.waitpid(pid, 0)
+    steps = log.read_text().splitlines()
+    text_step = next(int(step.split()[0]) for step in steps  # "11 write <sha256>.json"
+                     if step.split()[1] == "write" and len(step.split()[-1]) == 69)
+    pid = os.fork()
+    if pid == 0:
+        faults.arm(f"kill@{text_step}")
+        real(root).run_once()
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status)
+    desk = real(root)
+    desk.run_once()  # the restart: recovery reads the text again
+    desk.store.index.close()
+    found = CliRunner().invoke(cli, ["-w", str(root), "find", "crazy"])
+    assert "PO-2026-0042_manual" in found.output, found.output
+    _assert_consistent(root)

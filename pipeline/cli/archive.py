@@ -58,7 +58,9 @@ def verify(state: State, repair: bool, quick: bool, as_json: bool, forget: int |
         click.echo(table(["problem", "path", "detail", "repair"],
                          [(p.kind, p.path, p.detail, p.repair) for p in problems]))
     if repair and problems:
-        for line in mend(desk.store, problems):
+        from ..pdf.search import search_texts
+
+        for line in mend(desk.store, problems, read_text=search_texts):
             click.echo(f"repaired: {line}", err=True)
         left = inspect(desk.store, desk.parking, deep=not quick)
         click.echo(f"{len(problems)} problem(s) found, {len(left)} left after repair")
