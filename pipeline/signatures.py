@@ -26,7 +26,7 @@ from typing import Any
 from .errors import FieldProblem, UpdateRejectedError
 from .people import People, Person
 
-__all__ = ["PROOF_KINDS", "attest", "payload", "prove", "sign_update"]
+__all__ = ["PROOF_KINDS", "attest", "payload", "proof_matches", "prove", "sign_update"]
 
 PROOF_KINDS = ("key", "page", "command")
 FIELDS = ("order_no", "revision", "role", "by", "decision", "at")
@@ -92,7 +92,7 @@ def prove(update: dict[str, Any], people: People, *, revision: int,
         raise _refuse(update, f"an approval of revision {update.get('revision')} of the order",
                       f"an approval of the order as it stands (revision {revision}): the "
                       "order was revised since, which restarts the review; sign again")
-    if not _valid(kind, proof, update, person, people):
+    if not proof_matches(kind, proof, update, person, people):
         raise _refuse(update, f"a {kind} proof by {account} that does not match the "
                       "decision (changed after it was signed, or signed by another key)",
                       f"the decision exactly as signed: {HOW}")
@@ -100,7 +100,7 @@ def prove(update: dict[str, Any], people: People, *, revision: int,
     return account, str(kind)
 
 
-def _valid(kind: Any, proof: dict[str, Any], update: dict[str, Any], person: Person,
+def proof_matches(kind: Any, proof: dict[str, Any], update: dict[str, Any], person: Person,
            people: People) -> bool:
     value = str(proof.get("value", ""))
     if kind == "key":

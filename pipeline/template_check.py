@@ -184,7 +184,7 @@ def _test_context(maker: DocumentMaker, key: str, name: str, order: Order,
 
 def _word_check(maker: DocumentMaker, key: str, name: str, order: Order | None,
                 workflow: Workflow | None) -> list[TemplateProblem]:
-    from .render.docx import _Template, word_environment
+    from .render.docx import word_environment, word_template
     from .render.docx_check import check_word
 
     path = maker.template_file(name)
@@ -193,7 +193,7 @@ def _word_check(maker: DocumentMaker, key: str, name: str, order: Order | None,
     context = None
     try:
         if order is not None and workflow is not None:
-            document = _Template(path)
+            document = word_template(path)
             document.render_init()
             document.current_rendering_part = document.docx._part
             context = _test_context(maker, key, name, order, workflow, document)

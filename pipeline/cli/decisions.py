@@ -38,10 +38,10 @@ def identify(state: State, login: str, key: Path | None, password_stdin: bool,
         challenge = {"order_no": what, "role": "identify", "by": login, "at": "now",
                      "decision": "approved", "revision": 0}
         if person is not None and person.public_key:
-            from ..signatures import _valid
+            from ..signatures import proof_matches
 
             proof = sign_update(challenge, login, key.read_bytes())
-            if _valid("key", proof, challenge, person, people):
+            if proof_matches("key", proof, challenge, person, people):
                 return person
         raise InputError(f"the key {key} is not {login}'s",
                          hint="Use the key `gendan users key` wrote for you, or leave --key "

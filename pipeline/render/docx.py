@@ -24,7 +24,8 @@ from ..errors import TemplateError
 from ..workspace import find_inside
 from .context import FILTERS
 
-__all__ = ["RenderedDocx", "find_template", "render_docx"]
+__all__ = ["RenderedDocx", "find_template", "render_docx", "word_context", "word_environment",
+           "word_template"]
 
 
 @dataclass(frozen=True)
@@ -102,19 +103,18 @@ def word_context(document: Any, context: dict[str, Any], template_dirs: list[Pat
     return ctx
 
 
-class _Template:
-    """docxtpl's DocxTemplate, patching the XML the way gendan's check reads it."""
+def word_template(source: Path) -> Any:
+    """docxtpl's DocxTemplate for `source`, patching the XML the way gendan's check reads
+    it (docx_source.patch)."""
+    from docxtpl import DocxTemplate
 
-    def __new__(cls, source: Path) -> Any:
-        from docxtpl import DocxTemplate
+    from .docx_source import patch
 
-        from .docx_source import patch
+    class GendanTemplate(DocxTemplate):  # type: ignore[misc]
+        def patch_xml(self, src_xml: str) -> str:
+            return patch(src_xml)
 
-        class GendanTemplate(DocxTemplate):  # type: ignore[misc]
-            def patch_xml(self, src_xml: str) -> str:
-                return patch(src_xml)
-
-        return GendanTemplate(source)
+    return GendanTemplate(source)
 
 
 def render_docx(
@@ -126,7 +126,7 @@ def render_docx(
     source = find_template(template_name, template_dirs)
     env = word_environment()
     try:
-        document = _Template(source)
+        document = word_template(source)
         ctx = word_context(document, context, template_dirs)
         if variables:
             from .mapping import apply_mapping
