@@ -19,7 +19,7 @@ from .models import Order
 
 if TYPE_CHECKING:
     from .config import Handover
-    from .summary import Policy
+    from .policy import Policy
 
 __all__ = ["CLOSED", "DueItem", "due_items", "required_documents"]
 
@@ -66,7 +66,7 @@ def _title(doc_type: str) -> str:
 def due_items(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
               policy: Policy) -> list[DueItem]:
     """Every step still open on the order, earliest deadline first."""
-    from .summary import effective_status, shipment_date
+    from .policy import effective_status, shipment_date
 
     status = effective_status(order, workflow, documents, policy)
     if status in CLOSED:

@@ -12,7 +12,7 @@ from .errors import ArchiveError
 from .fsutil import atomic_write
 from .index.tokens import VERSION as TOKENS
 from .index.tokens import index_columns
-from .store import dump_json, read_json
+from .sidecars import dump_json, read_json
 
 if TYPE_CHECKING:
     from .store import OrderStore

@@ -157,3 +157,20 @@ def with_order(tmp_path: Path, order_archive: Path) -> Desk:
     root = tmp_path / "ws"
     shutil.copytree(order_archive, root)
     return Desk(Workspace(root), QUICK)
+
+
+@pytest.fixture(scope="module")
+def office_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The office's workspace (tests/office.py: three orders, a user per role), made once
+    per test module."""
+    from tests.office import make_office
+
+    return make_office(tmp_path_factory.mktemp("office") / "ws")
+
+
+@pytest.fixture
+def root(tmp_path: Path, office_once: Path) -> Path:
+    """A copy of the office's workspace for one test."""
+    target = tmp_path / "ws"
+    shutil.copytree(office_once, target)
+    return target

@@ -20,23 +20,11 @@ from fastapi.testclient import TestClient
 from pipeline.cli import cli
 from pipeline.people import People
 from pipeline.web import create_app
-from tests.office import PASSWORD, make_office
+from tests.office import PASSWORD
 
 APPROVALS = {"wang.li": ("salesperson", "王丽", "2026-11-02T09:00"),
              "li.qiang": ("manager", "李强", "2026-11-03T14:30"),
              "zhang.wei": ("general_manager", "张伟", "2026-11-04T10:00")}
-
-
-@pytest.fixture(scope="module")
-def office_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_office(tmp_path_factory.mktemp("identity") / "ws")
-
-
-@pytest.fixture
-def root(tmp_path: Path, office_once: Path) -> Path:
-    target = tmp_path / "ws"
-    shutil.copytree(office_once, target)
-    return target
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ machine's names are answered; beyond this machine the page is served over HTTPS.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
@@ -16,19 +14,7 @@ from pipeline.cli import cli
 from pipeline.people import People
 from pipeline.web import create_app
 from pipeline.web.guard import SignInGuard
-from tests.office import PASSWORD, make_office
-
-
-@pytest.fixture(scope="module")
-def office_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_office(tmp_path_factory.mktemp("signin") / "ws")
-
-
-@pytest.fixture
-def root(tmp_path: Path, office_once: Path) -> Path:
-    target = tmp_path / "ws"
-    shutil.copytree(office_once, target)
-    return target
+from tests.office import PASSWORD
 
 
 def _client(root: Path, **options: object) -> TestClient:

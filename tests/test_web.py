@@ -20,22 +20,10 @@ from pypdf import PdfReader
 from pipeline.people import People
 from pipeline.store import order_key
 from pipeline.web import create_app
-from tests.office import PASSWORD, make_office
+from tests.office import PASSWORD
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 CORPUS = Path(__file__).resolve().parent / "corpus"
-
-
-@pytest.fixture(scope="module")
-def office_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_office(tmp_path_factory.mktemp("office") / "ws")
-
-
-@pytest.fixture
-def root(tmp_path: Path, office_once: Path) -> Path:
-    target = tmp_path / "ws"
-    shutil.copytree(office_once, target)
-    return target
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from ..errors import GendanError, NotFoundError
 from ..inbox import receive, take_back
 from ..outcome import Outcome
 from ..people import Person
-from .auth import office_of, writer
-from .render import flash, page
+from .auth import writer
+from .render import flash, office_of, page
 from .views import approval_role, order_view, parked
 
 __all__ = ["router"]

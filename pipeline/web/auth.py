@@ -14,30 +14,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from .render import csrf_token, flash, page
+from .render import csrf_token, current_user, flash, office_of, page
 
 if TYPE_CHECKING:
     from ..people import Person
-    from . import Office
 
 __all__ = ["current_user", "may_read", "router", "writer"]
 
 router = APIRouter()
-
-
-def office_of(request: Request) -> Office:
-    return request.app.state.office  # type: ignore[no-any-return]
-
-
-def current_user(request: Request) -> Person | None:
-    login = request.session.get("login")
-    if not login:
-        return None
-    person = office_of(request).people.get(str(login))
-    if person is None or request.session.get("generation") != person.generation:
-        request.session.clear()  # removed, signed out elsewhere, or a new password or role
-        return None
-    return person
 
 
 def _to_login(request: Request) -> HTTPException:

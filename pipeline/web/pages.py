@@ -13,8 +13,8 @@ from fastapi.responses import FileResponse, Response
 from ..doctypes import FACTORY_TYPES
 from ..errors import NotFoundError
 from ..people import Person
-from .auth import may_read, office_of
-from .render import page
+from .auth import may_read
+from .render import office_of, page
 from .views import (
     approval_role,
     customer_rows,

@@ -6,14 +6,18 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-__all__ = ["csrf_token", "flash", "page", "templates"]
+if TYPE_CHECKING:
+    from ..people import Person
+    from . import Office
+
+__all__ = ["csrf_token", "current_user", "flash", "office_of", "page", "templates"]
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 templates.env.autoescape = True
@@ -63,10 +67,24 @@ def flash(request: Request, kind: str, text: str) -> None:
     request.session["flash"] = [*request.session.get("flash", []), [kind, text]][-8:]
 
 
+def office_of(request: Request) -> Office:
+    return request.app.state.office  # type: ignore[no-any-return]
+
+
+def current_user(request: Request) -> Person | None:
+    """The signed-in person, while their session holds (see auth.py)."""
+    login = request.session.get("login")
+    if not login:
+        return None
+    person = office_of(request).people.get(str(login))
+    if person is None or request.session.get("generation") != person.generation:
+        request.session.clear()  # removed, signed out elsewhere, or a new password or role
+        return None
+    return person
+
+
 def page(request: Request, name: str, context: dict[str, Any], *,
          status_code: int = 200) -> HTMLResponse:
-    from .auth import current_user
-
     office = getattr(request.app.state, "office", None)
     messages = request.session.pop("flash", []) if "session" in request.scope else []
     user = current_user(request) if "session" in request.scope else None
