@@ -120,7 +120,9 @@ def handover(state: State, order_no: str, force: bool, login: str, key: Path | N
     if force:
         if not login:
             raise HandoverRefused("--force needs --by: the user name of the manager or "
-                                  "general manager who decides")
+                                  "general manager who decides",
+                                  hint="e.g. --by li.qiang --reason TEXT (their password is "
+                                  "asked); `gendan users list` shows who may decide.")
         forced_by = identify(state, login, key, password_stdin, order_no)
     target = (output or Path(f"{order_no}-preview.pdf")) if preview else None
     try:
