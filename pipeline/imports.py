@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError, OrderConflictError
-from .fsutil import fsync_dir, order_key, sha256_file
+from .fsutil import fsync_dir, move, order_key, sha256_file
 from .record import OrderRecord
 from .store import SIDECAR_SUFFIX, OrderRef, OrderStore
 from .transfer import FORMAT, Decisions, undecided
@@ -296,7 +296,7 @@ def _file_order(store: OrderStore, ref: OrderRef, files: dict[str, Path],
                 os.chmod(staged, store.file_mode)
             with staged.open("rb") as handle:
                 os.fsync(handle.fileno())
-            os.replace(staged, target)
+            move(staged, target)
             folders.add(target.parent)
         for folder in folders:
             fsync_dir(folder)

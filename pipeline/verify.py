@@ -291,13 +291,18 @@ def _global_problems(store: OrderStore, keys: set[str], inbox_folders: list[Path
 
 def loose_temp_files(store: OrderStore, inbox_folders: list[Path]) -> list[Problem]:
     """Temp files of dead processes outside the order folders: index, registry, journal,
-    caches, and the inbox's parking folders."""
+    caches, the archive's own and customers' folders, and the inbox's parking folders."""
     problems = []
     for special in (".index", ".orders", ".journal", ".counters", ".cache/.tmp"):
         for path in _temp_files(store.root / special):
             if temp_of_dead(path):
                 problems.append(Problem("temp file", store.relative(path),
                                         "a write that did not finish", "remove"))
+    # a customer's or an order's folder made for a write that did not finish
+    for path in [*store.root.glob(TEMP_PREFIX + "*"), *store.root.glob("*/" + TEMP_PREFIX + "*")]:
+        if not path.parent.name.startswith(".") and temp_of_dead(path):
+            problems.append(Problem("temp file", store.relative(path),
+                                    "a write that did not finish", "remove"))
     for folder in inbox_folders:
         if folder.is_dir():
             for path in folder.glob(TEMP_PREFIX + "*"):

@@ -27,7 +27,7 @@ ALLOWED = {
     **{unit: FOUNDATIONS | STAGES | STORE | RECIPES | TOP for unit in TOP},
 }
 ARCHIVE_WRITERS = {"record", "store", "repair", "inbox", "fsutil", "index", "transfer",
-                   "kept", "people", "thumbs"}
+                   "imports", "kept", "people", "thumbs"}
 
 
 def _unit(path: Path) -> str:

@@ -1,8 +1,10 @@
 """Crashes, proven: the process is killed (SIGKILL, in a forked child) before each file-system
-step of every flow, and at random moments while `gendan run` and `gendan watch` ingest
-over a hundred files. After each restart drains the inbox, every input is archived exactly
-once, or rejected or parked with its reason; nothing else is in the archive; `verify` is
-clean; and the index equals a fresh `reindex`."""
+step of every flow (the inbox's, a check, a hand-over, an import; page texts, index cards
+and the index's commit included), and at random moments while `gendan run` and `gendan
+watch` ingest over a hundred files. What each kill leaves is mended by one pass of `verify
+--repair` (verify is clean after it); after each restart drains the inbox, every input is
+archived exactly once, or rejected or parked with its reason; nothing else is in the
+archive; `verify` is clean; and the index equals a fresh `reindex`."""
 
 from __future__ import annotations
 
@@ -26,9 +28,14 @@ from pipeline.cli import cli
 from pipeline.config import Documents, Settings
 from pipeline.desk import Desk
 from pipeline.fsutil import sha256_file
+from pipeline.imports import Decisions, import_orders
+from pipeline.pdf.search import search_texts
+from pipeline.people import People
 from pipeline.recipes import check_order, hand_over
 from pipeline.reindex import reindex
+from pipeline.repair import repair
 from pipeline.store import SIDECAR_SUFFIX
+from pipeline.transfer import export_orders, resolve
 from pipeline.verify import verify
 from pipeline.workspace import Workspace
 from tests.conftest import CORPUS, EXAMPLES, GENERAL_MANAGER, TRUSTING
@@ -137,6 +144,24 @@ def _unless(doc_type: str, action: Action) -> Action:
     return again
 
 
+def _exported(root: Path) -> None:
+    """A colleague's export of the order with a factory file, beside the workspace."""
+    source = root.parent / "colleague"
+    if not (root.parent / "export.zip").exists():
+        _prepare(source, [_order, _drop("PO-2026-0042_packing-list.pdf", PDF)])
+        desk = _desk(source)
+        desk.run_once()
+        export_orders(desk.store, resolve(desk.store, ["PO-2026-0042"]),
+                      root.parent / "export.zip", current=False, exported="2026-11-03T09:00")
+        desk.store.index.close()
+
+
+def _import(desk: Desk) -> Any:
+    root = desk.workspace.root
+    decisions = Decisions(People(root), {}, trust_inbox=True)
+    return import_orders(desk.store, root.parent / "export.zip", decisions)
+
+
 PDF = (CORPUS / "pdflatex-4-pages.pdf").read_bytes()
 FLOWS: dict[str, tuple[list[Callable[[Path], None]], Action, Action]] = {
     # name: (set-up steps, the action killed, what a person does after the restart)
@@ -152,6 +177,8 @@ FLOWS: dict[str, tuple[list[Callable[[Path], None]], Action, Action]] = {
                             lambda r: _run(_desk(r)), _order], _run, _run),
     "check": ([_with_order], _check, _unless("compliance_report", _check)),
     "hand-over": ([_with_order], _hand_over, _unless("handover_pack", _hand_over)),
+    # after the restart the operator imports the same export again
+    "import": ([_exported], _import, _import),
 }
 
 
@@ -179,6 +206,7 @@ def test_a_kill_before_each_step_loses_and_duplicates_nothing(tmp_path: Path, fl
         shutil.copytree(template, root)
         status = _fork(root, action, fault=f"kill@{n}")
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (flow, n)
+        _repairs_in_one_pass(root, tmp_path / f"repair-{n}", (flow, n))
         desk = _desk(root)
         desk.run_once()  # the restart: recovery, then the inbox drained
         if again is not _run:
@@ -190,6 +218,20 @@ def test_a_kill_before_each_step_loses_and_duplicates_nothing(tmp_path: Path, fl
         _assert_consistent(root)
         shutil.rmtree(root)
     print(f"\n{flow}: killed before each of {count} steps; nothing lost or duplicated")
+
+
+def _repairs_in_one_pass(killed: Path, copy: Path, where: tuple[str, int]) -> None:
+    """`verify --repair` on a copy of what the kill left: clean after one pass."""
+    shutil.copytree(killed, copy)
+    desk = _desk(copy)
+    try:
+        problems = verify(desk.store, desk.parking)
+        repair(desk.store, problems, read_text=search_texts)
+        assert verify(desk.store, desk.parking) == [], where
+        assert not list((copy / "archive").rglob(".tmp-*")), where
+    finally:
+        desk.store.index.close()
+    shutil.rmtree(copy)
 
 
 def _corpus_inputs(root: Path, rng: random.Random) -> dict[str, str]:

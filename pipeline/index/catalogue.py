@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import faults
 from ..errors import DiskFullError, IndexError_
 from .tokens import VERSION as TOKENS
 from .tokens import index_columns
@@ -133,6 +134,7 @@ class Catalogue:
 
     def commit(self, db: sqlite3.Connection) -> None:
         try:
+            faults.step("commit index")
             db.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             raise _full(exc, self.path) from exc
@@ -147,6 +149,7 @@ class Catalogue:
         try:
             db.execute("BEGIN IMMEDIATE")
             yield db
+            faults.step("commit index")
             db.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             if db.in_transaction:
