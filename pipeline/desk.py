@@ -20,6 +20,7 @@ import os
 import time
 import traceback
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from .clock import Clock, clock_from_env
@@ -228,13 +229,14 @@ class Desk:
                                      text_chars=limits.text_chars, items=limits.items)
             if path.suffix.lower() == ".xlsx":
                 preload("openpyxl")
-            incoming = run_limited(
+            incoming, notes = run_limited(
                 lambda: read_incoming(path, arrival.file, data_limits,
                                       workbook_unpacked_mb=limits.workbook_unpacked_mb,
                                       workbook_rows=limits.workbook_rows),
                 seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=file)
             from .recipes.orders import order_arrived, update_arrived
 
+            arrival = replace(arrival, notes=tuple(notes))
             if isinstance(incoming, Order):
                 return order_arrived(self, arrival, incoming)
             return update_arrived(self, arrival, incoming)

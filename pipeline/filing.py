@@ -37,6 +37,7 @@ class Arrival:
     sha256: str
     identity: tuple[int, int, int, int]  # device, inode, size, mtime: this very file
     name: str  # the name it arrived under
+    notes: tuple[str, ...] = ()  # how it was read, told with what it made (flags)
 
     @property
     def label(self) -> str:

@@ -127,7 +127,7 @@ def test_an_update_in_a_workbook(with_order: Desk, tmp_path: Path) -> None:
             row[1].value = values[row[3].value]
     target = with_order.workspace.inbox / "sign.xlsx"
     book.save(target)
-    assert read_incoming(target).update == "approval"  # type: ignore[union-attr]
+    assert read_incoming(target)[0].update == "approval"  # type: ignore[union-attr]
     [outcome] = with_order.run_once()
     assert outcome.status == "archived", outcome
     assert [a.by for a in history(with_order, "PO-2026-0042").approvals] == ["王丽"]
@@ -149,3 +149,48 @@ def test_the_order_form_command(tmp_path: Path) -> None:
     assert result.exit_code == 0 and target.is_file()
     again = CliRunner().invoke(cli, ["order-form", "-o", str(target)])
     assert again.exit_code == 1 and "exists already" in again.output
+
+
+def _saved_result(path: Path, formula: str, result: str) -> None:
+    """Give a formula the result a spreadsheet program saves beside it (openpyxl saves
+    none), in the workbook's XML."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        parts = {n: package.read(n) for n in package.namelist()}
+    hits = 0
+    for name, data in parts.items():
+        if name.startswith("xl/worksheets/") and f"<f>{formula}</f>".encode() in data:
+            parts[name] = data.replace(f"<f>{formula}</f><v></v>".encode(),
+                                       f"<f>{formula}</f><v>{result}</v>".encode())
+            parts[name] = parts[name].replace(f"<f>{formula}</f><v />".encode(),
+                                              f"<f>{formula}</f><v>{result}</v>".encode())
+            hits += f"<v>{result}</v>".encode() in parts[name]
+    assert hits == 1
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+
+
+def test_a_formula_without_a_saved_result_is_named_not_taken_for_empty(filled: Path) -> None:
+    _cell(filled, "明细 Items", "unit_price", "=40-1.5")  # openpyxl saves no result
+    with pytest.raises(OrderDataError) as info:
+        read_order(filled)
+    text = "\n".join(str(p) for p in info.value.problems)
+    assert "sheet 明细 Items, cell I3" in text and "=40-1.5" in text, text
+    assert "no saved result" in text and "opened and saved in Excel, WPS or LibreOffice" in text
+
+
+def test_a_formulas_saved_result_is_read_and_said(desk: Desk, filled: Path) -> None:
+    _cell(filled, "明细 Items", "unit_price", "=40-1.5")
+    _saved_result(filled, "40-1.5", "38.5")
+    order, notes = read_incoming(filled)
+    assert order.items[0].unit_price == Decimal("38.50")  # type: ignore[union-attr]
+    assert notes and "1 value(s) read from formulas" in notes[0]
+    assert "sheet 明细 Items, cell I3" in notes[0]
+    (desk.workspace.inbox / filled.name).write_bytes(filled.read_bytes())
+    [outcome] = desk.run_once()
+    assert outcome.status == "archived", outcome
+    assert any("read from formulas" in p and "cell I3" in p for p in outcome.problems), outcome
+    [event] = history(desk, "PO-2026-0057").history
+    assert any("read from formulas" in f for f in event.flags)

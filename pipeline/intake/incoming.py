@@ -21,14 +21,16 @@ __all__ = ["read_incoming"]
 
 def read_incoming(path: Path, display_name: str | None = None, limits: DataLimits | None = None,
                   *, workbook_unpacked_mb: float = 60, workbook_rows: int = 5000
-                  ) -> Order | OrderUpdate:
-    """Read an order or an order update from YAML, JSON or Excel."""
+                  ) -> tuple[Order | OrderUpdate, list[str]]:
+    """Read an order or an order update from YAML, JSON or Excel; with the notes on how it
+    was read (an Excel value that came from a formula's saved result)."""
     name = display_name or path.name
-    data, locate = load_data(path, name, limits, workbook_unpacked_mb=workbook_unpacked_mb,
-                             workbook_rows=workbook_rows)
+    data, locate, notes = load_data(path, name, limits,
+                                    workbook_unpacked_mb=workbook_unpacked_mb,
+                                    workbook_rows=workbook_rows)
     if isinstance(data, dict) and "update" in data:
         try:
-            return update_adapter.validate_python(data)
+            return update_adapter.validate_python(data), notes
         except ValidationError as exc:
             raise OrderDataError(name, problems_of(exc, locate)) from exc
-    return parse_order(data, name, locate)
+    return parse_order(data, name, locate), notes

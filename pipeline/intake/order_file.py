@@ -81,25 +81,26 @@ def parse_order(data: Any, name: str, locate: Locator | None = None) -> Order:
 
 def load_data(path: Path, name: str, limits: DataLimits | None = None, *,
               workbook_unpacked_mb: float = 60, workbook_rows: int = 5000
-              ) -> tuple[Any, Locator | None]:
+              ) -> tuple[Any, Locator | None, list[str]]:
     """The parsed content of a .yaml/.yml/.json/.xlsx file (its shape checked against the
-    limits), and a cell locator for Excel."""
+    limits), a cell locator for Excel, and notes on how it was read."""
     limits = limits or DataLimits()
     suffix = path.suffix.lower()
     locate: Locator | None = None
+    notes: list[str] = []
     if suffix == ".xlsx":
-        data, locate = load_workbook_data(path, name, unpacked_mb=workbook_unpacked_mb,
-                                          max_rows=workbook_rows)
+        data, locate, notes = load_workbook_data(path, name, unpacked_mb=workbook_unpacked_mb,
+                                                 max_rows=workbook_rows)
     else:
         raw = path.read_bytes()
         data = load_json(raw, name, limits) if suffix == ".json" else \
             load_yaml(raw, name, limits)
     check_shape(data, name, limits)
-    return data, locate
+    return data, locate, notes
 
 
 def read_order(path: Path, display_name: str | None = None) -> Order:
     """Read and validate one order file (.yaml/.yml/.json/.xlsx)."""
     name = display_name or path.name
-    data, locate = load_data(path, name)
+    data, locate, _ = load_data(path, name)
     return parse_order(data, name, locate)

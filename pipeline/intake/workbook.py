@@ -89,14 +89,31 @@ def _set_path(target: dict[str, Any], dotted: str, value: Any) -> None:
 class _Reader:
     """Cell values converted, every problem kept with its cell."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, formulas: dict[str, str] | None = None) -> None:
         self.name = name
         self.cells: dict[str, str] = {}
         self.problems: list[FieldProblem] = []
         self.currency: str | None = None
+        self.formulas = formulas or {}  # where -> the formula a cell holds
+        self.from_formulas: list[str] = []  # where a formula's saved result was read
+
+    def empty(self, key: str, cell: Any, where: str) -> bool:
+        """Whether a cell holds nothing; a formula whose result was never saved is a
+        problem (its value is unknown), not an empty cell."""
+        if cell.value not in (None, ""):
+            return False
+        if where in self.formulas and cell.value is None:
+            self.problems.append(FieldProblem(
+                f"{key} [{where}]", f"the formula {self.formulas[where][:40]} with no saved "
+                "result (the workbook was written by a program that does not calculate)",
+                "the workbook opened and saved in Excel, WPS or LibreOffice (which save "
+                "each formula's result), or the value typed in"))
+        return True
 
     def value(self, key: str, cell: Any, where: str) -> Any:
         value = cell.value
+        if where in self.formulas:
+            self.from_formulas.append(where)
         if isinstance(value, dt.datetime):
             return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
         if isinstance(value, dt.date):
@@ -136,7 +153,7 @@ class _Reader:
             key = key or str(row[0].value).strip()
             where = f"sheet {sheet.title}, cell B{rows}"
             self.cells[key] = where
-            if row[1].value in (None, ""):
+            if self.empty(key, row[1], where):
                 continue
             if key == "currency" and isinstance(row[1].value, str):
                 self.currency = row[1].value.strip().upper()
@@ -188,7 +205,7 @@ class _Reader:
                     continue
                 where = f"sheet {sheet.title}, cell {_column_letter(column)}{line}"
                 self.cells[f"items[{len(items)}].{key}"] = where
-                if cell.value in (None, ""):
+                if self.empty(f"items[{len(items)}].{key}", cell, where):
                     continue
                 value = self.value(key, cell, where)
                 if value is not None:
@@ -205,18 +222,45 @@ def _sheet(book: Any, kind: str) -> Any:
     return None
 
 
+def _formulas(path: Path, max_rows: int) -> dict[str, str]:
+    """Every cell that holds a formula, by where it is ("sheet T, cell B5")."""
+    import openpyxl
+
+    found: dict[str, str] = {}
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows(min_row=1, max_row=max_rows + 1):
+                for cell in row:
+                    text = getattr(cell.value, "text", cell.value)  # an array formula
+                    if getattr(cell, "data_type", "") == "f" and isinstance(text, str):
+                        found[f"sheet {sheet.title}, cell {cell.coordinate}"] = text
+    finally:
+        book.close()
+    return found
+
+
+def formula_note(wheres: list[str]) -> str:
+    """One line that says which values were read from formulas' saved results."""
+    shown = ", ".join(wheres[:4]) + (f" and {len(wheres) - 4} more" if len(wheres) > 4 else "")
+    return (f"{len(wheres)} value(s) read from formulas as last saved by the spreadsheet "
+            f"program ({shown}); check them if the workbook was changed without opening it")
+
+
 def load_workbook_data(path: Path, name: str, *, unpacked_mb: float = 60,
-                       max_rows: int = 5000) -> tuple[Any, Locator]:
-    """The order (or update) a workbook holds, and where each field's cell is."""
+                       max_rows: int = 5000) -> tuple[Any, Locator, list[str]]:
+    """The order (or update) a workbook holds, where each field's cell is, and the notes
+    on how it was read (values that came from formulas' saved results)."""
     import openpyxl
 
     _check_package(path, name, unpacked_mb)
     try:
+        formulas = _formulas(path, max_rows)
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise _syntax(name, "the file", f"an unreadable workbook ({type(exc).__name__})",
                       "an .xlsx file") from exc
-    reader = _Reader(name)
+    reader = _Reader(name, formulas)
     try:
         update = _sheet(book, "update")
         if update is not None:
@@ -237,7 +281,7 @@ def load_workbook_data(path: Path, name: str, *, unpacked_mb: float = 60,
     def locate(path_text: str) -> str:
         return reader.cells.get(path_text, "")
 
-    return data, locate
+    return data, locate, [formula_note(reader.from_formulas)] if reader.from_formulas else []
 
 
 def _column_letter(column: int) -> str:

@@ -69,7 +69,7 @@ def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
         lead_days = desk.settings.inspection.lead_days()
         twice = [w.message for w in open_warnings(order, record.workflow, lead_days)
                  if w.code.startswith("model-twice")]
-        event = event.model_copy(update={"flags": tuple(twice)})
+        event = event.model_copy(update={"flags": (*twice, *arrival.notes)})
         workflow = advance(record.workflow, event)
         with store.work_folder() as work:
             made = desk.maker.make(order, workflow, desk.maker.on_order(), work, titled(record),
@@ -112,6 +112,10 @@ def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome
             lead_days=desk.settings.inspection.lead_days(), source=arrival.label,
             now=desk.clock.now())
         event = workflow.history[-1]
+        if arrival.notes:
+            flags += arrival.notes
+            event = event.model_copy(update={"flags": (*event.flags, *arrival.notes)})
+            workflow = workflow.model_copy(update={"history": (*workflow.history[:-1], event)})
         if isinstance(update, StatusUpdate) and update.status == "shipped":
             from .check import check_case  # the compliance rules: only here
 
