@@ -124,12 +124,13 @@ class FieldProblem:
 class OrderDataError(InputError):
     """Order data that cannot be used; carries every problem, not only the first."""
 
-    def __init__(self, source: str, problems: list[FieldProblem], *, hint: str = "") -> None:
+    def __init__(self, source: str, problems: list[FieldProblem], *, hint: str = "",
+                 what: str = "the order data") -> None:
         self.source = source
         self.problems = problems
         count = len(problems)
         first = problems[0] if problems else None
-        summary = f"{source}: {count} problem{'s' if count != 1 else ''} in the order data"
+        summary = f"{source}: {count} problem{'s' if count != 1 else ''} in {what}"
         if first is not None:
             summary += f" (first: {first})"
         super().__init__(

@@ -194,3 +194,12 @@ def test_a_formulas_saved_result_is_read_and_said(desk: Desk, filled: Path) -> N
     assert any("read from formulas" in p and "cell I3" in p for p in outcome.problems), outcome
     [event] = history(desk, "PO-2026-0057").history
     assert any("read from formulas" in f for f in event.flags)
+
+
+def test_a_bad_update_is_called_an_update(tmp_path: Path) -> None:
+    target = tmp_path / "sign.yaml"
+    target.write_text("update: approval\norder_no: PO-2026-0042\nrole: salesperson\n"
+                      "at: yesterday\n", encoding="utf-8")
+    with pytest.raises(OrderDataError) as info:
+        read_incoming(target)
+    assert "problems in the approval update" in info.value.message, info.value.message

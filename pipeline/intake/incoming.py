@@ -32,5 +32,8 @@ def read_incoming(path: Path, display_name: str | None = None, limits: DataLimit
         try:
             return update_adapter.validate_python(data), notes
         except ValidationError as exc:
-            raise OrderDataError(name, problems_of(exc, locate)) from exc
+            kind = data["update"]
+            what = f"the {kind} update" if isinstance(kind, str) and len(kind) < 30 and \
+                kind.isidentifier() else "the update"
+            raise OrderDataError(name, problems_of(exc, locate), what=what) from exc
     return parse_order(data, name, locate), notes
