@@ -5,21 +5,23 @@ No I/O here. Every field carries a description: docs/variables.md is generated f
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    computed_field,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, computed_field, field_validator, model_validator
 
+from .basics import (
+    CURRENCIES,
+    Day,
+    Moment,
+    NonNegative,
+    Percent,
+    Positive,
+    Text,
+    money,
+)
+from .basics import Strict as _Strict
+from .credit import LetterOfCredit
 from .terms import INCOTERMS, INSURED, ORIGIN, PREPAID
 
 __all__ = [
@@ -35,73 +37,6 @@ __all__ = [
     "Salesperson",
     "money",
 ]
-
-CURRENCIES = frozenset(
-    (
-        "USD EUR CNY GBP JPY HKD AUD CAD CHF SGD AED SAR NZD SEK NOK DKK KRW THB MYR IDR "
-        "VND INR RUB BRL MXN ZAR TRY PLN CZK HUF ILS PHP PKR EGP NGN KES CLP COP PEN"
-    ).split()
-)
-
-CENT = Decimal("0.01")
-
-
-def money(value: Decimal) -> Decimal:
-    """Round to cents the way invoices do (half up)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-_DAY = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-_TIME = re.compile(r"[T\s]*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?\s*$")
-
-
-def _day(value: object) -> object:
-    """2027-01-20, 2027/01/20, 2027.01.20, 2027年1月20日 -> a date; anything else is
-    refused with the form to write."""
-    if not isinstance(value, str):
-        return value
-    found = _DAY.match(value)
-    rest = value[found.end():].strip() if found else value
-    if found is None or rest:
-        raise ValueError(f"{value[:30]!r} is not a date; write it as 2027-01-20")
-    try:
-        return date(int(found[1]), int(found[2]), int(found[3]))
-    except ValueError as exc:
-        raise ValueError(f"{value[:30]!r} is not a date ({exc}); write it as 2027-01-20") \
-            from exc
-
-
-def _moment(value: object) -> object:
-    """A date and time in the same forms, e.g. 2027/01/12 08:30 or 2027-01-12T08:30."""
-    if not isinstance(value, str):
-        return value
-    found = _DAY.match(value)
-    rest = value[found.end():] if found else value
-    clock = _TIME.match(rest) if found else None
-    if found is None or (rest.strip() and clock is None):
-        raise ValueError(f"{value[:30]!r} is not a date and time; write it as "
-                         "2027-01-12T08:30")
-    try:
-        return datetime(int(found[1]), int(found[2]), int(found[3]),
-                        int(clock[1]) if clock else 0, int(clock[2]) if clock else 0,
-                        int(clock[3] or 0) if clock else 0)
-    except ValueError as exc:
-        raise ValueError(f"{value[:30]!r} is not a date and time ({exc}); write it as "
-                         "2027-01-12T08:30") from exc
-
-
-Day = Annotated[date, BeforeValidator(_day)]
-Moment = Annotated[datetime, BeforeValidator(_moment)]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-Positive = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)]
-NonNegative = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
-Percent = Annotated[Decimal, Field(ge=0, le=100)]
-
-
-class _Strict(BaseModel):
-    # str_max_length: a ceiling; [limits] text_chars refuses long text earlier, by field
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True,
-                              str_max_length=20000)
 
 
 class Contact(_Strict):
@@ -135,6 +70,9 @@ class Packing(_Strict):
     gross_weight_kg: NonNegative = Field(description="Gross weight of the line in kg (毛重)")
     volume_cbm: NonNegative = Field(description="Volume of the line in cubic metres (体积)")
     carton_size_cm: str | None = Field(None, description="Carton size, e.g. 60x40x35")
+    last_carton_qty: int | None = Field(None, gt=0, description="Pieces in the last carton "
+                                        "when it is a part carton (尾箱数量), e.g. 4 for 1,150 "
+                                        "pieces at 6 a carton in 192 cartons")
 
     @model_validator(mode="after")
     def _net_not_above_gross(self) -> Packing:
@@ -143,7 +81,18 @@ class Packing(_Strict):
                 f"net weight {self.net_weight_kg} kg is above gross weight "
                 f"{self.gross_weight_kg} kg; net must not exceed gross"
             )
+        if self.last_carton_qty is not None and self.last_carton_qty >= self.qty_per_carton:
+            raise ValueError(
+                f"last_carton_qty {self.last_carton_qty} is not a part carton (a full carton "
+                f"holds {self.qty_per_carton}); leave it out when every carton is full")
         return self
+
+    @property
+    def packed_qty(self) -> int:
+        """What the cartons hold: full cartons, and the part carton if there is one."""
+        if self.last_carton_qty is None:
+            return self.qty_per_carton * self.cartons
+        return self.qty_per_carton * (self.cartons - 1) + self.last_carton_qty
 
 
 class LineItem(_Strict):
@@ -160,6 +109,9 @@ class LineItem(_Strict):
     unit_price: NonNegative = Field(description="Unit price in the order currency (单价)")
     packing: Packing | None = Field(None, description="Packing of this line (包装)")
     remark: str | None = Field(None, description="Remark for this line")
+    factory_price: NonNegative | None = Field(None, description="Purchase price per unit paid "
+                                              "to the factory (采购单价), for its production "
+                                              "order; never on the customer's documents")
     picture: str | None = Field(None, description="A picture of the product, relative to the "
                                 "templates folder (e.g. assets/products/HT-2020.png); Word "
                                 "templates show it as {{ item.picture }}")
@@ -172,11 +124,16 @@ class LineItem(_Strict):
     @model_validator(mode="after")
     def _packing_matches_quantity(self) -> LineItem:
         p = self.packing
-        if p is not None and p.qty_per_carton * p.cartons != self.quantity:
+        if p is not None and p.packed_qty != self.quantity:
+            full = p.qty_per_carton * (p.cartons - 1)
+            tail = self.quantity - full
+            hint = (f"; for a part carton add last_carton_qty: {tail}"
+                    if 0 < tail < p.qty_per_carton and p.last_carton_qty is None else "")
+            given = (f"{p.qty_per_carton} x {p.cartons - 1} + {p.last_carton_qty}"
+                     if p.last_carton_qty else f"{p.qty_per_carton} x {p.cartons} cartons")
             raise ValueError(
-                f"packing gives {p.qty_per_carton} x {p.cartons} cartons = "
-                f"{p.qty_per_carton * p.cartons}, but quantity is {self.quantity}; "
-                "quantity must equal qty_per_carton x cartons"
+                f"packing gives {given} = {p.packed_qty}, but quantity is {self.quantity}; "
+                f"quantity must equal what the cartons hold{hint}"
             )
         return self
 
@@ -252,7 +209,10 @@ class Order(_Strict):
     quotation_valid_days: int = Field(30, gt=0, description="Days the quotation stays valid")
     presentation_days: int = Field(21, gt=0, le=365, description="Days after shipment within "
                                    "which the documents are presented (UCP 600 art. 14(c): 21)")
-    remarks: str | None = Field(None, description="Remarks (备注)")
+    remarks: str | None = Field(None, description="Remarks (备注), printed where the customer "
+                                "reads them: contract, invoices, packing list")
+    letter_of_credit: LetterOfCredit | None = Field(None, description="The documentary credit "
+                                                    "the order is paid under (信用证), if any")
 
     @field_validator("currency")
     @classmethod

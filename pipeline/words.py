@@ -10,7 +10,8 @@ from num2words import num2words
 
 from .models import money
 
-__all__ = ["date_en", "date_zh", "format_money", "format_qty", "words_en", "words_zh"]
+__all__ = ["count_words_en", "count_words_zh", "date_en", "date_zh", "format_money",
+           "format_qty", "quantities_text", "words_en", "words_zh"]
 
 _NAMES_EN = {
     "USD": "US DOLLARS", "EUR": "EUROS", "CNY": "CHINESE YUAN", "GBP": "POUNDS STERLING",
@@ -54,6 +55,21 @@ def words_en(amount: Decimal, currency: str) -> str:
     if cents:
         text += f" AND CENTS {_integer_words(cents)}"
     return text + " ONLY"
+
+
+def count_words_en(count: int, what: str = "CARTONS") -> str:
+    """'SAY ONE THOUSAND TWO HUNDRED AND THIRTY FIVE CARTONS ONLY' (packages in words)."""
+    return f"SAY {_integer_words(count)} {what.upper()} ONLY"
+
+
+def count_words_zh(count: int, what: str = "箱") -> str:
+    """'壹仟贰佰叁拾伍箱' (packages in 大写)."""
+    return f"{_upper_integer(count)}{what}"
+
+
+def quantities_text(quantities: list[tuple[str, Decimal]]) -> str:
+    """'1,200 PCS + 50 SETS': quantities are added per unit, never across units."""
+    return " + ".join(f"{format_qty(q)} {unit}" for unit, q in quantities)
 
 
 _UPPER = "零壹贰叁肆伍陆柒捌玖"

@@ -110,6 +110,7 @@ A commented example: `examples/PO-2026-0042.yaml`.
 
 def _type(info: Any) -> str:
     text = str(info.annotation).replace("typing.", "").replace("pipeline.models.", "")
+    text = text.replace("pipeline.credit.", "")
     text = re.sub(r"Annotated\[([\w.]+), [^\]]*\]", r"\1", text)  # validators aside
     text = re.sub(r"Optional\[(.*)\]$", r"\1 or None", text)
     text = text.replace("<class '", "").replace("'>", "").replace("decimal.", "")

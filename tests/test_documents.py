@@ -78,7 +78,8 @@ EXPECTED = {
                               "Freightcollect", "2027年1月15日"],
     "commercial_invoice_v2": ["CI-PO-2026-0042", "日期Date2027年1月13日"],  # dated the loading
     "packing_list_v1": ["装箱单", "PACKINGLIST", "1-150", "151-450", "451-650", "651-700",
-                        "7003,7007,9508,91553.05"],
+                        "7003,300PCS+400SETS7,9508,91553.05",
+                        "SAYSEVENHUNDREDCARTONSONLY", "共计柒佰箱"],
     "handover_checklist_v1": ["交单清单", "HAND-OVERCHECKLIST", "王丽"],
     "registration_sheet_v1": ["业务登记表", "USD58,260.00",
                               "FOBNingbo,Incoterms2020·30%T/Tinadvance"],

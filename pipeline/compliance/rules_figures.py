@@ -157,16 +157,18 @@ def _name(item: dict[str, Value]) -> str:
 
 
 # -- 4. packing list internals ---------------------------------------------------------------
-@rule("packing.cartons_times_quantity", "error", "qty = qty per carton x cartons",
+@rule("packing.cartons_times_quantity", "error", "qty = qty per carton x cartons (the last "
+      "carton may be a part carton)",
       "examiner check 4")
 def cartons_times_quantity(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type("packing_list"):
         for item in doc.items:
             if {"quantity", "qty_per_carton", "cartons"} <= set(item):
                 q, per, ctns = (item[k].value for k in ("quantity", "qty_per_carton", "cartons"))
-                if per * ctns != q:
+                if not per * (ctns - 1) < q <= per * ctns:  # the last may be a part carton
                     yield this.finding(
-                        f"{_name(item)}: {per} x {ctns} cartons = {per * ctns}, not {q}",
+                        f"{_name(item)}: {per} x {ctns} cartons = {per * ctns}, not {q}"
+                        + (" (nor a part carton at the end)" if q < per * ctns else ""),
                         doc.document)
 
 

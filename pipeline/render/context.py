@@ -59,6 +59,15 @@ class Totals(BaseModel):
     words_zh: str = Field(description="Amount in Chinese uppercase (大写)")
     prepayment: Decimal = Field(description="Prepayment amount (amount x prepayment %)")
     commission: Decimal = Field(description="Commission amount (amount x commission %)")
+    quantities: list[tuple[str, Decimal]] = Field(description="Quantity per unit, in the "
+                                                  "order's sequence: [(PCS, 1200), (SETS, 50)]")
+    quantity_text: str = Field(description='Quantities added per unit: "1,200 PCS + 50 SETS"')
+    packages_en: str = Field(description="Packages in words: SAY ONE THOUSAND ... CARTONS ONLY "
+                             "(empty unless every line is packed)")
+    packages_zh: str = Field(description="Packages in 大写: 壹仟贰佰叁拾伍箱")
+    factory_amount: Decimal | None = Field(description="Production order: the lines' purchase "
+                                           "value (factory_price x quantity), when every line "
+                                           "has a factory_price")
 
 
 class TermsInfo(BaseModel):
@@ -141,6 +150,12 @@ class TemplateContext(BaseModel):
                                           "summary, flags")
     documents: list[dict[str, Any]] = Field(description="Current archived documents of the "
                                             "order: doc_type, kind, file, version, pages")
+    credit: dict[str, Any] | None = Field(description="The letter of credit "
+                                          "(order.letter_of_credit) with drawn_under: "
+                                          '"Drawn under L/C No. ... dated ... issued by ..."; '
+                                          "None when the order has none")
+    origins: list[str] = Field(description="The lines' countries of origin, each once (empty "
+                               "when no line gives one)")
     checklist: list[dict[str, Any]] = Field(description="What the hand-over needs (by price "
                                             "term and settings) and what is archived: title_zh, "
                                             "title_en, required, archived, file")
@@ -184,9 +199,21 @@ def _totals(order: Order, items: list[Any]) -> Totals:
         return sum((getattr(p, name) for p in packs if p is not None), Decimal(0)) \
             if packed else None
 
+    quantities: dict[str, Decimal] = {}
+    for item in items:
+        unit = item.unit.strip().upper()
+        quantities[unit] = quantities.get(unit, Decimal(0)) + item.quantity
+    cartons = sum(p.cartons for p in packs if p is not None) if packed else None
+    priced = [i for i in items if i.factory_price is not None]
     return Totals(
         amount=amount, quantity=sum((i.quantity for i in items), Decimal(0)),
-        cartons=sum(p.cartons for p in packs if p is not None) if packed else None,
+        quantities=list(quantities.items()),
+        quantity_text=words.quantities_text(list(quantities.items())),
+        packages_en=words.count_words_en(cartons) if cartons else "",
+        packages_zh=words.count_words_zh(cartons) if cartons else "",
+        factory_amount=money(sum((i.factory_price * i.quantity for i in priced), Decimal(0)))
+        if priced and len(priced) == len(items) else None,
+        cartons=cartons,
         net_weight_kg=total("net_weight_kg"), gross_weight_kg=total("gross_weight_kg"),
         volume_cbm=total("volume_cbm"),
         words_en=words.words_en(amount, order.currency),
@@ -195,12 +222,22 @@ def _totals(order: Order, items: list[Any]) -> Totals:
         commission=amount * order.commission_percent / 100)
 
 
-def document_number(doc: DocType, order: Order) -> str:
+def factories(order: Order) -> list[str]:
+    """The factories that make the order's lines, in the order they first appear."""
+    return list(dict.fromkeys(item.manufacturer or "" for item in order.items))
+
+
+def document_number(doc: DocType, order: Order, factory: str | None = None) -> str:
     """The number a document carries: the order's own numbers where the document has one
-    (quotation, contract, invoice), else the type's prefix and the order number."""
+    (quotation, contract, invoice), else the type's prefix and the order number; one
+    factory's production order of several adds the factory's place: PO-...-01, -02."""
     own = {"quotation": order.quotation_no, "sales_contract": order.contract_number,
            "commercial_invoice": order.invoice_no, "packing_list": order.invoice_no}
-    return own.get(doc.key) or f"{doc.number_prefix}-{order.order_no}"
+    number = own.get(doc.key) or f"{doc.number_prefix}-{order.order_no}"
+    makers = factories(order)
+    if factory is not None and factory in makers and len(makers) > 1:
+        number += f"-{makers.index(factory) + 1:02d}"
+    return number
 
 
 def document_context(
@@ -240,7 +277,7 @@ def document_context(
         order=data,
         items=items,
         document=DocumentInfo(type=doc.key, title_en=doc.title_en, title_zh=doc.title_zh,
-                              number=document_number(doc, order), date=issued,
+                              number=document_number(doc, order, factory), date=issued,
                               draft=draft, sealed=sealed),
         totals=_totals(order, [order.items[n] for n in chosen]),
         valid_until=issued + dt.timedelta(days=order.quotation_valid_days),
@@ -267,6 +304,9 @@ def document_context(
         status=workflow.status,
         history=[e.model_dump() for e in workflow.history],
         documents=documents or [],
+        credit=_credit(order),
+        origins=list(dict.fromkeys(i.origin for i in (order.items[n] for n in chosen)
+                                   if i.origin)),
         checklist=checklist or [],
     )
     result = dict(context)
@@ -284,3 +324,13 @@ def _confirmation(workflow: Workflow, factory: str | None) -> dict[str, Any] | N
     if factory and confirmation.factory != factory:
         return None
     return confirmation.model_dump()
+
+
+def _credit(order: Order) -> dict[str, Any] | None:
+    credit = order.letter_of_credit
+    if credit is None:
+        return None
+    return {**credit.model_dump(mode="python"), "drawn_under": credit.drawn_under,
+            "most": credit.most,
+            "documents": [{**d.model_dump(mode="python"), "count_text": d.count_text}
+                          for d in credit.documents]}
