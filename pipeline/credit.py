@@ -7,20 +7,38 @@ compliance/rules_credit.py; the documents print "drawn under" from `drawn_under`
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from .basics import Day, Positive, Strict, Text
+from .doctypes import FACTORY_TYPES, GENERATED
 
 __all__ = ["CreditDocument", "LetterOfCredit"]
 
 
+def _document_type(value: object) -> object:
+    """A document type's key, or its title in English or Chinese (Bill of Lading, 提单)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    for kind in (*GENERATED.values(), *FACTORY_TYPES.values()):
+        if text.casefold() in {kind.key, kind.title_en.casefold(), kind.title_zh}:
+            return kind.key
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,60}", text):
+        raise ValueError(f"{text[:40]!r} is not a document type: write its name as gendan "
+                         "does (commercial_invoice, bill_of_lading, certificate_of_origin ...) "
+                         "or its title (Bill of Lading, 提单)")
+    return text
+
+
 class CreditDocument(Strict):
-    document: Text = Field(description="The document type the credit asks for, as gendan names "
-                           "it: commercial_invoice, packing_list, bill_of_lading, "
-                           "certificate_of_origin, insurance_policy, inspection_certificate ...")
+    document: Annotated[str, BeforeValidator(_document_type)] = Field(
+        description="The document type the credit asks for, as gendan names it "
+        "(commercial_invoice, packing_list, bill_of_lading, certificate_of_origin, "
+        "insurance_policy, inspection_certificate ...) or by its title (Bill of Lading, 提单)")
     originals: Annotated[int, Field(ge=0, le=20)] = Field(1, description="Originals required")
     copies: Annotated[int, Field(ge=0, le=20)] = Field(0, description="Copies required")
     wording: str | None = Field(None, description="What the credit says of it, e.g. \"signed "

@@ -123,7 +123,25 @@ class DocumentMaker:
              checklist: list[dict[str, Any]] | None = None) -> Made:
         """Render each document type in `keys` into `work`: the first here, the others
         several at once, each in a child of its own (one per processor, [limits] workers);
-        the results in the order of `keys`."""
+        the results in the order of `keys`. The hand-over checklist comes last, with the
+        documents made beside it counted as archived."""
+        if "handover_checklist" not in keys or len(keys) == 1:
+            return self._make(order, workflow, keys, work, documents, checklist)
+        made = self._make(order, workflow, tuple(k for k in keys if k != "handover_checklist"),
+                          work, documents, checklist)
+        rows = [dict(row) for row in checklist or []]
+        for row in rows:
+            if any(s.doc_type == row["doc_type"] and s.kind == "generated" for s in made.staged):
+                version = (row["version"] or 0) + 1
+                row.update(archived=True, version=version,
+                           file=f"{order.order_no}_{row['doc_type']}_v{version}.pdf")
+        last = self._make(order, workflow, ("handover_checklist",), work, documents, rows)
+        return Made(made.staged + last.staged, made.failures + last.failures,
+                    made.notices + [n for n in last.notices if n not in made.notices])
+
+    def _make(self, order: Order, workflow: Workflow, keys: tuple[str, ...], work: Path,
+              documents: list[dict[str, Any]] | None = None,
+              checklist: list[dict[str, Any]] | None = None) -> Made:
         made = Made([], [], [])
         jobs: list[tuple[Any, ...]] = []
         for entry in keys:

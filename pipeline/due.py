@@ -52,6 +52,8 @@ def required_documents(rules: Handover, order: Order) -> list[str]:
     if order.legal_inspection:
         required += rules.legal_inspection
     required += rules.by_price_term.get(order.price_term, [])
+    if order.letter_of_credit is not None:  # what the credit asks for
+        required += [d.document for d in order.letter_of_credit.documents]
     customer = rules.customers.get(order.customer.code)
     if customer is not None:
         required = [d for d in required + customer.add if d not in customer.remove]

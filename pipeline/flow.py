@@ -319,8 +319,7 @@ def apply_update(
             update.factory in factories else ("production_order",)
         summary = f"{update.factory} confirms delivery {update.confirmed_delivery_date}"
     else:
-        affected = ("registration_sheet",) if update.status in {"handed_over", "registered",
-                                                                "closed"} else ()
+        affected = ("registration_sheet", "handover_checklist")  # both show the status
         summary = f"status {update.status}"
     event = Event(seq=len(workflow.history) + 1, recorded=now, kind=update.update,
                   source=source, summary=summary, flags=tuple(flags),

@@ -110,8 +110,9 @@ class LineItem(_Strict):
     packing: Packing | None = Field(None, description="Packing of this line (包装)")
     remark: str | None = Field(None, description="Remark for this line")
     factory_price: NonNegative | None = Field(None, description="Purchase price per unit paid "
-                                              "to the factory (采购单价), for its production "
-                                              "order; never on the customer's documents")
+                                              "to the factory in CNY (采购单价), for its "
+                                              "production order; never on the customer's "
+                                              "documents")
     picture: str | None = Field(None, description="A picture of the product, relative to the "
                                 "templates folder (e.g. assets/products/HT-2020.png); Word "
                                 "templates show it as {{ item.picture }}")

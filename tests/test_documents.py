@@ -67,7 +67,7 @@ EXPECTED = {
                           "UL-listedpowercordsforallelectricitems", "USD58,260.00"],
     "production_order_宁波绿源电器有限公司_v1": [
         "生产通知单", "PRODUCTIONORDER", "宁波绿源电器有限公司", "HT-2020", "LM-1600",
-        "产品需求信息单ProductRequirementSheet", "通知截止notifyby2027年1月1日", "4/箱ctn",
+        "产品需求信息单ProductRequirementSheet", "通知截止notifyby2027年1月1日", "4PCS/箱ctn",
         "草稿DRAFT"],
     "production_order_余姚金鹰塑料制品厂_v1": ["余姚金鹰塑料制品厂", "HR-45", "草稿DRAFT"],
     "inspection_notice_v1": ["验货通知", "INSPECTIONNOTICE", "2027年1月1日/01Jan2027",
@@ -178,7 +178,9 @@ def test_registration_sheet_is_remade_with_the_history_when_handed_over(
         "update: status\norder_no: PO-2026-0042\nstatus: handed_over\nat: 2027-01-20T16:00\n",
         encoding="utf-8")
     [outcome] = desk.run_once()
-    assert outcome.documents == ["PO-2026-0042_registration_sheet_v2.pdf"]
+    assert sorted(outcome.documents) == ["PO-2026-0042_handover_checklist_v2.pdf",
+                                         "PO-2026-0042_registration_sheet_v2.pdf"]
+    assert "handed_over" in archive.text("handover_checklist_v2")
     text = archive.text("registration_sheet_v2")
     assert "handed_over" in text and "general_manager张伟:approved" in text
 

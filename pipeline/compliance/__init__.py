@@ -1,6 +1,7 @@
 """Compliance before hand-over: extraction from documents, the rule catalogue, findings."""
 
 from . import (  # noqa: F401 - the rules register themselves
+    rules_credit,
     rules_dates,
     rules_documents,
     rules_figures,

@@ -53,6 +53,7 @@ class Extracted:
     problems: list[str] = field(default_factory=list)
     required: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    text: str = ""  # the whole text, kept for the documents whose wording is compared
 
     def get(self, name: str) -> Any:
         found = self.fields.get(name)
@@ -128,6 +129,12 @@ def line_texts(pages: list[list[Word]]) -> list[str]:
     return texts
 
 
+COUNTED = re.compile(r"\b(?:CARTONS?|CTNS?|PACKAGES?|PKGS?|PIECES|PCS|SETS?|PALLETS?|UNITS?|"
+                     r"PAIRS?|CASES?|BAGS?|DRUMS?|ROLLS?|BOXES)\s+ONLY$")
+LABEL_FIRST = {"packages"}  # fields whose pattern lists the labelled form first
+WORDING = {"commercial_invoice"}  # the credit's description of the goods (UCP 600 art. 18(c))
+
+
 def extract(document: str, doc_type: str, texts: list[str], profiles: list[Profile],
             models: list[str], words: list[list[Word]] | None = None) -> Extracted:
     """Read what can be read from one document (`words`: its word boxes, when it has)."""
@@ -139,6 +146,8 @@ def extract(document: str, doc_type: str, texts: list[str], profiles: list[Profi
         _required(result)
         return result
     full = "\n".join(texts)
+    if doc_type in WORDING:
+        result.text = full
     with number_style(decimal_comma(full)):  # 2.300 is 2300 where 1.234,50 is written
         _read(result, texts, full, profiles, models, words, doc_type)
     _required(result)
@@ -176,6 +185,10 @@ def _field(result: Extracted, name: str, pattern: str, kind: str, texts: list[st
     flags = 0 if name in CASE_SENSITIVE else re.IGNORECASE
     hits = [(page, match) for page, text in enumerate(texts, start=1)
             for match in re.finditer(pattern, text, flags | re.MULTILINE)]
+    if name == "words":  # "SAY ... CARTONS ONLY" counts packages; it is not the amount
+        hits = [(p, m) for p, m in hits if not COUNTED.search(m.group(1))]
+    if name in LABEL_FIRST:  # a labelled value before one that only looks like it
+        hits.sort(key=lambda hit: next(n for n, g in enumerate(hit[1].groups()) if g is not None))
     if kind == "last_amount":
         hits = hits[-1:]
     for page, match in hits[:1]:

@@ -87,7 +87,7 @@ def extracted_to_json(read: Extracted) -> dict[str, Any] | None:
                 "fields": _pairs(read.fields), "items": [_pairs(i) for i in read.items],
                 "totals": _pairs(read.totals),
                 "problems": read.problems, "required": read.required,
-                "missing": read.missing}
+                "missing": read.missing, "text": read.text}
     except NotKept:
         return None
 
@@ -97,4 +97,5 @@ def extracted_from_json(data: dict[str, Any]) -> Extracted:
         data["document"], data["doc_type"], data["pages"], data["has_text"], data["profile"],
         _values(data["fields"]), [_values(item) for item in data["items"]],
         _values(data["totals"]),
-        list(data["problems"]), list(data["required"]), list(data["missing"]))
+        list(data["problems"]), list(data["required"]), list(data["missing"]),
+        str(data.get("text", "")))

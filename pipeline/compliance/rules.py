@@ -89,6 +89,9 @@ WHY = {
     "extract": "A field that could not be read is not checked; it is reported, so that a "
                "clean report means the documents were read, not skipped.",
     "shipping": "The bill of lading must agree with the packing list on packages and weight.",
+    "credit": "Under a letter of credit the bank pays only against documents that comply "
+              "with its terms: within its amount, shipped and presented in time, every "
+              "document it asks for, the goods as it describes them (UCP 600 art. 14, 18).",
 }
 
 

@@ -24,6 +24,7 @@ from ..intake import Identification, identify
 from ..outcome import Outcome
 from ..pdf import IMAGE_SUFFIXES
 from ..pdf.untrusted import Facts, PdfLimits, inspect_and_stamp, inspect_file, stamp_file
+from ..record import OrderRecord
 from ..sandbox import Steps, preload, run_limited
 from .common import Desk, already_filed
 
@@ -149,6 +150,8 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
                 meta["has_text"] = suffix == ".pdf" and any(t.strip() for t in facts.texts or ())
             staged = [StagedFile(stamped, found.doc_type, ".pdf",
                                  {**meta, "stamped_pages": count}, "stamped", version)]
+            staged += _checklist_again(desk, record, found.doc_type, version, arrival.name,
+                                       work)
             event = Event(recorded=desk.clock.now(), kind="factory_document",
                           source=arrival.label,
                           summary=f"{title.title_zh} {title.title_en} v{version}: {arrival.name}",
@@ -158,3 +161,23 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
                                          texts_reader=facts.reader))
     return Outcome(arrival.file, "archived", f"archived in {record.ref.folder}",
                    record.ref.order_no, [d["file"] for d in filed], reasons=list(found.reasons))
+
+
+def _checklist_again(desk: Desk, record: OrderRecord, doc_type: str, version: int,
+                     name: str, work: Path) -> list[StagedFile]:
+    """The hand-over checklist, remade when a document it waits for arrives (the first
+    version of a required type; later versions change no line of it)."""
+    from ..due import required_documents
+    from .common import checklist, titled
+
+    required = required_documents(desk.settings.handover, record.order)
+    made_before = any(m["doc_type"] == "handover_checklist" for m in record.current())
+    if doc_type not in required or record.current(doc_type) or not made_before:
+        return []
+    rows = checklist(required, record)
+    for row in rows:
+        if row["doc_type"] == doc_type:
+            row.update(archived=True, version=version, file=name)
+    made = desk.maker.make(record.order, record.workflow, ("handover_checklist",), work,
+                           titled(record), rows)
+    return list(made.staged)

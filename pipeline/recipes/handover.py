@@ -146,9 +146,16 @@ def _chosen(desk: Desk, record: OrderRecord
     return files, ordered, supporting
 
 
-def _manifest(files: dict[str, dict[str, Any]], ordered: list[str]) -> list[dict[str, Any]]:
+def _manifest(files: dict[str, dict[str, Any]], ordered: list[str], order: Order
+              ) -> list[dict[str, Any]]:
+    """What the cover lists: each document with the originals and copies presented (as
+    the letter of credit asks, else one original)."""
+    credit = order.letter_of_credit
+    asked = {d.document: d for d in credit.documents} if credit else {}
     return [{"title": title(t), "path": files[t]["path"], "sha256": files[t]["sha256"],
-             "pages": files[t].get("pages") or 0, "originals": 1, "copies": 0,
+             "pages": files[t].get("pages") or 0,
+             "originals": asked[t].originals if t in asked else 1,
+             "copies": asked[t].copies if t in asked else 0,
              "by": "工厂 factory's" if files[t]["kind"] == "stamped" else "本公司 company's own"}
             for t in ordered]
 
@@ -186,7 +193,7 @@ def _preview(desk: Desk, record: OrderRecord, result: CheckResult, target: Path
              ) -> list[dict[str, Any]]:
     """The customer's pack as it would go out, marked PREVIEW 预览; nothing archived."""
     files, ordered, _ = _chosen(desk, record)
-    manifest = _manifest(files, ordered)
+    manifest = _manifest(files, ordered, result.case.order)
     with desk.store.work_folder() as work:
         made = work / "preview.pdf"
         _customer_pack(desk, record, result, files, ordered, manifest, work, made,
@@ -201,7 +208,7 @@ def _pack(desk: Desk, record: OrderRecord, result: CheckResult, forced_by: Perso
     files, ordered, supporting = _chosen(desk, record)
     counts = result.counts()
     source = f"gendan handover {record.ref.order_no}"
-    manifest = _manifest(files, ordered)
+    manifest = _manifest(files, ordered, result.case.order)
     by = forced_by.name if forced_by else ""
     digest = sha256_bytes(json.dumps([manifest, str(result.case.handover_date), by, reason,
                                       counts], sort_keys=True).encode())
