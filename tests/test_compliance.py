@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.compliance import RULES, Case, Extracted, Value, run_rules
 from pipeline.config import Settings
+from pipeline.credit import LetterOfCredit
 from pipeline.flow import Workflow, update_adapter
 from pipeline.intake.order_file import parse_order
 from pipeline.words import words_en
@@ -279,6 +280,37 @@ SEEDED: dict[str, tuple[Callable[[Case], None], str]] = {
     "dates.invoice_after_contract": (_field(0, "date", dt.date(2026, 10, 30)),
                                      "before the contract of 2026-11-02"),
 }
+
+
+def _credit(**fields: Any) -> Callable[[Case], None]:
+    """The order under a letter of credit that differs in `fields` from one that fits it."""
+    base: dict[str, Any] = {"number": "LC-1", "issue_date": "2026-11-10",
+                            "issuing_bank": "Bank of America, Long Beach", "amount": "60000",
+                            "expiry_date": "2027-02-28"}
+
+    def seed(case: Case) -> None:
+        credit = LetterOfCredit.model_validate({**base, **fields})
+        case.order = case.order.model_copy(update={"letter_of_credit": credit})
+        case.documents[0].text = "COMMERCIAL INVOICE GARDEN TOOLS AND LAWN MOWERS"
+    return seed
+
+
+SEEDED.update({
+    "credit.amount": (_credit(amount="30000"), "more than its 30,000.00"),
+    "credit.shipment": (_credit(latest_shipment_date="2027-01-10"),
+                        "after the latest shipment date 2027-01-10 of L/C LC-1"),
+    "credit.presentation": (_credit(expiry_date="2027-01-15"), "expired on 2027-01-15"),
+    "credit.documents": (_credit(documents=[{"document": "原产地证书", "originals": 2}]),
+                         "asks for the certificate of origin (2 originals)"),
+    "credit.goods": (_credit(goods="ELECTRIC BICYCLES"), "description of the goods"),
+})
+
+
+def test_a_credit_that_fits_draws_no_finding(order_data: dict[str, Any]) -> None:
+    case = clean_case(order_data)
+    _credit(goods="garden tools and lawn mowers",
+            documents=[{"document": "commercial_invoice", "originals": 3}])(case)
+    assert run_rules(case) == []
 
 
 def test_the_catalogue_has_at_least_60_rules_each_seeded_here() -> None:
