@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .flow import Event, Workflow, advance, inspection_deadline
+from .flow import Event, Workflow, advance, confirmations, inspection_deadline
 from .models import Order
 
 __all__ = ["Warning", "failed_documents", "open_warnings", "warning_history"]
@@ -47,20 +47,23 @@ def open_warnings(order: Order, workflow: Workflow, lead_days: dict[str, int]) -
         if day > latest:
             found.append(Warning("loading-late", f"loading on {day} is after the latest "
                                  f"shipment date {latest}"))
-        if loading.equipment_model not in {i.model for i in order.items}:
-            found.append(Warning("loading-model", f"equipment model {loading.equipment_model} "
-                                 "is not on the order"))
+        for model in loading.loaded_models:
+            if model not in {i.model for i in order.items}:
+                found.append(Warning(f"loading-model:{model}", f"equipment model {model} is "
+                                     "not on the order"))
         if booking is None:
             found.append(Warning("loading-uninspected",
                                  "loading before any inspection was booked"))
         elif booking.date > day:
             found.append(Warning("loading-before-inspection", f"loading on {day} is before "
                                  f"the inspection on {booking.date}"))
-    confirmation = workflow.factory_confirmation
-    if confirmation is not None and confirmation.confirmed_delivery_date > order.delivery_date:
-        found.append(Warning("factory-late", f"{confirmation.factory} confirms "
-                             f"{confirmation.confirmed_delivery_date}, after the delivery date "
-                             f"{order.delivery_date} agreed with the customer"))
+    for factory, confirmation in confirmations(order, workflow).items():
+        # each factory's own: only its next confirmation settles it
+        if confirmation is not None and \
+                confirmation.confirmed_delivery_date > order.delivery_date:
+            found.append(Warning(f"factory-late:{factory}", f"{confirmation.factory} confirms "
+                                 f"{confirmation.confirmed_delivery_date}, after the delivery "
+                                 f"date {order.delivery_date} agreed with the customer"))
     for key, reason in failed_documents(workflow).items():
         found.append(Warning(f"document-failed:{key}", f"the {key.replace('_', ' ')} could not "
                              f"be made: {reason} (fix the template, `gendan templates check`; "

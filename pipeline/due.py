@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .doctypes import FACTORY_TYPES, GENERATED
-from .flow import Workflow, approval_state, inspection_deadline
+from .flow import Workflow, approval_state, confirmations, inspection_deadline
 from .models import Order
 
 if TYPE_CHECKING:
@@ -95,17 +95,19 @@ def due_items(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
             items.append(DueItem("production_notice", "production notice to the factory: "
                                  "still a draft", approved_on or order.order_date,
                                  f"gendan run (it is made final once {n} is approved)"))
-        confirmation = workflow.factory_confirmation
-        if confirmation is None:
-            items.append(DueItem("factory_confirmation", "the factory has not confirmed the "
-                                 "delivery date", (approved_on or order.order_date)
-                                 + dt.timedelta(days=CONFIRMATION_DAYS),
-                                 f"drop a factory_confirmation update for {n}"))
-        elif confirmation.confirmed_delivery_date > order.delivery_date:
-            items.append(DueItem("factory_confirmation", f"the factory confirms "
-                                 f"{confirmation.confirmed_delivery_date}, after the delivery "
-                                 f"date {order.delivery_date}", order.delivery_date,
-                                 "agree a date with the customer or chase the factory"))
+        for factory, confirmation in confirmations(order, workflow).items():
+            who = factory or "the factory"
+            if confirmation is None:
+                items.append(DueItem("factory_confirmation", f"{who} has not confirmed the "
+                                     "delivery date", (approved_on or order.order_date)
+                                     + dt.timedelta(days=CONFIRMATION_DAYS),
+                                     f"drop a factory_confirmation update for {n}"
+                                     + (f" (factory: {factory})" if factory else "")))
+            elif confirmation.confirmed_delivery_date > order.delivery_date:
+                items.append(DueItem("factory_confirmation", f"{confirmation.factory} confirms "
+                                     f"{confirmation.confirmed_delivery_date}, after the "
+                                     f"delivery date {order.delivery_date}", order.delivery_date,
+                                     "agree a date with the customer or chase the factory"))
     if workflow.inspection is None and workflow.loading is None:
         kind = order.inspection
         items.append(DueItem("inspection", f"{kind.replace('_', ' ')} inspection not booked "

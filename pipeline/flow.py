@@ -8,148 +8,60 @@ No I/O: validated data and pure functions.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, Field
 
 from .errors import FieldProblem, UpdateRejectedError, WaitingError
-from .models import Day, InspectionKind, Moment, Order
+from .models import Order
+from .updates import (
+    CHAIN,
+    PHONE,
+    PLATE,
+    ROLE_TITLES,
+    STATUSES,
+    ApprovalUpdate,
+    FactoryConfirmationUpdate,
+    InspectionUpdate,
+    LoadingUpdate,
+    OrderUpdate,
+    Proof,
+    Role,
+    ShipmentUpdate,
+    StatusUpdate,
+    Strict,
+    update_adapter,
+)
 
 __all__ = [
+    "PHONE",
+    "PLATE",
     "ROLE_TITLES",
+    "STATUSES",
     "ApprovalState",
+    "ApprovalUpdate",
     "Event",
+    "FactoryConfirmationUpdate",
+    "InspectionUpdate",
+    "LoadingUpdate",
     "OrderUpdate",
+    "Proof",
+    "ShipmentUpdate",
     "StatusUpdate",
     "Workflow",
     "advance",
     "apply_update",
     "approval_state",
+    "confirmations",
     "fold",
     "inspection_deadline",
     "revision",
     "update_adapter",
 ]
 
-Role = Literal["salesperson", "manager", "general_manager"]
-ROLE_TITLES: dict[str, tuple[str, str]] = {
-    "salesperson": ("业务员", "Salesperson"),
-    "manager": ("经理", "Manager"),
-    "general_manager": ("总经理", "General Manager"),
-}
-CHAIN: tuple[Role, ...] = ("salesperson", "manager", "general_manager")
-STATUSES = ("received", "confirmed", "in_production", "inspected", "loaded", "shipped",
-            "handed_over", "registered", "closed", "cancelled")
-PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-PLATE = re.compile(rf"^[{PROVINCES}][A-HJ-NP-Z][A-HJ-NP-Z0-9]{{4,5}}[A-HJ-NP-Z0-9挂学]?$")
-PHONE = re.compile(r"^1\d{10}$")
-
-Text = Annotated[str, Field(min_length=1, max_length=500)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
-
-
-class Proof(_Strict):
-    """Who proved they made a decision, and how (pipeline/signatures.py)."""
-
-    kind: Literal["key", "page", "command"] = Field(description="key: signed with the "
-                                                    "person's own key; page, command: gendan "
-                                                    "checked their sign-in or password")
-    account: Text = Field(description="The person's user name (`gendan users list`)")
-    value: Text = Field(description="The signature (key) or gendan's seal over the decision")
-
-
-class ApprovalUpdate(_Strict):
-    update: Literal["approval"]
-    order_no: Text
-    role: Role = Field(description="salesperson (signs), manager or general_manager")
-    by: Text = Field(description="Name of the person who signs or approves")
-    decision: Literal["approved", "rejected"] = "approved"
-    at: Moment = Field(description="When, e.g. 2026-11-05T10:30")
-    remark: str | None = None
-    account: str | None = Field(None, description="The signed-in account, when the approval "
-                                "was given on the office's page (gendan serve)")
-    revision: int | None = Field(None, ge=1, description="The revision of the order it "
-                                 "approves (1 the first order file, 2 its first revision ...); "
-                                 "a signed approval of an older revision is void")
-    proof: Proof | None = Field(None, description="Who proved they made it (`gendan sign`, "
-                                "`gendan approve`, the page); without it the approval is "
-                                "refused unless [approval] trust_inbox = true")
-
-    @property
-    def verified(self) -> bool:
-        return self.proof is not None
-
-
-class InspectionUpdate(_Strict):
-    update: Literal["inspection"]
-    order_no: Text
-    kind: InspectionKind = Field(description="in_house, customer or third_party")
-    inspector: Text = Field(description="QC inspector, customer's inspector or company")
-    date: Day = Field(description="Date of the inspection")
-    booked_on: Day = Field(description="Date the inspection was booked or notified")
-    remark: str | None = None
-
-
-class LoadingUpdate(_Strict):
-    update: Literal["loading"]
-    order_no: Text
-    loading_time: Moment = Field(description="Loading time, e.g. 2027-01-12T08:30")
-    equipment_model: Text = Field(description="Model of the equipment loaded")
-    truck_plate: Text = Field(description="Mainland plate, e.g. 浙B12345 or 浙BD12345")
-    driver_name: str | None = None
-    driver_phone: Text = Field(description="11 digits starting with 1")
-    container_no: str | None = None
-    remark: str | None = None
-
-    @field_validator("truck_plate")
-    @classmethod
-    def _mainland_plate(cls, value: str) -> str:
-        plate = value.replace(" ", "").replace("·", "").upper()
-        if not PLATE.match(plate):
-            raise ValueError(f"{value!r} is not a mainland plate such as 浙B12345 or 浙BD12345")
-        return plate
-
-    @field_validator("driver_phone")
-    @classmethod
-    def _mobile(cls, value: str) -> str:
-        digits = re.sub(r"[\s-]", "", value).removeprefix("+86")
-        if not PHONE.match(digits):
-            raise ValueError(f"{value!r} is not a mobile number of 11 digits starting with 1")
-        return digits
-
-
-class FactoryConfirmationUpdate(_Strict):
-    update: Literal["factory_confirmation"]
-    order_no: Text
-    factory: Text
-    confirmed_delivery_date: Day
-    by: Text
-    confirmed_on: Day
-    remark: str | None = None
-
-
-class StatusUpdate(_Strict):
-    update: Literal["status"]
-    order_no: Text
-    status: Literal[STATUSES]  # type: ignore[valid-type]
-    at: Moment
-    remark: str | None = None
-
-
-OrderUpdate = Annotated[
-    ApprovalUpdate | InspectionUpdate | LoadingUpdate | FactoryConfirmationUpdate | StatusUpdate,
-    Field(discriminator="update"),
-]
-update_adapter: TypeAdapter[OrderUpdate] = TypeAdapter(OrderUpdate)
-
-
-class Event(_Strict):
+class Event(Strict):
     """One thing that happened to the order, recorded in the sidecar of the file that
     made it happen (the update, the order revision, the factory document, the pack)."""
 
@@ -166,18 +78,20 @@ class Event(_Strict):
                                              "types that could not be made, and why")
 
 
-class Workflow(_Strict):
+class Workflow(Strict):
     """Everything that happened to the order after it arrived (workflow.json)."""
 
     approvals: tuple[ApprovalUpdate, ...] = ()
     inspection: InspectionUpdate | None = None
     loading: LoadingUpdate | None = None
-    factory_confirmation: FactoryConfirmationUpdate | None = None
+    factory_confirmation: FactoryConfirmationUpdate | None = None  # the latest
+    confirmations: tuple[FactoryConfirmationUpdate, ...] = ()  # each factory's latest
+    shipment: ShipmentUpdate | None = None
     status: str = "received"
     history: tuple[Event, ...] = ()
 
 
-class ApprovalState(_Strict):
+class ApprovalState(Strict):
     required: tuple[Role, ...]
     reasons: tuple[str, ...]  # why the general manager must approve, if so
     signed: tuple[ApprovalUpdate, ...]
@@ -299,8 +213,9 @@ def apply_update(
             flags.append(f"loading on {update.loading_time:%Y-%m-%d} is after the latest "
                          f"shipment date {latest}")
         models = {item.model for item in order.items}
-        if update.equipment_model not in models:
-            flags.append(f"equipment model {update.equipment_model} is not on the order")
+        for model in update.loaded_models:
+            if model not in models:
+                flags.append(f"equipment model {model} is not on the order")
         if workflow.inspection is None:
             flags.append("loading before any inspection was booked")
         elif workflow.inspection.date > update.loading_time.date():
@@ -310,6 +225,9 @@ def apply_update(
         if order.invoice_date is None:  # the invoice and packing list are dated the loading
             affected += ("commercial_invoice", "packing_list")
         summary = f"loading {update.loading_time:%Y-%m-%d %H:%M}, truck {update.truck_plate}"
+        if update.containers:
+            summary += ", " + ", ".join(f"{c.type} {c.number or ''}".strip()
+                                        for c in update.containers)
     elif isinstance(update, FactoryConfirmationUpdate):
         if update.confirmed_delivery_date > order.delivery_date:
             flags.append(f"the factory confirms {update.confirmed_delivery_date}, after the "
@@ -318,6 +236,18 @@ def apply_update(
         affected = (f"production_order@{update.factory}",) if len(factories) > 1 and \
             update.factory in factories else ("production_order",)
         summary = f"{update.factory} confirms delivery {update.confirmed_delivery_date}"
+    elif isinstance(update, ShipmentUpdate):
+        latest = order.latest_shipment_date or order.delivery_date
+        if order.letter_of_credit and order.letter_of_credit.latest_shipment_date:
+            latest = min(latest, order.letter_of_credit.latest_shipment_date)
+        if update.on_board_date > latest:
+            flags.append(f"shipped on board on {update.on_board_date}, after the latest "
+                         f"shipment date {latest}")
+        if workflow.loading and update.on_board_date < workflow.loading.loading_time.date():
+            flags.append(f"on board on {update.on_board_date}, before the loading on "
+                         f"{workflow.loading.loading_time:%Y-%m-%d}")
+        affected = ("registration_sheet", "handover_checklist")
+        summary = f"shipped on board {update.on_board_date}, B/L {update.bl_no}"
     else:
         affected = ("registration_sheet", "handover_checklist")  # both show the status
         summary = f"status {update.status}"
@@ -325,6 +255,19 @@ def apply_update(
                   source=source, summary=summary, flags=tuple(flags),
                   data=update.model_dump(mode="json"))
     return advance(workflow, event), affected, flags
+
+
+def confirmations(order: Order, workflow: Workflow
+                  ) -> dict[str, FactoryConfirmationUpdate | None]:
+    """Each factory of the order and its latest confirmation (None: not confirmed yet). An
+    order from one factory (or with no factory named) is settled by any confirmation."""
+    factories = list(dict.fromkeys(item.manufacturer or "" for item in order.items))
+    given = list(workflow.confirmations) or (
+        [workflow.factory_confirmation] if workflow.factory_confirmation else [])
+    if len(factories) < 2:
+        return {factories[0]: given[-1] if given else None}
+    by_factory = {c.factory: c for c in given}
+    return {f: by_factory.get(f) for f in factories}
 
 
 def revision(workflow: Workflow) -> int:
@@ -350,7 +293,7 @@ def order_event(workflow: Workflow, *, version: int, source: str, now: dt.dateti
 
 _UPDATES: dict[str, type[BaseModel]] = {
     "inspection": InspectionUpdate, "loading": LoadingUpdate,
-    "factory_confirmation": FactoryConfirmationUpdate,
+    "factory_confirmation": FactoryConfirmationUpdate, "shipment": ShipmentUpdate,
 }
 
 
@@ -363,7 +306,10 @@ def advance(workflow: Workflow, event: Event) -> Workflow:
     elif event.kind == "approval":
         changes["approvals"] = (*workflow.approvals, ApprovalUpdate.model_validate(data))
     elif event.kind in _UPDATES:
-        changes[event.kind] = _UPDATES[event.kind].model_validate(data)
+        changes[event.kind] = update = _UPDATES[event.kind].model_validate(data)
+        if isinstance(update, FactoryConfirmationUpdate):  # one factory's replaces its own
+            changes["confirmations"] = (*(c for c in workflow.confirmations
+                                          if c.factory != update.factory), update)
     elif event.kind == "status":
         changes["status"] = data["status"]
     elif event.kind == "handover":

@@ -64,4 +64,7 @@ def effective_status(order: Order, workflow: Workflow, documents: list[dict[str,
 
 
 def shipment_date(workflow: Workflow) -> dt.date | None:
+    """The B/L's on-board date once the shipment is recorded, else the loading day."""
+    if workflow.shipment is not None:
+        return workflow.shipment.on_board_date
     return workflow.loading.loading_time.date() if workflow.loading else None

@@ -74,6 +74,13 @@ def test_each_step_is_due_until_the_event_that_does_it(frozen: Desk) -> None:
     assert "approval" not in steps and steps["factory_confirmation"]["date"] == "2026-11-11"
 
     update(desk, "PO-2026-0042.4-factory-confirms.yaml")
+    # each factory confirms for itself: the other two are still due
+    assert "余姚金鹰塑料制品厂 has not confirmed" in due(desk)["factory_confirmation"]["what"] or \
+        "阳江利刃五金有限公司 has not confirmed" in due(desk)["factory_confirmation"]["what"]
+    for n, maker in enumerate(("余姚金鹰塑料制品厂", "阳江利刃五金有限公司")):
+        update(desk, f"confirms-{n}.yaml", {
+            "update": "factory_confirmation", "order_no": "PO-2026-0042", "factory": maker,
+            "confirmed_delivery_date": "2027-01-10", "by": "王", "confirmed_on": "2026-11-07"})
     assert "factory_confirmation" not in due(desk)
     update(desk, "PO-2026-0042.5-inspection.yaml")
     assert "inspection" not in due(desk)

@@ -197,3 +197,107 @@ def test_the_checklist_follows_the_documents_as_they_arrive(made: Made) -> None:
     after = _squeeze("\n".join(pdf_text(path)))
     assert after.count("待收TOCOME") == before.count("待收TOCOME") - 1
     assert "PO-2026-0107_certificate-of-origin.pdf" in after
+
+
+def _desk(tmp_path: Path) -> Desk:
+    ws = Workspace(tmp_path / "ws")
+    ws.ensure_folders()
+    desk = Desk(ws, Settings(approval=TRUSTING))
+    shutil.copyfile(ORDER, ws.inbox / ORDER.name)
+    [outcome] = desk.run_once()
+    assert outcome.status == "archived", outcome
+    return desk
+
+
+def _drop(desk: Desk, name: str, text: str) -> list[object]:
+    (desk.workspace.inbox / name).write_text(text, encoding="utf-8")
+    return list(desk.run_once())
+
+
+def test_a_revision_remakes_only_the_factory_whose_lines_changed(tmp_path: Path) -> None:
+    desk = _desk(tmp_path)
+    revised = ORDER.read_text(encoding="utf-8").replace("unit_price: 7.20, factory_price: 38.00",
+                                                        "unit_price: 7.40, factory_price: 39.00")
+    [outcome] = _drop(desk, "PO-2026-0107 rev2.yaml", revised)
+    assert outcome.status == "archived", outcome  # type: ignore[attr-defined]
+    remade = [d for d in outcome.documents if "production_order" in d]  # type: ignore[attr-defined]
+    assert remade == ["PO-2026-0107_production_order_宁波明光照明有限公司_v2.pdf"], remade
+
+
+def test_each_factorys_lateness_is_its_own(tmp_path: Path) -> None:
+    from pipeline.attention import open_warnings
+    from tests.conftest import history
+
+    desk = _desk(tmp_path)
+    confirm = ("update: factory_confirmation\norder_no: PO-2026-0107\nfactory: {f}\n"
+               "confirmed_delivery_date: {d}\nby: 陈\nconfirmed_on: 2026-11-10\n")
+    _drop(desk, "a.yaml", confirm.format(f="慈溪华达电器厂", d="2027-01-21"))  # a day late
+    _drop(desk, "b.yaml", confirm.format(f="永康美厨炊具有限公司", d="2027-01-15"))
+    workflow = history(desk, "PO-2026-0107")
+    order = read_order(ORDER)
+    late = [w.message for w in open_warnings(order, workflow, {"in_house": 7, "customer": 7,
+                                                                "third_party": 14})
+            if w.code.startswith("factory-late")]
+    assert late == ["慈溪华达电器厂 confirms 2027-01-21, after the delivery date 2027-01-20 "
+                    "agreed with the customer"]
+    from pipeline.due import due_items
+    from pipeline.flow import update_adapter
+    from pipeline.policy import Policy
+
+    signed = tuple(update_adapter.validate_python(
+        {"update": "approval", "order_no": "PO-2026-0107", "role": role, "by": by,
+         "at": f"2026-11-03T0{n}:00"})
+        for n, (role, by) in enumerate([("salesperson", "王丽"), ("manager", "李强"),
+                                        ("general_manager", "张伟")], start=1))
+    approved = workflow.model_copy(update={"approvals": signed})
+    due = [i.what for i in due_items(order, approved, [], Policy())
+           if i.kind == "factory_confirmation"]
+    assert any("慈溪华达电器厂 confirms 2027-01-21" in d for d in due), due
+    assert sum("has not confirmed" in d for d in due) == 3, due  # the other three factories
+
+
+LOADING = """update: loading
+order_no: PO-2026-0107
+loading_time: 2027-01-18T08:30
+truck_plate: 浙B12345
+driver_phone: "139 5742 8810"
+containers:
+  - { type: 40HQ, number: MSKU 123456-5, seal_no: SL-88121, models: [EK-17, TS-2, CW-5],
+      cartons: 542 }
+  - { type: 20GP, number: CSQU3054383, seal_no: SL-88122, models: [GT-9, WL-30, ER-25],
+      cartons: 385 }
+"""
+
+
+def test_a_loading_in_two_containers_and_the_shipment_on_board(tmp_path: Path) -> None:
+    from tests.conftest import history
+
+    desk = _desk(tmp_path)
+    [outcome] = _drop(desk, "load.yaml", LOADING)
+    assert outcome.status == "archived", outcome  # type: ignore[attr-defined]
+    assert not [p for p in outcome.problems if "not on the order" in p]  # type: ignore[attr-defined]
+    [notice] = (desk.workspace.archive / "ANT" / "PO-2026-0107" / "generated").glob(
+        "*loading_notice_v1.pdf")
+    text = _squeeze("\n".join(pdf_text(notice)))
+    assert "40HQMSKU1234565SL-88121EK-17,TS-2,CW-5542" in text
+    assert "20GPCSQU3054383SL-88122" in text
+    [outcome] = _drop(desk, "bl.yaml", "update: shipment\norder_no: PO-2026-0107\n"
+                      "bl_no: MEDUNB123456\non_board_date: 2027-01-22\nvessel: MSC AURORA 047E\n")
+    assert outcome.status == "archived", outcome  # type: ignore[attr-defined]
+    workflow = history(desk, "PO-2026-0107")
+    from pipeline.policy import shipment_date
+
+    assert str(shipment_date(workflow)) == "2027-01-22"  # the B/L's date, not the truck's
+
+
+@pytest.mark.parametrize(("number", "expected"), [
+    ("MSKU1234566", "its check digit should be 5"),
+    ("MSK1234565", "not a container number"),
+])
+def test_a_mistyped_container_number_is_refused(number: str, expected: str) -> None:
+    from pydantic import ValidationError
+
+    from pipeline.updates import Container
+
+    with pytest.raises(ValidationError, match=expected):
+        Container.model_validate({"type": "40HQ", "number": number})

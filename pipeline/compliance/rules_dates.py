@@ -17,6 +17,8 @@ def shipment_date(case: Case) -> dt.date | None:
             if name in doc.fields:
                 value: dt.date = doc.fields[name].value
                 return value
+    if case.workflow.shipment is not None:
+        return case.workflow.shipment.on_board_date
     loading = case.workflow.loading
     return loading.loading_time.date() if loading is not None else None
 

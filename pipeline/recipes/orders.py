@@ -72,7 +72,10 @@ def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
         event = event.model_copy(update={"flags": (*twice, *arrival.notes)})
         workflow = advance(record.workflow, event)
         with store.work_folder() as work:
-            made = desk.maker.make(order, workflow, desk.maker.on_order(), work, titled(record),
+            keys = desk.maker.on_order()
+            if exists:
+                keys = per_factory(keys, record.order, order)
+            made = desk.maker.make(order, workflow, keys, work, titled(record),
                                    checklist(required_documents(desk.settings.handover, order),
                                              record))
             event = with_made(event, made)
@@ -128,6 +131,8 @@ def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome
                 workflow = workflow.model_copy(update={"history": (*workflow.history[:-1],
                                                                   event)})
         made_before = {m["doc_type"] for m in record.current() if m["kind"] == "generated"}
+        if "production_order" in affected and isinstance(update, ApprovalUpdate):
+            affected = drafts_only(affected, record)
         affected = tuple(a for a in affected if a.split("@")[0] in made_before
                          or desk.maker.needs_workflow(a.split("@")[0]))
         # a document that failed before is tried again with every update
@@ -169,3 +174,38 @@ def with_made(event: Event, made: Made) -> Event:
     return event.model_copy(update={"made_documents": tuple(sorted({s.doc_type for s in
                                                                     made.staged})),
                                     "failed_documents": failed})
+
+
+# what a factory's production order shows beside its own lines
+_FACTORY_SEES = ("order_no", "contract_no", "customer_po", "order_date", "delivery_date",
+                 "shipping_marks", "packing_spec", "requirements", "remarks", "legal_inspection",
+                 "inspection", "customer", "destination", "salesperson")
+
+
+def per_factory(keys: tuple[str, ...], before: Order, after: Order) -> tuple[str, ...]:
+    """A revision remakes the production orders of the factories whose lines (or what every
+    factory sees) changed, not every factory's."""
+    makers = list(dict.fromkeys(i.manufacturer or "" for i in after.items))
+    if "production_order" not in keys or len(makers) < 2:
+        return keys
+    if any(getattr(before, name) != getattr(after, name) for name in _FACTORY_SEES):
+        return keys
+
+    def lines(order: Order, factory: str) -> list[object]:
+        return [i.model_dump() for i in order.items if (i.manufacturer or "") == factory]
+
+    changed = [f for f in makers if lines(before, f) != lines(after, f)]
+    return tuple(k for k in keys if k != "production_order") + tuple(
+        f"production_order@{f}" for f in changed)
+
+
+def drafts_only(affected: tuple[str, ...], record: OrderRecord) -> tuple[str, ...]:
+    """An approval remakes the factories' production orders that are drafts; one that a
+    revision left unchanged stays as it was sent."""
+    notices = [m for m in record.current() if m["doc_type"] == "production_order"]
+    factories = [m["factory"] for m in notices if "factory" in m]
+    if len(factories) < 2:
+        return affected
+    drafts = [m["factory"] for m in notices if m.get("draft") and "factory" in m]
+    return tuple(a for a in affected if a != "production_order") + tuple(
+        f"production_order@{f}" for f in drafts)

@@ -141,8 +141,12 @@ class TemplateContext(BaseModel):
                        "destination / C/No. 1-N (the same on every document)")
     inspection: InspectionInfo
     loading: dict[str, Any] | None = Field(description="Loading details: loading_time, "
-                                           "equipment_model, truck_plate, driver_name, "
-                                           "driver_phone, container_no, remark; None until known")
+                                           "equipment_model, models, truck_plate, driver_name, "
+                                           "driver_phone, container_no, containers (type, "
+                                           "number, seal_no, models, cartons, gross_weight_kg, "
+                                           "volume_cbm), remark; None until known")
+    shipment: dict[str, Any] | None = Field(description="The shipment on board: bl_no, "
+                                            "on_board_date, vessel, carrier; None until known")
     factory_confirmation: dict[str, Any] | None = Field(
         description="factory, confirmed_delivery_date, by, confirmed_on, remark")
     status: str = Field(description="Order status: received, confirmed, ... handed_over")
@@ -300,6 +304,7 @@ def document_context(
             late=bool(booking and booking.booked_on > deadline),
         ),
         loading=workflow.loading.model_dump() if workflow.loading else None,
+        shipment=workflow.shipment.model_dump() if workflow.shipment else None,
         factory_confirmation=_confirmation(workflow, factory),
         status=workflow.status,
         history=[e.model_dump() for e in workflow.history],
@@ -318,12 +323,11 @@ def document_context(
 def _confirmation(workflow: Workflow, factory: str | None) -> dict[str, Any] | None:
     """The factory's confirmation of delivery (for a factory's own production order, only
     if it is that factory's)."""
+    if factory:
+        mine = [c for c in workflow.confirmations if c.factory == factory]
+        return mine[-1].model_dump() if mine else None
     confirmation = workflow.factory_confirmation
-    if confirmation is None:
-        return None
-    if factory and confirmation.factory != factory:
-        return None
-    return confirmation.model_dump()
+    return confirmation.model_dump() if confirmation else None
 
 
 def _credit(order: Order) -> dict[str, Any] | None:
