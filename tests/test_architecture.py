@@ -11,8 +11,8 @@ PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 
 FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow", "words", "clock",
                "sandbox", "dates", "numbering", "terms", "places", "attention", "due",
-               "timeline", "agenda", "faults", "basics", "credit", "workspace", "changes",
-               "summary", "policy", "example_config", "outcome", "lazy"}
+               "timeline", "agenda", "faults", "basics", "credit", "updates", "workspace",
+               "changes", "summary", "policy", "example_config", "outcome", "lazy"}
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
 STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox", "transfer",
          "kept", "people", "thumbs", "signatures", "imports", "sidecars"}

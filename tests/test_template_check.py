@@ -29,12 +29,12 @@ def test_syntax_error_and_unknown_variable_name_the_line(desk: Desk) -> None:
     own.mkdir()
     (own / "packing_list.html").write_text(
         '{% extends "base.html" %}\n{% block body %}\n<p>{{ order.order_no }}</p>\n'
-        "<p>{{ shipment.vessel }}</p>\n{% endblock %}\n", encoding="utf-8")
+        "<p>{{ vessel.name }}</p>\n{% endblock %}\n", encoding="utf-8")
     (own / "commercial_invoice.html").write_text("<p>\n{% for x in items %}\n</p>\n",
                                                  encoding="utf-8")
     _, problems = check_templates(desk.maker, render=False)
     text = [str(p) for p in problems]
-    assert "packing_list.html, line 4: unknown variable 'shipment' (see docs/variables.md)" in text
+    assert "packing_list.html, line 4: unknown variable 'vessel' (see docs/variables.md)" in text
     assert any(t.startswith("commercial_invoice.html, line 3:") for t in text), text
     assert "from" in list_templates(desk.maker)[0]
     rows = {(r["type"], r["engine"]): r["from"] for r in list_templates(desk.maker)}
