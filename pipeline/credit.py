@@ -53,6 +53,32 @@ class CreditDocument(Strict):
         return " + ".join(parts)
 
 
+def _documents(value: object) -> object:
+    """The documents as one line, as typed in a spreadsheet cell: "commercial_invoice 3+2;
+    Packing List 3; 提单 3+3" (the name, the originals, + the copies)."""
+    if not isinstance(value, str):
+        return value
+    found = []
+    for part in re.split(r"[;；\n]+", value):
+        if not part.strip():
+            continue
+        match = re.fullmatch(r"\s*(.+?)\s+(\d+)(?:\s*\+\s*(\d+))?\s*", part)
+        if match is None:
+            raise ValueError(f"{part.strip()[:40]!r}: write each document as its name, the "
+                             "originals and + the copies, e.g. commercial_invoice 3+2; "
+                             "提单 3+3")
+        found.append({"document": match[1], "originals": int(match[2]),
+                      "copies": int(match[3] or 0)})
+    return found
+
+
+def _lines(value: object) -> object:
+    """Conditions typed in one cell, one a line."""
+    if isinstance(value, str):
+        return [line.strip() for line in value.splitlines() if line.strip()]
+    return value
+
+
 class LetterOfCredit(Strict):
     number: Text = Field(description="The credit's number (信用证号), e.g. LC-DXB-2026-0117")
     issue_date: Day = Field(description="Date of issue (开证日期)")
@@ -72,10 +98,12 @@ class LetterOfCredit(Strict):
     transhipment: bool = Field(False, description="Transhipment allowed (转运)")
     goods: str | None = Field(None, description="The credit's description of the goods, which "
                               "the commercial invoice must carry (UCP 600 art. 18(c))")
-    documents: list[CreditDocument] = Field(default_factory=list, description="The documents "
-                                            "required, with originals and copies (单据要求)")
-    conditions: list[str] = Field(default_factory=list, description="Special conditions "
-                                  "(附加条款), each as the credit words it")
+    documents: Annotated[list[CreditDocument], BeforeValidator(_documents)] = Field(
+        default_factory=list, description="The documents required, with originals and copies "
+        "(单据要求); in one line: commercial_invoice 3+2; 提单 3+3")
+    conditions: Annotated[list[str], BeforeValidator(_lines)] = Field(
+        default_factory=list, description="Special conditions (附加条款), each as the credit "
+        "words it")
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> LetterOfCredit:

@@ -203,3 +203,37 @@ def test_a_bad_update_is_called_an_update(tmp_path: Path) -> None:
     with pytest.raises(OrderDataError) as info:
         read_incoming(target)
     assert "problems in the approval update" in info.value.message, info.value.message
+
+
+def test_a_letter_of_credit_and_a_part_carton_in_the_form(filled: Path) -> None:
+    credit = {"letter_of_credit.number": "LC-DXB-2026-0117",
+              "letter_of_credit.issue_date": "2026/11/20",
+              "letter_of_credit.issuing_bank": "Emirates NBD Bank PJSC, Dubai",
+              "letter_of_credit.amount": "US$60,000.00",
+              "letter_of_credit.tolerance_percent": "5%",
+              "letter_of_credit.expiry_date": "2027年2月28日",
+              "letter_of_credit.partial_shipment": "否", "letter_of_credit.transhipment": "是",
+              "letter_of_credit.documents": "commercial_invoice 3+2; 装箱单 3; 提单 3+3",
+              "letter_of_credit.conditions": "All documents show the L/C number.\nNo Israeli "
+                                             "flag vessels."}
+    for key, value in credit.items():
+        _cell(filled, "订单 Order", key, value)
+    _cell(filled, "明细 Items", "factory_price", "¥52.00")  # CNY in a USD order
+    order = read_order(filled)
+    lc = order.letter_of_credit
+    assert lc is not None and lc.amount == Decimal("60000.00") and lc.tolerance_percent == 5
+    assert lc.expiry_date.isoformat() == "2027-02-28" and lc.transhipment and \
+        not lc.partial_shipment
+    assert [(d.document, d.originals, d.copies) for d in lc.documents] == [
+        ("commercial_invoice", 3, 2), ("packing_list", 3, 0), ("bill_of_lading", 3, 3)]
+    assert len(lc.conditions) == 2
+    assert order.items[0].factory_price == Decimal("52.00")
+
+
+def test_the_form_has_the_new_fields(tmp_path: Path) -> None:
+    form = write_order_form(tmp_path / "form.xlsx")
+    book = openpyxl.load_workbook(form)
+    keys = {row[3].value for row in book["订单 Order"].iter_rows(min_row=2)}
+    assert {"letter_of_credit.number", "letter_of_credit.documents"} <= keys
+    items = [c.value for c in book["明细 Items"][2]]
+    assert {"packing.last_carton_qty", "factory_price", "hs_code", "origin"} <= set(items)

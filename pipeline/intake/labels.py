@@ -47,6 +47,23 @@ ORDER_FIELDS: dict[str, tuple[str, str, bool, str]] = {
     "packing_spec": ("包装要求", "Packing", False, ""),
     "shipping_marks": ("唛头", "Shipping marks", False, ""),
     "remarks": ("备注", "Remarks", False, ""),
+    "letter_of_credit.number": ("信用证号", "L/C No.", False, "only under a letter of credit"),
+    "letter_of_credit.issue_date": ("开证日期", "L/C issued", False, ""),
+    "letter_of_credit.issuing_bank": ("开证行", "Issuing bank", False, ""),
+    "letter_of_credit.advising_bank": ("通知行", "Advising bank", False, ""),
+    "letter_of_credit.amount": ("信用证金额", "L/C amount", False, ""),
+    "letter_of_credit.tolerance_percent": ("溢短装%", "L/C tolerance %", False, "e.g. 5"),
+    "letter_of_credit.expiry_date": ("信用证到期日", "L/C expiry", False, ""),
+    "letter_of_credit.expiry_place": ("到期地点", "Place of expiry", False, ""),
+    "letter_of_credit.latest_shipment_date": ("信用证最迟装运期", "L/C latest shipment", False,
+                                              ""),
+    "letter_of_credit.presentation_days": ("交单期(天)", "Presentation days", False, "21"),
+    "letter_of_credit.partial_shipment": ("分批装运", "Partial shipment", False, "是 / 否"),
+    "letter_of_credit.transhipment": ("转运", "Transhipment", False, "是 / 否"),
+    "letter_of_credit.goods": ("信用证货物描述", "L/C goods", False, ""),
+    "letter_of_credit.documents": ("单据要求", "L/C documents", False,
+                                   "commercial_invoice 3+2; 提单 3+3"),
+    "letter_of_credit.conditions": ("附加条款", "L/C conditions", False, "one a line"),
 }
 ITEM_FIELDS: dict[str, tuple[str, str, bool, str]] = {
     "name_en": ("品名(英)", "Name (EN)", True, ""),
@@ -66,6 +83,8 @@ ITEM_FIELDS: dict[str, tuple[str, str, bool, str]] = {
     "packing.carton_size_cm": ("箱规cm", "Carton size cm", False, "60x40x35"),
     "warranty_months": ("保修月数", "Warranty months", False, ""),
     "remark": ("备注", "Remark", False, ""),
+    "packing.last_carton_qty": ("尾箱数量", "Last carton qty", False, "a part carton"),
+    "factory_price": ("采购单价", "Purchase price", False, "CNY, for the factory"),
 }
 UPDATE_FIELDS: dict[str, tuple[str, str, bool, str]] = {
     "update": ("更新类型", "Update", True, "approval, inspection, loading ..."),
@@ -84,6 +103,10 @@ UPDATE_FIELDS: dict[str, tuple[str, str, bool, str]] = {
     "driver_name": ("司机", "Driver", False, ""),
     "driver_phone": ("司机电话", "Driver phone", False, ""),
     "container_no": ("箱号", "Container No.", False, ""),
+    "bl_no": ("提单号", "B/L No.", False, ""),
+    "on_board_date": ("装船日期", "On board", False, ""),
+    "vessel": ("船名航次", "Vessel", False, ""),
+    "carrier": ("船公司", "Carrier", False, ""),
     "factory": ("工厂", "Factory", False, ""),
     "confirmed_delivery_date": ("工厂确认交期", "Confirmed delivery", False, ""),
     "confirmed_on": ("确认日期", "Confirmed on", False, ""),
@@ -93,12 +116,14 @@ UPDATE_FIELDS: dict[str, tuple[str, str, bool, str]] = {
 NUMBERS = {"freight_amount", "insurance_percent", "prepayment_percent", "commission_percent",
            "quantity", "unit_price", "packing.qty_per_carton", "packing.cartons",
            "packing.net_weight_kg", "packing.gross_weight_kg", "packing.volume_cbm",
-           "warranty_months", "insurance_amount"}
+           "warranty_months", "insurance_amount", "packing.last_carton_qty", "factory_price",
+           "letter_of_credit.amount", "letter_of_credit.tolerance_percent",
+           "letter_of_credit.presentation_days"}
 VALUE_WORDS = {"业务员": "salesperson", "经理": "manager", "总经理": "general_manager",
                "同意": "approved", "批准": "approved", "驳回": "rejected", "不同意": "rejected",
                "本公司质检": "in_house", "客户验货": "customer", "第三方验货": "third_party",
                "审批": "approval", "验货": "inspection", "装车": "loading",
-               "工厂确认": "factory_confirmation", "状态": "status"}
+               "工厂确认": "factory_confirmation", "状态": "status", "装船": "shipment"}
 CURRENCY_SIGNS = {"US$": "USD", "USD": "USD", "$": "USD", "HK$": "HKD", "HKD": "HKD",
                   "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP", "¥": "CNY", "￥": "CNY",
                   "RMB": "CNY", "CNY": "CNY", "JPY": "JPY", "AED": "AED"}

@@ -130,13 +130,16 @@ class _Reader:
             value = value.strip()
             if key in NUMBERS or f"packing.{leaf}" in NUMBERS:
                 try:
-                    return number(value, self.currency)
+                    # the purchase price is in CNY whatever the order's currency
+                    return number(value, None if leaf == "factory_price" else self.currency)
                 except ValueError as exc:
                     self.problems.append(FieldProblem(f"{key} [{where}]", repr(value)[:40],
                                                       str(exc).split("; ", 1)[-1]))
                     return None
             return word(yes_no(value)) if leaf in {"legal_inspection", "role", "decision",
-                                                    "kind", "update", "inspection"} else value
+                                                    "kind", "update", "inspection",
+                                                    "partial_shipment",
+                                                    "transhipment"} else value
         return value
 
     def key_values(self, sheet: Any, fields: Fields, max_rows: int) -> dict[str, Any]:
