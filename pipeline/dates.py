@@ -7,6 +7,7 @@ and its history, never the day gendan happened to make it (that time is in the s
                                    contract date, while it is a DRAFT)
     inspection notice              the day the inspection was booked (else the contract date)
     loading notice                 the loading date
+    booking note                   the factory's confirmation, then the loading date
     commercial invoice, packing    the invoice date, else the loading date, else the
     list                           delivery date (until loading is known)
     hand-over checklist,           the day of the latest event that changes them
@@ -52,6 +53,12 @@ def business_date(key: str, order: Order, workflow: Workflow, *, complete: bool)
         return workflow.loading.loading_time.date()
     if key in {"commercial_invoice", "packing_list"}:
         return invoice_date(order, workflow)
+    if key == "booking_note":  # booked once a factory confirmed; remade with the loading
+        if workflow.loading is not None:
+            return workflow.loading.loading_time.date()
+        if workflow.confirmations or workflow.factory_confirmation:
+            return max(c.confirmed_on for c in (workflow.confirmations or
+                                                (workflow.factory_confirmation,)) if c)
     if key in {"handover_checklist", "registration_sheet"} and workflow.history:
         return max(contract_date(order), max(e.recorded.date() for e in workflow.history
                                              if e.kind in {"status", "handover", "order"}))

@@ -46,6 +46,8 @@ GENERATED: dict[str, DocType] = {
                 "IN"),
         DocType("loading_notice", "Loading Notice", "装车通知", "loading_notice.html", "", "LN",
                 sealed=True, needs="loading"),
+        DocType("booking_note", "Booking Note", "订舱委托书", "booking_note.html", "", "BN",
+                sealed=True, needs="factory_confirmation"),
         DocType("commercial_invoice", "Commercial Invoice", "商业发票", "commercial_invoice.html",
                 "", "CI", sealed=True),
         DocType("packing_list", "Packing List", "装箱单", "packing_list.html", "", "PL",
@@ -84,6 +86,6 @@ FACTORY_TYPES: dict[str, DocType] = {
 }
 
 # what the examiner never reads (the rest must agree with each other)
-NOT_CHECKED = {"order_data", "order_update", "compliance_report", "handover_pack",
+NOT_CHECKED = {"order_data", "order_update", "compliance_report", "handover_pack", "booking_note",
                "handover_checklist", "registration_sheet", "quotation", "production_order",
                "contract_review", "inspection_notice"}

@@ -221,7 +221,7 @@ def apply_update(
         elif workflow.inspection.date > update.loading_time.date():
             flags.append(f"loading on {update.loading_time:%Y-%m-%d} is before the inspection "
                          f"on {workflow.inspection.date}")
-        affected = ("loading_notice",)
+        affected = ("loading_notice", "booking_note")  # the booking note: its containers
         if order.invoice_date is None:  # the invoice and packing list are dated the loading
             affected += ("commercial_invoice", "packing_list")
         summary = f"loading {update.loading_time:%Y-%m-%d %H:%M}, truck {update.truck_plate}"
@@ -235,6 +235,7 @@ def apply_update(
         factories = {item.manufacturer or "" for item in order.items}
         affected = (f"production_order@{update.factory}",) if len(factories) > 1 and \
             update.factory in factories else ("production_order",)
+        affected += ("booking_note",)  # the goods' date is known: space is booked
         summary = f"{update.factory} confirms delivery {update.confirmed_delivery_date}"
     elif isinstance(update, ShipmentUpdate):
         latest = order.latest_shipment_date or order.delivery_date

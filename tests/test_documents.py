@@ -125,6 +125,7 @@ def test_each_update_remade_exactly_the_documents_it_changes(archive: Archive) -
         "production_order_阳江利刃五金有限公司": 2,
         "inspection_notice": 2,       # deadline only, then the booking
         "loading_notice": 1,          # made when the loading details arrived
+        "booking_note": 2,            # booked when a factory confirmed, then the containers
         **({"contract_review": review} if review else {}),
     }
     docs = documents(archive.desk, "PO-2026-0042")

@@ -190,7 +190,8 @@ def test_loading_an_unknown_model_is_accepted_and_flagged(order_data: dict[str, 
     workflow, affected, flags = _apply(_order(order_data), Workflow(),
                                        **{**LOADING, "equipment_model": "XX-1"})
     assert workflow.loading is not None
-    assert affected == ("loading_notice", "commercial_invoice", "packing_list")  # dated loading
+    assert affected == ("loading_notice", "booking_note", "commercial_invoice",
+                        "packing_list")  # dated the loading; the booking note its containers
     assert "equipment model XX-1 is not on the order" in flags
     assert "loading before any inspection was booked" in flags
 
@@ -199,7 +200,8 @@ def test_factory_confirming_a_later_date_is_flagged(order_data: dict[str, Any]) 
     _, affected, flags = _apply(_order(order_data), Workflow(), update="factory_confirmation",
                                 factory="宁波绿源", confirmed_delivery_date="2027-01-20",
                                 by="陈", confirmed_on="2026-11-06")
-    assert affected == ("production_order",) and "after the delivery date" in flags[0]
+    assert affected == ("production_order", "booking_note")
+    assert "after the delivery date" in flags[0]
 
 
 def test_rejected_update_is_an_order_data_error() -> None:

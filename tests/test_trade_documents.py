@@ -301,3 +301,24 @@ def test_a_mistyped_container_number_is_refused(number: str, expected: str) -> N
 
     with pytest.raises(ValidationError, match=expected):
         Container.model_validate({"type": "40HQ", "number": number})
+
+
+def test_the_booking_note_for_the_forwarder(tmp_path: Path) -> None:
+    desk = _desk(tmp_path)
+    folder = desk.workspace.archive / "ANT" / "PO-2026-0107" / "generated"
+    assert not list(folder.glob("*booking_note*"))  # nothing to book before a date is known
+    _drop(desk, "a.yaml", "update: factory_confirmation\norder_no: PO-2026-0107\nfactory: "
+          "慈溪华达电器厂\nconfirmed_delivery_date: 2027-01-15\nby: 陈\nconfirmed_on: 2026-11-10\n")
+    [note] = folder.glob("*booking_note_v1.pdf")
+    text = _squeeze("\n".join(pdf_text(note)))
+    for expected in ("HangzhouGendanTradingCo.,Ltd.", "TOORDER", "AlNoorTradingLLC",
+                     "Ningbo", "JebelAli,UAE", "31Jan2027", "FREIGHTPREPAID", "1x40HQ",
+                     "ANT/DUBAI/SC-HDX-2026-101", "927CTNS", "10,346", "61.82",
+                     "HOUSEHOLDELECTRICAPPLIANCES", "3originals+3copies",
+                     "fullsetofcleanonboardoceanbillsofladingmadeouttoorder",
+                     "L/CNo.LC-DXB-2026-0117", "AlldocumentsmustshowtheL/Cnumber."):
+        assert expected in text, expected
+    _drop(desk, "load.yaml", LOADING)
+    [again] = folder.glob("*booking_note_v2.pdf")
+    text = _squeeze("\n".join(pdf_text(again)))
+    assert "1x40HQ+1x20GP" in text and "40HQMSKU1234565/SL-88121" in text

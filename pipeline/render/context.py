@@ -160,6 +160,8 @@ class TemplateContext(BaseModel):
                                           "None when the order has none")
     origins: list[str] = Field(description="The lines' countries of origin, each once (empty "
                                "when no line gives one)")
+    equipment: str = Field(description='The containers, e.g. "1 x 40HQ + 1 x 20GP": as loaded, '
+                           "else estimated from the volume (20GP 28, 40HQ 68 CBM)")
     checklist: list[dict[str, Any]] = Field(description="What the hand-over needs (by price "
                                             "term and settings) and what is archived: title_zh, "
                                             "title_en, required, archived, file")
@@ -310,6 +312,7 @@ def document_context(
         history=[e.model_dump() for e in workflow.history],
         documents=documents or [],
         credit=_credit(order),
+        equipment=_equipment(workflow, order.total_volume_cbm),
         origins=list(dict.fromkeys(i.origin for i in (order.items[n] for n in chosen)
                                    if i.origin)),
         checklist=checklist or [],
@@ -338,3 +341,18 @@ def _credit(order: Order) -> dict[str, Any] | None:
             "most": credit.most,
             "documents": [{**d.model_dump(mode="python"), "count_text": d.count_text}
                           for d in credit.documents]}
+
+
+def _equipment(workflow: Workflow, volume: Decimal | None) -> str:
+    """The containers as loaded; before loading, what the volume needs (40HQ hold about 68
+    CBM, a 20GP about 28)."""
+    counts: dict[str, int] = {}
+    if workflow.loading and workflow.loading.containers:
+        for container in workflow.loading.containers:
+            counts[container.type] = counts.get(container.type, 0) + 1
+    elif volume:
+        full, rest = divmod(volume, Decimal(68))
+        counts = {"40HQ": int(full) + (1 if rest > 28 else 0)}
+        if 0 < rest <= 28:
+            counts["20GP"] = 1
+    return " + ".join(f"{n} x {kind}" for kind, n in counts.items() if n)
