@@ -12,7 +12,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 from PIL import Image, ImageDraw, ImageFont
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -105,7 +105,7 @@ def build_sales_contract(target: Path) -> None:
     items.style = "Table Grid"
     items.alignment = WD_TABLE_ALIGNMENT.CENTER
     heads = ["No.", "品名 Description", "型号 Model", "数量 Qty", "单位 Unit",
-             "单价 Unit Price", "金额 Amount"]
+             "单价 Unit Price ({{ order.currency }})", "金额 Amount ({{ order.currency }})"]
     for c, text in enumerate(heads):
         _cell(items, 0, c, text, bold=True)
     _cell(items, 1, 0, "{%tr for item in items %}")
@@ -118,27 +118,55 @@ def build_sales_contract(target: Path) -> None:
     _cell(items, 3, 0, "{%tr endfor %}")
     del rows
     total = items.add_row()
-    _cell(items, 4, 0, "合计 TOTAL", bold=True)
-    _cell(items, 4, 3, "{{ totals.quantity|qty }}", bold=True)
+    _cell(items, 4, 0, "合计 TOTAL ({{ terms.text }})", bold=True)
+    _cell(items, 4, 3, "{% if totals.quantities|length > 1 %}{{ totals.quantity_text }}"
+          "{% else %}{{ totals.quantity|qty }}{% endif %}", bold=True)
     _cell(items, 4, 6, "{{ order.currency }} {{ totals.amount|money }}", bold=True)
     del total
+    # the description takes the room; numbers keep to one line
+    widths = [Cm(1), Cm(5.6), Cm(2.4), Cm(2.0), Cm(1.4), Cm(2.4), Cm(2.8)]
+    for row in items.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
     for text in (
         "大写金额 Say: {{ totals.words_zh }}",
         "{{ totals.words_en }}",
-        "1. 价格条款 Price term: {{ terms.text }}{% if terms.insured %}; 保险 insured by the"
-        " seller for {{ terms.insurance_percent|qty }}% of the invoice value ="
-        " {{ order.currency }} {{ terms.insurance_amount|money }}{% endif %}",
-        "2. 付款方式 Payment: {{ order.payment_terms }}",
-        "3. 交货期 Delivery: {{ order.delivery_date|date_zh }} / {{ order.delivery_date|date_en }}"
-        " 目的地 Destination: {{ order.destination }}",
-        "4. 包装 Packing: {{ order.packing_spec or 'Export standard cartons 出口标准纸箱' }}",
-        "5. 验货 Inspection: {{ order.inspection }}"
-        "{% if order.legal_inspection %}; 法定商检 legal commodity inspection required{% endif %}",
-        "6. 银行 Bank: {{ company.bank.beneficiary }}, {{ company.bank.bank_name }},"
-        " A/C {{ company.bank.account }}, SWIFT {{ company.bank.swift }}",
-        "{% if order.remarks %}7. 备注 Remarks: {{ order.remarks }}{% endif %}",
+        "1. 价格条款 Price term: {{ terms.text }}",
+        "2. 运费 Freight: {% if terms.freight_prepaid %}运费已付 Freight prepaid{% else %}运费到付"
+        " Freight collect{% endif %}{% if terms.freight is not none %} · {{ order.currency }}"
+        " {{ terms.freight|money }}{% endif %}",
+        "{% if terms.insured %}保险 Insurance: 由卖方按发票金额的{{ terms.insurance_percent|qty }}%"
+        "投保 Insured by the seller for {{ terms.insurance_percent|qty }}% of the invoice value"
+        " = {{ order.currency }} {{ terms.insurance_amount|money }} · {{ terms.insurance_cover }}"
+        "{% endif %}",
+        "3. 付款方式 Payment: {{ order.payment_terms }}{% if order.prepayment_percent %}"
+        " · 预付款 Prepayment {{ order.prepayment_percent|qty }}% = {{ order.currency }}"
+        " {{ totals.prepayment|money }}{% endif %}",
+        "{% if credit %}信用证 L/C: {{ credit.number }} · {{ credit.issuing_bank }} · 开证 issued"
+        " {{ credit.issue_date|date_en }} · 到期 expires {{ credit.expiry_date|date_en }}"
+        "{% if credit.expiry_place %} in {{ credit.expiry_place }}{% endif %}"
+        "{% if credit.tolerance_percent %} · +/-{{ credit.tolerance_percent|qty }}%{% endif %}"
+        " · 交单期 presentation {{ credit.presentation_days }} days{% endif %}",
+        "4. 交货期 Delivery: {{ order.delivery_date|date_zh }} / {{ order.delivery_date|date_en }}"
+        "{% if order.latest_shipment_date %} · 最迟装运 Latest shipment"
+        " {{ order.latest_shipment_date|date_en }}{% endif %}",
+        "5. 装运港/目的地 Loading / Destination: {{ order.port_of_loading or '' }} →"
+        " {{ order.destination }}",
+        "6. 包装 Packing: {{ order.packing_spec or '出口标准包装 Export standard packing' }}",
+        "7. 唛头 Shipping marks: {{ marks }}",
+        "8. 验货 Inspection: {{ inspection.title_zh }} {{ inspection.title_en }}"
+        "{% if order.legal_inspection %} · 法定商检 legal commodity inspection required{% endif %}",
+        "{% if order.commission_percent %}佣金 Commission: {{ order.commission_percent|qty }}% ="
+        " {{ order.currency }} {{ totals.commission|money }}{% endif %}",
+        "9. 银行 Bank: {{ company.bank.beneficiary }}, {{ company.bank.bank_name }},"
+        " {{ company.bank.bank_address }}, A/C {{ company.bank.account }},"
+        " SWIFT {{ company.bank.swift }}",
     ):
         doc.add_paragraph(text)
+    doc.add_paragraph("{%p for requirement in order.requirements %}")
+    doc.add_paragraph("客户要求 Requirement {{ loop.index }}: {{ requirement }}")
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_paragraph("{% if order.remarks %}备注 Remarks: {{ order.remarks }}{% endif %}")
     sign = doc.add_table(rows=2, cols=2)
     _cell(sign, 0, 0, "卖方 The Seller: {{ company.name_zh }}", bold=True)
     _cell(sign, 0, 1, "买方 The Buyer: {{ order.customer.name_en }}", bold=True)

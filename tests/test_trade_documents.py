@@ -322,3 +322,34 @@ def test_the_booking_note_for_the_forwarder(tmp_path: Path) -> None:
     [again] = folder.glob("*booking_note_v2.pdf")
     text = _squeeze("\n".join(pdf_text(again)))
     assert "1x40HQ+1x20GP" in text and "40HQMSKU1234565/SL-88121" in text
+
+
+def _docx_text(path: Path) -> str:
+    import docx
+
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return _squeeze("\n".join(parts))
+
+
+def test_the_word_and_pdf_contracts_say_the_same(made: Made) -> None:
+    import re
+
+    pdf = made.text("sales_contract")
+    [path] = made.folder.glob("PO-2026-0107_sales_contract_v1.docx")
+    word = _docx_text(path)
+    facts = ["SC-HDX-2026-101", "AlNoorTradingLLC", "Ningbo→JebelAli,UAE", "31Jan2027",
+             "20Jan2027", "运费已付Freightprepaid·USD2,400.00", "LC-DXB-2026-0117",
+             "EmiratesNBDBankPJSC,Dubai", "ANT/DUBAI/SC-HDX-2026-101/C/NO.1-UP/MADEINCHINA",
+             "321FengqiRoad,Hangzhou,China", "BKCHCNBJ910", "本公司质检In-houseQC",
+             "Goodstobeshippedintwocontainers", "3,150PCS+550SETS+300CARTONS",
+             "CIFJebelAli,UAE,Incoterms2020", "Institute", "USD52,960.00",
+             "BS1363plugsonallelectricitems", "ArabicandEnglishlabelsoneverycarton"]
+    for fact in facts:
+        assert fact in pdf, ("pdf", fact)
+        assert fact in word, ("word", fact)
+    # every amount the PDF states, the Word contract states too
+    amounts = set(re.findall(r"\d{1,3}(?:,\d{3})*\.\d{2}", pdf))
+    assert len(amounts) > 10
+    assert not {a for a in amounts if a not in word}, sorted(a for a in amounts if a not in word)
