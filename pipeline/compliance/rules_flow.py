@@ -164,9 +164,14 @@ def loading_complete(case: Case, this: Rule) -> Iterator[Finding]:
     if not PHONE.match(loading.driver_phone):
         yield this.finding(f"driver phone {loading.driver_phone}: a mainland mobile number "
                            "has 11 digits and starts with 1")
-    if loading.equipment_model not in {i.model for i in case.order.items}:
-        yield this.finding(
-            f"equipment model {loading.equipment_model} is not on the order", severity="review")
+    ordered = {i.model for i in case.order.items}
+    for model in loading.loaded_models:
+        if model not in ordered:
+            yield this.finding(f"equipment model {model} is not on the order", severity="review")
+    if not loading.loaded_models:
+        yield this.finding("the loading names no model (equipment_model, models or the "
+                           "containers' models): the customer cannot tell what the truck "
+                           "carries", severity="review")
 
 
 # -- 11. approvals ---------------------------------------------------------------------------
