@@ -104,7 +104,28 @@ templates see under `order.` (and `items` for the line items).
 field names (`name_en`, `model`, `quantity`, `unit_price`, `packing.cartons`, ...) and one
 row per item. Errors name the sheet and cell.
 
-A commented example: `examples/PO-2026-0042.yaml`.
+A commented example: `examples/PO-2026-0042.yaml`. An order under a letter of credit, from
+five factories, in three units and with a part carton: `tests/fixtures/orders/PO-2026-0107.yaml`.
+The fields it adds, in short:
+
+```yaml
+letter_of_credit:
+  number: LC-DXB-2026-0117
+  amount: 60000.00
+  tolerance_percent: 5          # the amount may be drawn up to 5 % more
+  expiry_date: 2027-02-28
+  latest_shipment_date: 2027-01-31
+  presentation_days: 21         # documents at the bank within 21 days of shipment
+  goods: HOUSEHOLD ELECTRIC APPLIANCES AS PER CONTRACT NO. SC-HDX-2026-101
+  documents:                    # each document the credit asks for, originals + copies
+    - {{ document: commercial_invoice, originals: 3, copies: 2 }}
+    - {{ document: 提单, originals: 3, copies: 3, wording: "full set of clean on board B/L" }}
+items:
+  - {{ model: EK-17, manufacturer: 慈溪华达电器厂, hs_code: "8516.71.00", origin: China,
+      quantity: 1150, unit: PCS, unit_price: 9.80, factory_price: 52.00,   # CNY
+      packing: {{ qty_per_carton: 6, cartons: 192, last_carton_qty: 4,      # 191 x 6 + 4
+                 net_weight_kg: 1380, gross_weight_kg: 1536, volume_cbm: 11.52 }} }}
+```
 """
 
 
