@@ -9,7 +9,7 @@ counted, so that silence means something (`missing`, `read_count`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,12 @@ from .fields import CASE_SENSITIVE, GENERIC, REQUIRED, TITLES
 from .layout import NUMERIC, Table, Word, find_tables, lines_of
 from .values import (
     CURRENCY_NAMES,
+    NUMBER,
     Value,
     decimal_comma,
     number_style,
     parse_amount,
+    parse_count,
     parse_date,
 )
 
@@ -103,7 +105,7 @@ def _convert(raw: str, kind: str, name: str = "") -> Any:
     if kind in {"amount", "last_amount"}:
         return parse_amount(raw)
     if kind == "count":  # a number of packages: 1,530 / 1.530 / 1 530 are all 1530
-        return parse_amount(re.sub(r"[,.'\s\u00a0]", "", raw))
+        return parse_count(raw)
     if kind == "date":
         return parse_date(raw)
     text = re.sub(r"\s+", " ", raw).strip()
@@ -192,11 +194,39 @@ def _field(result: Extracted, name: str, pattern: str, kind: str, texts: list[st
     if kind == "last_amount":
         hits = hits[-1:]
     for page, match in hits[:1]:
-        raw = next((g for g in match.groups() if g is not None), "")
+        group = next((n for n, g in enumerate(match.groups(), start=1) if g is not None), 0)
+        raw = match.group(group) if group else ""
+        label = match.string[match.start():match.start(group)] if group else ""
         try:
-            result.fields[name] = Value(_convert(raw, kind, name), raw, result.document, page)
+            value = Value(_convert(raw, kind, name), raw, result.document, page,
+                          f"labelled '{label.strip()[:30]}'", "labelled")
         except (ValueError, KeyError) as exc:
             result.problems.append(f"{name}: could not read {raw!r} on page {page} ({exc})")
+            continue
+        if "\n" in label.strip(" \t"):  # the value stands under its label, not beside it
+            value = value.unsure("the value stands on the line under its label")
+        elif name in TWICE_SURE and (other := _other_reading(
+                [h for h in hits[1:] if h[1].lastindex == match.lastindex], value, kind, name)):
+            value = value.unsure(f"also read as '{other}'")
+        result.fields[name] = value
+
+
+# fields read once per document: a second, different reading puts the first in doubt
+TWICE_SURE = {"invoice_no", "order_no", "contract_no", "customer_po", "bl_no", "packages",
+              "gross_weight_kg", "net_weight_kg", "volume_cbm"}
+
+
+def _other_reading(hits: list[tuple[int, re.Match[str]]], value: Value, kind: str,
+                   name: str) -> str:
+    for page, match in hits:
+        raw = next((g for g in match.groups() if g is not None), "")
+        try:
+            other = _convert(raw, kind, name)
+        except (ValueError, KeyError):
+            continue
+        if other != value.value:
+            return f"{raw} (p.{page})"
+    return ""
 
 
 def _result_in_table(result: Extracted, texts: list[str]) -> None:
@@ -221,13 +251,23 @@ def _amounts_in_words(result: Extracted) -> None:
             result.problems.append(f"{name}: could not read the amount in words "
                                    f"{found.value[:60]!r} (p.{found.page})")
         else:
-            result.fields[f"{name}_value"] = Value(value, found.raw, found.document, found.page)
+            result.fields[f"{name}_value"] = replace(found, value=value)
 
 
-def _number(text: str) -> Any:
-    cleaned = re.sub(r"(?i)\s*(kgs?|cbm|m3|pcs|sets|units?|ctns?|%|usd|eur|cny|rmb|us\$|\$|€|¥)"
-                     r"\s*", "", text).strip()
-    return parse_amount(cleaned)
+COUNTS = {"quantity", "cartons", "qty_per_carton", "line_no"}  # whole numbers
+
+
+def _number(text: str, column: str = "") -> Any:
+    """One cell's number; a cell that holds more than one (columns set so close that their
+    cells ran into one) or a fraction in a column of counts is not read."""
+    cleaned = re.sub(r"(?i)\s*(kgs?|cbm|m3|pcs|sets|pairs?|units?|ctns?|cartons?|%|usd|eur|"
+                     r"cny|rmb|us\$|\$|€|¥)\s*", " ", text).strip()
+    if not re.fullmatch(NUMBER, cleaned):
+        raise ValueError(f"not one number: {text!r}")
+    value = parse_amount(cleaned)
+    if column in COUNTS and value != value.to_integral_value():
+        raise ValueError(f"{text!r} is not a count")
+    return value
 
 
 def _model_in(text: str, models: list[str]) -> str | None:
@@ -246,27 +286,33 @@ def _table_items(document: str, tables: list[Table], models: list[str]
             item: dict[str, Value] = {}
             model = row.values.get("model") or _model_in(row.text, models)
             if model:
-                item["model"] = Value(model.strip(), row.text, document, row.page)
+                item["model"] = Value(model.strip(), row.text, document, row.page,
+                                      "column model" if "model" in row.values else
+                                      "a model of the order on the row", "")
             for key, text in row.values.items():
+                how = f"column {key}: '{text[:24]}'"
                 if key in ITEM_NUMBERS:
                     try:
-                        item[key] = Value(_number(text), row.text, document, row.page)
+                        item[key] = Value(_number(text, key), row.text, document, row.page,
+                                          how, "")
                     except ValueError:
                         continue
                 elif key == "cartons_range":
-                    if found := re.match(r"\s*(\d+)\s*[-~–至到]\s*(\d+)", text):
-                        item["carton_from"] = Value(int(found[1]), row.text, document, row.page)
-                        item["carton_to"] = Value(int(found[2]), row.text, document, row.page)
+                    if found := re.fullmatch(r"\s*(\d+)\s*[-~–至到]\s*(\d+)\s*", text):
+                        item["carton_from"] = Value(int(found[1]), row.text, document, row.page,
+                                                    how, "")
+                        item["carton_to"] = Value(int(found[2]), row.text, document, row.page,
+                                                  how, "")
                 elif key in {"hs_code", "origin", "description", "carton_size_cm"}:
-                    item[key] = Value(text.strip(), row.text, document, row.page)
+                    item[key] = Value(text.strip(), row.text, document, row.page, how)
             if "model" in item or len(item) >= 3:
                 items.append(item)
         if table.totals is not None:
             for key, text in table.totals.values.items():
                 if key in ITEM_NUMBERS:
                     try:
-                        totals[key] = Value(_number(text), table.totals.text, document,
-                                            table.totals.page)
+                        totals[key] = Value(_number(text, key), table.totals.text, document,
+                                            table.totals.page, f"total row, column {key}", "")
                     except ValueError:
                         continue
     return items, totals
@@ -278,7 +324,8 @@ def _profile_items(document: str, texts: list[str], profile: Profile) -> list[di
         for match in re.finditer(profile.item_pattern, text, re.MULTILINE):
             items.append({name: Value(_convert(match.group(name), "amount")
                                       if name != "model" else match.group(name),
-                                      match.group(0), document, page)
+                                      match.group(0), document, page,
+                                      f"profile {profile.name}", "the layout's profile")
                           for name in profile.item_fields})
     return items
 
@@ -297,9 +344,10 @@ def _line_items(document: str, texts: list[str], models: list[str], doc_type: st
                 continue
             if not priced:  # "Models: HT-2020, LM-1600": every model the line names
                 named = [m for m in models if _model_in(line, [m])]
-                items += [{"model": Value(m, line, document, page)} for m in named]
+                items += [{"model": Value(m, line, document, page, "named on a line")}
+                          for m in named]
                 continue
-            item = {"model": Value(model, line, document, page)}
+            item = {"model": Value(model, line, document, page, "a line naming it", "")}
             tail = line.split(model, 1)[1]
             found = re.findall(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])", tail)
             try:
@@ -307,9 +355,10 @@ def _line_items(document: str, texts: list[str], models: list[str], doc_type: st
             except ValueError:
                 values = []
             if priced and len(values) >= 3:
-                item["quantity"] = Value(values[-3], line, document, page)
-                item["unit_price"] = Value(values[-2], line, document, page)
-                item["amount"] = Value(values[-1], line, document, page)
+                for key, found_value in zip(("quantity", "unit_price", "amount"), values[-3:],
+                                            strict=True):
+                    item[key] = Value(found_value, line, document, page,
+                                      f"{key}: a figure of the line, from the right", "")
             items.append(item)
     return items
 

@@ -79,7 +79,7 @@ GENERIC: dict[str, tuple[str, str]] = {
     "inspection_result": (rf"(?:overall\s+result|result|conclusion|结\s*论|检验结果|验货结果)"
                           rf"{TAIL}\s*[:：]?\s*(pass(?:ed)?|fail(?:ed)?|accepted|rejected|"
                           r"不合格|合格|不通过|通过|pending|待定)", "text"),
-    "origin": (rf"(?:country\s+of\s+origin|origin|原产地|原产国|产地){TAIL}\s*[:：]?\s*"
+    "origin": (rf"(?:country\s+of\s+origin|\borigin\b|原产地|原产国|产地){TAIL}\s*[:：]?\s*"
                r"([A-Za-z\u4e00-\u9fff][A-Za-z\u4e00-\u9fff ]{1,30}?)(?=\s{2,}|\s*$|[,;])",
                "text"),
     "freight_clause": (r"(FREIGHT\s+(?:PREPAID|COLLECT|PAYABLE\s+AT\s+DESTINATION)|"

@@ -63,11 +63,11 @@ def _typed(value: Any) -> Any:
 
 
 def _value(v: Value) -> list[Any]:
-    return [_plain(v.value), v.raw, v.document, v.page]
+    return [_plain(v.value), v.raw, v.document, v.page, v.how, v.confirmed]
 
 
 def _from(row: list[Any]) -> Value:
-    return Value(_typed(row[0]), row[1], row[2], row[3])
+    return Value(_typed(row[0]), row[1], row[2], row[3], *row[4:6])
 
 
 def _pairs(values: dict[str, Value]) -> list[list[Any]]:

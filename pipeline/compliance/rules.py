@@ -11,7 +11,7 @@ only company-form words.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -35,9 +35,15 @@ class Rule:
     def why(self) -> str:
         return WHY.get(self.id.split(".", 1)[0], "")
 
-    def finding(self, message: str, *documents: str, severity: Severity | None = None
-                ) -> Finding:
-        return Finding(self.id, severity or self.severity, message, documents, self.reference)
+    def finding(self, message: str, *documents: str, severity: Severity | None = None,
+                evidence: Iterable[Value | None] = ()) -> Finding:
+        """A finding; from a reading nothing confirms (`evidence`), only a review."""
+        severity = severity or self.severity
+        unsure = [v for v in evidence if v is not None and not v.confirmed]
+        if unsure and severity != "review":
+            message = f"{message}. To review, not an {severity}: {unsure[0].doubt()}"
+            severity = "review"
+        return Finding(self.id, severity, message, documents, self.reference)
 
 
 RULES: dict[str, Rule] = {}
@@ -125,6 +131,9 @@ def _differs(a: Decimal, b: Decimal, percent: Decimal, absolute: Decimal) -> boo
 
 def run_rules(case: Case, only: list[str] | None = None) -> list[Finding]:
     """Every rule over the case (or the rules named); findings, errors first."""
+    from .confirm import confirm_all
+
+    confirm_all(case.documents, case.order)  # what confirms each reading, before any rule
     order = {"error": 0, "warning": 1, "review": 2}
     findings = [f for r in RULES.values() if only is None or r.id in only for f in r.check(case, r)]
     return sorted(findings, key=lambda f: (order[f.severity], f.rule))

@@ -36,7 +36,7 @@ def amount(case: Case, this: Rule) -> Iterator[Finding]:
         if value.value > credit.most + case.tolerances.amount:
             yield this.finding(
                 f"invoice total {value.value:,.2f} ({value.where()}) is more than L/C "
-                f"{credit.number} allows ({credit.most:,.2f})", doc.document)
+                f"{credit.number} allows ({credit.most:,.2f})", doc.document, evidence=[value])
 
 
 @rule("credit.shipment", "error", "shipped by the credit's latest shipment date",

@@ -43,7 +43,7 @@ def documents_vs_shipment(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "date", ("commercial_invoice", "packing_list")):
         if value.value > on_board:
             yield this.finding(f"dated {value.value} ({value.where()}), after the goods were "
-                               f"shipped on board on {on_board}", doc.document)
+                               f"shipped on board on {on_board}", doc.document, evidence=[value])
 
 
 @rule("dates.shipment_by_latest", "error", "shipped on board by the latest shipment date",
@@ -56,7 +56,8 @@ def shipment_by_latest(case: Case, this: Rule) -> Iterator[Finding]:
                 value = doc.fields[name]
                 if value.value > latest:
                     yield this.finding(f"shipped on board on {value.value} ({value.where()}), "
-                                       f"after the latest shipment date {latest}", doc.document)
+                                       f"after the latest shipment date {latest}", doc.document,
+                                       evidence=[value])
                 break
 
 
@@ -67,4 +68,4 @@ def invoice_after_contract(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "date", ("commercial_invoice",)):
         if value.value < signed:
             yield this.finding(f"invoice dated {value.value} ({value.where()}), before the "
-                               f"contract of {signed}", doc.document)
+                               f"contract of {signed}", doc.document, evidence=[value])

@@ -29,7 +29,8 @@ def shipping_marks(case: Case, this: Rule) -> Iterator[Finding]:
         for doc, value in found:
             if first not in _squash(value.value) and _squash(value.value) not in first:
                 yield this.finding(f"marks '{value.value[:60]}' ({value.where()}), the order's "
-                                   f"are '{expected.splitlines()[0]}'", doc.document)
+                                   f"are '{expected.splitlines()[0]}'", doc.document,
+                                   evidence=[value])
         return
     marks = sorted({_squash(v.value) for _, v in found}, key=len)
     # a mark wrapped onto the next line reads shorter: the shorter must begin the longer
@@ -48,7 +49,7 @@ def port_of_loading(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "port_of_loading", CARRIER_DOCUMENTS):
         if not same_place(value.value, expected):
             yield this.finding(f"port of loading {value.value} ({value.where()}), the order "
-                               f"ships from {expected}", doc.document)
+                               f"ships from {expected}", doc.document, evidence=[value])
 
 
 @rule("ports.discharge", "error", "port of discharge agrees with the order's destination",
@@ -58,7 +59,7 @@ def port_of_discharge(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "port_of_discharge", CARRIER_DOCUMENTS):
         if not same_place(value.value, expected):
             yield this.finding(f"port of discharge {value.value} ({value.where()}), the order "
-                               f"goes to {expected}", doc.document)
+                               f"goes to {expected}", doc.document, evidence=[value])
 
 
 @rule("inspection.result", "error", "the inspection report passes the goods",
@@ -67,7 +68,7 @@ def inspection_result(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "inspection_result", ("inspection_report",)):
         if re.search(r"fail|reject|不合格|不通过", value.value, re.IGNORECASE):
             yield this.finding(f"the inspection result is {value.value} ({value.where()})",
-                               doc.document)
+                               doc.document, evidence=[value])
 
 
 @rule("inspection.report_before_loading", "error", "the inspection took place before loading",
@@ -79,7 +80,8 @@ def report_before_loading(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "date", ("inspection_report",)):
         if value.value > loading.loading_time.date():
             yield this.finding(f"inspection report dated {value.value} ({value.where()}), after "
-                               f"loading on {loading.loading_time:%Y-%m-%d}", doc.document)
+                               f"loading on {loading.loading_time:%Y-%m-%d}", doc.document,
+                               evidence=[value])
 
 
 def _names_a_model(case: Case, doc_type: str, this: Rule) -> Iterator[Finding]:
@@ -132,7 +134,7 @@ def parties_everywhere(case: Case, this: Rule) -> Iterator[Finding]:
 def bl_clean(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "clauses", ("bill_of_lading",)):
         yield this.finding(f"the bill of lading says '{value.value}' ({value.where()}): not "
-                           "a clean transport document", doc.document)
+                           "a clean transport document", doc.document, evidence=[value])
 
 
 @rule("bl.on_board", "warning", "the bill of lading shows the goods shipped on board",
@@ -152,7 +154,7 @@ def insurance_date(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "date", ("insurance_policy",)):
         if value.value > shipped:
             yield this.finding(f"insurance dated {value.value} ({value.where()}), after "
-                               f"shipment on {shipped}", doc.document)
+                               f"shipment on {shipped}", doc.document, evidence=[value])
 
 
 @rule("extract.required_fields", "review", "every field a document of its kind must show was "
@@ -183,4 +185,4 @@ def customer_po(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "customer_po", tuple({d.doc_type for d in case.documents})):
         if _squash(value.value) != _squash(expected):
             yield this.finding(f"buyer's order no. {value.value} ({value.where()}), the order "
-                               f"says {expected}", doc.document)
+                               f"says {expected}", doc.document, evidence=[value])

@@ -21,7 +21,8 @@ def line_amounts(case: Case, this: Rule) -> Iterator[Finding]:
                 if abs(q * p - a) > case.tolerances.amount:
                     yield this.finding(
                         f"{item['model'].value}: {q} x {p} = {q * p:.2f}, but the line says "
-                        f"{a} ({item['amount'].where()})", doc.document)
+                        f"{a} ({item['amount'].where()})", doc.document,
+                        evidence=[item[k] for k in ("quantity", "unit_price", "amount")])
 
 
 @rule("arithmetic.lines_total", "error", "line amounts add up to the total",
@@ -34,7 +35,9 @@ def lines_total(case: Case, this: Rule) -> Iterator[Finding]:
                 abs(sum(amounts) - total) > case.tolerances.amount:
             yield this.finding(
                 f"the lines add up to {sum(amounts):,.2f} but the total reads {total:,.2f} "
-                f"({doc.fields['total_amount'].where()})", doc.document)
+                f"({doc.fields['total_amount'].where()})", doc.document,
+                evidence=[doc.fields["total_amount"], *(i["amount"] for i in doc.items
+                                                        if "amount" in i)])
 
 
 @rule("arithmetic.amount_in_words", "error", "amount in words equals the figures (大小写一致)",
@@ -47,7 +50,8 @@ def amount_in_words(case: Case, this: Rule) -> Iterator[Finding]:
             if said is not None and abs(said.value - total) > case.tolerances.amount:
                 yield this.finding(
                     f"the amount in words '{said.raw[:80]}' says {said.value:,.2f}, the figures "
-                    f"{total:,.2f} ({said.where()})", doc.document)
+                    f"{total:,.2f} ({said.where()})", doc.document,
+                    evidence=[said, doc.fields.get("total_amount")])
 
 
 # -- 2. currency and terms -------------------------------------------------------------------
@@ -64,7 +68,7 @@ def currency(case: Case, this: Rule) -> Iterator[Finding]:
             if found != expected:
                 yield this.finding(
                     f"currency {found} on {doc.document} ({value.where()}), the order is in "
-                    f"{expected}", doc.document)
+                    f"{expected}", doc.document, evidence=[value])
                 break
 
 
@@ -76,7 +80,7 @@ def price_term(case: Case, this: Rule) -> Iterator[Finding]:
         if found != case.order.price_term:
             yield this.finding(
                 f"price term {found} ({value.where()}), the order says {case.order.price_term}",
-                doc.document)
+                doc.document, evidence=[value])
 
 
 # -- 3. totals across documents --------------------------------------------------------------
@@ -87,7 +91,7 @@ def total_amount(case: Case, this: Rule) -> Iterator[Finding]:
         if abs(value.value - case.order.total_amount) > case.tolerances.amount:
             yield this.finding(
                 f"total {value.value:,.2f} ({value.where()}), the order totals "
-                f"{case.order.total_amount:,.2f}", doc.document)
+                f"{case.order.total_amount:,.2f}", doc.document, evidence=[value])
 
 
 def _totals(case: Case, this: Rule, field: str, expected: Decimal | int | None, what: str,
@@ -98,7 +102,7 @@ def _totals(case: Case, this: Rule, field: str, expected: Decimal | int | None, 
         if _differs(Decimal(value.value), Decimal(expected), percent, Decimal("0.001")):
             yield this.finding(
                 f"{what} {value.value} ({value.where()}), the order says {expected}",
-                doc.document)
+                doc.document, evidence=[value])
 
 
 @rule("totals.packages", "error", "number of packages (件数) agrees", "examiner check 3; "
@@ -132,7 +136,8 @@ def net_not_above_gross(case: Case, this: Rule) -> Iterator[Finding]:
         net, gross = doc.get("net_weight_kg"), doc.get("gross_weight_kg")
         if net is not None and gross is not None and net > gross:
             yield this.finding(
-                f"net weight {net} kg is above gross weight {gross} kg", doc.document)
+                f"net weight {net} kg is above gross weight {gross} kg", doc.document,
+                evidence=[doc.fields["net_weight_kg"], doc.fields["gross_weight_kg"]])
 
 
 @rule("totals.quantity", "error", "item quantities agree with the order", "examiner check 3; "
@@ -145,7 +150,8 @@ def quantities(case: Case, this: Rule) -> Iterator[Finding]:
             if "quantity" in item and model in ordered and item["quantity"].value != ordered[model]:
                 yield this.finding(
                     f"{model}: quantity {item['quantity'].value} ({item['quantity'].where()}), "
-                    f"the order has {ordered[model]}", doc.document)
+                    f"the order has {ordered[model]}", doc.document,
+                    evidence=[item["quantity"], item["model"]])
 
 
 def _name(item: dict[str, Value]) -> str:
@@ -169,22 +175,24 @@ def cartons_times_quantity(case: Case, this: Rule) -> Iterator[Finding]:
                     yield this.finding(
                         f"{_name(item)}: {per} x {ctns} cartons = {per * ctns}, not {q}"
                         + (" (nor a part carton at the end)" if q < per * ctns else ""),
-                        doc.document)
+                        doc.document, evidence=[item["quantity"], item["qty_per_carton"],
+                                                item["cartons"]])
 
 
 @rule("packing.carton_numbers", "error", "carton number ranges are continuous, no overlap",
       "examiner check 4")
 def carton_numbers(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type("packing_list"):
-        ranges = [(int(i["carton_from"].value), int(i["carton_to"].value), _name(i))
+        ranges = [(int(i["carton_from"].value), int(i["carton_to"].value), _name(i), i)
                   for i in doc.items if {"carton_from", "carton_to"} <= set(i)]
         expected = 1
-        for first, last, model in ranges:
+        for n, (first, last, model, item) in enumerate(ranges):
             if first != expected:
                 kind = "overlap" if first < expected else "gap"
                 yield this.finding(
                     f"cartons {first}-{last} ({model}): {kind}, expected to start at {expected}",
-                    doc.document)
+                    doc.document, evidence=[item["carton_from"], *(
+                        [ranges[n - 1][3]["carton_to"]] if n else [])])
             expected = last + 1
         for item in doc.items:  # a range must hold the line's cartons
             if {"carton_from", "carton_to", "cartons"} <= set(item):
@@ -193,18 +201,20 @@ def carton_numbers(case: Case, this: Rule) -> Iterator[Finding]:
                     yield this.finding(
                         f"cartons {item['carton_from'].value}-{item['carton_to'].value} "
                         f"({_name(item)}) are {held} cartons, the line packs "
-                        f"{item['cartons'].value} ({item['cartons'].where()})", doc.document)
+                        f"{item['cartons'].value} ({item['cartons'].where()})", doc.document,
+                        evidence=[item["carton_from"], item["carton_to"], item["cartons"]])
 
 
 @rule("packing.lines_total", "error", "packing list lines add up to its totals",
       "examiner check 4")
 def packing_lines_total(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type("packing_list"):
-        cartons = [i["cartons"].value for i in doc.items if "cartons" in i]
-        stated = doc.get("packages")
-        if cartons and stated is not None and sum(cartons) != stated:
+        cartons = [i["cartons"] for i in doc.items if "cartons" in i]
+        stated = doc.fields.get("packages")
+        if cartons and stated is not None and sum(c.value for c in cartons) != stated.value:
             yield this.finding(
-                f"lines add up to {sum(cartons)} cartons, the total reads {stated}", doc.document)
+                f"lines add up to {sum(c.value for c in cartons)} cartons, the total reads "
+                f"{stated.value}", doc.document, evidence=[stated, *cartons])
 
 
 # -- 5. models and names ---------------------------------------------------------------------
@@ -217,7 +227,7 @@ def models_not_on_order(case: Case, this: Rule) -> Iterator[Finding]:
             if "model" in item and item["model"].value not in ordered:
                 yield this.finding(
                     f"model {item['model'].value} ({item['model'].where()}) is not on the order",
-                    doc.document)
+                    doc.document, evidence=[item["model"]])
 
 
 @rule("models.missing", "warning", "every ordered model appears on invoice and packing list",

@@ -17,7 +17,7 @@ def _references(case: Case, this: Rule, field: str, expected: set[str],
         if value.value.upper() not in {e.upper() for e in expected}:
             yield this.finding(
                 f"{what} {value.value} ({value.where()}), expected "
-                f"{' or '.join(sorted(expected))}", doc.document)
+                f"{' or '.join(sorted(expected))}", doc.document, evidence=[value])
 
 
 @rule("references.order_no", "error", "order number is the same on every document",
@@ -43,7 +43,7 @@ def invoice_no(case: Case, this: Rule) -> Iterator[Finding]:
         if invoices and value.value not in invoices:
             yield this.finding(
                 f"invoice no. {value.value} ({value.where()}), the invoice is "
-                f"{' or '.join(sorted(invoices))}", doc.document)
+                f"{' or '.join(sorted(invoices))}", doc.document, evidence=[value])
 
 
 # -- 7. parties ------------------------------------------------------------------------------
@@ -57,7 +57,7 @@ def buyer(case: Case, this: Rule) -> Iterator[Finding]:
         if not any(n and (n in found or found in n) for n in names):
             yield this.finding(
                 f"buyer '{value.value}' ({value.where()}) is not {case.order.customer.name_en}",
-                doc.document)
+                doc.document, evidence=[value])
 
 
 @rule("parties.seller", "error", "seller's name is the company's", "examiner check 7; "
@@ -69,7 +69,7 @@ def seller(case: Case, this: Rule) -> Iterator[Finding]:
         if not any(n in found or found in n for n in names):
             yield this.finding(
                 f"seller '{value.value}' ({value.where()}) is not {case.company_names[-1]}",
-                doc.document)
+                doc.document, evidence=[value])
 
 
 # -- 8. dates --------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ def not_after_handover(case: Case, this: Rule) -> Iterator[Finding]:
         if value.value > case.handover_date:
             yield this.finding(
                 f"dated {value.value} ({value.where()}), after the hand-over on "
-                f"{case.handover_date}", doc.document)
+                f"{case.handover_date}", doc.document, evidence=[value])
 
 
 @rule("dates.invoice_not_after_shipment", "error", "invoice not dated after shipment",
@@ -93,7 +93,7 @@ def invoice_not_after_shipment(case: Case, this: Rule) -> Iterator[Finding]:
         if value.value > loading.loading_time.date():
             yield this.finding(
                 f"invoice dated {value.value} ({value.where()}), after loading on "
-                f"{loading.loading_time:%Y-%m-%d}", doc.document)
+                f"{loading.loading_time:%Y-%m-%d}", doc.document, evidence=[value])
 
 
 @rule("dates.inspection_before_loading", "error", "inspection before loading", "examiner check 8")

@@ -23,7 +23,8 @@ def unit_price(case: Case, this: Rule) -> Iterator[Finding]:
                 continue
             if abs(price.value - ordered[model.value]) > Decimal("0.005"):
                 yield this.finding(f"{model.value}: unit price {price.value} ({price.where()}), "
-                                   f"the order has {ordered[model.value]}", doc.document)
+                                   f"the order has {ordered[model.value]}", doc.document,
+                                   evidence=[price, model])
 
 
 def _by_model(items: list[dict[str, Value]], name: str) -> dict[str, Decimal]:
@@ -33,6 +34,10 @@ def _by_model(items: list[dict[str, Value]], name: str) -> dict[str, Decimal]:
         if model is not None and value is not None:
             found[model.value] = found.get(model.value, Decimal(0)) + value.value
     return found
+
+
+def _read(items: list[dict[str, Value]], model: str, name: str) -> list[Value]:
+    return [i[name] for i in items if name in i and "model" in i and i["model"].value == model]
 
 
 @rule("lines.packing_vs_invoice", "error", "packing list and invoice agree, model by model",
@@ -47,7 +52,9 @@ def packing_vs_invoice(case: Case, this: Rule) -> Iterator[Finding]:
                 if packed[model] != billed[model]:
                     yield this.finding(
                         f"{model}: {packed[model]} packed ({packing.document}), {billed[model]} "
-                        f"invoiced ({invoice.document})", packing.document, invoice.document)
+                        f"invoiced ({invoice.document})", packing.document, invoice.document,
+                        evidence=[*_read(packing.items, model, "quantity"),
+                                  *_read(invoice.items, model, "quantity")])
 
 
 def _digits(text: str) -> str:
@@ -67,7 +74,7 @@ def hs_code(case: Case, this: Rule) -> Iterator[Finding]:
             expected = ordered[model.value]
             if found and not (found.startswith(expected) or expected.startswith(found)):
                 yield this.finding(f"{model.value}: HS code {code.value} ({code.where()}), the "
-                                   f"order has {expected}", doc.document)
+                                   f"order has {expected}", doc.document, evidence=[code])
 
 
 def _country(text: str) -> str:
@@ -88,11 +95,13 @@ def origin(case: Case, this: Rule) -> Iterator[Finding]:
             if model is not None and said is not None and model.value in ordered and \
                     _country(str(said.value)) != ordered[model.value]:
                 yield this.finding(f"{model.value}: origin {said.value} ({said.where()}), the "
-                                   f"order says {case.order.items[0].origin}", doc.document)
+                                   f"order says {ordered[model.value]}", doc.document,
+                                   evidence=[said])
         said_doc = doc.fields.get("origin")
         if said_doc is not None and origins and _country(said_doc.value) not in origins:
             yield this.finding(f"origin {said_doc.value} ({said_doc.where()}), the order's "
-                               f"goods are of {', '.join(sorted(origins))}", doc.document)
+                               f"goods are of {', '.join(sorted(origins))}", doc.document,
+                               evidence=[said_doc])
 
 
 @rule("packing.per_carton_weight", "error", "weights per line agree with the order's packing",
@@ -114,7 +123,8 @@ def per_carton_weight(case: Case, this: Rule) -> Iterator[Finding]:
                     yield this.finding(
                         f"{model.value}: {name.split('_')[0]} weight {value.value} kg "
                         f"({value.where()}), the order packs {want} kg "
-                        f"({want / expected.cartons:.2f} kg a carton)", doc.document)
+                        f"({want / expected.cartons:.2f} kg a carton)", doc.document,
+                        evidence=[value])
 
 
 @rule("packing.line_gross_vs_net", "error", "on each line the gross weight is above the net",
@@ -126,7 +136,7 @@ def line_gross_vs_net(case: Case, this: Rule) -> Iterator[Finding]:
             if net is not None and gross is not None and net.value > gross.value:
                 name = item["model"].value if "model" in item else "a line"
                 yield this.finding(f"{name}: net {net.value} kg above gross {gross.value} kg "
-                                   f"({net.where()})", doc.document)
+                                   f"({net.where()})", doc.document, evidence=[net, gross])
 
 
 def _carton_cbm(size: str) -> Decimal | None:
@@ -167,13 +177,14 @@ def weight_totals(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type("packing_list"):
         for name in ("net_weight_kg", "gross_weight_kg", "volume_cbm", "quantity"):
             total = doc.totals.get(name)
-            lines = [i[name].value for i in doc.items if name in i]
+            read = [i[name] for i in doc.items if name in i]
+            lines = [v.value for v in read]
             if total is None or not lines:
                 continue
             if _differs(sum(lines), total.value, Decimal(0), Decimal("0.01")):
                 yield this.finding(f"the lines add up to {sum(lines)} {name.split('_')[0]}, "
                                    f"the total row says {total.value} ({total.where()})",
-                                   doc.document)
+                                   doc.document, evidence=[total, *read])
 
 
 @rule("totals.invoice_vs_contract", "error", "the contract's total agrees with the invoice's",
@@ -188,7 +199,7 @@ def invoice_vs_contract(case: Case, this: Rule) -> Iterator[Finding]:
             if abs(total.value - agreed.value) > case.tolerances.amount:
                 yield this.finding(f"contract total {agreed.value:,.2f} ({agreed.where()}), the "
                                    f"invoice's {total.value:,.2f} ({total.where()})",
-                                   contract.document, invoice.document)
+                                   contract.document, invoice.document, evidence=[agreed, total])
 
 
 @rule("shipping.bl_vs_packing", "error", "bill of lading and packing list agree: packages and "
@@ -203,7 +214,7 @@ def bl_vs_packing(case: Case, this: Rule) -> Iterator[Finding]:
                         else Decimal(0), Decimal("0.001")):
                     yield this.finding(f"{what} {a.value} on the bill of lading ({a.where()}), "
                                        f"{b.value} on the packing list ({b.where()})",
-                                       bill.document, packing.document)
+                                       bill.document, packing.document, evidence=[a, b])
 
 
 @rule("arithmetic.quantity_total", "error", "the invoice's total quantity adds up its lines",
@@ -211,7 +222,9 @@ def bl_vs_packing(case: Case, this: Rule) -> Iterator[Finding]:
 def quantity_total(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type(*COMMERCIAL):
         total = doc.totals.get("quantity")
-        lines = [i["quantity"].value for i in doc.items if "quantity" in i]
+        read = [i["quantity"] for i in doc.items if "quantity" in i]
+        lines = [v.value for v in read]
         if total is not None and lines and sum(lines) != total.value:
             yield this.finding(f"the lines add up to {sum(lines)} pieces, the total row says "
-                               f"{total.value} ({total.where()})", doc.document)
+                               f"{total.value} ({total.where()})", doc.document,
+                               evidence=[total, *read])

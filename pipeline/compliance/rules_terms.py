@@ -28,7 +28,7 @@ def named_place(case: Case, this: Rule) -> Iterator[Finding]:
                 "the place of loading or delivery"
             yield this.finding(
                 f"{order.price_term} {value.value} ({value.where()}): {order.price_term} names "
-                f"{where}, {order.named_place}", doc.document)
+                f"{where}, {order.named_place}", doc.document, evidence=[value])
 
 
 @rule("terms.insurance", "error", "CIF/CIP: insured for at least 110 % of the invoice value",
@@ -46,7 +46,7 @@ def insurance(case: Case, this: Rule) -> Iterator[Finding]:
         if value.value < minimum - case.tolerances.amount:
             yield this.finding(
                 f"insured amount {value.value:,.2f} ({value.where()}) is below 110 % of the "
-                f"invoice value, {minimum:,.2f}", doc.document)
+                f"invoice value, {minimum:,.2f}", doc.document, evidence=[value])
 
 
 def _main_carriage(item: str) -> bool:
@@ -77,4 +77,4 @@ def freight_clause(case: Case, this: Rule) -> Iterator[Finding]:
         if says_prepaid != prepaid:
             yield this.finding(
                 f"{value.value} ({value.where()}), but under {case.order.price_term} the freight "
-                f"is {'prepaid' if prepaid else 'collect'}", doc.document)
+                f"is {'prepaid' if prepaid else 'collect'}", doc.document, evidence=[value])

@@ -8,12 +8,12 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 __all__ = ["AMOUNT", "CURRENCIES", "CURRENCY_NAMES", "DATE", "NUMBER", "TERMS", "Value",
-           "decimal_comma", "number_style", "parse_amount", "parse_date"]
+           "decimal_comma", "number_style", "parse_amount", "parse_count", "parse_date"]
 
 # a number as documents write it: groups of three (1,234.50 / 1.234,50 / 1 234,50) or plain
 NUMBER = r"[-+]?(?:\d{1,3}(?:[,.'\u00a0 ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
@@ -40,15 +40,32 @@ def _month(name: str) -> int:
 
 @dataclass(frozen=True)
 class Value:
-    """One value read, with the document and page it came from and the text it was."""
+    """One value read, with the document and page it came from, the text it was, how it was
+    read (`how`: "label Invoice No." / "column quantity") and what confirms the reading
+    (`confirmed`: "labelled", "quantity x price = amount on its row", "the column adds up
+    to its total" ...; empty: nothing does, and a rule may only ask for a review of it)."""
 
     value: Any
     raw: str
     document: str
     page: int
+    how: str = ""
+    confirmed: str = "read"
 
     def where(self) -> str:
         return f"{self.document} p.{self.page}"
+
+    def sure(self, because: str) -> Value:
+        return self if self.confirmed else replace(self, confirmed=because)
+
+    def unsure(self, why: str = "") -> Value:
+        return replace(self, confirmed="", how=f"{self.how}; {why}" if why else self.how)
+
+    def doubt(self) -> str:
+        """What a person is asked to look at, for a reading nothing confirms."""
+        how = f", {self.how}" if self.how else ""
+        return f"'{self.raw[:60]}' ({self.where()}{how}) is not confirmed by the row's " \
+               "arithmetic, the totals or a second reading: look at it"
 
 
 # how the document being read writes its numbers: True for 1.234,50, False for 1,234.50,
@@ -72,6 +89,16 @@ def number_style(comma: bool | None) -> Iterator[None]:
         yield
     finally:
         _DECIMAL_COMMA.reset(token)
+
+
+def parse_count(text: str) -> Decimal:
+    """A number of packages: 1,530 / 1.530 / 1 530 are all 1530, unless the document writes
+    its decimals with that mark (then "61.980" is a volume, not a count)."""
+    style = _DECIMAL_COMMA.get()
+    mark = "," if style else "." if style is False else ""
+    if mark and mark in text:
+        raise ValueError(f"{text!r} is a fraction in this document, not a count")
+    return parse_amount(re.sub(r"[,.'\s\u00a0]", "", text))
 
 
 def parse_amount(text: str) -> Decimal:

@@ -1,0 +1,122 @@
+"""What confirms a reading. A figure read from a table is only as sure as what agrees with
+it: its row's own arithmetic (quantity x price = amount; pieces per carton x cartons =
+quantity, the last carton a part one; a carton range that holds the line's cartons), its
+column adding up to the total row, the same total read twice (under a label and in the
+total row), or the order's own figure for that line. What nothing confirms stays as read,
+`confirmed` empty: a rule reports it for review, never as an error (`Rule.finding`).
+
+Labelled fields are confirmed by their label when read (`extract._field`) unless the value
+stood under its label or the document gives the field twice, differently.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..models import LineItem, Order
+from .extract import FROM_TOTALS, Extracted, Value
+
+__all__ = ["confirm", "confirm_all"]
+
+CENT = Decimal("0.01")
+ROW_SUMS = {"quantity", "amount", "cartons", "net_weight_kg", "gross_weight_kg", "volume_cbm"}
+
+
+def _close(a: Any, b: Any, tolerance: Decimal = CENT) -> bool:
+    try:
+        return abs(Decimal(a) - Decimal(b)) <= tolerance
+    except (TypeError, ArithmeticError):
+        return False
+
+
+def _sure(item: dict[str, Value], keys: tuple[str, ...], because: str) -> None:
+    for key in keys:
+        item[key] = item[key].sure(because)
+
+
+def _row(item: dict[str, Value]) -> None:
+    """The row's own arithmetic."""
+    if {"quantity", "unit_price", "amount"} <= set(item):
+        q, p, a = (item[k].value for k in ("quantity", "unit_price", "amount"))
+        if _close(q * p, a, max(CENT, abs(q) * Decimal("0.005"))):
+            _sure(item, ("quantity", "unit_price", "amount"),
+                  "quantity x unit price = amount on its row")
+    if {"quantity", "qty_per_carton", "cartons"} <= set(item):
+        q, per, ctns = (item[k].value for k in ("quantity", "qty_per_carton", "cartons"))
+        if per * (ctns - 1) < q <= per * ctns:
+            _sure(item, ("quantity", "qty_per_carton", "cartons"),
+                  "pieces per carton x cartons = quantity on its row")
+    if {"carton_from", "carton_to", "cartons"} <= set(item):
+        held = item["carton_to"].value - item["carton_from"].value + 1
+        if held == item["cartons"].value:
+            _sure(item, ("carton_from", "carton_to", "cartons"),
+                  "the carton numbers hold the row's cartons")
+
+
+EXPECTED = {"quantity": "quantity", "unit_price": "unit_price", "amount": "amount"}
+PACKED = {"cartons": "cartons", "qty_per_carton": "qty_per_carton",
+          "net_weight_kg": "net_weight_kg", "gross_weight_kg": "gross_weight_kg",
+          "volume_cbm": "volume_cbm"}
+
+
+def _agrees(item: dict[str, Value], line: LineItem) -> None:
+    """A figure that is the order's own for this line was read right."""
+    for key, attribute in EXPECTED.items():
+        if key in item and _close(item[key].value, getattr(line, attribute)):
+            item[key] = item[key].sure("the order's figure for the line")
+    if line.packing is None:
+        return
+    for key, attribute in PACKED.items():
+        expected = getattr(line.packing, attribute, None)
+        if key in item and expected is not None and _close(item[key].value, expected,
+                                                           Decimal("0.001")):
+            item[key] = item[key].sure("the order's figure for the line")
+
+
+def confirm(doc: Extracted, order: Order) -> None:
+    """Mark, in place, which of `doc`'s readings something confirms."""
+    lines = {i.model: i for i in order.items}
+    copied = {name: key for name, key in FROM_TOTALS.items()
+              if name in doc.fields and key in doc.totals and doc.fields[name] is doc.totals[key]}
+    for item in doc.items:
+        _row(item)
+        model = item.get("model")
+        if model is not None and model.value in lines:
+            _agrees(item, lines[model.value])
+    for key, stated in list(doc.totals.items()):  # each column against its total row
+        column = [i[key] for i in doc.items if key in i]
+        if key in ROW_SUMS and column and _close(sum(v.value for v in column), stated.value,
+                                                 Decimal("0.011")):
+            for item in doc.items:
+                if key in item:
+                    item[key] = item[key].sure("its column adds up to the total row")
+            doc.totals[key] = stated.sure("the column adds up to it")
+    for name, key in FROM_TOTALS.items():
+        field: Value | None = doc.fields.get(name)
+        total: Value | None = doc.totals.get(key)
+        if name in copied:
+            doc.fields[name] = doc.totals[key]
+        elif field is not None and total is not None and _close(field.value, total.value,
+                                                                 Decimal("0.001")):
+            doc.fields[name] = field.sure("read twice: under its label and in the total row")
+            doc.totals[key] = total.sure("read twice: in the total row and under a label")
+        elif field is not None and total is None and key in ROW_SUMS:
+            column = [i[key] for i in doc.items if key in i]
+            if column and len(column) == len(doc.items) and _close(
+                    sum(v.value for v in column), field.value, Decimal("0.011")):
+                doc.fields[name] = field.sure("the lines add up to it")
+                for item in doc.items:
+                    item[key] = item[key].sure("the lines add up to the stated total")
+    for item in doc.items:  # a model is sure when on the order or its row's figures are
+        model = item.get("model")
+        if model is not None and not model.confirmed and (
+                model.value in lines or any(v.confirmed for k, v in item.items()
+                                            if k != "model" and not isinstance(v.value, str))):
+            item["model"] = model.sure("a model of the order" if model.value in lines
+                                       else "its row's figures are confirmed")
+
+
+def confirm_all(documents: list[Extracted], order: Order) -> None:
+    for doc in documents:
+        confirm(doc, order)
