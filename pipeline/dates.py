@@ -21,7 +21,7 @@ import datetime as dt
 from .flow import Workflow
 from .models import Order
 
-__all__ = ["business_date", "contract_date", "invoice_date"]
+__all__ = ["business_date", "checked_as_of", "contract_date", "invoice_date"]
 
 
 def contract_date(order: Order) -> dt.date:
@@ -63,3 +63,16 @@ def business_date(key: str, order: Order, workflow: Workflow, *, complete: bool)
         return max(contract_date(order), max(e.recorded.date() for e in workflow.history
                                              if e.kind in {"status", "handover", "order"}))
     return contract_date(order)
+
+
+def checked_as_of(order: Order, workflow: Workflow, today: dt.date) -> tuple[dt.date, str]:
+    """The hand-over date a check assumes when none is given, and why: today, unless the
+    order's own plan dates its documents later (the invoice and packing list carry the
+    planned loading day): then that day, since a document dated as planned is not late."""
+    planned = [(invoice_date(order, workflow), "the invoice date, as planned")]
+    if workflow.shipment is not None and workflow.shipment.on_board_date is not None:
+        planned.append((workflow.shipment.on_board_date, "the shipment on board"))
+    day, why = max(planned)
+    if day > today:
+        return day, f"{why} ({day}); today is {today}"
+    return today, "today"

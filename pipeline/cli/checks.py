@@ -18,7 +18,8 @@ from .common import State, handles_errors, table
 @click.argument("order_no", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Findings as JSON.")
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Hand-over date to check against (default: today).")
+              help="Hand-over date to check against (default: today, or the order's planned "
+              "invoice or shipment date when that is later).")
 @click.option("--explain", "explain", metavar="RULE", default=None,
               help="Say what a rule checks and why (its reference); no order needed.")
 @click.pass_obj
@@ -38,6 +39,8 @@ def check(state: State, order_no: str | None, as_json: bool, on: dt.datetime | N
     result = check_order(state.desk(), order_no, on=on.date() if on else None)
     if as_json:
         click.echo(json.dumps({"order": result.order_no, "counts": result.counts(),
+                               "as_of": str(result.case.handover_date),
+                               "as_of_basis": result.case.date_basis,
                                "report": result.report,
                                "findings": [f.as_dict() for f in result.findings],
                                "documents": [{"document": d.document, "type": d.doc_type,
@@ -58,6 +61,9 @@ def check(state: State, order_no: str | None, as_json: bool, on: dt.datetime | N
         if read:
             click.echo(table(["document", "type", "fields read", "not read"], read))
         counts = result.counts()
+        if result.case.date_basis not in {"given", "today"}:
+            click.echo(f"checked as of {result.case.handover_date}: {result.case.date_basis} "
+                       "(--date to check as of another day)")
         click.echo(f"{len(RULES)} rules over {len(result.documents)} documents: "
                    f"{counts['error']} error(s), {counts['warning']} warning(s), "
                    f"{counts['review']} to review; report {result.report}")

@@ -51,6 +51,7 @@ class Case:
     lead_days: dict[str, int]
     handover_date: dt.date
     tolerances: Tolerances = field(default_factory=Tolerances)
+    date_basis: str = "given"  # why handover_date is that day ("today", the planned one ...)
 
     def of_type(self, *types: str) -> list[Extracted]:
         return [d for d in self.documents if d.doc_type in types]

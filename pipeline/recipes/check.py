@@ -24,6 +24,7 @@ from ..compliance import (
 )
 from ..compliance.kept_form import extracted_from_json, extracted_to_json, reading_key
 from ..compliance.layout import WORDS_VERSION, read_words, words_from_rows, words_to_rows
+from ..dates import checked_as_of
 from ..doctypes import FACTORY_TYPES, GENERATED, NOT_CHECKED
 from ..due import required_documents as due_required
 from ..errors import GendanError
@@ -183,6 +184,7 @@ def check_case(desk: Desk, record: OrderRecord, on: dt.date | None) -> CheckResu
     with record.caching():
         extracted = _read(desk, record, files)
     rules = desk.settings.handover
+    as_of, basis = (on, "given") if on else checked_as_of(order, workflow, desk.clock.today())
     present: dict[str, list[str]] = {}
     for meta in record.current():
         if meta["kind"] != "original":
@@ -193,7 +195,8 @@ def check_case(desk: Desk, record: OrderRecord, on: dt.date | None) -> CheckResu
                 company_names=(desk.settings.company.name_zh, desk.settings.company.name_en),
                 thresholds=desk.settings.approval.general_manager_threshold,
                 lead_days=desk.settings.inspection.lead_days(),
-                handover_date=on or desk.clock.today(),
+                handover_date=as_of,
+                date_basis=basis,
                 tolerances=Tolerances(weight_percent=rules.weight_tolerance_percent,
                                       volume_percent=rules.volume_tolerance_percent))
     return CheckResult(record.ref.order_no, run_rules(case), extracted, "", case, files)
@@ -214,6 +217,7 @@ def file_report(desk: Desk, record: OrderRecord, result: CheckResult) -> str:
     order = result.case.order
     context = {
         "company": desk.settings.company.model_dump(), "checked": result.case.handover_date,
+        "checked_basis": result.case.date_basis,
         "logo_url": logo_url(desk),
         "order": {**order.model_dump(), "contract_number": order.contract_number},
         "findings": [f.as_dict() for f in result.findings], "rules": len(RULES),
