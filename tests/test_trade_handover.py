@@ -8,9 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from pipeline.config import Settings
 from pipeline.desk import Desk
@@ -120,3 +123,79 @@ def test_a_bill_of_lading_that_breaks_the_credit_is_caught(shipped: Path,
     assert {"error credit.shipment", "error dates.shipment_by_latest",
             "error ports.loading"} <= rules, rules
     assert any(r.endswith("packages") or "shipping" in r for r in rules), rules
+
+
+def _factory_papers(maker: str, n: int, data: dict[str, Any], wrong: int = 0) -> dict[str, str]:
+    """One factory's own invoice and packing list: its lines only, in its own layout."""
+    lines = [i for i in data["items"] if i["manufacturer"] == maker]
+    head = (f"<p>{maker}</p><p>Seller: Hangzhou Gendan Trading Co., Ltd.</p>"
+            "<p>Buyer: Al Noor Trading LLC</p><p>Order No.: PO-2026-0107</p>"
+            f"<p>Invoice No.: HX-F{n}-2701</p><p>Date: 2027-01-17</p>")
+    rows, packed, first = [], [], 1
+    for item in lines:
+        quantity = item["quantity"] + wrong
+        amount = (Decimal(str(item["unit_price"])) * quantity).quantize(Decimal("0.01"))
+        rows.append(f"<tr><td>{item['model']}</td><td>{item['name_en']}</td><td>{quantity:,}"
+                    f"</td><td>{item['unit_price']:.2f}</td><td>{amount:,.2f}</td></tr>")
+        p = item["packing"]
+        last = first + p["cartons"] - 1
+        packed.append(f"<tr><td>{item['model']}</td><td>{quantity:,}</td>"
+                      f"<td>{p['qty_per_carton']}</td><td>{p['cartons']}</td>"
+                      f"<td>{first}-{last}</td><td>{p['net_weight_kg']:,.2f}</td>"
+                      f"<td>{p['gross_weight_kg']:,.2f}</td><td>{p['volume_cbm']:.3f}</td></tr>")
+        first = last + 1
+    total = sum((Decimal(str(i["unit_price"])) * (i["quantity"] + wrong) for i in lines),
+                Decimal(0)).quantize(Decimal("0.01"))
+    cartons = sum(i["packing"]["cartons"] for i in lines)
+    gross = sum(Decimal(str(i["packing"]["gross_weight_kg"])) for i in lines)
+    net = sum(Decimal(str(i["packing"]["net_weight_kg"])) for i in lines)
+    invoice = (f"<h2>COMMERCIAL INVOICE</h2>{head}<p>Currency: USD</p><p>CIF Jebel Ali</p>"
+               "<table><tr><th>Model</th><th>Description</th><th>Quantity</th>"
+               f"<th>Unit Price</th><th>Amount</th></tr>{''.join(rows)}<tr><td>TOTAL</td>"
+               f"<td></td><td></td><td></td><td>{total:,.2f}</td></tr></table>"
+               "<p>L/C No. LC-DXB-2026-0117</p><p>HOUSEHOLD ELECTRIC APPLIANCES AND GARDEN "
+               "TOOLS AS PER CONTRACT NO. SC-HDX-2026-101</p>")
+    packing = (f"<h2>PACKING LIST</h2>{head}<table><tr><th>Model</th><th>Quantity</th>"
+               "<th>Pcs/Ctn</th><th>Ctns</th><th>C/No.</th><th>N.W.(kg)</th><th>G.W.(kg)</th>"
+               f"<th>CBM</th></tr>{''.join(packed)}<tr><td>TOTAL</td><td></td><td></td>"
+               f"<td>{cartons}</td><td></td><td>{net:,.2f}</td><td>{gross:,.2f}</td><td></td>"
+               f"</tr></table><p>Total packages: {cartons} CTNS</p>"
+               f"<p>Gross weight: {gross:,.2f} KGS</p><p>Net weight: {net:,.2f} KGS</p>"
+               "<p>L/C No. LC-DXB-2026-0117</p>")
+    return {"commercial_invoice": invoice, "packing_list": packing}
+
+
+def _with_factories(shipped: Path, root: Path, wrong: str = "") -> Desk:
+    shutil.copytree(shipped, root)
+    desk = Desk(Workspace(root), Settings(approval=TRUSTING))
+    data = yaml.safe_load(ORDER.read_text(encoding="utf-8"))
+    for n, maker in enumerate(FACTORIES):
+        papers = _factory_papers(maker, n, data, wrong=5 if maker == wrong else 0)
+        for doc_type, body in papers.items():
+            name = f"PO-2026-0107_{doc_type.replace('_', '-')}_{n}.pdf"
+            text_pdf(desk.workspace.inbox / name, f"<p>Order No.: PO-2026-0107</p>{body}")
+    _run(desk)
+    desk.store.index.close()
+    return desk
+
+
+def test_each_factory_s_own_papers_are_checked_against_its_lines(shipped: Path,
+                                                                  tmp_path: Path) -> None:
+    desk = _with_factories(shipped, tmp_path / "ws")
+    with desk.store.open("PO-2026-0107") as record:
+        current = [m for m in record.current() if m["kind"] == "stamped"
+                   and m["doc_type"] in {"packing_list", "commercial_invoice"}]
+    assert len(current) == 10 and {m["factory"] for m in current} == set(FACTORIES)
+    assert _check(tmp_path / "ws", "2027-01-29") == []
+
+
+def test_a_wrong_quantity_on_one_factory_s_papers_is_the_one_error(shipped: Path,
+                                                                   tmp_path: Path) -> None:
+    _with_factories(shipped, tmp_path / "ws", wrong="宁波明光照明有限公司")
+    errors = [f for f in _check(tmp_path / "ws", "2027-01-29") if f.startswith("error")]
+    # every error points at the one mistake: WL-30's quantity, and the invoices' total
+    assert errors and all("WL-30" in f or "together" in f for f in errors), errors
+    assert any("1205" in f for f in errors), errors
+    assert {f.split(":")[0] for f in errors} <= {
+        "error totals.quantity", "error lines.packing_vs_invoice", "error totals.amount",
+        "error credit.amount"}, errors

@@ -132,8 +132,10 @@ def _differs(a: Decimal, b: Decimal, percent: Decimal, absolute: Decimal) -> boo
 def run_rules(case: Case, only: list[str] | None = None) -> list[Finding]:
     """Every rule over the case (or the rules named); findings, errors first."""
     from .confirm import confirm_all
+    from .scope import scope_all
 
     confirm_all(case.documents, case.order)  # what confirms each reading, before any rule
+    scope_all(case.documents, case.order)  # and which lines each document covers
     order = {"error": 0, "warning": 1, "review": 2}
     findings = [f for r in RULES.values() if only is None or r.id in only for f in r.check(case, r)]
     return sorted(findings, key=lambda f: (order[f.severity], f.rule))

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from .case import Case, Finding
+from .extract import Extracted
 from .rules import COMMERCIAL, SHIPPING, Rule, _differs, _values, rule
+from .scope import lines_of, sums
 from .values import Value
 
 
@@ -31,7 +33,7 @@ def lines_total(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type(*COMMERCIAL):
         amounts = [i["amount"].value for i in doc.items if "amount" in i]
         total = doc.get("total_amount")
-        if amounts and total is not None and len(amounts) == len(case.order.items) and \
+        if amounts and total is not None and len(amounts) == len(lines_of(doc, case.order)) and \
                 abs(sum(amounts) - total) > case.tolerances.amount:
             yield this.finding(
                 f"the lines add up to {sum(amounts):,.2f} but the total reads {total:,.2f} "
@@ -88,44 +90,75 @@ def price_term(case: Case, this: Rule) -> Iterator[Finding]:
       "UCP 600 art. 18(b)")
 def total_amount(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "total_amount", ("commercial_invoice", "proforma_invoice")):
-        if abs(value.value - case.order.total_amount) > case.tolerances.amount:
+        expected = sums(lines_of(doc, case.order))["amount"]
+        assert expected is not None
+        if abs(value.value - expected) > case.tolerances.amount:
             yield this.finding(
                 f"total {value.value:,.2f} ({value.where()}), the order totals "
-                f"{case.order.total_amount:,.2f}", doc.document, evidence=[value])
+                f"{expected:,.2f}{_over(doc)}", doc.document, evidence=[value])
+    yield from _together(case, this, "commercial_invoice", "total_amount", "amount",
+                         case.order.total_amount, "invoiced", Decimal(0))
 
 
-def _totals(case: Case, this: Rule, field: str, expected: Decimal | int | None, what: str,
-            percent: Decimal) -> Iterator[Finding]:
-    if expected is None:
+def _over(doc: Extracted) -> str:
+    return f" over the lines it covers ({', '.join(doc.scope)})" if doc.scope else ""
+
+
+def _together(case: Case, this: Rule, doc_type: str, field: str, key: str,
+              expected: Decimal | int | None, what: str, percent: Decimal
+              ) -> Iterator[Finding]:
+    """Documents that each cover some factories' lines, together against the whole order
+    (when together they cover every line, each once)."""
+    parts = [d for d in case.of_type(doc_type) if d.scope]
+    covered = [m for d in parts for m in d.scope]
+    if expected is None or len(parts) < 2 or len(covered) != len(set(covered)) or \
+            set(covered) != {i.model for i in case.order.items}:
         return
+    read = [d.fields[field] for d in parts if field in d.fields]
+    if len(read) != len(parts):
+        return
+    found = sum((Decimal(v.value) for v in read), Decimal(0))
+    if _differs(found, Decimal(expected), percent, Decimal("0.001")):
+        yield this.finding(f"{what} {found} over the {len(parts)} factories' documents "
+                           f"together, the order says {expected}",
+                           *(d.document for d in parts), evidence=read)
+
+
+def _totals(case: Case, this: Rule, field: str, key: str, what: str,
+            percent: Decimal) -> Iterator[Finding]:
     for doc, value in _values(case, field, SHIPPING):
-        if _differs(Decimal(value.value), Decimal(expected), percent, Decimal("0.001")):
+        expected = sums(lines_of(doc, case.order))[key]
+        if expected is not None and _differs(Decimal(value.value), Decimal(expected), percent,
+                                             Decimal("0.001")):
             yield this.finding(
-                f"{what} {value.value} ({value.where()}), the order says {expected}",
-                doc.document, evidence=[value])
+                f"{what} {value.value} ({value.where()}), the order says {expected}"
+                f"{_over(doc)}", doc.document, evidence=[value])
+    for doc_type in SHIPPING:
+        whole = sums(list(case.order.items))[key]
+        yield from _together(case, this, doc_type, field, key, whole, what, percent)
 
 
 @rule("totals.packages", "error", "number of packages (件数) agrees", "examiner check 3; "
       "ISBP 745 L3")
 def packages(case: Case, this: Rule) -> Iterator[Finding]:
-    yield from _totals(case, this, "packages", case.order.total_cartons, "packages", Decimal(0))
+    yield from _totals(case, this, "packages", "cartons", "packages", Decimal(0))
 
 
 @rule("totals.gross_weight", "error", "gross weight (毛重) agrees", "examiner check 3; ISBP 745 L3")
 def gross_weight(case: Case, this: Rule) -> Iterator[Finding]:
-    yield from _totals(case, this, "gross_weight_kg", case.order.total_gross_weight_kg,
-                       "gross weight kg", case.tolerances.weight_percent)
+    yield from _totals(case, this, "gross_weight_kg", "gross_weight_kg", "gross weight kg",
+                       case.tolerances.weight_percent)
 
 
 @rule("totals.net_weight", "error", "net weight (净重) agrees", "examiner check 3; ISBP 745 L3")
 def net_weight(case: Case, this: Rule) -> Iterator[Finding]:
-    yield from _totals(case, this, "net_weight_kg", case.order.total_net_weight_kg,
-                       "net weight kg", case.tolerances.weight_percent)
+    yield from _totals(case, this, "net_weight_kg", "net_weight_kg", "net weight kg",
+                       case.tolerances.weight_percent)
 
 
 @rule("totals.volume", "warning", "volume (CBM) agrees", "examiner check 3")
 def volume(case: Case, this: Rule) -> Iterator[Finding]:
-    yield from _totals(case, this, "volume_cbm", case.order.total_volume_cbm, "volume CBM",
+    yield from _totals(case, this, "volume_cbm", "volume_cbm", "volume CBM",
                        case.tolerances.volume_percent)
 
 
@@ -237,7 +270,16 @@ def models_missing(case: Case, this: Rule) -> Iterator[Finding]:
         if not doc.has_text or not doc.items:
             continue
         seen = {i["model"].value for i in doc.items if "model" in i}
-        for item in case.order.items:
+        for item in lines_of(doc, case.order):
             if item.model not in seen:
                 yield this.finding(
                     f"model {item.model} of the order is not on {doc.document}", doc.document)
+    for doc_type in SHIPPING:  # factories' documents: each model on one of them
+        parts = [d for d in case.of_type(doc_type) if d.scope]
+        if parts and len(parts) == len(case.of_type(doc_type)):
+            covered = {m for d in parts for m in d.scope}
+            for item in case.order.items:
+                if item.model not in covered:
+                    yield this.finding(f"model {item.model} of the order is on none of the "
+                                       f"factories' {doc_type.replace('_', ' ')}s",
+                                       *(d.document for d in parts))

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 
 from .case import Case, Finding
-from .extract import Value
+from .extract import Extracted, Value
 from .rules import COMMERCIAL, Rule, _differs, _values, rule
 
 
@@ -205,8 +206,12 @@ def invoice_vs_contract(case: Case, this: Rule) -> Iterator[Finding]:
 @rule("shipping.bl_vs_packing", "error", "bill of lading and packing list agree: packages and "
       "gross weight", "examiner check 3; ISBP 745 E")
 def bl_vs_packing(case: Case, this: Rule) -> Iterator[Finding]:
+    packings = [p for p in case.of_type("packing_list") if not p.scope]
+    parts = [p for p in case.of_type("packing_list") if p.scope]
+    if {m for p in parts for m in p.scope} == {i.model for i in case.order.items}:
+        packings.append(_together(parts))  # the factories' own lists, together
     for bill in case.of_type("bill_of_lading"):
-        for packing in case.of_type("packing_list"):
+        for packing in packings:
             for name, what in (("packages", "packages"), ("gross_weight_kg", "gross weight")):
                 a, b = bill.fields.get(name), packing.fields.get(name)
                 if a is not None and b is not None and _differs(
@@ -215,6 +220,19 @@ def bl_vs_packing(case: Case, this: Rule) -> Iterator[Finding]:
                     yield this.finding(f"{what} {a.value} on the bill of lading ({a.where()}), "
                                        f"{b.value} on the packing list ({b.where()})",
                                        bill.document, packing.document, evidence=[a, b])
+
+
+def _together(packings: list[Extracted]) -> Extracted:
+    """The factories' packing lists as one: their packages and weights added up."""
+    joined = Extracted(", ".join(p.document for p in packings), "packing_list", 0, True)
+    for name in ("packages", "gross_weight_kg"):
+        read = [p.fields[name] for p in packings if name in p.fields]
+        if len(read) == len(packings):
+            joined.fields[name] = replace(read[0], value=sum(v.value for v in read),
+                                          raw=" + ".join(v.raw for v in read),
+                                          confirmed="" if any(not v.confirmed for v in read)
+                                          else "each read and confirmed")
+    return joined
 
 
 @rule("arithmetic.quantity_total", "error", "the invoice's total quantity adds up its lines",

@@ -11,7 +11,8 @@ inflates to gigabytes or never ends is refused; the desk goes on.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,8 +20,10 @@ from ..doctypes import FACTORY_TYPES
 from ..errors import GendanError, UnmatchedError, UnsupportedFileError
 from ..filing import Arrival, Filing, StagedFile
 from ..flow import Event
+from ..fsutil import safe_name
 from ..inbox import InboxFile
 from ..intake import Identification, identify
+from ..models import Order
 from ..outcome import Outcome
 from ..pdf import IMAGE_SUFFIXES
 from ..pdf.untrusted import Facts, PdfLimits, inspect_and_stamp, inspect_file, stamp_file
@@ -126,9 +129,11 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
                                      hint=f"order {found.order_no} has not arrived")
             if (done := record.original(arrival.sha256)) is not None:
                 return already_filed(record, done, arrival)
-            version = record.next_version("original", found.doc_type, arrival.sha256)
-            title = FACTORY_TYPES.get(found.doc_type, FACTORY_TYPES["other"])
             order = record.order
+            maker = factory_of(order, facts.texts or ())
+            variant = safe_name(maker) if maker else ""
+            version = record.next_version("original", found.doc_type, arrival.sha256, variant)
+            title = FACTORY_TYPES.get(found.doc_type, FACTORY_TYPES["other"])
             variables = {
                 "order": record.ref.order_no, "customer": record.ref.customer,
                 "customer_name": order.customer.name_zh or order.customer.name_en,
@@ -146,10 +151,13 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
                                     memory_mb=limits.memory_mb, what=arrival.file)
             meta = {"pages": facts.pages, "identified": list(found.reasons),
                     "encrypted": facts.encrypted, "scan": suffix != ".pdf"}
+            if maker:  # one factory's own document: beside the other factories', not over
+                meta.update(factory=maker, variant=variant)
             if suffix != ".pdf" or facts.texts is not None:  # a scan has no text layer
                 meta["has_text"] = suffix == ".pdf" and any(t.strip() for t in facts.texts or ())
             staged = [StagedFile(stamped, found.doc_type, ".pdf",
-                                 {**meta, "stamped_pages": count}, "stamped", version)]
+                                 {**meta, "stamped_pages": count}, "stamped", version,
+                                 variant)]
             staged += _checklist_again(desk, record, found.doc_type, version, arrival.name,
                                        work)
             event = Event(recorded=desk.clock.now(), kind="factory_document",
@@ -161,6 +169,17 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
                                          texts_reader=facts.reader))
     return Outcome(arrival.file, "archived", f"archived in {record.ref.folder}",
                    record.ref.order_no, [d["file"] for d in filed], reasons=list(found.reasons))
+
+
+def factory_of(order: Order, texts: Sequence[str]) -> str:
+    """The one factory of a several-factory order whose name the document gives (its own
+    packing list or invoice, on its letterhead or as the seller); "" for any other."""
+    makers = {i.manufacturer for i in order.items if i.manufacturer}
+    if len(makers) < 2:
+        return ""
+    text = re.sub(r"\s+", "", "".join(texts)).casefold()
+    named = [m for m in makers if re.sub(r"\s+", "", m).casefold() in text]
+    return named[0] if len(named) == 1 else ""
 
 
 def _checklist_again(desk: Desk, record: OrderRecord, doc_type: str, version: int,

@@ -1,0 +1,79 @@
+"""Which lines of the order a document covers. An order made by several factories gets
+each factory's own packing list and invoice, listing its own lines only: such a document
+is checked against those lines (its quantities, cartons, weights, amount), and the whole
+order's totals only over all the factories' documents of that kind together.
+
+A document covers the lines of a factory when its seller is that factory, or when the
+models it lists are exactly the models of one or more factories (every model of each,
+none of another). Anything else covers the whole order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from ..models import LineItem, Order
+from .extract import Extracted
+from .rules import normalise_name
+
+__all__ = ["SCOPED", "lines_of", "scope_all", "sums"]
+
+SCOPED = ("commercial_invoice", "packing_list")
+
+
+def _factories(order: Order) -> dict[str, set[str]]:
+    makers: dict[str, set[str]] = {}
+    for item in order.items:
+        makers.setdefault(item.manufacturer or "", set()).add(item.model)
+    return makers
+
+
+def _scope(doc: Extracted, order: Order) -> tuple[str, ...]:
+    makers = _factories(order)
+    if len(makers) < 2:
+        return ()
+    seller = doc.fields.get("seller")
+    if seller is not None:
+        said = normalise_name(str(seller.value))
+        for maker, models in makers.items():
+            if maker and normalise_name(maker) and normalise_name(maker) in said:
+                return tuple(sorted(models))
+    read = {i["model"].value for i in doc.items if "model" in i and i["model"].confirmed}
+    ordered = {i.model for i in order.items}
+    if not read or not read < ordered:
+        return ()
+    covered = [models for models in makers.values() if models & read]
+    if all(models <= read for models in covered):
+        return tuple(sorted(set().union(*covered)))
+    return ()
+
+
+def scope_all(documents: Iterable[Extracted], order: Order) -> None:
+    for doc in documents:
+        if doc.doc_type in SCOPED:
+            doc.scope = _scope(doc, order)
+
+
+def lines_of(doc: Extracted, order: Order) -> list[LineItem]:
+    """The order's lines the document covers."""
+    if not doc.scope:
+        return list(order.items)
+    return [i for i in order.items if i.model in doc.scope]
+
+
+def sums(lines: list[LineItem]) -> dict[str, Decimal | None]:
+    """The lines' totals, as the order states them (None where a line has no packing)."""
+    packed = [i.packing for i in lines]
+    known = all(p is not None for p in packed)
+
+    def total(name: str) -> Decimal | None:
+        if not known:
+            return None
+        values = [getattr(p, name) for p in packed]
+        return None if any(v is None for v in values) else sum(values, Decimal(0))
+
+    return {"amount": sum((i.amount for i in lines), Decimal(0)),
+            "quantity": sum((i.quantity for i in lines), Decimal(0)),
+            "cartons": total("cartons"), "gross_weight_kg": total("gross_weight_kg"),
+            "net_weight_kg": total("net_weight_kg"), "volume_cbm": total("volume_cbm")}
