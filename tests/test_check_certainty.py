@@ -5,6 +5,8 @@ errors before their day, and gendan's own documents read back without findings."
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +42,50 @@ def test_the_planned_invoice_date_is_not_late_before_its_day(
     early = check_order(desk, "PO-2026-0042", on=today, archive_report=False)
     assert early.case.date_basis == "given"
     assert [f.rule for f in early.findings if f.rule == "dates.not_after_handover"]
+
+
+def test_a_value_standing_under_its_label_is_a_review_not_an_error(
+        order_data: dict[str, Any]) -> None:
+    """Labels in a header row, values in the row below: the order number may be the
+    invoice's. What nothing confirms is asked about, never reported as a discrepancy."""
+    from pipeline.compliance import extract, run_rules
+    from tests.test_compliance import clean_case
+
+    text = ("COMMERCIAL INVOICE\nInvoice No.   Order No.\nFI-7731   PO-2026-0042\n"
+            "Seller: Hangzhou Gendan Trading Co., Ltd.\n")
+    doc = extract("ci.pdf", "commercial_invoice", [text], [], ["HT-2020"])
+    assert doc.fields["order_no"].value == "FI-7731" and not doc.fields["order_no"].confirmed
+    case = clean_case(order_data)
+    case.documents[0].fields["order_no"] = doc.fields["order_no"]
+    found = [f for f in run_rules(case) if f.rule == "references.order_no"]
+    assert [f.severity for f in found] == ["review"]
+    assert "'FI-7731'" in found[0].message and "under its label" in found[0].message
+
+
+def test_figures_that_cannot_be_one_reading_are_not_read() -> None:
+    import pytest
+
+    from pipeline.compliance.extract import _number
+    from pipeline.compliance.values import number_style, parse_count
+
+    with pytest.raises(ValueError):  # three cells run into one
+        _number("1440 1600 11.88", "net_weight_kg")
+    with pytest.raises(ValueError):  # a fraction in a column of counts
+        _number("12.5", "cartons")
+    assert _number("1 234,50", "amount") == Decimal("1234.50")  # a space between thousands
+    with number_style(False), pytest.raises(ValueError):  # 61.980 CBM where 12.50 is a price
+        parse_count("61.980")
+    with number_style(True):
+        assert parse_count("1.235") == 1235
+
+
+def test_findings_name_documents_by_type_and_number(order_data: dict[str, Any]) -> None:
+    from pipeline.compliance import run_rules
+    from tests.test_compliance import clean_case
+
+    case = clean_case(order_data)
+    case.documents[0].fields["price_term"] = replace(case.documents[0].fields["price_term"],
+                                                     value="CIF")
+    found = next(f for f in run_rules(case) if f.rule == "terms.price_term")
+    assert "商业发票 Commercial Invoice No. CI-88" in found.message
+    assert "CI.pdf" not in found.message and found.documents == ("CI.pdf",)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pipeline.compliance import RULES, Case, Extracted, Value, run_rules
+from pipeline.compliance.rules import _named, display_name
 from pipeline.config import Settings
 from pipeline.credit import LetterOfCredit
 from pipeline.flow import Workflow, update_adapter
@@ -192,8 +193,8 @@ SEEDED: dict[str, tuple[Callable[[Case], None], str]] = {
     "dates.not_after_handover": (_field(2, "date", dt.date(2027, 1, 21)),
                                  "dated 2027-01-21"),
     "dates.invoice_not_after_shipment": (_field(0, "date", dt.date(2027, 1, 14)),
-                                         "invoice dated 2027-01-14 (CI.pdf p.1), after loading "
-                                         "on 2027-01-13"),
+                                         "invoice dated 2027-01-14 (商业发票 Commercial Invoice "
+                                         "No. CI-88 (received) p.1), after loading on 2027-01-13"),
     "dates.inspection_before_loading": (
         _workflow(inspection=lambda i: i.model_copy(update={"date": dt.date(2027, 1, 14)})),
         "loading on 2027-01-13, inspection on 2027-01-14"),
@@ -259,7 +260,7 @@ SEEDED: dict[str, tuple[Callable[[Case], None], str]] = {
     "bl.clean": (_field(4, "clauses", "damaged"), "the bill of lading says 'damaged'"),
     "bl.on_board": (lambda c: (c.documents[4].fields.pop("on_board"),
                                c.documents[4].fields.pop("on_board_date")),
-                    "BL.pdf has no on-board notation"),
+                    "Bill of Lading (received) has no on-board notation"),
     "insurance.date": (_doc_named("INS.pdf", "insurance_policy",
                                   {"date": dt.date(2027, 1, 16)}),
                        "insurance dated 2027-01-16 (INS.pdf p.1), after shipment on 2027-01-14"),
@@ -332,6 +333,8 @@ def test_each_seeded_discrepancy_is_found(order_data: dict[str, Any], rule_id: s
     findings = run_rules(case)
     mine = [f for f in findings if f.rule == rule_id]
     assert mine, f"{rule_id} found nothing; all findings: {findings}"
+    # documents are named as people name them (type and number), not by their file
+    message = _named(message, {d.document: display_name(d) for d in case.documents})
     assert any(message in f.message for f in mine), [f.message for f in mine]
     assert all(f.severity == RULES[rule_id].severity or f.severity == "review" for f in mine)
 
@@ -372,7 +375,8 @@ def test_a_carton_range_must_hold_the_lines_cartons(order_data: dict[str, Any]) 
     first = case.documents[1].items[0]
     first["carton_to"] = _v(first["carton_to"].value - 3, "PL.pdf")
     messages = [f.message for f in run_rules(case, only=["packing.carton_numbers"])]
-    assert "cartons 1-147 (HT-2020) are 147 cartons, the line packs 150 (PL.pdf p.1)" in messages
+    assert ("cartons 1-147 (HT-2020) are 147 cartons, the line packs 150 (装箱单 Packing List "
+            "No. CI-88 (received) p.1)") in messages
 
 
 @pytest.mark.parametrize(("field", "value"), [

@@ -115,7 +115,8 @@ def test_what_was_not_read_is_reported_not_passed(order_data: dict[str, Any]) ->
     assert doc.read_count == 0 and "buyer" in doc.missing and "total_amount" in doc.missing
     case = _case_with(order_data, doc)
     reviews = [f for f in run_rules(case) if f.rule == "extract.required_fields"]
-    assert reviews and "ci.pdf: could not read invoice_no, date, seller, buyer" in \
+    assert reviews and ("Commercial Invoice (received): could not read invoice_no, date, "
+                        "seller, buyer") in \
         reviews[0].message
 
 

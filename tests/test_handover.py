@@ -56,7 +56,7 @@ def test_a_complete_order_checks_clean(ready: Desk) -> None:
     errors = [f for f in result.findings if f.severity == "error"]
     assert errors == []
     reviews = [f.message for f in result.findings if f.severity == "review"]
-    assert any("PO-2026-0042_transport_contract_v1.pdf: no text: needs review" in m
+    assert any("Transport Contract (received): no text: needs review" in m
                for m in reviews)
     report = ready.workspace.archive / result.report
     assert "COMPLIANCE REPORT" in "".join(p.extract_text() for p in PdfReader(report).pages)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from .case import Case, Finding, Severity
@@ -138,4 +138,27 @@ def run_rules(case: Case, only: list[str] | None = None) -> list[Finding]:
     scope_all(case.documents, case.order)  # and which lines each document covers
     order = {"error": 0, "warning": 1, "review": 2}
     findings = [f for r in RULES.values() if only is None or r.id in only for f in r.check(case, r)]
+    names = {d.document: display_name(d) for d in case.documents}
+    findings = [replace(f, message=_named(f.message, names)) for f in findings]
     return sorted(findings, key=lambda f: (order[f.severity], f.rule))
+
+
+NUMBERED = ("invoice_no", "bl_no", "contract_no", "document_no")
+
+
+def display_name(doc: Extracted) -> str:
+    """A document as people name it: its type, its number, the factory's own (never its
+    path in the archive): 装箱单 Packing list No. HX-F3-2701."""
+    from ..doctypes import FACTORY_TYPES, GENERATED
+
+    kind = GENERATED.get(doc.doc_type) or FACTORY_TYPES.get(doc.doc_type)
+    title = f"{kind.title_zh} {kind.title_en}" if kind else doc.doc_type.replace("_", " ")
+    number = next((str(doc.fields[n].value) for n in NUMBERED if n in doc.fields), "")
+    own = "" if "/generated/" in doc.document else " (received)"
+    return f"{title}{f' No. {number}' if number else ''}{own}"
+
+
+def _named(message: str, names: dict[str, str]) -> str:
+    for path, name in sorted(names.items(), key=lambda n: -len(n[0])):
+        message = message.replace(path, name)
+    return message

@@ -214,7 +214,8 @@ def not_proforma(case: Case, this: Rule) -> Iterator[Finding]:
 
 # -- 13. completeness ------------------------------------------------------------------------
 @rule("complete.required", "error", "every required document is present", "examiner check 13; "
-      "UCP 600 art. 14")
+      "work manual: the hand-over documents ([handover] required); under a credit, "
+      "credit.documents")
 def required(case: Case, this: Rule) -> Iterator[Finding]:
     credit = case.order.letter_of_credit
     asked = {d.document for d in credit.documents} if credit else set()  # credit.documents
