@@ -503,7 +503,7 @@ def bl_html(p: Papers, layout: str) -> str:
         ("gross", f"{weight(f['gross'], 'en')} KGS"), ("cbm", f"{f['cbm']:.3f} CBM"),
         ("on_board", date(f["on_board"], "en" if layout == "zh" else layout))], lang)
         + f"<p>{f['freight']}</p>" + (f"<p>{f['clause']}</p>" if f["clause"] else "")
-        + "<p>CLEAN ON BOARD</p>")
+        + "<p>CLEAN ON BOARD</p><p>Signed by COSCO SHIPPING LINES as carrier</p>")
 
 
 def insurance_html(p: Papers, layout: str) -> str:

@@ -243,7 +243,7 @@ def test_a_card_naming_several_models_on_one_line_names_them_all() -> None:
 
 ODD_INVOICE = """<p>NINGBO LVYUAN ELECTRIC APPLIANCE CO., LTD.</p>
 <p>INVOICE</p><p>INV#: LY-2027-015</p><p>Issued 2027-01-12</p>
-<p>Messrs: ACME Home &amp; Garden Supply Co., Ltd.</p>
+<p>To: ACME Home &amp; Garden Supply Co., Ltd.</p>
 <pre>HT-2020 Cordless Hedge Trimmer 20V     600    38.50   23,100.00
 LM-1600 Electric Lawn Mower 1600W      300    72.00   21,600.00</pre>
 <p>TOTAL USD 44,700.00</p>"""
@@ -266,7 +266,7 @@ def test_a_profile_suggested_from_a_document_reads_it(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     # what was not read is listed, with patterns proposed from the lines that look like it
     assert "# invoice_no: not read. Perhaps" in text and "<- INV#: LY-2027-015" in text
-    assert "<- Messrs: ACME Home & Garden Supply Co., Ltd." in text
+    assert "<- To: ACME Home & Garden Supply Co., Ltd." in text
     [profile] = load_profiles(out.parent)
     assert "NINGBO LVYUAN ELECTRIC APPLIANCE CO., LTD." in profile.keywords
     from pypdf import PdfReader

@@ -117,3 +117,11 @@ def words_zh_value(text: str) -> Decimal | None:
     if whole is None or jiao is None or fen is None:
         return None
     return Decimal(whole) + Decimal(jiao) / 10 + Decimal(fen) / 100
+
+
+def count_en_value(text: str) -> int | None:
+    """The number a count in words says: "SAY ONE THOUSAND TWO HUNDRED CARTONS ONLY"."""
+    words = [w for w in re.split(r"[\s,\-]+", text.lower()) if w and w not in _NOISE]
+    words = [w for w in words if not re.fullmatch(
+        r"cartons?|ctns?|packages?|pkgs?|pallets?|cases?|pieces|pcs|sets?|pairs?|units?", w)]
+    return _integer(words)

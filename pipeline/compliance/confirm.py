@@ -108,6 +108,19 @@ def confirm(doc: Extracted, order: Order) -> None:
                 doc.fields[name] = field.sure("the lines add up to it")
                 for item in doc.items:
                     item[key] = item[key].sure("the lines add up to the stated total")
+    for name in ("words_value", "words_zh_value"):  # the amount in figures and in words
+        said, total = doc.fields.get(name), doc.fields.get("total_amount")
+        if said is not None and total is not None and _close(said.value, total.value):
+            doc.fields["total_amount"] = total.sure("the amount in words says the same")
+            doc.fields[name] = said.sure("the amount in figures says the same")
+    for item in doc.items:  # the rest of a row whose figures are confirmed
+        sure = [k for k, v in item.items() if v.confirmed and not isinstance(v.value, str)]
+        if len(sure) >= 2:
+            for key, value in list(item.items()):
+                if not value.confirmed and value.how.startswith("column") and \
+                        not isinstance(value.value, str):
+                    item[key] = value.sure(f"its row's {' and '.join(sure[:2])} are confirmed "
+                                           "and its column is named by the header")
     for item in doc.items:  # a model is sure when on the order or its row's figures are
         model = item.get("model")
         if model is not None and not model.confirmed and (

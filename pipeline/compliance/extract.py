@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
-from .amounts import words_en_value, words_zh_value
+from .amounts import count_en_value, words_en_value, words_zh_value
 from .fields import CASE_SENSITIVE, GENERIC, REQUIRED, TITLES
 from .layout import NUMERIC, Table, Word, find_tables, lines_of
 from .values import (
@@ -190,6 +190,8 @@ def _field(result: Extracted, name: str, pattern: str, kind: str, texts: list[st
             for match in re.finditer(pattern, text, flags | re.MULTILINE)]
     if name == "words":  # "SAY ... CARTONS ONLY" counts packages; it is not the amount
         hits = [(p, m) for p, m in hits if not COUNTED.search(m.group(1))]
+    if name == "packages":  # "1,094 CARTONS" without a label: only as a line of its own,
+        hits = [(p, m) for p, m in hits if m.lastindex == 1 or _alone(m)]  # not an item row
     if name in LABEL_FIRST:  # a labelled value before one that only looks like it
         hits.sort(key=lambda hit: next(n for n, g in enumerate(hit[1].groups()) if g is not None))
     if kind == "last_amount":
@@ -210,6 +212,15 @@ def _field(result: Extracted, name: str, pattern: str, kind: str, texts: list[st
                 [h for h in hits[1:] if h[1].lastindex == match.lastindex], value, kind, name)):
             value = value.unsure(f"also read as '{other}'")
         result.fields[name] = value
+
+
+def _alone(match: re.Match[str]) -> bool:
+    """The match is (nearly) all its line says: no other figure, a few words at most."""
+    text = match.string
+    end = text.find("\n", match.end())
+    line = text[text.rfind("\n", 0, match.start()) + 1:end if end >= 0 else len(text)]
+    rest = line.replace(match.group(0), " ")
+    return not re.search(r"\d", rest) and len(rest.split()) <= 4
 
 
 # fields read once per document: a second, different reading puts the first in doubt
@@ -243,6 +254,9 @@ def _result_in_table(result: Extracted, texts: list[str]) -> None:
 
 def _amounts_in_words(result: Extracted) -> None:
     """The amounts in words as numbers (`words_value`, `words_zh_value`)."""
+    if (said := result.fields.get("packages_words")) is not None and \
+            (count := count_en_value(said.value)) is not None:
+        result.fields["packages_words_value"] = replace(said, value=count)
     for name, parse in (("words", words_en_value), ("words_zh", words_zh_value)):
         found = result.fields.get(name)
         if found is None:
@@ -278,6 +292,20 @@ def _model_in(text: str, models: list[str]) -> str | None:
     return None
 
 
+def _model_cell(text: str | None, models: list[str]) -> str | None:
+    """The model column's text: a model of the order however its cell wrapped it
+    (CW-421M-US-726 set as "CW-421M- US-726"), else as written."""
+    if not text:
+        return None
+    compact = re.sub(r"\s+", "", text)
+    if compact in models:
+        return compact
+    started = [m for m in models if len(compact) >= 4 and m.startswith(compact)]
+    if len(started) == 1 and compact.endswith(("-", "/")):  # the rest wrapped out of sight
+        return started[0]
+    return _model_in(text, models) or re.sub(r"(?<=[-/])\s+", "", text.strip())
+
+
 def _table_items(document: str, tables: list[Table], models: list[str]
                  ) -> tuple[list[dict[str, Value]], dict[str, Value]]:
     items: list[dict[str, Value]] = []
@@ -285,7 +313,7 @@ def _table_items(document: str, tables: list[Table], models: list[str]
     for table in tables:
         for row in table.rows:
             item: dict[str, Value] = {}
-            model = row.values.get("model") or _model_in(row.text, models)
+            model = _model_cell(row.values.get("model"), models) or _model_in(row.text, models)
             if model:
                 item["model"] = Value(model.strip(), row.text, document, row.page,
                                       "column model" if "model" in row.values else

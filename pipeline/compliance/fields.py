@@ -16,8 +16,16 @@ NO = r"(?:\s*(?:no\.?|number|nr\.?|#|n°)(?![a-z]))"  # "No." after a label
 REF = r"([A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_]*)"  # a reference has a digit
 PLACE = (r"([A-Za-z\u4e00-\u9fff][A-Za-z\u4e00-\u9fff.,'\- ]{1,40}?)"
          r"(?=\s{2,}|\s*$|\s*[·|;/]|\s+[A-Z][a-z]+\s*[:：]|\s+(?:port|to)\b)")
+PLACE_TO = r"[A-Za-z\u4e00-\u9fff][A-Za-z\u4e00-\u9fff.,'\- ]{1,40}?"  # "From Ningbo to ..."
 # the other language's label between a label and its value: 卖方 Seller: ..., Buyer 买方: ...
-TAIL = r"(?:\s*[A-Za-z][A-Za-z.'/& ]{1,28}?\s*[:：]|\s*[\u4e00-\u9fff]{1,8}\s*[:：])?"
+ENGLISH_LABELS = ("port of loading|loading port|port of discharge|port of destination|"
+                  "destination|seller|shipper|exporter|buyer|sold to|to messrs\\.?|messrs\\.?|"
+                  "consignee|importer|currency|shipping marks|marks & nos\\.?|marks|"
+                  "total packages|packages|no\\. of cartons|total cartons|gross weight|"
+                  "total gross weight|net weight|total net weight|measurement|volume|meas\\.|"
+                  "country of origin|origin|overall result|result")
+TAIL = (r"(?:\s*[A-Za-z][A-Za-z.'/& ]{1,28}?\s*[:：]|\s*[\u4e00-\u9fff]{1,8}\s*[:：]|"
+        rf"\s+(?i:{ENGLISH_LABELS})(?=\s))?")  # 装运港 Loading port Ningbo: no colon at all
 CURRENCY_ZH = "|".join(sorted((n for n in CURRENCY_NAMES if not n.isascii()), key=len,
                               reverse=True))
 INTEGER = r"\d{1,3}(?:[,.'\u00a0 ]\d{3})+(?!\d)|\d+"  # 1,530 / 1.530 / 1530: a count
@@ -26,13 +34,15 @@ NOT_OTHER_DATES = (r"(?<!delivery )(?<!shipment )(?<!board )(?<!loading )(?<!exp
 
 GENERIC: dict[str, tuple[str, str]] = {
     # field: (pattern with one group, kind: text, amount, count, date, last_amount)
-    "invoice_no": (rf"(?:commercial\s+)?invoice{NO}{SEP}{REF}|(?:发票号码?|发票编号){SEP}{REF}|"
+    "invoice_no": (rf"(?:commercial\s+)?(?:invoice|inv\.){NO}{SEP}{REF}|"
+                   rf"(?:发票号码?|发票编号){SEP}{REF}|"
                    rf"(?:factuurnummer|facture\s*n°|rechnungs?-?nr\.?){SEP}{REF}", "text"),
-    "order_no": (rf"(?<!customer's )(?<!buyer's )(?<!customer )(?:order{NO}|p\s*/?\s*o{NO}|"
+    "order_no": (rf"(?<!customer's )(?<!buyer's )(?<!customer )(?<!your )"
+                 rf"(?:order{NO}|p\s*/?\s*o{NO}|"
                  rf"purchase\s+order{NO}?){SEP}{REF}|(?:订单号|订单编号){SEP}{REF}", "text"),
     "contract_no": (rf"(?:sales\s+)?contract{NO}{SEP}{REF}|s\s*/\s*c{NO}?{SEP}{REF}|"
                     rf"(?:合同号|合同编号|合同协议号){SEP}{REF}", "text"),
-    "customer_po": (rf"(?:customer'?s?|buyer'?s?)\s*(?:p\.?\s*o\.?|order){NO}?{SEP}{REF}|"
+    "customer_po": (rf"(?:customer'?s?|buyer'?s?|your)\s*(?:p\.?\s*o\.?|order){NO}?{SEP}{REF}|"
                     rf"客户订单号{SEP}{REF}", "text"),
     "document_no": (rf"(?:document|ref(?:erence)?){NO}{SEP}{REF}|编号{SEP}{REF}", "text"),
     "bl_no": (rf"(?:b\s*/\s*l|bill\s+of\s+lading){NO}{SEP}{REF}|提单号{SEP}{REF}", "text"),
@@ -68,12 +78,14 @@ GENERIC: dict[str, tuple[str, str]] = {
                    rf"(?:cbm|m3|m³|立方米)", "amount"),
     "seller": (rf"(?:seller|shipper|exporter|卖\s*方|发货人|出口商|境内发货人)\s*(?:the\s*seller)?"
                rf"{TAIL}\s*[:：]?\s*([^\n]{{3,80}})", "text"),
-    "buyer": (rf"(?:buyer(?!'s)(?!s')|consignee|sold\s*to|bill\s*to|买\s*方|收货人|进口商)"
+    "buyer": (rf"(?:buyer(?!'s)(?!s')|consignee|sold\s*to|bill\s*to|(?:to\s+)?messrs\.?|"
+              rf"买\s*方|收货人|进口商)"
               rf"\s*(?:the\s*buyer)?{TAIL}\s*[:：]?\s*([^\n]{{3,80}})", "text"),
     "port_of_loading": (rf"(?:port\s+of\s+loading|loading\s+port|装运港|起运港|出境关别){TAIL}"
-                        rf"\s*[:：]?\s*{PLACE}", "text"),
+                        rf"\s*[:：]?\s*{PLACE}|\bfrom\s*[:：]?\s*({PLACE_TO})\s+to\b", "text"),
     "port_of_discharge": (rf"(?:port\s+of\s+discharge|port\s+of\s+destination|place\s+of\s+"
-                          rf"delivery|目的港|卸货港|指运港){TAIL}\s*[:：]?\s*{PLACE}", "text"),
+                          rf"delivery|目的港|卸货港|指运港){TAIL}\s*[:：]?\s*{PLACE}|"
+                          rf"\bfrom\s*[:：]?\s*{PLACE_TO}\s+to\s*[:：]?\s*{PLACE}", "text"),
     "shipping_marks": (r"(?:唛\s*头\s*(?:shipping\s+marks?)?|shipping\s+marks?|marks?\s*(?:&|and)"
                        r"\s*nos?\.?)\s*[:：]?\s*([^\n]{2,120})", "text"),
     "inspection_result": (rf"(?:overall\s+result|result|conclusion|结\s*论|检验结果|验货结果)"
@@ -82,6 +94,12 @@ GENERIC: dict[str, tuple[str, str]] = {
     "origin": (rf"(?:country\s+of\s+origin|\borigin\b|原产地|原产国|产地){TAIL}\s*[:：]?\s*"
                r"([A-Za-z\u4e00-\u9fff][A-Za-z\u4e00-\u9fff ]{1,30}?)(?=\s{2,}|\s*$|[,;])",
                "text"),
+    "packages_words": (r"\b(SAY\s+(?:TOTAL\s+)?(?:[A-Z]+[\s\-]+)+?(?:CARTONS?|CTNS|PACKAGES|PKGS|"
+                       r"PALLETS|CASES)\s+ONLY)\b", "text"),
+    "carrier_signature": (r"((?:signed|signature)[^\n]{0,60}?\b(?:as\s+(?:the\s+)?carrier|"
+                          r"for\s+(?:and\s+on\s+behalf\s+of\s+)?the\s+carrier|as\s+(?:the\s+)?"
+                          r"master|as\s+agents?\s+for)|as\s+(?:the\s+)?carrier\b|"
+                          r"承运人签[章字]|船长签[章字])", "text"),
     "freight_clause": (r"(FREIGHT\s+(?:PREPAID|COLLECT|PAYABLE\s+AT\s+DESTINATION)|"
                        r"运费(?:预付|到付|已付))", "text"),
     "insured_amount": (rf"(?:insured\s*amount|amount\s*insured|sum\s*insured|保险金额)"
@@ -96,7 +114,7 @@ GENERIC: dict[str, tuple[str, str]] = {
                 r"(?:cartons?|ctns|packages|cases|bags|drums|pallets)\b|insufficient\s+packing|"
                 r"unclean|破损|湿损|包装不良)", "text"),
 }
-CASE_SENSITIVE = {"words", "price_term", "term_place", "freight_clause"}
+CASE_SENSITIVE = {"words", "price_term", "term_place", "freight_clause", "packages_words"}
 TITLES = [("proforma", r"PRO\s*-?\s*FORMA|形式发票"),
           ("commercial_invoice", r"COMMERCIAL\s+INVOICE|商业发票"),
           ("packing_list", r"PACKING\s+LIST|装箱单"),

@@ -91,6 +91,7 @@ class Row:
     page: int
     text: str
     values: dict[str, str]
+    last_top: float = 0.0  # where its last line of text stands
 
 
 @dataclass
@@ -300,9 +301,12 @@ def _assign(line: Line, columns: dict[str, Extent]) -> dict[str, str]:
     return values
 
 
+AFFIX = r"(?:[A-Z]{3}\s?|US\$\s?|[$€¥£]\s?)?"  # USD 1,234.50 / $1,234.50 / € 12,50
+
+
 def _is_number(text: str) -> bool:
-    return bool(re.fullmatch(r"[-+]?[\d.,' ]*\d(\s*(kgs?|cbm|pcs|sets|%))?", text.strip(),
-                             re.IGNORECASE))
+    return bool(re.fullmatch(rf"{AFFIX}[-+]?[\d.,' ]*\d(\s*(kgs?|cbm|m3|pcs|sets|pairs?|ctns?|"
+                             r"cartons?|units?|%|usd|eur))?", text.strip(), re.IGNORECASE))
 
 
 def find_tables(pages: list[list[Word]]) -> list[Table]:
@@ -326,12 +330,14 @@ def find_tables(pages: list[list[Word]]) -> list[Table]:
             current.totals = Row(row.page, row.text, row.values)
             current = None
         elif numbers >= 2 or (numbers and "model" in row.values):
-            current.rows.append(Row(row.page, row.text, row.values))
+            current.rows.append(Row(row.page, row.text, row.values, row.last_top))
         elif current.rows and set(row.values) <= {"description", "model", "origin", "hs_code",
-                                                  "unit"}:
-            last = current.rows[-1]  # a wrapped description
+                                                  "unit"} and current.rows[-1].page == \
+                row.page and row.top - current.rows[-1].last_top < 3 * row.size:
+            last = current.rows[-1]  # a wrapped description (not a footer far below)
             for key, text in row.values.items():
                 last.values[key] = f"{last.values.get(key, '')} {text}".strip()
+            last.last_top = row.last_top
 
     for words in pages:
         lines = lines_of(words)
@@ -387,7 +393,9 @@ class _Pending:
         self.last = line
 
     def row(self) -> _Assembled:
-        return _Assembled(self.page, "   ".join(self.texts), self.values, self.total)
+        size = max((w.bottom - w.top for w in self.last.words), default=8.0)
+        return _Assembled(self.page, "   ".join(self.texts), self.values, self.total,
+                          self.top, self.last.top, size)
 
 
 @dataclass
@@ -396,3 +404,6 @@ class _Assembled:
     text: str
     values: dict[str, str]
     total: bool
+    top: float
+    last_top: float
+    size: float

@@ -137,6 +137,26 @@ def bl_clean(case: Case, this: Rule) -> Iterator[Finding]:
                            "a clean transport document", doc.document, evidence=[value])
 
 
+@rule("bl.signed", "warning", "the bill of lading is signed by the carrier, the master or an "
+      "agent for them", "UCP 600 art. 20(a)(i); ISBP 821 E5")
+def bl_signed(case: Case, this: Rule) -> Iterator[Finding]:
+    for doc in case.of_type("bill_of_lading"):
+        if doc.has_text and "carrier_signature" not in doc.fields:
+            yield this.finding(f"{doc.document} shows no signature of the carrier, the master or "
+                               "an agent named as such", doc.document)
+
+
+@rule("totals.packages_in_words", "error", "the packages in words agree with the figures",
+      "examiner check 1, 3; ISBP 821 L3")
+def packages_in_words(case: Case, this: Rule) -> Iterator[Finding]:
+    for doc in case.of_type("packing_list", "commercial_invoice", "bill_of_lading"):
+        said, figure = doc.fields.get("packages_words_value"), doc.fields.get("packages")
+        if said is not None and figure is not None and said.value != figure.value:
+            yield this.finding(f"'{said.raw[:70]}' says {said.value} packages, the figures "
+                               f"{figure.value} ({figure.where()})", doc.document,
+                               evidence=[said, figure])
+
+
 @rule("bl.on_board", "warning", "the bill of lading shows the goods shipped on board",
       "UCP 600 art. 20(a)(ii)")
 def bl_on_board(case: Case, this: Rule) -> Iterator[Finding]:

@@ -245,9 +245,12 @@ def packing_lines_total(case: Case, this: Rule) -> Iterator[Finding]:
         cartons = [i["cartons"] for i in doc.items if "cartons" in i]
         stated = doc.fields.get("packages")
         if cartons and stated is not None and sum(c.value for c in cartons) != stated.value:
+            short = len(cartons) < len(lines_of(doc, case.order))
             yield this.finding(
                 f"lines add up to {sum(c.value for c in cartons)} cartons, the total reads "
-                f"{stated.value}", doc.document, evidence=[stated, *cartons])
+                f"{stated.value}" + (" (not every line could be read: to review)" if short
+                                     else ""), doc.document, evidence=[stated, *cartons],
+                severity="review" if short else None)
 
 
 # -- 5. models and names ---------------------------------------------------------------------

@@ -55,9 +55,13 @@ def buyer(case: Case, this: Rule) -> Iterator[Finding]:
     for doc, value in _values(case, "buyer", (*COMMERCIAL, "packing_list")):
         found = normalise_name(value.value)
         if not any(n and (n in found or found in n) for n in names):
+            # a name in Chinese where the order knows the buyer only in English: not comparable
+            untold = not value.value.isascii() and not case.order.customer.name_zh
             yield this.finding(
-                f"buyer '{value.value}' ({value.where()}) is not {case.order.customer.name_en}",
-                doc.document, evidence=[value])
+                f"buyer '{value.value}' ({value.where()}) is not {case.order.customer.name_en}"
+                + (" (the order has no Chinese name to compare it with: add customer.name_zh)"
+                   if untold else ""), doc.document, evidence=[value],
+                severity="review" if untold else None)
 
 
 @rule("parties.seller", "error", "seller's name is the company's", "examiner check 7; "

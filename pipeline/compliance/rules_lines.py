@@ -11,6 +11,7 @@ from decimal import Decimal
 from .case import Case, Finding
 from .extract import Extracted, Value
 from .rules import COMMERCIAL, Rule, _differs, _values, rule
+from .scope import lines_of
 
 
 @rule("prices.unit_price", "error", "unit price per model agrees with the order and contract",
@@ -56,6 +57,13 @@ def packing_vs_invoice(case: Case, this: Rule) -> Iterator[Finding]:
                         f"invoiced ({invoice.document})", packing.document, invoice.document,
                         evidence=[*_read(packing.items, model, "quantity"),
                                   *_read(invoice.items, model, "quantity")])
+
+
+def _unread(doc: Extracted, case: Case, read: int) -> str:
+    """A sum of lines is only a sum when every line was read."""
+    lines = len(lines_of(doc, case.order))
+    return f" (only {read} of the {lines} lines could be read: to review)" if read < lines \
+        else ""
 
 
 def _digits(text: str) -> str:
@@ -184,8 +192,10 @@ def weight_totals(case: Case, this: Rule) -> Iterator[Finding]:
                 continue
             if _differs(sum(lines), total.value, Decimal(0), Decimal("0.01")):
                 yield this.finding(f"the lines add up to {sum(lines)} {name.split('_')[0]}, "
-                                   f"the total row says {total.value} ({total.where()})",
-                                   doc.document, evidence=[total, *read])
+                                   f"the total row says {total.value} ({total.where()})"
+                                   + _unread(doc, case, len(read)), doc.document,
+                                   evidence=[total, *read],
+                                   severity="review" if _unread(doc, case, len(read)) else None)
 
 
 @rule("totals.invoice_vs_contract", "error", "the contract's total agrees with the invoice's",
@@ -243,6 +253,7 @@ def quantity_total(case: Case, this: Rule) -> Iterator[Finding]:
         read = [i["quantity"] for i in doc.items if "quantity" in i]
         lines = [v.value for v in read]
         if total is not None and lines and sum(lines) != total.value:
+            short = _unread(doc, case, len(read))
             yield this.finding(f"the lines add up to {sum(lines)} pieces, the total row says "
-                               f"{total.value} ({total.where()})", doc.document,
-                               evidence=[total, *read])
+                               f"{total.value} ({total.where()}){short}", doc.document,
+                               evidence=[total, *read], severity="review" if short else None)

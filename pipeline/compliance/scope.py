@@ -39,8 +39,9 @@ def _scope(doc: Extracted, order: Order) -> tuple[str, ...]:
         for maker, models in makers.items():
             if maker and normalise_name(maker) and normalise_name(maker) in said:
                 return tuple(sorted(models))
-    read = {i["model"].value for i in doc.items if "model" in i and i["model"].confirmed}
     ordered = {i.model for i in order.items}
+    read = {i["model"].value for i in doc.items if "model" in i and i["model"].confirmed
+            and i["model"].value in ordered}
     if not read or not read < ordered:
         return ()
     covered = [models for models in makers.values() if models & read]
