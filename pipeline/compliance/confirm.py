@@ -54,6 +54,19 @@ def _row(item: dict[str, Value]) -> None:
                   "the carton numbers hold the row's cartons")
 
 
+def _breaks(item: dict[str, Value], key: str) -> bool:
+    """The value is one of a row's relations that does not hold."""
+    for keys in (("quantity", "unit_price", "amount"), ("quantity", "qty_per_carton",
+                                                         "cartons")):
+        if key in keys and set(keys) <= set(item):
+            a, b, c = (item[k].value for k in keys)
+            holds = _close(a * b, c, max(CENT, abs(a) * Decimal("0.005"))) if \
+                keys[1] == "unit_price" else b * (c - 1) < a <= b * c
+            if not holds:
+                return True
+    return False
+
+
 EXPECTED = {"quantity": "quantity", "unit_price": "unit_price", "amount": "amount"}
 PACKED = {"cartons": "cartons", "qty_per_carton": "qty_per_carton",
           "net_weight_kg": "net_weight_kg", "gross_weight_kg": "gross_weight_kg",
@@ -118,14 +131,16 @@ def confirm(doc: Extracted, order: Order) -> None:
         if len(sure) >= 2:
             for key, value in list(item.items()):
                 if not value.confirmed and value.how.startswith("column") and \
-                        not isinstance(value.value, str):
+                        not isinstance(value.value, str) and "by a space" not in value.how \
+                        and not ("a row over" in value.how and _breaks(item, key)):
                     item[key] = value.sure(f"its row's {' and '.join(sure[:2])} are confirmed "
                                            "and its column is named by the header")
-    for item in doc.items:  # a model is sure when on the order or its row's figures are
-        model = item.get("model")
+    for item in doc.items:  # a model is sure when on the order, or read as one word on a
+        model = item.get("model")  # row whose figures are confirmed
+        figures = [v for k, v in item.items() if k != "model" and not isinstance(v.value, str)
+                   and v.confirmed]
         if model is not None and not model.confirmed and (
-                model.value in lines or any(v.confirmed for k, v in item.items()
-                                            if k != "model" and not isinstance(v.value, str))):
+                model.value in lines or (len(figures) >= 2 and " " not in str(model.value))):
             item["model"] = model.sure("a model of the order" if model.value in lines
                                        else "its row's figures are confirmed")
 

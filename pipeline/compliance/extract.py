@@ -135,7 +135,9 @@ def line_texts(pages: list[list[Word]]) -> list[str]:
 COUNTED = re.compile(r"\b(?:CARTONS?|CTNS?|PACKAGES?|PKGS?|PIECES|PCS|SETS?|PALLETS?|UNITS?|"
                      r"PAIRS?|CASES?|BAGS?|DRUMS?|ROLLS?|BOXES)\s+ONLY$")
 LABEL_FIRST = {"packages"}  # fields whose pattern lists the labelled form first
-WORDING = {"commercial_invoice"}  # the credit's description of the goods (UCP 600 art. 18(c))
+# whose whole text is kept: the credit's description of the goods (UCP 600 art. 18(c)), the
+# factory that made a document (its letterhead)
+WORDING = {"commercial_invoice", "packing_list"}
 
 
 def extract(document: str, doc_type: str, texts: list[str], profiles: list[Profile],
@@ -208,10 +210,24 @@ def _field(result: Extracted, name: str, pattern: str, kind: str, texts: list[st
             continue
         if "\n" in label.strip(" \t"):  # the value stands under its label, not beside it
             value = value.unsure("the value stands on the line under its label")
+        elif kind != "text" and kind != "date" and _crowded(match, group):
+            value = value.unsure("its line holds other figures too")
         elif name in TWICE_SURE and (other := _other_reading(
                 [h for h in hits[1:] if h[1].lastindex == match.lastindex], value, kind, name)):
             value = value.unsure(f"also read as '{other}'")
         result.fields[name] = value
+
+
+def _crowded(match: re.Match[str], group: int) -> bool:
+    """Other figures on the value's line (a total row: quantity, cartons, amount side by
+    side), where a figure's edges are not sure."""
+    text = match.string
+    start = text.rfind("\n", 0, match.start()) + 1
+    end = text.find("\n", match.end())
+    line = text[start:end if end >= 0 else len(text)]
+    rest = line.replace(match.group(group), " ", 1)
+    return bool(re.search(r"\d", re.sub(r"(?i)\b(?:[A-Z]{1,4}[-/]?\d[\w-]*|\d+\s*[x×*]\s*"
+                                        r"\d+)", "", rest)))
 
 
 def _alone(match: re.Match[str]) -> bool:
@@ -319,7 +335,10 @@ def _table_items(document: str, tables: list[Table], models: list[str]
                                       "column model" if "model" in row.values else
                                       "a model of the order on the row", "")
             for key, text in row.values.items():
-                how = f"column {key}: '{text[:24]}'"
+                how = f"column {key}: '{text[:24]}'" + (f", a row over {row.lines} lines"
+                                                       if row.lines > 1 else "")
+                if re.search(r"\d\s+\d", text):  # 1 234,50 or two cells run together
+                    how += ", two figures or one grouped by a space"
                 if key in ITEM_NUMBERS:
                     try:
                         item[key] = Value(_number(text, key), row.text, document, row.page,

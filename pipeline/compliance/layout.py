@@ -68,6 +68,7 @@ class Cell:
     text: str
     x0: float
     x1: float
+    words: tuple[Word, ...] = ()
 
     @property
     def center(self) -> float:
@@ -92,6 +93,7 @@ class Row:
     text: str
     values: dict[str, str]
     last_top: float = 0.0  # where its last line of text stands
+    lines: int = 1  # the lines of text it was put together from
 
 
 @dataclass
@@ -172,9 +174,10 @@ def _cells(words: list[Word], gap: float) -> list[Cell]:
     cells: list[Cell] = []
     for word in sorted(words, key=lambda w: w.x0):
         if cells and word.x0 - cells[-1].x1 <= gap:
-            cells[-1] = Cell(f"{cells[-1].text} {word.text}", cells[-1].x0, word.x1)
+            cells[-1] = Cell(f"{cells[-1].text} {word.text}", cells[-1].x0, word.x1,
+                             (*cells[-1].words, word))
         else:
-            cells.append(Cell(word.text, word.x0, word.x1))
+            cells.append(Cell(word.text, word.x0, word.x1, (word,)))
     return cells
 
 
@@ -197,7 +200,7 @@ def lines_of(words: list[Word], tolerance: float = 3.0) -> list[Line]:
         by_cell: dict[int, list[Word]] = {}
         for word in members:
             by_cell.setdefault(word.cell, []).append(word)
-        cells = [Cell(" ".join(w.text for w in sorted(ws, key=lambda w: (round(w.top), w.x0))),
+        cells = [Cell(_joined(sorted(ws, key=lambda w: (round(w.top), w.x0))),
                       min(w.x0 for w in ws), max(w.x1 for w in ws))
                  for ws in by_cell.values()]
         cells.sort(key=lambda c: c.x0)
@@ -208,6 +211,30 @@ def lines_of(words: list[Word], tolerance: float = 3.0) -> list[Line]:
     return lines
 
 
+WRAPPED_NUMBER = re.compile(r"(?:[A-Z]{3}|US\$|[$€¥£])?[\d.,]*\d[.,]?")
+
+
+def wrap_join(first: str, second: str) -> str:
+    """Two pieces of one cell, the second on the line under the first: a number its
+    narrow cell broke ("1,618." over "8", "15.52" over "1") is put back together."""
+    if WRAPPED_NUMBER.fullmatch(first.split(" ")[-1]) and \
+            re.fullmatch(r"\d[\d.,]*(?:\s+[A-Za-z]{2,8}\.?)?", second):  # "0 PAIRS" too
+        return f"{first}{second}"
+    return f"{first} {second}"
+
+
+def _joined(words: list[Word]) -> str:
+    text = ""
+    for n, word in enumerate(words):
+        if not n:
+            text = word.text
+        elif round(word.top) != round(words[n - 1].top):
+            text = wrap_join(text, word.text)
+        else:
+            text = f"{text} {word.text}"
+    return text
+
+
 UNIT_NOTE = re.compile(r"\s*(?:[(（\[][^)）\]]{1,14}[)）\]]|/\s*(?:kgs?|cbm|m3|pcs)|"
                        r"\b(?:usd|eur|cny|rmb|us\$)\b)\s*$|^\s*(?:usd|eur|cny|rmb)\s+",
                        re.IGNORECASE)
@@ -215,6 +242,7 @@ UNIT_NOTE = re.compile(r"\s*(?:[(（\[][^)）\]]{1,14}[)）\]]|/\s*(?:kgs?|cbm|m
 
 def _column(text: str) -> str | None:
     cleaned = re.sub(r"\s+", " ", text.strip().strip(":：*").strip())
+    cleaned = re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", cleaned)  # 每箱数 / 量
     bare = UNIT_NOTE.sub("", cleaned).strip()  # "Unit Price (USD)", "Amount USD", "N.W.(kg)"
     for name, patterns in _COMPILED.items():
         if any(p.match(cleaned) or (bare and p.match(bare)) for p in patterns):
@@ -230,9 +258,25 @@ def _column(text: str) -> str | None:
 Extent = tuple[float, float]
 
 
+def _header_cells(cell: Cell) -> list[Cell]:
+    """Two bilingual headers run together ("货号 Item No. 箱号 Carton"), split where a Chinese
+    label follows an English one and each side names a different column."""
+    words = cell.words
+    for n in range(1, len(words)):
+        if words[n].text[:1] >= "\u4e00" and words[n - 1].text.isascii():
+            left, right = words[:n], words[n:]
+            first = _column(" ".join(w.text for w in left))
+            second = _column(" ".join(w.text for w in right))
+            if first and second and first != second:
+                return [Cell(" ".join(w.text for w in left), left[0].x0, left[-1].x1, left),
+                        *_header_cells(Cell(" ".join(w.text for w in right), right[0].x0,
+                                            right[-1].x1, right))]
+    return [cell]
+
+
 def _labels(line: Line) -> dict[str, Extent]:
     found: dict[str, Extent] = {}
-    for cell in line.cells:
+    for cell in (part for whole in line.cells for part in _header_cells(whole)):
         name = _column(cell.text)
         if name and name not in found:
             found[name] = (cell.x0, cell.x1)
@@ -264,7 +308,7 @@ def _header_block(lines: list[Line], n: int) -> tuple[dict[str, Extent], int]:
         last += 1
     groups: list[list[tuple[float, Cell]]] = []
     for line in lines[first:last + 1]:
-        for cell in line.cells:
+        for cell in (part for whole in line.cells for part in _header_cells(whole)):
             group = next((g for g in groups if any(c.x0 <= cell.center <= c.x1 or
                                                    cell.x0 <= c.center <= cell.x1
                                                    for _, c in g)), None)
@@ -293,12 +337,32 @@ def _assign(line: Line, columns: dict[str, Extent]) -> dict[str, str]:
     """Each cell of a data line to the column whose header it stands under (the most
     overlap, else the nearest): right-aligned figures under a left-aligned header too."""
     values: dict[str, str] = {}
-    for cell in line.cells:
-        name = min(columns, key=lambda c, cell=cell: (  # type: ignore[misc]
-            _distance(cell, columns[c]),
-            max(cell.x0, columns[c][0]) - min(cell.x1, columns[c][1])))
-        values[name] = f"{values[name]} {cell.text}" if name in values else cell.text
+    for whole in line.cells:
+        for cell in _split(whole, columns):
+            name = min(columns, key=lambda c, cell=cell: (  # type: ignore[misc]
+                _distance(cell, columns[c]),
+                max(cell.x0, columns[c][0]) - min(cell.x1, columns[c][1])))
+            values[name] = f"{values[name]} {cell.text}" if name in values else cell.text
     return values
+
+
+def _split(cell: Cell, columns: dict[str, Extent]) -> list[Cell]:
+    """A cell that runs under two headers or more (columns set so close that their texts
+    ran together) split at its words: each word goes with the header it stands under, a
+    word between headers with the word before it."""
+    if len(cell.words) < 2 or sum(_distance(cell, e) == 0 for e in columns.values()) < 2:
+        return [cell]
+    parts: list[tuple[str, list[Word]]] = []
+    for word in cell.words:
+        middle = (word.x0 + word.x1) / 2
+        under = next((c for c, (x0, x1) in columns.items() if x0 <= middle <= x1), None)
+        name = under or (parts[-1][0] if parts else "")
+        if parts and parts[-1][0] == name:
+            parts[-1][1].append(word)
+        else:
+            parts.append((name, [word]))
+    return [Cell(" ".join(w.text for w in ws), ws[0].x0, ws[-1].x1, tuple(ws))
+            for _, ws in parts]
 
 
 AFFIX = r"(?:[A-Z]{3}\s?|US\$\s?|[$€¥£]\s?)?"  # USD 1,234.50 / $1,234.50 / € 12,50
@@ -330,7 +394,7 @@ def find_tables(pages: list[list[Word]]) -> list[Table]:
             current.totals = Row(row.page, row.text, row.values)
             current = None
         elif numbers >= 2 or (numbers and "model" in row.values):
-            current.rows.append(Row(row.page, row.text, row.values, row.last_top))
+            current.rows.append(Row(row.page, row.text, row.values, row.last_top, row.lines))
         elif current.rows and set(row.values) <= {"description", "model", "origin", "hs_code",
                                                   "unit"} and current.rows[-1].page == \
                 row.page and row.top - current.rows[-1].last_top < 3 * row.size:
@@ -378,16 +442,28 @@ class _Pending:
         size = max((w.bottom - w.top for w in self.last.words), default=8.0)
         if line.page != self.page or line.top - self.last.top > size * 2.2:
             return False
+        if "model" in values and "model" in self.values:
+            return False  # a row of its own
         for name in set(values) & set(self.values):
-            # only a text wrapped in its cell, on the line right under its first part
-            if name in NUMERIC or _is_number(values[name]) or \
-                    line.top - self.tops[name] > size * 1.6:
+            # only a text (or a number) wrapped in its cell, on the line right under it
+            if line.top - self.tops[name] > size * 1.6:
+                return False
+            if (name in NUMERIC or _is_number(values[name])) and not self._wrapped(name, values):
                 return False
         return not self.total or all(_is_number(v) for v in values.values())
 
+    def _wrapped(self, name: str, values: dict[str, str]) -> bool:
+        """A figure broken over two lines of its cell, or the unit under a quantity."""
+        return wrap_join(self.values[name], values[name]) == self.values[name] + values[name] \
+            or (name == "quantity" and bool(re.fullmatch(r"[A-Za-z]{2,8}\.?", values[name])))
+
     def add(self, line: Line, values: dict[str, str]) -> None:
         for name, text in values.items():
-            self.values[name] = f"{self.values[name]} {text}" if name in self.values else text
+            if name not in self.values:
+                self.values[name] = text
+            else:
+                self.values[name] = wrap_join(self.values[name], text) if name in NUMERIC \
+                    else f"{self.values[name]} {text}"
             self.tops[name] = line.top
         self.texts.append(line.text)
         self.last = line
@@ -395,7 +471,7 @@ class _Pending:
     def row(self) -> _Assembled:
         size = max((w.bottom - w.top for w in self.last.words), default=8.0)
         return _Assembled(self.page, "   ".join(self.texts), self.values, self.total,
-                          self.top, self.last.top, size)
+                          self.top, self.last.top, size, len(self.texts))
 
 
 @dataclass
@@ -407,3 +483,4 @@ class _Assembled:
     top: float
     last_top: float
     size: float
+    lines: int

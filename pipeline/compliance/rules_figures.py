@@ -8,7 +8,7 @@ from decimal import Decimal
 from .case import Case, Finding
 from .extract import Extracted
 from .rules import COMMERCIAL, SHIPPING, Rule, _differs, _values, rule
-from .scope import lines_of, sums
+from .scope import lines_of, partial, read_whole, sums
 from .values import Value
 
 
@@ -22,7 +22,7 @@ def line_amounts(case: Case, this: Rule) -> Iterator[Finding]:
                 q, p, a = (item[k].value for k in ("quantity", "unit_price", "amount"))
                 if abs(q * p - a) > case.tolerances.amount:
                     yield this.finding(
-                        f"{item['model'].value}: {q} x {p} = {q * p:.2f}, but the line says "
+                        f"{_name(item)}: {q} x {p} = {q * p:.2f}, but the line says "
                         f"{a} ({item['amount'].where()})", doc.document,
                         evidence=[item[k] for k in ("quantity", "unit_price", "amount")])
 
@@ -46,14 +46,18 @@ def lines_total(case: Case, this: Rule) -> Iterator[Finding]:
       "examiner check 1")
 def amount_in_words(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type(*COMMERCIAL):
-        total = doc.get("total_amount") or case.order.total_amount
+        read = doc.fields.get("total_amount")
+        total = read.value if read else sums(lines_of(doc, case.order))["amount"]
+        assert total is not None
+        unsure = read is None and partial(doc, case.order)  # whose total it is, unknown
         for name in ("words_value", "words_zh_value"):
             said = doc.fields.get(name)
             if said is not None and abs(said.value - total) > case.tolerances.amount:
                 yield this.finding(
-                    f"the amount in words '{said.raw[:80]}' says {said.value:,.2f}, the figures "
-                    f"{total:,.2f} ({said.where()})", doc.document,
-                    evidence=[said, doc.fields.get("total_amount")])
+                    f"the amount in words '{said.raw[:80]}' says {said.value:,.2f}, the "
+                    f"{'figures' if read else 'lines it covers total'} {total:,.2f} "
+                    f"({said.where()})", doc.document, evidence=[said, read],
+                    severity="review" if unsure else None)
 
 
 # -- 2. currency and terms -------------------------------------------------------------------
@@ -95,9 +99,15 @@ def total_amount(case: Case, this: Rule) -> Iterator[Finding]:
         if abs(value.value - expected) > case.tolerances.amount:
             yield this.finding(
                 f"total {value.value:,.2f} ({value.where()}), the order totals "
-                f"{expected:,.2f}{_over(doc)}", doc.document, evidence=[value])
+                f"{expected:,.2f}{_over(doc)}{PARTIAL if partial(doc, case.order) else ''}",
+                doc.document, evidence=[value],
+                severity="review" if partial(doc, case.order) else None)
     yield from _together(case, this, "commercial_invoice", "total_amount", "amount",
                          case.order.total_amount, "invoiced", Decimal(0))
+
+
+PARTIAL = (" (the document lists only some of the order's lines, and whose they are could "
+           "not be told: to review)")
 
 
 def _over(doc: Extracted) -> str:
@@ -132,7 +142,8 @@ def _totals(case: Case, this: Rule, field: str, key: str, what: str,
                                              Decimal("0.001")):
             yield this.finding(
                 f"{what} {value.value} ({value.where()}), the order says {expected}"
-                f"{_over(doc)}", doc.document, evidence=[value])
+                f"{_over(doc)}{PARTIAL if partial(doc, case.order) else ''}", doc.document,
+                evidence=[value], severity="review" if partial(doc, case.order) else None)
     for doc_type in SHIPPING:
         whole = sums(list(case.order.items))[key]
         yield from _together(case, this, doc_type, field, key, whole, what, percent)
@@ -273,10 +284,16 @@ def models_missing(case: Case, this: Rule) -> Iterator[Finding]:
         if not doc.has_text or not doc.items:
             continue
         seen = {i["model"].value for i in doc.items if "model" in i}
+        ordered = {i.model for i in case.order.items}
+        whole = read_whole(doc) and not any(  # a row whose model could not be read as one
+            "model" in i and i["model"].value not in ordered and not i["model"].confirmed
+            for i in doc.items)
         for item in lines_of(doc, case.order):
             if item.model not in seen:
                 yield this.finding(
-                    f"model {item.model} of the order is not on {doc.document}", doc.document)
+                    f"model {item.model} of the order is not on {doc.document}"
+                    + ("" if whole else " (its table could not be read whole: to review)"),
+                    doc.document, severity=None if whole else "review")
     for doc_type in SHIPPING:  # factories' documents: each model on one of them
         parts = [d for d in case.of_type(doc_type) if d.scope]
         if parts and len(parts) == len(case.of_type(doc_type)):

@@ -190,7 +190,8 @@ def weight_totals(case: Case, this: Rule) -> Iterator[Finding]:
             lines = [v.value for v in read]
             if total is None or not lines:
                 continue
-            if _differs(sum(lines), total.value, Decimal(0), Decimal("0.01")):
+            rounding = Decimal("0.01") + Decimal("0.005") * len(lines)  # each line rounded
+            if _differs(sum(lines), total.value, Decimal(0), rounding):
                 yield this.finding(f"the lines add up to {sum(lines)} {name.split('_')[0]}, "
                                    f"the total row says {total.value} ({total.where()})"
                                    + _unread(doc, case, len(read)), doc.document,

@@ -10,6 +10,7 @@ none of another). Anything else covers the whole order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from ..models import LineItem, Order
 from .extract import Extracted
 from .rules import normalise_name
 
-__all__ = ["SCOPED", "lines_of", "scope_all", "sums"]
+__all__ = ["SCOPED", "lines_of", "partial", "read_whole", "scope_all", "sums"]
 
 SCOPED = ("commercial_invoice", "packing_list")
 
@@ -29,10 +30,39 @@ def _factories(order: Order) -> dict[str, set[str]]:
     return makers
 
 
+def read_whole(doc: Extracted) -> bool:
+    """The rows read add up to the document's own confirmed total: no row was lost."""
+    for key, name in (("amount", "total_amount"), ("cartons", "packages"),
+                      ("quantity", "total_quantity")):
+        total = doc.fields.get(name) or doc.totals.get(key)
+        values = [i[key].value for i in doc.items if key in i]
+        if total is not None and total.confirmed and values and \
+                abs(sum(values) - total.value) <= Decimal("0.01"):
+            return True
+    return False
+
+
+def _models(doc: Extracted, order: Order) -> set[str]:
+    ordered = {i.model for i in order.items}
+    return {i["model"].value for i in doc.items if "model" in i and i["model"].confirmed
+            and i["model"].value in ordered}
+
+
+def partial(doc: Extracted, order: Order) -> bool:
+    """Lists only some of the order's models, and which lines it covers is not known."""
+    read = _models(doc, order)
+    return doc.doc_type in SCOPED and not doc.scope and bool(read) and \
+        read < {i.model for i in order.items}
+
+
 def _scope(doc: Extracted, order: Order) -> tuple[str, ...]:
     makers = _factories(order)
     if len(makers) < 2:
         return ()
+    text = re.sub(r"\s+", "", doc.text).casefold()
+    named = [m for m in makers if m and re.sub(r"\s+", "", m).casefold() in text]
+    if len(named) == 1:  # the factory's own letterhead
+        return tuple(sorted(makers[named[0]]))
     seller = doc.fields.get("seller")
     if seller is not None:
         said = normalise_name(str(seller.value))
@@ -40,9 +70,8 @@ def _scope(doc: Extracted, order: Order) -> tuple[str, ...]:
             if maker and normalise_name(maker) and normalise_name(maker) in said:
                 return tuple(sorted(models))
     ordered = {i.model for i in order.items}
-    read = {i["model"].value for i in doc.items if "model" in i and i["model"].confirmed
-            and i["model"].value in ordered}
-    if not read or not read < ordered:
+    read = _models(doc, order)
+    if not read or not read < ordered or not read_whole(doc):
         return ()
     covered = [models for models in makers.values() if models & read]
     if all(models <= read for models in covered):
