@@ -121,6 +121,13 @@ def confirm(doc: Extracted, order: Order) -> None:
                 doc.fields[name] = field.sure("the lines add up to it")
                 for item in doc.items:
                     item[key] = item[key].sure("the lines add up to the stated total")
+    amounts = [i["amount"] for i in doc.items if "amount" in i]
+    for name in ("words_value", "words_zh_value"):  # the lines against the amount in words
+        said = doc.fields.get(name)
+        if said is not None and amounts and len(amounts) == len(doc.items) and _close(
+                sum(v.value for v in amounts), said.value):
+            for item in doc.items:
+                item["amount"] = item["amount"].sure("the lines add up to the amount in words")
     for name in ("words_value", "words_zh_value"):  # the amount in figures and in words
         said, total = doc.fields.get(name), doc.fields.get("total_amount")
         if said is not None and total is not None and _close(said.value, total.value):
@@ -135,6 +142,14 @@ def confirm(doc: Extracted, order: Order) -> None:
                         and not ("a row over" in value.how and _breaks(item, key)):
                     item[key] = value.sure(f"its row's {' and '.join(sure[:2])} are confirmed "
                                            "and its column is named by the header")
+    if any(v.confirmed for v in doc.totals.values()):  # the rest of a confirmed total row
+        for key, value in list(doc.totals.items()):
+            if not value.confirmed and "by a space" not in value.how and \
+                    "wrap" not in value.how:
+                doc.totals[key] = value.sure("its total row's other figures are confirmed and "
+                                             "its column is named by the header")
+        for name in copied:
+            doc.fields[name] = doc.totals[copied[name]]
     for item in doc.items:  # a model is sure when on the order, or read as one word on a
         model = item.get("model")  # row whose figures are confirmed
         figures = [v for k, v in item.items() if k != "model" and not isinstance(v.value, str)

@@ -176,7 +176,8 @@ def _read(result: Extracted, texts: list[str], full: str, profiles: list[Profile
     if profile is not None and profile.item_pattern:
         result.items = _profile_items(document, texts, profile)
     elif tables:
-        result.items, result.totals = _table_items(document, tables, models)
+        spaced = bool(re.search(r"(?<![\d,.])\d{1,3}(?: \d{3})+,\d{1,3}(?!\d)", full))
+        result.items, result.totals = _table_items(document, tables, models, spaced)
     if not result.items:
         result.items = _line_items(document, texts, models, doc_type)
     if doc_type == "inspection_report" and "inspection_result" not in result.fields:
@@ -322,11 +323,15 @@ def _model_cell(text: str | None, models: list[str]) -> str | None:
     return _model_in(text, models) or re.sub(r"(?<=[-/])\s+", "", text.strip())
 
 
-def _table_items(document: str, tables: list[Table], models: list[str]
+def _table_items(document: str, tables: list[Table], models: list[str], spaced: bool = False
                  ) -> tuple[list[dict[str, Value]], dict[str, Value]]:
+    """The item rows and the total row; `spaced`: the document groups thousands by a space
+    (1 234,50), so a space inside a figure is no sign of two cells run together."""
     items: list[dict[str, Value]] = []
     totals: dict[str, Value] = {}
     for table in tables:
+        wraps = any(row.lines > 1 for row in table.rows) or (
+            table.totals is not None and table.totals.lines > 1)
         for row in table.rows:
             item: dict[str, Value] = {}
             model = _model_cell(row.values.get("model"), models) or _model_in(row.text, models)
@@ -335,9 +340,9 @@ def _table_items(document: str, tables: list[Table], models: list[str]
                                       "column model" if "model" in row.values else
                                       "a model of the order on the row", "")
             for key, text in row.values.items():
-                how = f"column {key}: '{text[:24]}'" + (f", a row over {row.lines} lines"
-                                                       if row.lines > 1 else "")
-                if re.search(r"\d\s+\d", text):  # 1 234,50 or two cells run together
+                how = f"column {key}: '{text[:24]}'" + (", a row over 2 lines" if row.lines > 1
+                                                       else "")
+                if not spaced and re.search(r"\d\s+\d", text):  # two cells run together?
                     how += ", two figures or one grouped by a space"
                 if key in ITEM_NUMBERS:
                     try:
@@ -360,7 +365,11 @@ def _table_items(document: str, tables: list[Table], models: list[str]
                 if key in ITEM_NUMBERS:
                     try:
                         totals[key] = Value(_number(text, key), table.totals.text, document,
-                                            table.totals.page, f"total row, column {key}", "")
+                                            table.totals.page, f"total row, column {key}" + (
+                                                ", two figures or one grouped by a space" if
+                                                not spaced and re.search(r"\d\s+\d", text)
+                                                else "") + (", in a table whose figures wrap"
+                                                            if wraps else ""), "")
                     except ValueError:
                         continue
     return items, totals

@@ -86,8 +86,9 @@ GENERIC: dict[str, tuple[str, str]] = {
     "port_of_discharge": (rf"(?:port\s+of\s+discharge|port\s+of\s+destination|place\s+of\s+"
                           rf"delivery|目的港|卸货港|指运港){TAIL}\s*[:：]?\s*{PLACE}|"
                           rf"\bfrom\s*[:：]?\s*{PLACE_TO}\s+to\s*[:：]?\s*{PLACE}", "text"),
-    "shipping_marks": (r"(?:唛\s*头\s*(?:shipping\s+marks?)?|shipping\s+marks?|marks?\s*(?:&|and)"
-                       r"\s*nos?\.?)\s*[:：]?\s*([^\n]{2,120})", "text"),
+    "shipping_marks": (r"(?:唛\s*头\s*(?:shipping\s+marks?|marks(?=\s*[:：]))?|shipping\s+marks?|"
+                       r"marks?\s*(?:&|and)\s*nos?\.?|^\s*marks(?=\s*[:：]))\s*[:：]?\s*"
+                       r"([^\n]{2,120})", "text"),
     "inspection_result": (rf"(?:overall\s+result|result|conclusion|结\s*论|检验结果|验货结果)"
                           rf"{TAIL}\s*[:：]?\s*(pass(?:ed)?|fail(?:ed)?|accepted|rejected|"
                           r"不合格|合格|不通过|通过|pending|待定)", "text"),

@@ -93,7 +93,7 @@ class Row:
     text: str
     values: dict[str, str]
     last_top: float = 0.0  # where its last line of text stands
-    lines: int = 1  # the lines of text it was put together from
+    lines: int = 1  # 2: a figure of it was put together from two lines of its cell
 
 
 @dataclass
@@ -201,7 +201,9 @@ def lines_of(words: list[Word], tolerance: float = 3.0) -> list[Line]:
         for word in members:
             by_cell.setdefault(word.cell, []).append(word)
         cells = [Cell(_joined(sorted(ws, key=lambda w: (round(w.top), w.x0))),
-                      min(w.x0 for w in ws), max(w.x1 for w in ws))
+                      min(w.x0 for w in ws), max(w.x1 for w in ws),
+                      tuple(sorted(ws, key=lambda w: w.x0)) if len({round(w.top) for w in ws})
+                      == 1 else ())
                  for ws in by_cell.values()]
         cells.sort(key=lambda c: c.x0)
         ordered = [w for c in sorted(by_cell, key=lambda c: min(w.x0 for w in by_cell[c]))
@@ -217,6 +219,9 @@ WRAPPED_NUMBER = re.compile(r"(?:[A-Z]{3}|US\$|[$€¥£])?[\d.,]*\d[.,]?")
 def wrap_join(first: str, second: str) -> str:
     """Two pieces of one cell, the second on the line under the first: a number its
     narrow cell broke ("1,618." over "8", "15.52" over "1") is put back together."""
+    unit = re.fullmatch(r"(.*\d[.,]?)(\s+[A-Za-z]{2,8}\.?)", first)  # "2 SETS" over "232"
+    if unit and re.fullmatch(r"\d[\d.,]*", second):
+        return f"{unit[1]}{second}{unit[2]}"
     if WRAPPED_NUMBER.fullmatch(first.split(" ")[-1]) and \
             re.fullmatch(r"\d[\d.,]*(?:\s+[A-Za-z]{2,8}\.?)?", second):  # "0 PAIRS" too
         return f"{first}{second}"
@@ -391,7 +396,7 @@ def find_tables(pages: list[list[Word]]) -> list[Table]:
         row, pending = pending.row(), None
         numbers = sum(_is_number(row.values.get(c, "")) for c in NUMERIC - {"line_no"})
         if row.total:
-            current.totals = Row(row.page, row.text, row.values)
+            current.totals = Row(row.page, row.text, row.values, row.last_top, row.lines)
             current = None
         elif numbers >= 2 or (numbers and "model" in row.values):
             current.rows.append(Row(row.page, row.text, row.values, row.last_top, row.lines))
@@ -402,6 +407,9 @@ def find_tables(pages: list[list[Word]]) -> list[Table]:
             for key, text in row.values.items():
                 last.values[key] = f"{last.values.get(key, '')} {text}".strip()
             last.last_top = row.last_top
+        elif current.rows and numbers and current.rows[-1].page == row.page and \
+                row.top - current.rows[-1].last_top < 2 * row.size:
+            current.rows[-1].lines = 2  # figures left over right under it: not read whole
 
     for words in pages:
         lines = lines_of(words)
@@ -437,16 +445,18 @@ class _Pending:
         self.values = dict(values)
         self.tops = {name: line.top for name in values}  # where each column was last set
         self.total = total
+        self.broken = False  # a figure of it was broken over two lines of its cell
 
     def takes(self, line: Line, values: dict[str, str]) -> bool:
         size = max((w.bottom - w.top for w in self.last.words), default=8.0)
         if line.page != self.page or line.top - self.last.top > size * 2.2:
             return False
-        if "model" in values and "model" in self.values:
-            return False  # a row of its own
+        if "model" in values and "model" in self.values and \
+                not self.values["model"].endswith(("-", "/")):
+            return False  # a row of its own, not the rest of a model its cell broke
         for name in set(values) & set(self.values):
             # only a text (or a number) wrapped in its cell, on the line right under it
-            if line.top - self.tops[name] > size * 1.6:
+            if line.top - self.tops[name] > size * 2.2:  # CJK fonts set lines far apart
                 return False
             if (name in NUMERIC or _is_number(values[name])) and not self._wrapped(name, values):
                 return False
@@ -454,16 +464,20 @@ class _Pending:
 
     def _wrapped(self, name: str, values: dict[str, str]) -> bool:
         """A figure broken over two lines of its cell, or the unit under a quantity."""
-        return wrap_join(self.values[name], values[name]) == self.values[name] + values[name] \
-            or (name == "quantity" and bool(re.fullmatch(r"[A-Za-z]{2,8}\.?", values[name])))
+        joined = wrap_join(self.values[name], values[name])
+        return joined != f"{self.values[name]} {values[name]}" or (
+            name == "quantity" and bool(re.fullmatch(r"[A-Za-z]{2,8}\.?", values[name])))
 
     def add(self, line: Line, values: dict[str, str]) -> None:
         for name, text in values.items():
             if name not in self.values:
                 self.values[name] = text
+            elif name in NUMERIC:
+                joined = wrap_join(self.values[name], text)
+                self.broken |= not joined.startswith(f"{self.values[name]} ")
+                self.values[name] = joined
             else:
-                self.values[name] = wrap_join(self.values[name], text) if name in NUMERIC \
-                    else f"{self.values[name]} {text}"
+                self.values[name] = f"{self.values[name]} {text}"
             self.tops[name] = line.top
         self.texts.append(line.text)
         self.last = line
@@ -471,7 +485,7 @@ class _Pending:
     def row(self) -> _Assembled:
         size = max((w.bottom - w.top for w in self.last.words), default=8.0)
         return _Assembled(self.page, "   ".join(self.texts), self.values, self.total,
-                          self.top, self.last.top, size, len(self.texts))
+                          self.top, self.last.top, size, 2 if self.broken else 1)
 
 
 @dataclass

@@ -11,6 +11,7 @@ only company-form words.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -115,7 +116,10 @@ FORMS = re.compile(r"\b(co|company|ltd|limited|inc|llc|l\.l\.c|gmbh|corp|corpora
 
 
 def normalise_name(name: str) -> str:
-    """Company names compared without their legal-form words (Co., Ltd., GmbH ...)."""
+    """Company names compared without their legal-form words (Co., Ltd., GmbH ...) and
+    without symbols (a seal's star printed over the line)."""
+    name = "".join(" " if unicodedata.category(c).startswith("S") and c != "&" else c
+                   for c in name)
     return re.sub(r"\s+", " ", FORMS.sub(" ", name.lower())).strip()
 
 

@@ -76,8 +76,11 @@ _DECIMAL_COMMA: ContextVar[bool | None] = ContextVar("decimal_comma", default=No
 def decimal_comma(text: str) -> bool | None:
     """Whether a document writes 1.234,50 (True) or 1,234.50 (False), by its unambiguous
     numbers; None when it has none."""
-    comma = len(re.findall(r"\d\.\d{3},\d+(?!\d)|(?<![\w.,])\d+,\d{1,2}(?![\w.,])", text))
-    point = len(re.findall(r"\d,\d{3}\.\d+(?!\d)|(?<![\w.,])\d+\.\d{1,2}(?![\w.,])", text))
+    comma = len(re.findall(r"\d\.\d{3},\d+(?!\d)", text))  # both marks: unambiguous
+    point = len(re.findall(r"\d,\d{3}\.\d+(?!\d)", text))
+    if comma == point:  # else "12,50" against "12.50" (a figure its cell broke looks alike)
+        comma = len(re.findall(r"(?<![\w.,])\d+,\d{1,2}(?![\w.,])", text))
+        point = len(re.findall(r"(?<![\w.,])\d+\.\d{1,2}(?![\w.,])", text))
     return None if comma == point else comma > point
 
 
