@@ -128,6 +128,19 @@ def confirm(doc: Extracted, order: Order) -> None:
                 sum(v.value for v in amounts), said.value):
             for item in doc.items:
                 item["amount"] = item["amount"].sure("the lines add up to the amount in words")
+    total = doc.fields.get("total_amount")
+    others = [(v.value, what) for v, what in (
+        (doc.totals.get("amount"), "the total row"), (doc.fields.get("words_value"),
+                                                      "the amount in words"),
+        (doc.fields.get("words_zh_value"), "the amount in Chinese words")) if v is not None]
+    if amounts and len(amounts) == len(doc.items):
+        others.append((sum(v.value for v in amounts), "the lines"))
+    agreeing = [(a, x, y) for n, (a, x) in enumerate(others) for b, y in others[n + 1:]
+                if _close(a, b)]
+    if total is not None and agreeing and not _close(total.value, agreeing[0][0]) and \
+            total is not doc.totals.get("amount"):  # two readings that agree outvote a third
+        value, first, second = agreeing[0]
+        doc.fields["total_amount"] = total.unsure(f"{first} and {second} agree on {value:,.2f}")
     for name in ("words_value", "words_zh_value"):  # the amount in figures and in words
         said, total = doc.fields.get(name), doc.fields.get("total_amount")
         if said is not None and total is not None and _close(said.value, total.value):

@@ -45,7 +45,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 NUMERIC = {"quantity", "unit_price", "amount", "qty_per_carton", "cartons", "net_weight_kg",
            "gross_weight_kg", "volume_cbm", "line_no"}
-TOTAL_ROW = re.compile(r"^\s*(total|grand total|合\s*计|总\s*计|小\s*计|sum|totals?)\b",
+TOTAL_ROW = re.compile(r"^\s*(total|grand(?: total)?|合\s*计|总\s*计|小\s*计|sum|totals?)\b",
                        re.IGNORECASE)
 _COMPILED = {name: [re.compile(rf"^{p}$", re.IGNORECASE) for p in patterns]
              for name, patterns in COLUMNS.items()}
@@ -200,14 +200,13 @@ def lines_of(words: list[Word], tolerance: float = 3.0) -> list[Line]:
         by_cell: dict[int, list[Word]] = {}
         for word in members:
             by_cell.setdefault(word.cell, []).append(word)
-        cells = [Cell(_joined(sorted(ws, key=lambda w: (round(w.top), w.x0))),
-                      min(w.x0 for w in ws), max(w.x1 for w in ws),
-                      tuple(sorted(ws, key=lambda w: w.x0)) if len({round(w.top) for w in ws})
-                      == 1 else ())
+        cells = [Cell(_joined(_reading_order(ws)), min(w.x0 for w in ws),
+                      max(w.x1 for w in ws), tuple(sorted(ws, key=lambda w: w.x0))
+                      if max(w.top for w in ws) - min(w.top for w in ws) <= 3.0 else ())
                  for ws in by_cell.values()]
         cells.sort(key=lambda c: c.x0)
         ordered = [w for c in sorted(by_cell, key=lambda c: min(w.x0 for w in by_cell[c]))
-                   for w in sorted(by_cell[c], key=lambda w: (round(w.top), w.x0))]
+                   for w in _reading_order(by_cell[c])]
         lines.append(Line(members[0].page, min(w.top for w in members), ordered, cells))
     lines.sort(key=lambda line: line.top)
     return lines
@@ -221,11 +220,35 @@ def wrap_join(first: str, second: str) -> str:
     narrow cell broke ("1,618." over "8", "15.52" over "1") is put back together."""
     unit = re.fullmatch(r"(.*\d[.,]?)(\s+[A-Za-z]{2,8}\.?)", first)  # "2 SETS" over "232"
     if unit and re.fullmatch(r"\d[\d.,]*", second):
-        return f"{unit[1]}{second}{unit[2]}"
+        return _grouped(unit[1], second) + unit[2]
     if WRAPPED_NUMBER.fullmatch(first.split(" ")[-1]) and \
             re.fullmatch(r"\d[\d.,]*(?:\s+[A-Za-z]{2,8}\.?)?", second):  # "0 PAIRS" too
-        return f"{first}{second}"
+        return _grouped(first, second)
     return f"{first} {second}"
+
+
+def _grouped(first: str, second: str) -> str:
+    """The two pieces as one figure: run together (1,02 + 6.1), or apart where the break
+    was a space between groups of thousands (1 963 + 831,02)."""
+    from .values import NUMBER
+
+    head = re.sub(r"^\D*", "", first)
+    tail = second.split(" ")[0]
+    if not re.fullmatch(NUMBER, head + tail) and re.fullmatch(NUMBER, f"{head} {tail}"):
+        return f"{first} {second}"
+    return f"{first}{second}"
+
+
+def _reading_order(words: list[Word], tolerance: float = 3.0) -> list[Word]:
+    """Words line by line (a Chinese and a Latin word of one line may stand a point apart),
+    each line from the left."""
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: w.top):
+        if lines and word.top - lines[-1][0].top <= tolerance:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [w for line in lines for w in sorted(line, key=lambda w: w.x0)]
 
 
 def _joined(words: list[Word]) -> str:
@@ -233,7 +256,7 @@ def _joined(words: list[Word]) -> str:
     for n, word in enumerate(words):
         if not n:
             text = word.text
-        elif round(word.top) != round(words[n - 1].top):
+        elif abs(word.top - words[n - 1].top) > 3.0:
             text = wrap_join(text, word.text)
         else:
             text = f"{text} {word.text}"
@@ -425,7 +448,11 @@ def find_tables(pages: list[list[Word]]) -> list[Table]:
             elif current is not None and columns:
                 values = _assign(line, columns)
                 total = bool(TOTAL_ROW.match(line.text) or TOTAL_ROW.match(line.cells[0].text))
-                if pending is not None and not total and pending.takes(line, values):
+                label_goes_on = total and pending is not None and pending.total and \
+                    line.top - pending.last.top < 2.2 * max(
+                        (w.bottom - w.top for w in line.words), default=8.0)  # GRAND / TOTAL
+                if pending is not None and (not total or label_goes_on) and \
+                        pending.takes(line, values):
                     pending.add(line, values)
                 else:
                     flush()
@@ -458,15 +485,19 @@ class _Pending:
             # only a text (or a number) wrapped in its cell, on the line right under it
             if line.top - self.tops[name] > size * 2.2:  # CJK fonts set lines far apart
                 return False
+            if name == "line_no" and not _is_number(values[name]):
+                continue  # the rest of the total row's label (GRAND / TOTAL)
             if (name in NUMERIC or _is_number(values[name])) and not self._wrapped(name, values):
                 return False
         return not self.total or all(_is_number(v) for v in values.values())
 
     def _wrapped(self, name: str, values: dict[str, str]) -> bool:
         """A figure broken over two lines of its cell, or the unit under a quantity."""
-        joined = wrap_join(self.values[name], values[name])
-        return joined != f"{self.values[name]} {values[name]}" or (
-            name == "quantity" and bool(re.fullmatch(r"[A-Za-z]{2,8}\.?", values[name])))
+        first, second = self.values[name], values[name]
+        figure = bool(re.fullmatch(r"\d[\d.,]*(?:\s+[A-Za-z]{2,8}\.?)?", second))
+        return (figure and (bool(re.fullmatch(r"(.*\d[.,]?)(\s+[A-Za-z]{2,8}\.?)", first)) or
+                            bool(WRAPPED_NUMBER.fullmatch(first.split(" ")[-1])))) or (
+            name == "quantity" and bool(re.fullmatch(r"[A-Za-z]{2,8}\.?", second)))
 
     def add(self, line: Line, values: dict[str, str]) -> None:
         for name, text in values.items():
