@@ -39,7 +39,8 @@ GENERIC: dict[str, tuple[str, str]] = {
                    rf"(?:factuurnummer|facture\s*n°|rechnungs?-?nr\.?){SEP}{REF}", "text"),
     "order_no": (rf"(?<!customer's )(?<!buyer's )(?<!customer )(?<!your )"
                  rf"(?:order{NO}|p\s*/?\s*o{NO}|"
-                 rf"purchase\s+order{NO}?){SEP}{REF}|(?:订单号|订单编号){SEP}{REF}", "text"),
+                 rf"purchase\s+order{NO}?){SEP}{REF}|"
+                 rf"(?<!客户)(?:订单号|订单编号){SEP}{REF}", "text"),
     "contract_no": (rf"(?:sales\s+)?contract{NO}{SEP}{REF}|s\s*/\s*c{NO}?{SEP}{REF}|"
                     rf"(?:合同号|合同编号|合同协议号){SEP}{REF}", "text"),
     "customer_po": (rf"(?:customer'?s?|buyer'?s?|your)\s*(?:p\.?\s*o\.?|order){NO}?{SEP}{REF}|"

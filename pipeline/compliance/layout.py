@@ -489,7 +489,8 @@ class _Pending:
                 continue  # the rest of the total row's label (GRAND / TOTAL)
             if (name in NUMERIC or _is_number(values[name])) and not self._wrapped(name, values):
                 return False
-        return not self.total or all(_is_number(v) for v in values.values())
+        return not self.total or all(_is_number(v) for k, v in values.items()
+                                     if k != "line_no" or _is_number(v))
 
     def _wrapped(self, name: str, values: dict[str, str]) -> bool:
         """A figure broken over two lines of its cell, or the unit under a quantity."""
