@@ -41,6 +41,7 @@ bench: setup
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_handover.py
 	$(BIN)/python bench/discrepancies.py
+	$(BIN)/python bench/draws.py --seed 1 --seed 2 --seed 3 --draws 1000
 	$(BIN)/python bench/import_fuzz.py --cases 1000
 
 # The office's page on the demo workspace (made by `make demo` if it is not there yet).

@@ -89,3 +89,42 @@ def test_findings_name_documents_by_type_and_number(order_data: dict[str, Any]) 
     found = next(f for f in run_rules(case) if f.rule == "terms.price_term")
     assert "商业发票 Commercial Invoice No. CI-88" in found.message
     assert "CI.pdf" not in found.message and found.documents == ("CI.pdf",)
+
+
+def test_every_rule_speaks_chinese_and_english() -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.compliance import RULES
+    from pipeline.compliance.titles_zh import TITLES_ZH
+
+    assert set(TITLES_ZH) == set(RULES)
+    assert all(any("\u4e00" <= c <= "\u9fff" for c in t) for t in TITLES_ZH.values())
+    explained = CliRunner().invoke(cli, ["check", "--explain", "arithmetic.amount_in_words"])
+    assert "大小写金额一致" in explained.output and "amount in words" in explained.output
+    finding = RULES["bl.signed"].finding("no signature", "BL.pdf")
+    assert finding.title.startswith("提单由承运人") and "bill of lading" in finding.title
+
+
+def test_ordinary_wording_is_not_read_as_a_field() -> None:
+    """"300 CARTONS" on the row of an item sold by the carton is not the package count; the
+    buyer's order number (客户订单号) is not the order number; "3 originals" is no origin."""
+    from pipeline.compliance import extract
+
+    invoice = ("COMMERCIAL INVOICE\nInvoice No.: FI-7731\n客户订单号：ANT-PO-5512\n"
+               "GT-9   Garden Tool Kit   300 CARTONS   36.00   10,800.00\n"
+               "Payment: L/C at sight, 3 originals and 2 copies\n"
+               "Total packages: 1,235 CTNS\n")
+    doc = extract("ci.pdf", "commercial_invoice", [invoice], [], ["GT-9"])
+    assert doc.get("packages") == 1235
+    assert "order_no" not in doc.fields and doc.get("customer_po") == "ANT-PO-5512"
+    assert "origin" not in doc.fields
+    alone = extract("bl.pdf", "bill_of_lading", ["BILL OF LADING\n1,235 CARTONS\n"], [], [])
+    assert alone.get("packages") == 1235  # a line of its own, as a carrier writes it
+
+
+def test_a_missing_warranty_card_is_not_a_credit_matter() -> None:
+    from pipeline.compliance import RULES
+
+    reference = RULES["complete.required"].reference
+    assert "UCP" not in reference and "hand-over" in reference

@@ -51,7 +51,7 @@ def check(state: State, order_no: str | None, as_json: bool, on: dt.datetime | N
         if not result.documents:
             click.echo(f"nothing to check yet: order {order_no} has no documents that can be "
                        "read (only what is missing is reported)")
-        rows = [(f.severity, f.rule, f.message) for f in result.findings]
+        rows = [(f.severity, f"{f.rule}\n{f.title}", f.message) for f in result.findings]
         if rows:
             click.echo(table(["severity", "rule", "message"], rows))
         read = [(d.document.rsplit("/", 1)[-1], d.doc_type,
@@ -82,7 +82,8 @@ def _explain(rule_id: str) -> str:
         near = [r for r in RULES if rule_id.split(".")[0] in r] or sorted(RULES)[:8]
         raise NotFoundError(f"no rule {rule_id}", hint=f"Rules: {', '.join(sorted(near))} "
                             "(all of them in docs/rules.md).")
-    lines = [f"{rule.id} ({rule.severity}): {rule.title}", f"Reference: {rule.reference}"]
+    lines = [f"{rule.id} ({rule.severity}): {rule.title_zh}", f"  {rule.title}",
+             f"Reference 依据: {rule.reference}"]
     if rule.why:
         lines.append(f"Why: {rule.why}")
     doc = inspect.getdoc(rule.check)

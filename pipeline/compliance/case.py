@@ -23,10 +23,12 @@ class Finding:
     message: str
     documents: tuple[str, ...]
     reference: str
+    title: str = ""  # the rule's title, Chinese and English
 
     def as_dict(self) -> dict[str, object]:
         return {"rule": self.rule, "severity": self.severity, "message": self.message,
-                "documents": list(self.documents), "reference": self.reference}
+                "documents": list(self.documents), "reference": self.reference,
+                "title": self.title}
 
 
 @dataclass(frozen=True)

@@ -155,14 +155,6 @@ def confirm(doc: Extracted, order: Order) -> None:
                         and not ("a row over" in value.how and _breaks(item, key)):
                     item[key] = value.sure(f"its row's {' and '.join(sure[:2])} are confirmed "
                                            "and its column is named by the header")
-    if any(v.confirmed for v in doc.totals.values()):  # the rest of a confirmed total row
-        for key, value in list(doc.totals.items()):
-            if not value.confirmed and "by a space" not in value.how and \
-                    "wrap" not in value.how:
-                doc.totals[key] = value.sure("its total row's other figures are confirmed and "
-                                             "its column is named by the header")
-        for name in copied:
-            doc.fields[name] = doc.totals[copied[name]]
     for item in doc.items:  # a model is sure when on the order, or read as one word on a
         model = item.get("model")  # row whose figures are confirmed
         figures = [v for k, v in item.items() if k != "model" and not isinstance(v.value, str)

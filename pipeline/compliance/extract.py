@@ -193,8 +193,9 @@ def _field(result: Extracted, name: str, pattern: str, kind: str, texts: list[st
             for match in re.finditer(pattern, text, flags | re.MULTILINE)]
     if name == "words":  # "SAY ... CARTONS ONLY" counts packages; it is not the amount
         hits = [(p, m) for p, m in hits if not COUNTED.search(m.group(1))]
-    if name == "packages":  # "1,094 CARTONS" without a label: only as a line of its own,
-        hits = [(p, m) for p, m in hits if m.lastindex == 1 or _alone(m)]  # not an item row
+    if name == "packages":  # "1,094 CARTONS" without a label: only as a line of its own on a
+        hits = [(p, m) for p, m in hits if m.lastindex == 1 or (  # transport document, never
+            result.doc_type not in SCOPED_PAPERS and _alone(m))]  # an invoice's item row
     if name in LABEL_FIRST:  # a labelled value before one that only looks like it
         hits.sort(key=lambda hit: next(n for n, g in enumerate(hit[1].groups()) if g is not None))
     if kind == "last_amount":
@@ -240,6 +241,7 @@ def _alone(match: re.Match[str]) -> bool:
     return not re.search(r"\d", rest) and len(rest.split()) <= 4
 
 
+SCOPED_PAPERS = {"commercial_invoice", "packing_list", "proforma_invoice", "sales_contract"}
 # fields read once per document: a second, different reading puts the first in doubt
 TWICE_SURE = {"invoice_no", "order_no", "contract_no", "customer_po", "bl_no", "packages",
               "gross_weight_kg", "net_weight_kg", "volume_cbm"}
@@ -297,7 +299,8 @@ def _number(text: str, column: str = "") -> Any:
     if not re.fullmatch(NUMBER, cleaned):
         raise ValueError(f"not one number: {text!r}")
     value = parse_amount(cleaned)
-    if column in COUNTS and value != value.to_integral_value():
+    if column in COUNTS and (value != value.to_integral_value() or
+                             re.search(r"[.,]\d{1,2}$", cleaned)):  # 592,0: a weight's decimals
         raise ValueError(f"{text!r} is not a count")
     return value
 

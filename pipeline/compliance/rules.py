@@ -33,6 +33,12 @@ class Rule:
     check: Check
 
     @property
+    def title_zh(self) -> str:
+        from .titles_zh import TITLES_ZH
+
+        return TITLES_ZH.get(self.id, "")
+
+    @property
     def why(self) -> str:
         return WHY.get(self.id.split(".", 1)[0], "")
 
@@ -44,7 +50,8 @@ class Rule:
         if unsure and severity != "review":
             message = f"{message}. To review, not an {severity}: {unsure[0].doubt()}"
             severity = "review"
-        return Finding(self.id, severity, message, documents, self.reference)
+        return Finding(self.id, severity, message, documents, self.reference,
+                       f"{self.title_zh} {self.title}".strip())
 
 
 RULES: dict[str, Rule] = {}

@@ -227,17 +227,19 @@ def cartons_times_quantity(case: Case, this: Rule) -> Iterator[Finding]:
       "examiner check 4")
 def carton_numbers(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type("packing_list"):
-        ranges = [(int(i["carton_from"].value), int(i["carton_to"].value), _name(i), i)
-                  for i in doc.items if {"carton_from", "carton_to"} <= set(i)]
-        expected = 1
-        for n, (first, last, model, item) in enumerate(ranges):
-            if first != expected:
+        expected: int | None = 1
+        before: Value | None = None
+        for item in doc.items:  # a row whose range was not read: what follows is not known
+            if not {"carton_from", "carton_to"} <= set(item):
+                expected, before = None, None
+                continue
+            first, last = int(item["carton_from"].value), int(item["carton_to"].value)
+            if expected is not None and first != expected:
                 kind = "overlap" if first < expected else "gap"
                 yield this.finding(
-                    f"cartons {first}-{last} ({model}): {kind}, expected to start at {expected}",
-                    doc.document, evidence=[item["carton_from"], *(
-                        [ranges[n - 1][3]["carton_to"]] if n else [])])
-            expected = last + 1
+                    f"cartons {first}-{last} ({_name(item)}): {kind}, expected to start at "
+                    f"{expected}", doc.document, evidence=[item["carton_from"], before])
+            expected, before = last + 1, item["carton_to"]
         for item in doc.items:  # a range must hold the line's cartons
             if {"carton_from", "carton_to", "cartons"} <= set(item):
                 held = int(item["carton_to"].value) - int(item["carton_from"].value) + 1

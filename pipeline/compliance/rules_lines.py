@@ -253,8 +253,14 @@ def quantity_total(case: Case, this: Rule) -> Iterator[Finding]:
         total = doc.totals.get("quantity")
         read = [i["quantity"] for i in doc.items if "quantity" in i]
         lines = [v.value for v in read]
+        units = {i.unit for i in lines_of(doc, case.order)}
+        by_unit = {u: sum((i.quantity for i in lines_of(doc, case.order) if i.unit == u),
+                          Decimal(0)) for u in units}
+        if total is not None and len(units) > 1 and total.value in by_unit.values():
+            continue  # the total row gives one unit's quantity of lines in several units
         if total is not None and lines and sum(lines) != total.value:
-            short = _unread(doc, case, len(read))
+            short = _unread(doc, case, len(read)) or (
+                f" (lines in {', '.join(sorted(units))}: to review)" if len(units) > 1 else "")
             yield this.finding(f"the lines add up to {sum(lines)} pieces, the total row says "
                                f"{total.value} ({total.where()}){short}", doc.document,
                                evidence=[total, *read], severity="review" if short else None)

@@ -1,0 +1,65 @@
+"""The reading benchmark (bench/draws.py) on a fixed-seed sample of 60 draws from the layout
+generator: every factory document rendered in a layout drawn at random, read back as
+`gendan check` reads it, clean and with one seeded discrepancy. No clean draw may draw a
+false error; a false warning is allowed on at most one draw of each ten; a seeded
+discrepancy is caught by the rule that names it. The figures of the last full runs (three
+seeds of 1,000 draws) are those docs/rules.md quotes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.draws import FIGURES, SEEDS, plan, run_one
+from tests.conftest import REPO
+
+SAMPLE_SEED = 7
+CHUNKS = [range(n, n + 10) for n in range(0, 60, 10)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("draws", CHUNKS, ids=lambda r: f"draws-{r.start}-{r.stop - 1}")
+def test_a_sample_of_drawn_layouts_meets_the_targets(draws: range) -> None:
+    outcomes = [run_one(SAMPLE_SEED, n) for n in draws]
+    errors = [(o.n, f) for o in outcomes for f in o.clean if f["severity"] == "error"]
+    assert errors == [], errors
+    warned = [o.n for o in outcomes if any(f["severity"] == "warning" for f in o.clean)]
+    assert len(warned) <= 1, [(o.n, o.clean) for o in outcomes if o.n in warned]
+    missed = [(o.n, o.seed, o.seeded) for o in outcomes if not o.caught]
+    assert len(missed) <= 1, missed
+
+
+def test_the_sample_draws_many_layouts_and_discrepancies() -> None:
+    draws = [plan(SAMPLE_SEED, n) for r in CHUNKS for n in r]
+    styles = [d.styles[0] for d in draws]
+    assert {s.lang for s in styles} == {"en", "zh", "bi"}
+    assert {s.numbers for s in styles} >= {"point", "comma", "space", "fullwidth"}
+    assert {s.ruling for s in styles} == {"grid", "rows", "none"}
+    assert len({s.font for s in styles}) == 4 and min(s.pad_mm for s in styles) < 0.5
+    assert any(s.factory is not None for d in draws for s in d.sheets)  # per-factory papers
+    assert {u for d in draws for u in (x.unit for x in d.order.lines)} == {
+        "PCS", "SETS", "PAIRS", "CARTONS"}
+    assert len({d.seed.name for d in draws}) >= 30
+
+
+def test_every_seed_names_rules_that_exist() -> None:
+    from pipeline.compliance import RULES
+
+    assert len(SEEDS) >= 40
+    for seed in SEEDS:
+        assert seed.rules and set(seed.rules) <= set(RULES), seed.name
+    assert {"ports.loading", "ports.discharge"} <= {r for s in SEEDS for r in s.rules}
+
+
+def test_the_recorded_full_runs_are_the_documented_ones() -> None:
+    figures = json.loads(FIGURES.read_text(encoding="utf-8"))
+    runs = figures["runs"]
+    assert len({r["seed"] for r in runs}) >= 3 and all(r["draws"] >= 1000 for r in runs)
+    for run in runs:
+        assert run["false_errors"] == 0, run
+        assert run["draws_with_false_warning"] <= 0.01, run
+        assert run["recall"] >= 0.93, run
+    rules_md = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    for run in runs:
+        assert f"{run['caught']}/{run['draws']}" in rules_md
