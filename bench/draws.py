@@ -456,6 +456,9 @@ class Report:
                 "caught": sum(o.caught for o in self.outcomes),
                 "seed_kinds": len({o.seed for o in self.outcomes}),
                 "false_errors": len(self.false("error")),
+                "draws_with_false_error": round(sum(any(
+                    f["severity"] == "error" for f in o.clean) for o in self.outcomes)
+                    / len(self.outcomes), 4),
                 "false_warnings": len(self.false("warning")),
                 "draws_with_false_warning": round(self.warned_share, 4),
                 "reviews_on_clean": len(self.false("review")),

@@ -79,8 +79,8 @@ def decimal_comma(text: str) -> bool | None:
     comma = len(re.findall(r"\d\.\d{3},\d+(?!\d)", text))  # both marks: unambiguous
     point = len(re.findall(r"\d,\d{3}\.\d+(?!\d)", text))
     if comma == point:  # else "12,50" against "12.50" (a figure its cell broke looks alike)
-        comma = len(re.findall(r"(?<![\w.,])\d+,\d{2}(?![\w.,])", text))  # 12,50: a
-        point = len(re.findall(r"(?<![\w.,])\d+\.\d{2}(?![\w.,])", text))  # price or amount
+        comma = len(re.findall(r"(?<![\w.,])\d+,\d{1,2}(?![\w.,])", text))
+        point = len(re.findall(r"(?<![\w.,])\d+\.\d{1,2}(?![\w.,])", text))
     return None if comma == point else comma > point
 
 
