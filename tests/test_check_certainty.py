@@ -65,7 +65,7 @@ def test_a_value_standing_under_its_label_is_a_review_not_an_error(
 def test_figures_that_cannot_be_one_reading_are_not_read() -> None:
     import pytest
 
-    from pipeline.compliance.extract import _number
+    from pipeline.compliance.table_items import number as _number
     from pipeline.compliance.values import number_style, parse_count
 
     with pytest.raises(ValueError):  # three cells run into one

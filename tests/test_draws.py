@@ -31,7 +31,7 @@ def test_a_sample_of_drawn_layouts_holds_the_floors() -> None:
               if o.n in errors + warned]
     assert len(errors) <= 2, detail
     assert len(warned) <= 2, detail
-    assert len(missed) <= 4, missed
+    assert len(missed) <= 5, missed
 
 
 def test_the_sample_draws_many_layouts_and_discrepancies() -> None:

@@ -83,7 +83,7 @@ def _explain(rule_id: str) -> str:
         raise NotFoundError(f"no rule {rule_id}", hint=f"Rules: {', '.join(sorted(near))} "
                             "(all of them in docs/rules.md).")
     lines = [f"{rule.id} ({rule.severity}): {rule.title_zh}", f"  {rule.title}",
-             f"Reference 依据: {rule.reference}"]
+             f"Reference: {rule.reference}"]
     if rule.why:
         lines.append(f"Why: {rule.why}")
     doc = inspect.getdoc(rule.check)

@@ -8,59 +8,25 @@ across pages. What a line of text loses (which figure is the quantity, which the
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+
+from .columns import COLUMNS, NUMERIC, TOTAL_ROW
+from .columns import column_of as _column
+from .page_words import (
+    WORDS_VERSION,
+    WRAPPED_NUMBER,
+    Word,
+    joined,
+    read_words,
+    reading_order,
+    words_from_rows,
+    words_to_rows,
+    wrap_join,
+)
 
 __all__ = ["COLUMNS", "WORDS_VERSION", "Cell", "Line", "Row", "Table", "Word", "find_tables",
            "lines_of", "read_words", "words_from_rows", "words_to_rows"]
 
-WORDS_VERSION = 2  # raise when read_words reads differently: kept words are read again
-
-# column: labels it is headed by (matched on the cell's text, case and width folded)
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "line_no": (r"no\.?", r"序号", r"#", r"item"),
-    "description": (r"description( of goods)?", r"品名", r"货物名称", r"name", r"goods",
-                    r"commodity", r"品名及规格", r"product"),
-    "model": (r"model( no\.?)?", r"型号", r"规格型号", r"item no\.?", r"art(icle)?\.? ?no\.?",
-              r"货号", r"style"),
-    "hs_code": (r"hs( code)?", r"hs编码", r"海关编码", r"商品编码"),
-    "origin": (r"origin", r"原产地", r"产地"),
-    "quantity": (r"q'?ty", r"quantity", r"数量", r"pcs", r"total qty"),
-    "unit": (r"unit", r"单位"),
-    "unit_price": (r"unit price", r"单价", r"price", r"u\.? ?price"),
-    "amount": (r"amount", r"金额", r"total amount", r"value", r"总价", r"total"),
-    "cartons_range": (r"c/?no\.?", r"carton no\.?", r"箱号", r"ctn no\.?", r"marks? & nos?\.?"),
-    "qty_per_carton": (r"pcs ?/ ?ctn", r"qty ?/ ?ctn", r"每箱数量", r"装箱数", r"每箱",
-                       r"pcs per ctn"),
-    "cartons": (r"ctns?", r"cartons?", r"箱数", r"件数", r"packages?", r"pkgs"),
-    "net_weight_kg": (r"n\.? ?w\.?( ?\(?kgs?\)?)?", r"net weight( ?\(?kgs?\)?)?", r"净重"
-                      r"( ?\(?kgs?\)?)?", r"净重kg"),
-    "gross_weight_kg": (r"g\.? ?w\.?( ?\(?kgs?\)?)?", r"gross weight( ?\(?kgs?\)?)?",
-                        r"毛重( ?\(?kgs?\)?)?", r"毛重kg"),
-    "volume_cbm": (r"cbm", r"meas\.?( ?\(?cbm\)?)?", r"measurement", r"volume( ?\(?cbm\)?)?",
-                   r"体积( ?\(?cbm\)?)?", r"体积cbm", r"m3"),
-    "carton_size_cm": (r"carton size( ?\(?cm\)?)?", r"箱规", r"dimensions?"),
-}
-NUMERIC = {"quantity", "unit_price", "amount", "qty_per_carton", "cartons", "net_weight_kg",
-           "gross_weight_kg", "volume_cbm", "line_no"}
-TOTAL_ROW = re.compile(r"^\s*(total|grand(?: total)?|合\s*计|总\s*计|小\s*计|sum|totals?)\b",
-                       re.IGNORECASE)
-_COMPILED = {name: [re.compile(rf"^{p}$", re.IGNORECASE) for p in patterns]
-             for name, patterns in COLUMNS.items()}
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    page: int
-    row: int = -1  # the ruled table row it stands in (-1: none), and the cell of that row
-    cell: int = -1
 
 
 @dataclass
@@ -103,73 +69,6 @@ class Table:
     totals: Row | None = None
 
 
-def _level(obj: dict[str, Any]) -> bool:
-    """Not turned text: a watermark across the page (our 草稿 DRAFT) would fall into rows."""
-    matrix = obj.get("matrix") or (1, 0, 0, 1, 0, 0)
-    return obj.get("object_type") != "char" or (abs(float(matrix[1])) < 0.01
-                                                and abs(float(matrix[2])) < 0.01)
-
-
-def read_words(pdf: Path, max_pages: int = 20) -> list[list[Word]]:
-    """The words of each page (of the first `max_pages`), with their boxes; turned text
-    (a watermark) is left out."""
-    import pdfplumber
-
-    pages: list[list[Word]] = []
-    with pdfplumber.open(str(pdf)) as document:
-        for number, page in enumerate(document.pages[:max_pages], start=1):
-            try:
-                found = page.filter(_level).extract_words(x_tolerance=1.5, y_tolerance=2.5,
-                                           keep_blank_chars=False, use_text_flow=False)
-                boxes = _ruled_cells(page)
-            except Exception:  # one unreadable page does not stop the others
-                found, boxes = [], []
-            words = []
-            for w in found:
-                x, y = (float(w["x0"]) + float(w["x1"])) / 2, (float(w["top"]) +
-                                                               float(w["bottom"])) / 2
-                row, cell = next(((r, c) for r, c, x0, top, x1, bottom in boxes
-                                  if x0 <= x <= x1 and top <= y <= bottom), (-1, -1))
-                words.append(Word(unicodedata.normalize("NFKC", str(w["text"])),
-                                  float(w["x0"]), float(w["x1"]), float(w["top"]),
-                                  float(w["bottom"]), number, row, cell))
-            pages.append(words)
-            page.close()
-    return pages
-
-
-def words_to_rows(pages: list[list[Word]]) -> list[list[list[Any]]]:
-    """The words as plain rows (to keep them: JSON)."""
-    return [[[w.text, w.x0, w.x1, w.top, w.bottom, w.page, w.row, w.cell] for w in words]
-            for words in pages]
-
-
-def words_from_rows(rows: list[list[list[Any]]]) -> list[list[Word]]:
-    return [[Word(str(r[0]), float(r[1]), float(r[2]), float(r[3]), float(r[4]), int(r[5]),
-                  int(r[6]), int(r[7])) for r in page] for page in rows]
-
-
-Box = tuple[int, int, float, float, float, float]  # row, cell, x0, top, x1, bottom
-
-
-def _ruled_cells(page: object) -> list[Box]:
-    """The cells of the page's ruled tables (drawn lines around each cell), row by row: the
-    words of one row belong together, however their cells are aligned vertically."""
-    boxes: list[Box] = []
-    row_id = 0
-    for table in page.find_tables():  # type: ignore[attr-defined]
-        for row in table.rows:
-            cells = list(row.cells)
-            if sum(c is not None for c in cells) < 2:
-                continue
-            for n, box in enumerate(cells):
-                if box is not None:
-                    x0, top, x1, bottom = (float(v) for v in box)
-                    boxes.append((row_id, n, x0, top, x1, bottom))
-            row_id += 1
-    return boxes
-
-
 def _cells(words: list[Word], gap: float) -> list[Cell]:
     cells: list[Cell] = []
     for word in sorted(words, key=lambda w: w.x0):
@@ -200,87 +99,16 @@ def lines_of(words: list[Word], tolerance: float = 3.0) -> list[Line]:
         by_cell: dict[int, list[Word]] = {}
         for word in members:
             by_cell.setdefault(word.cell, []).append(word)
-        cells = [Cell(_joined(_reading_order(ws)), min(w.x0 for w in ws),
+        cells = [Cell(joined(reading_order(ws)), min(w.x0 for w in ws),
                       max(w.x1 for w in ws), tuple(sorted(ws, key=lambda w: w.x0))
                       if max(w.top for w in ws) - min(w.top for w in ws) <= 3.0 else ())
                  for ws in by_cell.values()]
         cells.sort(key=lambda c: c.x0)
         ordered = [w for c in sorted(by_cell, key=lambda c: min(w.x0 for w in by_cell[c]))
-                   for w in _reading_order(by_cell[c])]
+                   for w in reading_order(by_cell[c])]
         lines.append(Line(members[0].page, min(w.top for w in members), ordered, cells))
     lines.sort(key=lambda line: line.top)
     return lines
-
-
-WRAPPED_NUMBER = re.compile(r"(?:[A-Z]{3}|US\$|[$€¥£])?[\d.,]*\d[.,]?")
-
-
-def wrap_join(first: str, second: str) -> str:
-    """Two pieces of one cell, the second on the line under the first: a number its
-    narrow cell broke ("1,618." over "8", "15.52" over "1") is put back together."""
-    unit = re.fullmatch(r"(.*\d[.,]?)(\s+[A-Za-z]{2,8}\.?)", first)  # "2 SETS" over "232"
-    if unit and re.fullmatch(r"\d[\d.,]*", second):
-        return _grouped(unit[1], second) + unit[2]
-    if WRAPPED_NUMBER.fullmatch(first.split(" ")[-1]) and \
-            re.fullmatch(r"\d[\d.,]*(?:\s+[A-Za-z]{2,8}\.?)?", second):  # "0 PAIRS" too
-        return _grouped(first, second)
-    return f"{first} {second}"
-
-
-def _grouped(first: str, second: str) -> str:
-    """The two pieces as one figure: run together (1,02 + 6.1), or apart where the break
-    was a space between groups of thousands (1 963 + 831,02)."""
-    from .values import NUMBER
-
-    head = re.sub(r"^\D*", "", first)
-    tail = second.split(" ")[0]
-    if not re.fullmatch(NUMBER, head + tail) and re.fullmatch(NUMBER, f"{head} {tail}"):
-        return f"{first} {second}"
-    return f"{first}{second}"
-
-
-def _reading_order(words: list[Word], tolerance: float = 3.0) -> list[Word]:
-    """Words line by line (a Chinese and a Latin word of one line may stand a point apart),
-    each line from the left."""
-    lines: list[list[Word]] = []
-    for word in sorted(words, key=lambda w: w.top):
-        if lines and word.top - lines[-1][0].top <= tolerance:
-            lines[-1].append(word)
-        else:
-            lines.append([word])
-    return [w for line in lines for w in sorted(line, key=lambda w: w.x0)]
-
-
-def _joined(words: list[Word]) -> str:
-    text = ""
-    for n, word in enumerate(words):
-        if not n:
-            text = word.text
-        elif abs(word.top - words[n - 1].top) > 3.0:
-            text = wrap_join(text, word.text)
-        else:
-            text = f"{text} {word.text}"
-    return text
-
-
-UNIT_NOTE = re.compile(r"\s*(?:[(（\[][^)）\]]{1,14}[)）\]]|/\s*(?:kgs?|cbm|m3|pcs)|"
-                       r"\b(?:usd|eur|cny|rmb|us\$)\b)\s*$|^\s*(?:usd|eur|cny|rmb)\s+",
-                       re.IGNORECASE)
-
-
-def _column(text: str) -> str | None:
-    cleaned = re.sub(r"\s+", " ", text.strip().strip(":：*").strip())
-    cleaned = re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", cleaned)  # 每箱数 / 量
-    bare = UNIT_NOTE.sub("", cleaned).strip()  # "Unit Price (USD)", "Amount USD", "N.W.(kg)"
-    for name, patterns in _COMPILED.items():
-        if any(p.match(cleaned) or (bare and p.match(bare)) for p in patterns):
-            return name
-    # a bilingual header cell: 数量 Qty -> try its parts
-    for part in re.split(r"\s+(?=[A-Za-z])|(?<=[A-Za-z.)])\s+(?=[^\x00-\x7f])", cleaned):
-        for name, patterns in _COMPILED.items():
-            if part != cleaned and any(p.match(part.strip()) for p in patterns):
-                return name
-    return None
 
 
 Extent = tuple[float, float]
