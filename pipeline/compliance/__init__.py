@@ -11,7 +11,8 @@ from . import (  # noqa: F401 - the rules register themselves
 )
 from .case import Case, Finding, Tolerances
 from .extract import Extracted, Profile, Value, extract, load_profiles
-from .rules import RULES, Rule, normalise_name, run_rules
+from .names import normalise_name
+from .rules import RULES, Rule, run_rules
 
 __all__ = [
     "RULES",

@@ -10,8 +10,6 @@ only company-form words.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -118,18 +116,6 @@ def rule(id: str, severity: Severity, title: str, reference: str) -> Callable[[C
 
 COMMERCIAL = ("commercial_invoice", "proforma_invoice", "sales_contract")
 SHIPPING = ("commercial_invoice", "packing_list")
-FORMS = re.compile(r"\b(co|company|ltd|limited|inc|llc|l\.l\.c|gmbh|corp|corporation|bv|b\.v|"
-                   r"sa|s\.a|plc|pte)\b\.?|有限责任公司|有限公司|公司|[.,()（）&]", re.I)
-
-
-def normalise_name(name: str) -> str:
-    """Company names compared without their legal-form words (Co., Ltd., GmbH ...) and
-    without symbols (a seal's star printed over the line)."""
-    name = "".join(" " if unicodedata.category(c).startswith("S") and c != "&" else c
-                   for c in name)
-    return re.sub(r"\s+", " ", FORMS.sub(" ", name.lower())).strip()
-
-
 def _values(case: Case, name: str, types: tuple[str, ...]) -> Iterator[tuple[Extracted, Value]]:
     for doc in case.of_type(*types):
         if name in doc.fields:

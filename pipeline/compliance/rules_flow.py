@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from ..attention import open_warnings
 from ..flow import PHONE, PLATE, approval_state, inspection_deadline
 from .case import Case, Finding
-from .rules import COMMERCIAL, Rule, _values, normalise_name, rule
+from .names import normalise_name
+from .rules import COMMERCIAL, Rule, _values, rule
 
 
 # -- 6. references ---------------------------------------------------------------------------

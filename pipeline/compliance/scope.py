@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from ..models import LineItem, Order
 from .extract import Extracted
-from .rules import normalise_name
+from .names import normalise_name
 
 __all__ = ["SCOPED", "lines_of", "partial", "read_whole", "scope_all", "sums"]
 
