@@ -201,7 +201,8 @@ def _factory_seller(s: list[Sheet], order: DOrder) -> Sheet:
 
 def _buyer(s: list[Sheet], order: DOrder) -> Sheet:
     sheet = _ci(s)
-    sheet.fields["buyer"] = ("Pacific Garden Imports Inc.", "太平洋园艺进口公司")
+    sheet.fields["buyer"] = ("Pacific Garden Imports Inc.",
+                             "太平洋园艺进口公司" if order.chinese_name else "")
     return sheet
 
 
@@ -515,6 +516,8 @@ def main() -> int:
         print(report.text())
         print(f"seed {base}: {len(numbers)} draws x 2 in {seconds:.0f} s", flush=True)
         runs.append({**report.figures(), "seconds": round(seconds)})
+        if args.only is not None:
+            continue  # one draw again: the last full run's outcomes stay
         out = ROOT / "bench" / "results" / f"draws-{base}.json"
         out.parent.mkdir(exist_ok=True)
         out.write_text(json.dumps({"figures": runs[-1], "outcomes": [

@@ -210,8 +210,9 @@ def sheets(order: DOrder, per_factory: bool) -> list[Sheet]:
             first += line.cartons
         factory = group[0].factory if len(groups) > 1 else None
         invoice_no = f"FI{order.number[-5:]}-{n + 1}"
+        buyer = (order.customer[1], order.customer[2] if order.chinese_name else "")
         common = {"order_no": order.number, "contract_no": order.contract, "po": order.po,
-                  "seller": SELLER, "buyer": (order.customer[1], order.customer[2]),
+                  "seller": SELLER, "buyer": buyer,  # no Chinese name: in English
                   "loading": order.loading, "destination": order.destination,
                   "term": order.term, "place": order.place, "currency": order.currency,
                   "marks": order.marks, "date": order.loading_day, "invoice_no": invoice_no,

@@ -341,7 +341,9 @@ def test_each_seeded_discrepancy_is_found(order_data: dict[str, Any], rule_id: s
     # documents are named as people name them (type and number), not by their file
     message = _named(message, {d.document: display_name(d) for d in case.documents})
     assert any(message in f.message for f in mine), [f.message for f in mine]
-    assert all(f.severity == RULES[rule_id].severity or f.severity == "review" for f in mine)
+    # a total row over lines in several units is a warning: it may count one unit only
+    assert all(f.severity in {RULES[rule_id].severity, "review"} or (
+        f.severity == "warning" and "(lines in " in f.message) for f in mine)
 
 
 def test_names_differing_only_in_company_form_do_not_conflict(order_data: dict[str, Any]) -> None:

@@ -193,9 +193,10 @@ def test_a_wrong_quantity_on_one_factory_s_papers_is_the_one_error(shipped: Path
                                                                    tmp_path: Path) -> None:
     _with_factories(shipped, tmp_path / "ws", wrong="宁波明光照明有限公司")
     errors = [f for f in _check(tmp_path / "ws", "2027-01-29") if f.startswith("error")]
-    # every error points at the one mistake: WL-30's quantity, and the invoices' total
+    # every error points at the one mistake: WL-30's quantity (which its cartons do not
+    # hold either), and the invoices' total
     assert errors and all("WL-30" in f or "together" in f for f in errors), errors
     assert any("1205" in f for f in errors), errors
     assert {f.split(":")[0] for f in errors} <= {
         "error totals.quantity", "error lines.packing_vs_invoice", "error totals.amount",
-        "error credit.amount"}, errors
+        "error credit.amount", "error packing.cartons_times_quantity"}, errors

@@ -46,13 +46,16 @@ UNIT_NOTE = re.compile(r"\s*(?:[(（\[][^)）\]]{1,14}[)）\]]|/\s*(?:kgs?|cbm|m
                        re.IGNORECASE)
 
 
-def column_of(text: str) -> str | None:
+def column_of(text: str, parts: bool = True) -> str | None:
+    """The column a header cell names; `parts`: or one of its parts does (数量 Qty)."""
     cleaned = re.sub(r"\s+", " ", text.strip().strip(":：*").strip())
     cleaned = re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", cleaned)  # 每箱数 / 量
     bare = UNIT_NOTE.sub("", cleaned).strip()  # "Unit Price (USD)", "Amount USD", "N.W.(kg)"
     for name, patterns in _COMPILED.items():
         if any(p.match(cleaned) or (bare and p.match(bare)) for p in patterns):
             return name
+    if not parts:
+        return None
     # a bilingual header cell: 数量 Qty -> try its parts
     for part in re.split(r"\s+(?=[A-Za-z])|(?<=[A-Za-z.)])\s+(?=[^\x00-\x7f])", cleaned):
         for name, patterns in _COMPILED.items():

@@ -54,19 +54,6 @@ def _row(item: dict[str, Value]) -> None:
                   "the carton numbers hold the row's cartons")
 
 
-def _breaks(item: dict[str, Value], key: str) -> bool:
-    """The value is one of a row's relations that does not hold."""
-    for keys in (("quantity", "unit_price", "amount"), ("quantity", "qty_per_carton",
-                                                         "cartons")):
-        if key in keys and set(keys) <= set(item):
-            a, b, c = (item[k].value for k in keys)
-            holds = _close(a * b, c, max(CENT, abs(a) * Decimal("0.005"))) if \
-                keys[1] == "unit_price" else b * (c - 1) < a <= b * c
-            if not holds:
-                return True
-    return False
-
-
 EXPECTED = {"quantity": "quantity", "unit_price": "unit_price", "amount": "amount"}
 PACKED = {"cartons": "cartons", "qty_per_carton": "qty_per_carton",
           "net_weight_kg": "net_weight_kg", "gross_weight_kg": "gross_weight_kg",
@@ -87,6 +74,23 @@ def _agrees(item: dict[str, Value], line: LineItem) -> None:
             item[key] = item[key].sure("the order's figure for the line")
 
 
+def _total_row(doc: Extracted) -> None:
+    """The rest of a total row one of whose figures its column confirms: the row was read
+    cell by cell under the header, so a figure read alone in a named column is sure as read
+    when every line's figure in that column is (and may then disagree with their sum)."""
+    added = [k for k, v in doc.totals.items() if v.confirmed]
+    if not added:
+        return
+    for key, stated in list(doc.totals.items()):
+        column = [i[key] for i in doc.items if key in i]
+        if stated.confirmed or key not in ROW_SUMS or not stated.how.startswith("total row") \
+                or "two figures" in stated.how or not column or len(column) < len(doc.items) \
+                or not all(v.confirmed for v in column):
+            continue
+        doc.totals[key] = stated.sure(f"its total row's {added[0]} adds up and its column is "
+                                      "named by the header")
+
+
 def confirm(doc: Extracted, order: Order) -> None:
     """Mark, in place, which of `doc`'s readings something confirms."""
     lines = {i.model: i for i in order.items}
@@ -105,6 +109,7 @@ def confirm(doc: Extracted, order: Order) -> None:
                 if key in item:
                     item[key] = item[key].sure("its column adds up to the total row")
             doc.totals[key] = stated.sure("the column adds up to it")
+    _total_row(doc)
     for name, key in FROM_TOTALS.items():
         field: Value | None = doc.fields.get(name)
         total: Value | None = doc.totals.get(key)
@@ -152,7 +157,7 @@ def confirm(doc: Extracted, order: Order) -> None:
             for key, value in list(item.items()):
                 if not value.confirmed and value.how.startswith("column") and \
                         not isinstance(value.value, str) and "by a space" not in value.how \
-                        and not ("a row over" in value.how and _breaks(item, key)):
+                        and "a row over" not in value.how:  # its cell maybe read in part
                     item[key] = value.sure(f"its row's {' and '.join(sure[:2])} are confirmed "
                                            "and its column is named by the header")
     for item in doc.items:  # a model is sure when on the order, or read as one word on a

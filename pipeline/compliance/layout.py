@@ -60,6 +60,7 @@ class Row:
     values: dict[str, str]
     last_top: float = 0.0  # where its last line of text stands
     lines: int = 1  # 2: a figure of it was put together from two lines of its cell
+    joined: frozenset[str] = frozenset()  # the columns whose figure was (else: not known)
 
 
 @dataclass
@@ -115,8 +116,9 @@ Extent = tuple[float, float]
 
 
 def _header_cells(cell: Cell) -> list[Cell]:
-    """Two bilingual headers run together ("货号 Item No. 箱号 Carton"), split where a Chinese
-    label follows an English one and each side names a different column."""
+    """Two headers run together ("货号 Item No. 箱号 Carton", "Packages N.W."), split where a
+    Chinese label follows an English one and each side names a different column, or, in a
+    cell that names no column as a whole, into the labels it holds (`_labels_in`)."""
     words = cell.words
     for n in range(1, len(words)):
         if words[n].text[:1] >= "\u4e00" and words[n - 1].text.isascii():
@@ -124,10 +126,38 @@ def _header_cells(cell: Cell) -> list[Cell]:
             first = _column(" ".join(w.text for w in left))
             second = _column(" ".join(w.text for w in right))
             if first and second and first != second:
-                return [Cell(" ".join(w.text for w in left), left[0].x0, left[-1].x1, left),
-                        *_header_cells(Cell(" ".join(w.text for w in right), right[0].x0,
-                                            right[-1].x1, right))]
-    return [cell]
+                return [_cell(left), *_header_cells(_cell(right))]
+    one_language = len({w.text.isascii() for w in words}) == 1  # 箱号 Ctn: one label, twice
+    return _labels_in(cell) if one_language and _column(cell.text, parts=False) is None \
+        else [cell]
+
+
+def _cell(words: tuple[Word, ...] | list[Word]) -> Cell:
+    return Cell(" ".join(w.text for w in words), words[0].x0, words[-1].x1, tuple(words))
+
+
+def _labels_in(cell: Cell) -> list[Cell]:
+    """A header cell cut into the fewest pieces that name the most of its words as column
+    labels: "Qty/ Cartons Net Weight Gross" (labels set close, the rest of two of them on
+    the line below) is "Qty/", "Cartons", "Net Weight", "Gross"; "Carton No." stays whole."""
+    words = cell.words
+    best: list[tuple[int, int, list[tuple[int, int]]] | None] = [(0, 0, [])]
+    for end in range(1, len(words) + 1):
+        found: tuple[int, int, list[tuple[int, int]]] | None = None
+        for start in range(end):
+            before = best[start]
+            if before is None:
+                continue
+            named = _column(" ".join(w.text for w in words[start:end]), parts=False)
+            option = (before[0] + (end - start if named else 0), before[1] - 1,
+                      [*before[2], (start, end)])
+            if found is None or option[:2] > found[:2]:
+                found = option
+        best.append(found)
+    last = best[-1]
+    if last is None or not last[0] or len(last[2]) < 2:
+        return [cell]
+    return [_cell(words[a:b]) for a, b in last[2]]
 
 
 def _labels(line: Line) -> dict[str, Extent]:
@@ -247,10 +277,12 @@ def find_tables(pages: list[list[Word]]) -> list[Table]:
         row, pending = pending.row(), None
         numbers = sum(_is_number(row.values.get(c, "")) for c in NUMERIC - {"line_no"})
         if row.total:
-            current.totals = Row(row.page, row.text, row.values, row.last_top, row.lines)
+            current.totals = Row(row.page, row.text, row.values, row.last_top, row.lines,
+                                 row.joined)
             current = None
         elif numbers >= 2 or (numbers and "model" in row.values):
-            current.rows.append(Row(row.page, row.text, row.values, row.last_top, row.lines))
+            current.rows.append(Row(row.page, row.text, row.values, row.last_top, row.lines,
+                                    row.joined))
         elif current.rows and set(row.values) <= {"description", "model", "origin", "hs_code",
                                                   "unit"} and current.rows[-1].page == \
                 row.page and row.top - current.rows[-1].last_top < 3 * row.size:
@@ -261,6 +293,7 @@ def find_tables(pages: list[list[Word]]) -> list[Table]:
         elif current.rows and numbers and current.rows[-1].page == row.page and \
                 row.top - current.rows[-1].last_top < 2 * row.size:
             current.rows[-1].lines = 2  # figures left over right under it: not read whole
+            current.rows[-1].joined = frozenset()  # (which of its cells lost them: unknown)
 
     for words in pages:
         lines = lines_of(words)
@@ -300,25 +333,26 @@ class _Pending:
         self.values = dict(values)
         self.tops = {name: line.top for name in values}  # where each column was last set
         self.total = total
-        self.broken = False  # a figure of it was broken over two lines of its cell
+        self.broken: set[str] = set()  # figures of it broken over two lines of their cell
 
     def takes(self, line: Line, values: dict[str, str]) -> bool:
         size = max((w.bottom - w.top for w in self.last.words), default=8.0)
         if line.page != self.page or line.top - self.last.top > size * 2.2:
             return False
-        if "model" in values and "model" in self.values and \
+        if "model" in values and "model" in self.values and not self.total and \
                 not self.values["model"].endswith(("-", "/")):
             return False  # a row of its own, not the rest of a model its cell broke
         for name in set(values) & set(self.values):
             # only a text (or a number) wrapped in its cell, on the line right under it
             if line.top - self.tops[name] > size * 2.2:  # CJK fonts set lines far apart
                 return False
-            if name == "line_no" and not _is_number(values[name]):
+            if (name == "line_no" or (self.total and name not in NUMERIC)) and \
+                    not _is_number(values[name]):
                 continue  # the rest of the total row's label (GRAND / TOTAL)
             if (name in NUMERIC or _is_number(values[name])) and not self._wrapped(name, values):
                 return False
         return not self.total or all(_is_number(v) for k, v in values.items()
-                                     if k != "line_no" or _is_number(v))
+                                     if k in NUMERIC - {"line_no"} or _is_number(v))
 
     def _wrapped(self, name: str, values: dict[str, str]) -> bool:
         """A figure broken over two lines of its cell, or the unit under a quantity."""
@@ -326,7 +360,8 @@ class _Pending:
         figure = bool(re.fullmatch(r"\d[\d.,]*(?:\s+[A-Za-z]{2,8}\.?)?", second))
         return (figure and (bool(re.fullmatch(r"(.*\d[.,]?)(\s+[A-Za-z]{2,8}\.?)", first)) or
                             bool(WRAPPED_NUMBER.fullmatch(first.split(" ")[-1])))) or (
-            name == "quantity" and bool(re.fullmatch(r"[A-Za-z]{2,8}\.?", second)))
+            name == "quantity" and bool(re.fullmatch(r"[A-Za-z]{2,8}\.?", second))) or (
+            figure and bool(re.fullmatch(r"[A-Z]{3}|US\$|[$€¥£]", first.strip())))  # EUR/406.66
 
     def add(self, line: Line, values: dict[str, str]) -> None:
         for name, text in values.items():
@@ -334,7 +369,8 @@ class _Pending:
                 self.values[name] = text
             elif name in NUMERIC:
                 joined = wrap_join(self.values[name], text)
-                self.broken |= not joined.startswith(f"{self.values[name]} ")
+                if not joined.startswith(f"{self.values[name]} "):
+                    self.broken.add(name)
                 self.values[name] = joined
             else:
                 self.values[name] = f"{self.values[name]} {text}"
@@ -345,7 +381,8 @@ class _Pending:
     def row(self) -> _Assembled:
         size = max((w.bottom - w.top for w in self.last.words), default=8.0)
         return _Assembled(self.page, "   ".join(self.texts), self.values, self.total,
-                          self.top, self.last.top, size, 2 if self.broken else 1)
+                          self.top, self.last.top, size, 2 if self.broken else 1,
+                          frozenset(self.broken))
 
 
 @dataclass
@@ -358,3 +395,4 @@ class _Assembled:
     last_top: float
     size: float
     lines: int
+    joined: frozenset[str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ..attention import open_warnings
@@ -47,6 +48,10 @@ def invoice_no(case: Case, this: Rule) -> Iterator[Finding]:
                 f"{' or '.join(sorted(invoices))}", doc.document, evidence=[value])
 
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
 # -- 7. parties ------------------------------------------------------------------------------
 @rule("parties.buyer", "error", "buyer's name agrees with the order", "examiner check 7; "
       "UCP 600 art. 18(a)(ii)")
@@ -57,7 +62,8 @@ def buyer(case: Case, this: Rule) -> Iterator[Finding]:
         found = normalise_name(value.value)
         if not any(n and (n in found or found in n) for n in names):
             # a name in Chinese where the order knows the buyer only in English: not comparable
-            untold = not value.value.isascii() and not case.order.customer.name_zh
+            untold = not case.order.customer.name_zh and bool(CJK.search(value.value)) and \
+                not LATIN_WORD.search(value.value)
             yield this.finding(
                 f"buyer '{value.value}' ({value.where()}) is not {case.order.customer.name_en}"
                 + (" (the order has no Chinese name to compare it with: add customer.name_zh)"

@@ -185,7 +185,8 @@ def volume_vs_size(case: Case, this: Rule) -> Iterator[Finding]:
 def weight_totals(case: Case, this: Rule) -> Iterator[Finding]:
     for doc in case.of_type("packing_list"):
         for name in ("net_weight_kg", "gross_weight_kg", "volume_cbm", "quantity"):
-            total = doc.totals.get(name)
+            total = doc.totals.get(name) or doc.fields.get(  # no total row: the labelled one
+                "total_quantity" if name == "quantity" else name)
             read = [i[name] for i in doc.items if name in i]
             lines = [v.value for v in read]
             if total is None or not lines:
@@ -193,7 +194,8 @@ def weight_totals(case: Case, this: Rule) -> Iterator[Finding]:
             rounding = Decimal("0.01") + Decimal("0.005") * len(lines)  # each line rounded
             if _differs(sum(lines), total.value, Decimal(0), rounding):
                 yield this.finding(f"the lines add up to {sum(lines)} {name.split('_')[0]}, "
-                                   f"the total row says {total.value} ({total.where()})"
+                                   f"the total {'row ' if name in doc.totals else ''}says "
+                                   f"{total.value} ({total.where()})"
                                    + _unread(doc, case, len(read)), doc.document,
                                    evidence=[total, *read],
                                    severity="review" if _unread(doc, case, len(read)) else None)
@@ -259,8 +261,9 @@ def quantity_total(case: Case, this: Rule) -> Iterator[Finding]:
         if total is not None and len(units) > 1 and total.value in by_unit.values():
             continue  # the total row gives one unit's quantity of lines in several units
         if total is not None and lines and sum(lines) != total.value:
-            short = _unread(doc, case, len(read)) or (
-                f" (lines in {', '.join(sorted(units))}: to review)" if len(units) > 1 else "")
+            unread = _unread(doc, case, len(read))
+            mixed = f" (lines in {', '.join(sorted(units))})" if len(units) > 1 else ""
             yield this.finding(f"the lines add up to {sum(lines)} pieces, the total row says "
-                               f"{total.value} ({total.where()}){short}", doc.document,
-                               evidence=[total, *read], severity="review" if short else None)
+                               f"{total.value} ({total.where()}){unread or mixed}", doc.document,
+                               evidence=[total, *read], severity="review" if unread else
+                               "warning" if mixed else None)

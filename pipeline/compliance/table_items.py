@@ -70,8 +70,9 @@ def table_items(document: str, tables: list[Table], models: list[str], spaced: b
                                       "column model" if "model" in row.values else
                                       "a model of the order on the row", "")
             for key, text in row.values.items():
-                how = f"column {key}: '{text[:24]}'" + (", a row over 2 lines" if row.lines > 1
-                                                       else "")
+                how = f"column {key}: '{text[:24]}'" + (  # its own cell broken, or not known
+                    ", a row over 2 lines" if row.lines > 1 and (key in row.joined or not
+                                                                 row.joined) else "")
                 if not spaced and re.search(r"\d\s+\d", text):  # two cells run together?
                     how += ", two figures or one grouped by a space"
                 if key in ITEM_NUMBERS:
