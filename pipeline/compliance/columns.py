@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["COLUMNS", "NUMERIC", "TOTAL_ROW", "column_of"]
+__all__ = ["COLUMNS", "NUMERIC", "TOTAL_ROW", "column_of", "is_figure"]
 
 # column: labels it is headed by (matched on the cell's text, case and width folded)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -62,3 +62,11 @@ def column_of(text: str, parts: bool = True) -> str | None:
             if part != cleaned and any(p.match(part.strip()) for p in patterns):
                 return name
     return None
+
+
+AFFIX = r"(?:[A-Z]{3}\s?|US\$\s?|[$€¥£]\s?)?"  # USD 1,234.50 / $1,234.50 / € 12,50
+
+
+def is_figure(text: str) -> bool:
+    return bool(re.fullmatch(rf"{AFFIX}[-+]?[\d.,' ]*\d(\s*(kgs?|cbm|m3|pcs|sets|pairs?|ctns?|"
+                             r"cartons?|units?|%|usd|eur))?", text.strip(), re.IGNORECASE))

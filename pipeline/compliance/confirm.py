@@ -84,7 +84,8 @@ def _total_row(doc: Extracted) -> None:
     for key, stated in list(doc.totals.items()):
         column = [i[key] for i in doc.items if key in i]
         if stated.confirmed or key not in ROW_SUMS or not stated.how.startswith("total row") \
-                or "two figures" in stated.how or not column or len(column) < len(doc.items) \
+                or "two figures" in stated.how or "a row over" in stated.how or not column \
+                or len(column) < len(doc.items) \
                 or not all(v.confirmed for v in column):
             continue
         doc.totals[key] = stated.sure(f"its total row's {added[0]} adds up and its column is "

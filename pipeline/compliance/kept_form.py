@@ -17,8 +17,8 @@ from .values import Value
 
 __all__ = ["extracted_from_json", "extracted_to_json", "reading_key"]
 
-_READING = ("extract.py", "table_items.py", "layout.py", "page_words.py", "columns.py", "values.py",
-            "fields.py", "kept_form.py", "amounts.py")
+_READING = ("extract.py", "table_items.py", "layout.py", "cells.py", "header.py", "page_words.py",
+            "columns.py", "values.py", "fields.py", "kept_form.py", "amounts.py")
 
 
 class NotKept(ValueError):

@@ -8,17 +8,17 @@ across pages. What a line of text loses (which figure is the quantity, which the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from .cells import Cell, Line, lines_of
 from .columns import COLUMNS, NUMERIC, TOTAL_ROW
-from .columns import column_of as _column
+from .columns import is_figure as _is_number
+from .header import Extent, header_block, header_of
 from .page_words import (
     WORDS_VERSION,
     WRAPPED_NUMBER,
     Word,
-    joined,
     read_words,
-    reading_order,
     words_from_rows,
     words_to_rows,
     wrap_join,
@@ -26,31 +26,6 @@ from .page_words import (
 
 __all__ = ["COLUMNS", "WORDS_VERSION", "Cell", "Line", "Row", "Table", "Word", "find_tables",
            "lines_of", "read_words", "words_from_rows", "words_to_rows"]
-
-
-
-@dataclass
-class Cell:
-    text: str
-    x0: float
-    x1: float
-    words: tuple[Word, ...] = ()
-
-    @property
-    def center(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-
-@dataclass
-class Line:
-    page: int
-    top: float
-    words: list[Word]
-    cells: list[Cell] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
 
 
 @dataclass
@@ -68,150 +43,6 @@ class Table:
     columns: list[str]
     rows: list[Row]
     totals: Row | None = None
-
-
-def _cells(words: list[Word], gap: float) -> list[Cell]:
-    cells: list[Cell] = []
-    for word in sorted(words, key=lambda w: w.x0):
-        if cells and word.x0 - cells[-1].x1 <= gap:
-            cells[-1] = Cell(f"{cells[-1].text} {word.text}", cells[-1].x0, word.x1,
-                             (*cells[-1].words, word))
-        else:
-            cells.append(Cell(word.text, word.x0, word.x1, (word,)))
-    return cells
-
-
-def lines_of(words: list[Word], tolerance: float = 3.0) -> list[Line]:
-    """Words grouped into lines (by their top), each split into cells at wide gaps."""
-    lines: list[Line] = []
-    rows: dict[int, list[Word]] = {}
-    for word in sorted(words, key=lambda w: (w.top, w.x0)):
-        if word.row >= 0:
-            rows.setdefault(word.row, []).append(word)
-        elif lines and abs(word.top - lines[-1].top) <= tolerance:
-            lines[-1].words.append(word)
-        else:
-            lines.append(Line(word.page, word.top, [word]))
-    for line in lines:
-        size = max((w.bottom - w.top for w in line.words), default=8.0)
-        line.words.sort(key=lambda w: w.x0)
-        line.cells = _cells(line.words, max(4.0, size * 0.9))
-    for members in rows.values():  # a ruled row: one line, a cell per ruled cell
-        by_cell: dict[int, list[Word]] = {}
-        for word in members:
-            by_cell.setdefault(word.cell, []).append(word)
-        cells = [Cell(joined(reading_order(ws)), min(w.x0 for w in ws),
-                      max(w.x1 for w in ws), tuple(sorted(ws, key=lambda w: w.x0))
-                      if max(w.top for w in ws) - min(w.top for w in ws) <= 3.0 else ())
-                 for ws in by_cell.values()]
-        cells.sort(key=lambda c: c.x0)
-        ordered = [w for c in sorted(by_cell, key=lambda c: min(w.x0 for w in by_cell[c]))
-                   for w in reading_order(by_cell[c])]
-        lines.append(Line(members[0].page, min(w.top for w in members), ordered, cells))
-    lines.sort(key=lambda line: line.top)
-    return lines
-
-
-Extent = tuple[float, float]
-
-
-def _header_cells(cell: Cell) -> list[Cell]:
-    """Two headers run together ("货号 Item No. 箱号 Carton", "Packages N.W."), split where a
-    Chinese label follows an English one and each side names a different column, or, in a
-    cell that names no column as a whole, into the labels it holds (`_labels_in`)."""
-    words = cell.words
-    for n in range(1, len(words)):
-        if words[n].text[:1] >= "\u4e00" and words[n - 1].text.isascii():
-            left, right = words[:n], words[n:]
-            first = _column(" ".join(w.text for w in left))
-            second = _column(" ".join(w.text for w in right))
-            if first and second and first != second:
-                return [_cell(left), *_header_cells(_cell(right))]
-    one_language = len({w.text.isascii() for w in words}) == 1  # 箱号 Ctn: one label, twice
-    return _labels_in(cell) if one_language and _column(cell.text, parts=False) is None \
-        else [cell]
-
-
-def _cell(words: tuple[Word, ...] | list[Word]) -> Cell:
-    return Cell(" ".join(w.text for w in words), words[0].x0, words[-1].x1, tuple(words))
-
-
-def _labels_in(cell: Cell) -> list[Cell]:
-    """A header cell cut into the fewest pieces that name the most of its words as column
-    labels: "Qty/ Cartons Net Weight Gross" (labels set close, the rest of two of them on
-    the line below) is "Qty/", "Cartons", "Net Weight", "Gross"; "Carton No." stays whole."""
-    words = cell.words
-    best: list[tuple[int, int, list[tuple[int, int]]] | None] = [(0, 0, [])]
-    for end in range(1, len(words) + 1):
-        found: tuple[int, int, list[tuple[int, int]]] | None = None
-        for start in range(end):
-            before = best[start]
-            if before is None:
-                continue
-            named = _column(" ".join(w.text for w in words[start:end]), parts=False)
-            option = (before[0] + (end - start if named else 0), before[1] - 1,
-                      [*before[2], (start, end)])
-            if found is None or option[:2] > found[:2]:
-                found = option
-        best.append(found)
-    last = best[-1]
-    if last is None or not last[0] or len(last[2]) < 2:
-        return [cell]
-    return [_cell(words[a:b]) for a, b in last[2]]
-
-
-def _labels(line: Line) -> dict[str, Extent]:
-    found: dict[str, Extent] = {}
-    for cell in (part for whole in line.cells for part in _header_cells(whole)):
-        name = _column(cell.text)
-        if name and name not in found:
-            found[name] = (cell.x0, cell.x1)
-    return found
-
-
-def _header(line: Line) -> dict[str, Extent] | None:
-    """The columns a header line names, each with the extent of its header cell."""
-    found = _labels(line)
-    useful = set(found) & {"quantity", "unit_price", "amount", "cartons", "model",
-                           "gross_weight_kg", "net_weight_kg", "description", "cartons_range"}
-    return found if len(found) >= 3 and len(useful) >= 2 else None
-
-
-def _header_block(lines: list[Line], n: int) -> tuple[dict[str, Extent], int]:
-    """The columns of the header at line `n`, read with the header lines above and below
-    it (a header over two or three lines, its cells wrapped or set at different heights:
-    每箱数 / 量, Pcs/ / Ctn, 品名 / Description): the pieces standing over each other are
-    one header cell. Returns the columns and the last line of the header."""
-    def headerish(line: Line) -> bool:
-        return line.page == lines[n].page and all(
-            not _is_number(c.text) and len(c.text) <= 24 for c in line.cells)
-
-    first, last = n, n
-    while first > 0 and lines[n].top - lines[first - 1].top < 20 and headerish(lines[first - 1]):
-        first -= 1
-    while last + 1 < len(lines) and lines[last + 1].top - lines[last].top < 16 and \
-            headerish(lines[last + 1]):
-        last += 1
-    groups: list[list[tuple[float, Cell]]] = []
-    for line in lines[first:last + 1]:
-        for cell in (part for whole in line.cells for part in _header_cells(whole)):
-            group = next((g for g in groups if any(c.x0 <= cell.center <= c.x1 or
-                                                   cell.x0 <= c.center <= cell.x1
-                                                   for _, c in g)), None)
-            if group is None:
-                groups.append([(line.top, cell)])
-            else:
-                group.append((line.top, cell))
-    header: dict[str, Extent] = {}
-    for group in groups:
-        pieces = [c.text for _, c in sorted(group, key=lambda g: (g[0], g[1].x0))]
-        chinese = "".join(p for p in pieces if not p.isascii())
-        english = " ".join(p for p in pieces if p.isascii())
-        names = [_column(text) for text in (chinese, english, " ".join(pieces), *pieces) if text]
-        name = next((found for found in names if found), None)
-        if name is not None and name not in header:
-            header[name] = (min(c.x0 for _, c in group), max(c.x1 for _, c in group))
-    return header, last
 
 
 def _distance(cell: Cell, extent: Extent) -> float:
@@ -249,14 +80,6 @@ def _split(cell: Cell, columns: dict[str, Extent]) -> list[Cell]:
             parts.append((name, [word]))
     return [Cell(" ".join(w.text for w in ws), ws[0].x0, ws[-1].x1, tuple(ws))
             for _, ws in parts]
-
-
-AFFIX = r"(?:[A-Z]{3}\s?|US\$\s?|[$€¥£]\s?)?"  # USD 1,234.50 / $1,234.50 / € 12,50
-
-
-def _is_number(text: str) -> bool:
-    return bool(re.fullmatch(rf"{AFFIX}[-+]?[\d.,' ]*\d(\s*(kgs?|cbm|m3|pcs|sets|pairs?|ctns?|"
-                             r"cartons?|units?|%|usd|eur))?", text.strip(), re.IGNORECASE))
 
 
 def find_tables(pages: list[list[Word]]) -> list[Table]:
@@ -300,9 +123,9 @@ def find_tables(pages: list[list[Word]]) -> list[Table]:
         n = 0
         while n < len(lines):
             line = lines[n]
-            if _header(line) is not None:
+            if header_of(line) is not None:
                 flush()
-                header, n = _header_block(lines, n)
+                header, n = header_block(lines, n)
                 columns = header
                 current = Table(sorted(header, key=lambda c: header[c][0]), [])
                 tables.append(current)
@@ -319,9 +142,20 @@ def find_tables(pages: list[list[Word]]) -> list[Table]:
                     flush()
                     if current is not None:
                         pending = _Pending(line, values, total)
+                    else:
+                        _left_under_total(tables[-1].totals, line, values)
             n += 1
         flush()  # a table does not go on over a page break without its rows
     return tables
+
+
+def _left_under_total(totals: Row | None, line: Line, values: dict[str, str]) -> None:
+    """Figures right under a total row that it did not take: it was not read whole."""
+    size = max((w.bottom - w.top for w in line.words), default=8.0)
+    if totals is not None and totals.page == line.page and \
+            line.top - totals.last_top < 2 * size and \
+            any(re.search(r"\d", v) for k, v in values.items() if k in NUMERIC):
+        totals.lines, totals.joined = 2, frozenset()
 
 
 class _Pending:
@@ -346,13 +180,14 @@ class _Pending:
             # only a text (or a number) wrapped in its cell, on the line right under it
             if line.top - self.tops[name] > size * 2.2:  # CJK fonts set lines far apart
                 return False
-            if (name == "line_no" or (self.total and name not in NUMERIC)) and \
-                    not _is_number(values[name]):
+            if (name == "line_no" and not _is_number(values[name])) or (
+                    self.total and not re.search(r"\d", values[name])):
                 continue  # the rest of the total row's label (GRAND / TOTAL)
             if (name in NUMERIC or _is_number(values[name])) and not self._wrapped(name, values):
                 return False
-        return not self.total or all(_is_number(v) for k, v in values.items()
-                                     if k in NUMERIC - {"line_no"} or _is_number(v))
+        return not self.total or all(_is_number(v) or WRAPPED_NUMBER.fullmatch(v)
+                                     for k, v in values.items()  # 3,5 over 04. over 6
+                                     if re.search(r"\d", v))  # (not: GRAND / TOTAL)
 
     def _wrapped(self, name: str, values: dict[str, str]) -> bool:
         """A figure broken over two lines of its cell, or the unit under a quantity."""

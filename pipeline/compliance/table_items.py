@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from .columns import NUMERIC
-from .layout import Table
+from .layout import Row, Table
 from .values import NUMBER, Value, parse_amount
 
 __all__ = ["model_in", "number", "table_items"]
@@ -51,6 +51,16 @@ def _model_cell(text: str | None, models: list[str]) -> str | None:
     if len(started) == 1 and compact.endswith(("-", "/")):  # the rest wrapped out of sight
         return started[0]
     return model_in(text, models) or re.sub(r"(?<=[-/])\s+", "", text.strip())
+
+
+def _total_how(totals: Row, key: str, text: str, spaced: bool, wraps: bool) -> str:
+    """How a total row's figure was read, and what may have gone wrong with it."""
+    how = f"total row, column {key}"
+    if totals.lines > 1 and (key in totals.joined or not totals.joined):
+        how += ", a row over 2 lines"
+    if not spaced and re.search(r"\d\s+\d", text):
+        how += ", two figures or one grouped by a space"
+    return how + (", in a table whose figures wrap" if wraps else "")
 
 
 def table_items(document: str, tables: list[Table], models: list[str], spaced: bool = False
@@ -96,11 +106,9 @@ def table_items(document: str, tables: list[Table], models: list[str], spaced: b
                 if key in ITEM_NUMBERS:
                     try:
                         totals[key] = Value(number(text, key), table.totals.text, document,
-                                            table.totals.page, f"total row, column {key}" + (
-                                                ", two figures or one grouped by a space" if
-                                                not spaced and re.search(r"\d\s+\d", text)
-                                                else "") + (", in a table whose figures wrap"
-                                                            if wraps else ""), "")
+                                            table.totals.page,
+                                            _total_how(table.totals, key, text, spaced, wraps),
+                                            "")
                     except ValueError:
                         continue
     return items, totals
