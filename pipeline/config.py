@@ -317,6 +317,16 @@ class Limits(_Section):
                          "(0: one per processor)")
 
 
+class Ocr(_Section):
+    """Scans and pages without text, read offline by OCR (docs/ocr.md)."""
+
+    enabled: bool = Field(True, description="Read pages without text by OCR when filed")
+    dpi: float = Field(200, ge=100, le=400, description="Resolution a page is read at")
+    seal_types: list[str] = Field(
+        default_factory=list, description="Factory documents that must carry the factory's "
+        "red seal (公章): a scan of one without a red seal is reported for review")
+
+
 def _pattern(value: str) -> str:
     from .numbering import unknown_variables
 
@@ -359,6 +369,7 @@ class Settings(_Section):
     handover: Handover = Handover()
     archive: ArchiveSettings = ArchiveSettings()
     limits: Limits = Limits()
+    ocr: Ocr = Ocr()
     numbering: Numbering = Numbering()
     warranty: Warranty = Warranty()
 

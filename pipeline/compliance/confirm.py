@@ -11,13 +11,14 @@ stood under its label or the document gives the field twice, differently.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from ..models import LineItem, Order
 from .extract import FROM_TOTALS, Extracted, Value
 
-__all__ = ["confirm", "confirm_all"]
+__all__ = ["OCR", "confirm", "confirm_all", "read_by_ocr"]
 
 CENT = Decimal("0.01")
 ROW_SUMS = {"quantity", "amount", "cartons", "net_weight_kg", "gross_weight_kg", "volume_cbm"}
@@ -28,6 +29,39 @@ def _close(a: Any, b: Any, tolerance: Decimal = CENT) -> bool:
         return abs(Decimal(a) - Decimal(b)) <= tolerance
     except (TypeError, ArithmeticError):
         return False
+
+
+OCR = "read by OCR"
+
+
+def read_by_ocr(doc: Extracted) -> None:
+    """A document read by OCR: a label does not vouch for what OCR read beside it, nor a
+    row for its other cells; only what the figures themselves close (a row's arithmetic,
+    a column's sum, the same figure read twice, the order's own figure) confirms them."""
+    for name, value in list(doc.fields.items()):
+        doc.fields[name] = replace(value, how=f"{value.how}; {OCR}",
+                                   confirmed="" if value.confirmed == "labelled"
+                                   else value.confirmed)
+    for item in doc.items:
+        for key, value in list(item.items()):
+            item[key] = replace(value, how=f"{value.how}; {OCR}")
+    for key, value in list(doc.totals.items()):
+        doc.totals[key] = replace(value, how=f"{value.how}; {OCR}")
+
+
+DECIMALS = {"amount": 2, "quantity": 0, "cartons": 0, "net_weight_kg": 3,
+            "gross_weight_kg": 3, "volume_cbm": 4}
+
+
+def _plausible(key: str, value: Any) -> bool:
+    """A figure as such figures are written: an amount with cents at most, a count whole
+    (17.28880 as an amount is 17,288.80 read in the wrong number style: all of a column
+    misread alike still adds up, so its sum cannot vouch for it)."""
+    try:
+        exponent = Decimal(value).normalize().as_tuple().exponent
+    except (TypeError, ArithmeticError):
+        return False
+    return not isinstance(exponent, int) or -exponent <= DECIMALS.get(key, 4)
 
 
 def _sure(item: dict[str, Value], keys: tuple[str, ...], because: str) -> None:
@@ -85,6 +119,7 @@ def _total_row(doc: Extracted) -> None:
         column = [i[key] for i in doc.items if key in i]
         if stated.confirmed or key not in ROW_SUMS or not stated.how.startswith("total row") \
                 or "two figures" in stated.how or "a row over" in stated.how or not column \
+                or OCR in stated.how \
                 or len(column) < len(doc.items) \
                 or not all(v.confirmed for v in column):
             continue
@@ -105,7 +140,8 @@ def confirm(doc: Extracted, order: Order) -> None:
     for key, stated in list(doc.totals.items()):  # each column against its total row
         column = [i[key] for i in doc.items if key in i]
         if key in ROW_SUMS and column and _close(sum(v.value for v in column), stated.value,
-                                                 Decimal("0.011")):
+                                                 Decimal("0.011")) and \
+                all(_plausible(key, v.value) for v in [*column, stated]):
             for item in doc.items:
                 if key in item:
                     item[key] = item[key].sure("its column adds up to the total row")
@@ -156,8 +192,9 @@ def confirm(doc: Extracted, order: Order) -> None:
         sure = [k for k, v in item.items() if v.confirmed and not isinstance(v.value, str)]
         if len(sure) >= 2:
             for key, value in list(item.items()):
-                if not value.confirmed and value.how.startswith("column") and \
-                        not isinstance(value.value, str) and "by a space" not in value.how \
+                if not value.confirmed and value.how.startswith("column") and OCR not in \
+                        value.how and not isinstance(value.value, str) and \
+                        "by a space" not in value.how \
                         and "a row over" not in value.how:  # its cell maybe read in part
                     item[key] = value.sure(f"its row's {' and '.join(sure[:2])} are confirmed "
                                            "and its column is named by the header")
@@ -166,7 +203,8 @@ def confirm(doc: Extracted, order: Order) -> None:
         figures = [v for k, v in item.items() if k != "model" and not isinstance(v.value, str)
                    and v.confirmed]
         if model is not None and not model.confirmed and (
-                model.value in lines or (len(figures) >= 2 and " " not in str(model.value))):
+                model.value in lines or (len(figures) >= 2 and " " not in str(model.value)
+                                         and OCR not in model.how)):
             item["model"] = model.sure("a model of the order" if model.value in lines
                                        else "its row's figures are confirmed")
 

@@ -14,7 +14,8 @@ from typing import Any
 __all__ = ["WORDS_VERSION", "WRAPPED_NUMBER", "Word", "joined", "read_words", "reading_order",
            "words_from_rows", "words_to_rows", "wrap_join"]
 
-WORDS_VERSION = 2  # raise when read_words reads differently: kept words are read again
+WORDS_VERSION = 3  # raise when read_words reads differently: kept words are read again
+OCR_TAG = "OCR"  # the marked content of an OCR text layer (pipeline/pdf/ocr_pdf.py)
 
 
 @dataclass(frozen=True)
@@ -36,16 +37,24 @@ def _level(obj: dict[str, Any]) -> bool:
                                                 and abs(float(matrix[2])) < 0.01)
 
 
+def _ocr(obj: dict[str, Any]) -> bool:
+    """The words of an OCR layer only (not a stamp's over the scan)."""
+    return obj.get("tag") == OCR_TAG
+
+
 def read_words(pdf: Path, max_pages: int = 20) -> list[list[Word]]:
     """The words of each page (of the first `max_pages`), with their boxes; turned text
-    (a watermark) is left out."""
+    (a watermark) is left out, and on a page read by OCR all but the OCR's words (the
+    text of a stamp over the scan is not the document's)."""
     import pdfplumber
 
     pages: list[list[Word]] = []
     with pdfplumber.open(str(pdf)) as document:
         for number, page in enumerate(document.pages[:max_pages], start=1):
             try:
-                found = page.filter(_level).extract_words(x_tolerance=1.5, y_tolerance=2.5,
+                ocr = any(c.get("tag") == OCR_TAG for c in page.chars)
+                kept = page.filter(_level if not ocr else _ocr)
+                found = kept.extract_words(x_tolerance=1.5, y_tolerance=2.5,
                                            keep_blank_chars=False, use_text_flow=False)
                 boxes = _ruled_cells(page)
             except Exception:  # one unreadable page does not stop the others

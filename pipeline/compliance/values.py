@@ -109,6 +109,8 @@ def parse_amount(text: str) -> Decimal:
     document being read writes its numbers (`number_style`)."""
     cleaned = re.sub(r"[\s'\u00a0]", "", text.strip())
     style = _DECIMAL_COMMA.get()
+    if "," in cleaned and "." in cleaned:
+        style = None  # both marks: the last one is the decimal, whatever the document's style
     if style is True and ("," in cleaned or re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", cleaned)):
         cleaned = cleaned.replace(".", "").replace(",", ".")
     elif style is False and re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", cleaned):

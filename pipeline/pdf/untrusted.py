@@ -6,6 +6,7 @@ too big cleanly, the child's time and memory limits catch the rest."""
 from __future__ import annotations
 
 import re
+import tempfile
 import warnings
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pypdf.errors import LimitReachedError, PyPdfError
 from ..errors import IncompleteFileError, LimitError
 from .images import image_to_pdf
 from .inspect import open_pdf, page_texts
+from .ocr_pdf import needs_ocr, ocr_pdf
 from .search import poppler_texts
 from .stamp import StampSpec, stamp_pdf
 
@@ -31,6 +33,9 @@ class PdfLimits:
     stream_mb: float = 100
     megapixels: float = 120
     seconds: float = 180
+    ocr: bool = True  # pages without text read by OCR (`ocr_pdf`)
+    ocr_dpi: float = 200
+    ocr_font: str = ""  # the font of the invisible text layer (the stamp font)
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,8 @@ class Facts:
     pages: int
     encrypted: bool
     texts: tuple[str, ...] | None  # the pages' text (up to the limit asked for), or None
-    reader: str = "pypdf"  # what read the text: "pdftotext" or "pypdf"
+    reader: str = "pypdf"  # what read the text: "pdftotext", "pypdf", or "ocr" (some pages)
+    ocr: dict[str, Any] | None = None  # what OCR read (`OcrDone.summary`), if it ran
 
 
 def _apply(limits: PdfLimits) -> None:
@@ -70,11 +76,12 @@ def inspect_and_stamp(source: Path, text_pages: int, limits: PdfLimits
     """A factory PDF in one child, in two steps: read as `inspect_file` reads it; then,
     told what to stamp (target, specs, variables, font), stamp the file opened then (one
     opening, one child for both)."""
-    facts, reader = _inspected(source, False, None, text_pages, limits)
-    told = yield facts
-    if told is not None:
-        target, specs, variables, font = told
-        yield _stamped(reader, source.name, target, specs, variables, font, limits)
+    with tempfile.TemporaryDirectory(prefix="gendan-ocr-") as work:
+        facts, reader = _inspected(source, False, Path(work), text_pages, limits)
+        told = yield facts
+        if told is not None:
+            target, specs, variables, font = told
+            yield _stamped(reader, source.name, target, specs, variables, font, limits)
 
 
 def _inspected(source: Path, is_scan: bool, work: Path | None, text_pages: int,
@@ -104,16 +111,33 @@ def _inspected(source: Path, is_scan: bool, work: Path | None, text_pages: int,
             raise LimitError(f"{source.name}: {info.pages:,} pages",
                              hint=f"A PDF may have at most {limits.pages:,} pages ([limits] "
                              "pages); ask for it in parts, or raise the limit.")
-        if not text_pages or is_scan:
+        if not text_pages and not is_scan:
             return Facts(pdf, info.pages, info.encrypted, None), reader
-        # Poppler's text where it can read the file (a time limit of its own, within ours)
-        fast = poppler_texts(pdf, text_pages, info.pages, limits.seconds * 0.8)
-        if fast is not None:
-            return Facts(pdf, info.pages, info.encrypted, tuple(fast), "pdftotext"), reader
-        texts = tuple(page_texts(reader, text_pages))
+        texts: list[str] | None = None
+        how = "pdftotext"
+        if not is_scan:  # Poppler's text where it can read the file (a time limit of its own)
+            texts = poppler_texts(pdf, text_pages, info.pages, limits.seconds * 0.8)
+            if texts is None:
+                texts, how = page_texts(reader, text_pages), "pypdf"
+        if limits.ocr and work is not None and not info.encrypted and (
+                texts is None or any(needs_ocr(t) for t in texts)):
+            done = ocr_pdf(pdf, work / "ocr.pdf", texts, Path(limits.ocr_font),
+                           dpi=limits.ocr_dpi, megapixels=limits.megapixels,
+                           seconds=limits.seconds * 0.6)
+            if done.pages:
+                pdf = work / "ocr.pdf"
+                reader, info = open_pdf(pdf, text_pages=0)
+                read = list(texts) if texts is not None else [""] * info.pages
+                for n, page in done.pages.items():
+                    read[n] = page.text
+                return Facts(pdf, info.pages, info.encrypted,
+                             tuple(read[:text_pages or info.pages]), "ocr",
+                             done.summary()), reader
+        if texts is None or not text_pages:
+            return Facts(pdf, info.pages, info.encrypted, None), reader
     except LimitReachedError as exc:
         raise _too_big(source.name, exc, limits) from exc
-    return Facts(pdf, info.pages, info.encrypted, texts), reader
+    return Facts(pdf, info.pages, info.encrypted, tuple(texts), how), reader
 
 
 def _unpack_contents(reader: pypdf.PdfReader) -> None:

@@ -22,6 +22,7 @@ from ..compliance import (
     load_profiles,
     run_rules,
 )
+from ..compliance.confirm import read_by_ocr
 from ..compliance.kept_form import extracted_from_json, extracted_to_json, reading_key
 from ..compliance.layout import WORDS_VERSION, read_words, words_from_rows, words_to_rows
 from ..dates import checked_as_of
@@ -121,7 +122,7 @@ def _sight(desk: Desk, record: OrderRecord, sources: list[dict[str, Any]]
         if source["sha256"] in seen:
             continue
         texts = record.text(source["sha256"], reader="pypdf")  # a faster reading is not it
-        tables = source["doc_type"] in TABLE_TYPES
+        tables = source["doc_type"] in TABLE_TYPES or source.get("ocr", False)
         words = kept_words(archive, source["sha256"], WORDS_VERSION) if tables else None
         seen[source["sha256"]] = (texts, words)
         if texts is None or (tables and words is None and any(t.strip() for t in texts)):
@@ -155,13 +156,14 @@ def _read(desk: Desk, record: OrderRecord, files: list[dict[str, Any]]) -> list[
     for n, meta in enumerate(files):
         source = meta
         original = originals.get(meta["source_sha256"])
-        if meta["kind"] == "stamped" and original:
-            source = original  # read it without our stamp
+        if meta["kind"] == "stamped" and original and not meta.get("ocr"):
+            source = original  # read it without our stamp (a scan: its copy read by OCR)
         key = reading_key(source["sha256"], meta["path"], meta["doc_type"], models, profiles)
         if (kept := kept_reading(desk.store.root, key)) is not None:
             readings[n] = extracted_from_json(kept)  # read the same way before
         else:
-            unread.append((n, meta, {**source, "doc_type": meta["doc_type"]}, key))
+            unread.append((n, meta, {**source, "doc_type": meta["doc_type"],
+                                     "ocr": bool(meta.get("ocr"))}, key))
     sight = _sight(desk, record, [s for _, _, s, _ in unread if s["file"].lower()
                                   .endswith(".pdf")])
     for n, meta, source, key in unread:
@@ -171,6 +173,8 @@ def _read(desk: Desk, record: OrderRecord, files: list[dict[str, Any]]) -> list[
             texts, rows = sight[source["sha256"]]
             words = words_from_rows(rows) if rows is not None else None
         read = extract(meta["path"], meta["doc_type"], texts, profiles, models, words)
+        if meta.get("ocr"):
+            read_by_ocr(read)
         if (plain := extracted_to_json(read)) is not None:
             keep_reading(desk.store.root, key, plain)
         readings[n] = read

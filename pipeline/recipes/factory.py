@@ -26,6 +26,7 @@ from ..intake import Identification, identify
 from ..models import Order
 from ..outcome import Outcome
 from ..pdf import IMAGE_SUFFIXES
+from ..pdf.stamp import stamp_font_path
 from ..pdf.untrusted import Facts, PdfLimits, inspect_and_stamp, inspect_file, stamp_file
 from ..record import OrderRecord
 from ..sandbox import Steps, preload, run_limited
@@ -35,9 +36,11 @@ __all__ = ["factory_file_arrived", "read_ahead"]
 
 
 def _limits(desk: Desk) -> PdfLimits:
-    limits = desk.settings.limits
+    limits, ocr = desk.settings.limits, desk.settings.ocr
     return PdfLimits(pages=limits.pages, stream_mb=limits.stream_mb,
-                     megapixels=limits.image_megapixels, seconds=limits.seconds_per_file)
+                     megapixels=limits.image_megapixels, seconds=limits.seconds_per_file,
+                     ocr=ocr.enabled, ocr_dpi=ocr.dpi,
+                     ocr_font=str(stamp_font_path(desk.settings.stamp_font)))
 
 
 def _told_by_name(found: Identification, doc_type: str | None) -> bool:
@@ -153,8 +156,10 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
                     "encrypted": facts.encrypted, "scan": suffix != ".pdf"}
             if maker:  # one factory's own document: beside the other factories', not over
                 meta.update(factory=maker, variant=variant)
-            if suffix != ".pdf" or facts.texts is not None:  # a scan has no text layer
-                meta["has_text"] = suffix == ".pdf" and any(t.strip() for t in facts.texts or ())
+            if facts.ocr is not None:  # its pages without text read by OCR
+                meta["ocr"] = facts.ocr
+            if suffix != ".pdf" or facts.texts is not None:  # a scan: text only by OCR
+                meta["has_text"] = any(t.strip() for t in facts.texts or ())
             staged = [StagedFile(stamped, found.doc_type, ".pdf",
                                  {**meta, "stamped_pages": count}, "stamped", version,
                                  variant)]

@@ -1,0 +1,156 @@
+"""Scanned factory documents: read offline by OCR when filed, identified by what they say,
+archived with an invisible text layer (searchable in any PDF viewer and by `gendan find`),
+checked with the OCR's readings held as unsure (review, never an error)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pypdfium2
+import pytest
+from PIL import Image, ImageDraw
+from pypdf import PdfReader
+
+from pipeline.desk import Desk
+from pipeline.store import SIDECAR_SUFFIX
+from tests.conftest import text_pdf
+
+ORDER_DIR = Path("ACME") / "PO-2026-0042"
+PACKING = """
+<h1>装箱单 PACKING LIST</h1>
+<p>Invoice No.: HX-2026-0815 &nbsp; Order No.: PO-2026-0042</p>
+<p>出口商 Exporter: Ningbo Huaxin Electric Appliance Co., Ltd.</p>
+<p>买方 Buyer: ACME Home &amp; Garden Supply Co., Ltd.</p>
+<table style="border-collapse: collapse" border="1" cellpadding="4">
+<tr><th>Model</th><th>Description 品名</th><th>Qty</th><th>Cartons</th><th>G.W. (kg)</th></tr>
+<tr><td>BL-200</td><td>Blender 搅拌机</td><td>1,200</td><td>200</td><td>1,850.0</td></tr>
+<tr><td>KT-17</td><td>Kettle 电水壶</td><td>2,400</td><td>200</td><td>1,320.0</td></tr>
+</table>
+<p>总件数 Total packages: 400 CTNS</p>
+"""
+
+
+def scan_of(pdf: Path, dpi: int = 200, turn: int = 0, seal: bool = False,
+            quality: int = 75) -> bytes:
+    """A page of `pdf` as a scanner makes it: a JPEG picture, turned, with a red seal."""
+    page = pypdfium2.PdfDocument(str(pdf))[0]
+    picture = page.render(scale=dpi / 72).to_pil().convert("RGB")
+    if seal:
+        draw = ImageDraw.Draw(picture)
+        x, y, r = picture.width // 2, picture.height // 6, int(dpi * 0.8)  # 40 mm across
+        red = (220, 20, 30)
+        draw.ellipse((x - r, y - r, x + r, y + r), outline=red, width=dpi // 20)
+        s = r // 4
+        draw.polygon([(x, y - s), (x + s // 3, y - s // 3), (x + s, y - s // 3),
+                      (x + s // 2, y + s // 6), (x + 2 * s // 3, y + s),
+                      (x, y + s // 2), (x - 2 * s // 3, y + s), (x - s // 2, y + s // 6),
+                      (x - s, y - s // 3), (x - s // 3, y - s // 3)], fill=red)
+    if turn:
+        picture = picture.rotate(turn, expand=True, fillcolor="white")
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=quality, dpi=(dpi, dpi))
+    return out.getvalue()
+
+
+def _meta(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.with_name(path.name + SIDECAR_SUFFIX).read_text())
+    return data
+
+
+@pytest.fixture(scope="module")
+def packing_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return text_pdf(tmp_path_factory.mktemp("scan") / "packing.pdf", PACKING)
+
+
+@pytest.mark.slow
+def test_a_scan_named_anything_is_read_identified_and_made_searchable(
+        with_order: Desk, packing_pdf: Path) -> None:
+    desk = with_order
+    raw = scan_of(packing_pdf, turn=90, seal=True)
+    (desk.workspace.inbox / "scan0001.jpg").write_bytes(raw)
+    [outcome] = desk.run_once()
+    assert outcome.status == "archived", outcome
+    assert outcome.order_no == "PO-2026-0042"
+    folder = desk.workspace.archive / ORDER_DIR
+    original = folder / "originals" / "scan0001.jpg"
+    assert original.read_bytes() == raw  # the scan kept byte for byte
+    meta = _meta(original)
+    assert meta["doc_type"] == "packing_list" and meta["has_text"] is True
+    assert meta["ocr"]["pages"] == [1] and meta["ocr"]["turned"] == {"1": 90}
+    assert meta["ocr"]["seal_pages"] == [1] and meta["ocr"]["confidence"] > 0.9
+    assert any("text" in reason for reason in meta["identified"])
+    [stamped] = (folder / "stamped").glob("PO-2026-0042_packing_list_v1*.pdf")
+    page = PdfReader(stamped).pages[0]
+    assert float(page.mediabox.height) > float(page.mediabox.width)  # upright again
+    text = page.extract_text()  # any viewer finds the words in the invisible layer
+    for word in ("PO-2026-0042", "BL-200", "1,200", "搅拌机", "装箱单"):
+        assert word in text.replace(" ", ""), (word, text)
+    with pdfplumber.open(stamped) as document:
+        words = document.pages[0].extract_words(extra_attrs=["tag", "mcid"])
+    ocr = [w for w in words if w["tag"] == "OCR"]
+    assert ocr and all(50 <= w["mcid"] <= 100 for w in ocr)  # the confidence, in per cent
+    found = desk.store.index.find(text="搅拌")  # a two-character word of the scan
+    assert any(hit.order_no == "PO-2026-0042" and hit.file == "scan0001.jpg"
+               for hit in found), found
+
+
+@pytest.mark.slow
+def test_a_blank_or_unreadable_scan_is_filed_with_no_text(with_order: Desk) -> None:
+    desk = with_order
+    path = desk.workspace.inbox / "PO-2026-0042_inspection-report.png"
+    Image.new("RGB", (1240, 1754), "white").save(path)
+    [outcome] = desk.run_once()
+    assert outcome.status == "archived"
+    meta = _meta(desk.workspace.archive / ORDER_DIR / "originals" / path.name)
+    assert meta["has_text"] is False
+
+
+def _packing_list(quantity: int = 400) -> str:
+    rows = [("HT-2020", "Cordless Hedge Trimmer 20V", 600, 4, 150, "1,650.0", "1,875.0"),
+            ("LM-1600", "Electric Lawn Mower 1600W", 300, 1, 300, "3,300.0", "3,750.0"),
+            ("HR-45", "Garden Hose Reel Cart", quantity, 2, 200, "2,400.0", "2,640.0"),
+            ("PS-08", "Pruning Shears Pro", 2400, 48, 50, "600.0", "650.0")]
+    cells = "".join(f"<tr><td>{m}</td><td>{d}</td><td>{q:,}</td><td>{p}</td><td>{c}</td>"
+                    f"<td>{n}</td><td>{g}</td></tr>" for m, d, q, p, c, n, g in rows)
+    return f"""
+<h1>装箱单 PACKING LIST</h1>
+<p>Invoice No.: YY-2026-118 &nbsp;&nbsp; Order No.: PO-2026-0042</p>
+<p>Seller: Hangzhou Gendan Trading Co., Ltd.</p>
+<p>Buyer: ACME Home &amp; Garden Supply Co., Ltd.</p>
+<table style="border-collapse: collapse" border="1" cellpadding="5">
+<tr><th>Model</th><th>Description</th><th>Quantity</th><th>Pcs/Ctn</th><th>Cartons</th>
+<th>N.W. (kg)</th><th>G.W. (kg)</th></tr>{cells}
+<tr><td>TOTAL</td><td></td><td>{quantity + 3300:,}</td><td></td><td>700</td>
+<td>7,950.0</td><td>8,915.0</td></tr></table>
+<p>Total packages: 700 CTNS</p>"""
+
+
+def _scan_findings(desk: Desk, tmp_path: Path, body: str) -> list[str]:
+    import datetime as dt
+
+    from pipeline.recipes.check import check_order
+
+    pdf = text_pdf(tmp_path / "pl.pdf", body)
+    (desk.workspace.inbox / "PO-2026-0042_packing-list.jpg").write_bytes(
+        scan_of(pdf, seal=True))
+    [outcome] = desk.run_once()
+    assert outcome.status == "archived", outcome
+    result = check_order(desk, "PO-2026-0042", on=dt.date(2027, 1, 30), archive_report=False)
+    return [f"{f.severity} {f.rule}: {f.message}" for f in result.findings
+            if "Packing List" in f.message or any("packing" in d for d in f.documents)]
+
+
+@pytest.mark.slow
+def test_a_clean_scan_checks_without_a_false_error(with_order: Desk, tmp_path: Path) -> None:
+    findings = _scan_findings(with_order, tmp_path, _packing_list())
+    assert not [f for f in findings if not f.startswith(("review", "info"))], findings
+
+
+@pytest.mark.slow
+def test_a_wrong_quantity_on_a_scan_is_found(with_order: Desk, tmp_path: Path) -> None:
+    findings = _scan_findings(with_order, tmp_path, _packing_list(quantity=440))
+    assert any("HR-45" in f and "440" in f for f in findings), findings
