@@ -34,10 +34,35 @@ def _close(a: Any, b: Any, tolerance: Decimal = CENT) -> bool:
 OCR = "read by OCR"
 
 
-def read_by_ocr(doc: Extracted) -> None:
+ALIKE = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", " ": None})
+
+
+def _alike(text: str) -> str:
+    """A text as OCR may have misread it: the letters it takes for figures, as figures."""
+    return str(text).upper().translate(ALIKE)
+
+
+def read_by_ocr(doc: Extracted, order: Order | None = None) -> None:
     """A document read by OCR: a label does not vouch for what OCR read beside it, nor a
     row for its other cells; only what the figures themselves close (a row's arithmetic,
-    a column's sum, the same figure read twice, the order's own figure) confirms them."""
+    a column's sum, the same figure read twice, the order's own figure) confirms them. A
+    model or an order's number read with letters OCR takes for figures (ER-92 OA for
+    ER-920A) is taken as the order's, saying so."""
+    if order is not None:
+        models = {_alike(i.model): i.model for i in order.items}
+        numbers = {_alike(n): n for n in (order.order_no, order.contract_number,
+                                          order.customer_po) if n}
+        for item in doc.items:
+            model = item.get("model")
+            if model is not None and model.value not in models.values() and \
+                    _alike(model.value) in models:
+                item["model"] = replace(model, value=models[_alike(model.value)],
+                                        how=f"{model.how}; read '{model.raw[:30]}'")
+        for name in ("order_no", "contract_no", "customer_po"):
+            value = doc.fields.get(name)
+            if value is not None and value.value not in numbers.values() and \
+                    _alike(value.value) in numbers:
+                doc.fields[name] = replace(value, value=numbers[_alike(value.value)])
     for name, value in list(doc.fields.items()):
         doc.fields[name] = replace(value, how=f"{value.how}; {OCR}",
                                    confirmed="" if value.confirmed == "labelled"

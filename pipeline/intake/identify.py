@@ -77,12 +77,15 @@ def identify_type(name: str, texts: Sequence[str]) -> tuple[str, str]:
                 return doc_type, f"type {doc_type}: '{keyword}' in the file name"
     text = _words(" ".join(texts[:2]))
     head = _words(" ".join(texts[:1])[:400])
+    squeezed = text.replace(" ", "")
     scores: dict[str, tuple[int, str]] = {}
     for doc_type, keywords in TYPE_KEYWORDS.items():
         for keyword in keywords:
             if len(keyword) <= 3 and keyword.isascii():
                 continue  # abbreviations count in file names only
             hits = text.count(keyword if not keyword.isascii() else f" {keyword} ")
+            if not hits and " " in keyword:  # a scan's OCR: "PACKI NG LIST", "PACKINGLIST"
+                hits = squeezed.count(keyword.replace(" ", ""))
             if not hits:
                 continue
             weight = 5 if (" " in keyword or not keyword.isascii()) else 1
@@ -96,8 +99,14 @@ def identify_type(name: str, texts: Sequence[str]) -> tuple[str, str]:
     return doc_type, f"type {doc_type}: '{scores[doc_type][1]}' in the text"
 
 
+# characters a scan's OCR takes for one another: an order number is found in its text
+# with any of them (PO-2026-0042 read as P0-2026-OO42)
+ALIKE = {"0": "[0O]", "O": "[0O]", "1": "[1Il|]", "I": "[1Il|]", "L": "[1Il|L]"}
+
+
 def _pattern(number: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![A-Za-z0-9])" + re.escape(number) + r"(?![A-Za-z0-9])", re.I)
+    body = "".join(ALIKE.get(c.upper(), re.escape(c)) for c in number)
+    return re.compile(r"(?<![A-Za-z0-9])" + body + r"(?![A-Za-z0-9])", re.I)
 
 
 Found = tuple[KnownOrder | None, str] | None

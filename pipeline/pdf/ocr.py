@@ -14,6 +14,7 @@ upright picture, and the recogniser's confidence.
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ __all__ = ["ENGINE", "OcrPage", "OcrWord", "read_picture"]
 
 ENGINE = "RapidOCR 1.4.4 (PP-OCRv4, onnxruntime)"
 _engine: Any = None
+DET_SIDE = 1600
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,12 @@ def engine() -> Any:
     if _engine is None:
         from rapidocr_onnxruntime import RapidOCR
 
-        _engine = RapidOCR(det_limit_side_len=1600, det_limit_type="max", max_side_len=2400,
-                           rec_batch_num=16, print_verbose=False)
+        # the detector on at most DET_SIDE pixels; pieces of a line read six at a time,
+        # each padded to at least twice its height (not to RapidOCR's 320 pixels: most
+        # pieces are a table's short cells), measured in bench/ocr.py
+        _engine = RapidOCR(det_limit_side_len=DET_SIDE, det_limit_type="max",
+                           max_side_len=2400, rec_batch_num=6, rec_img_shape=[3, 48, 96],
+                           print_verbose=False)
     return _engine
 
 
@@ -101,7 +107,7 @@ def _upright(bgr: Any) -> tuple[Any, int]:
 
     ocr = engine()
     small = bgr
-    scale = 1200 / max(bgr.shape[:2])
+    scale = 800 / max(bgr.shape[:2])
     if scale < 1:
         small = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     boxes, _ = ocr.text_det(small)
@@ -171,9 +177,14 @@ class Piece:
     score: float = 0.0
     merged: bool = False  # read again together with its neighbours
 
+    left: int = 0  # how far the picture may reach each side (half-way to its neighbours)
+    right: int = 0
+
     def picture(self) -> Any:
         pad = max(1, self.crop.shape[0] // 8)
-        return self.crop[:, max(0, self.a - pad):min(self.crop.shape[1], self.b + pad)]
+        return self.crop[:, max(0, self.left, self.a - pad):min(self.crop.shape[1],
+                                                               self.right or self.b + pad,
+                                                               self.b + pad)]
 
 
 def _recognise(pieces: list[Piece]) -> None:
@@ -187,24 +198,37 @@ def _chinese(text: str) -> bool:
     return bool(text) and all("\u4e00" <= c <= "\u9fff" for c in text.strip())
 
 
-def _chinese_runs(line: list[Piece]) -> list[Piece]:
-    """Neighbouring pieces read as Chinese and set less than half a line's height apart:
-    one word whose characters stood apart (read alone, a character is often misread)."""
+FIGURE = re.compile(r"[\d.,，．]+")
+
+
+def _joins(left: str, right: str, gap: float, height: float) -> bool:
+    """Two neighbouring pieces that are one word: Chinese characters set apart (read
+    alone, a character is often misread), or the figures of one number ("2" "12": a narrow
+    1 leaves room on both sides)."""
+    if _chinese(left) and _chinese(right):
+        return gap < 0.5 * height
+    if left.isalpha() and right.isalpha() and min(len(left), len(right)) <= 2:
+        return gap < 0.3 * height  # PACKI NG: a letter set apart in a heading
+    return bool(FIGURE.fullmatch(left) and FIGURE.fullmatch(right)) and gap < 0.35 * height
+
+
+def _runs(line: list[Piece]) -> list[Piece]:
+    """The pieces of a line that are one word (`_joins`), each run as one piece, to read
+    again."""
     runs: list[Piece] = []
     group: list[Piece] = []
     for piece in [*line, None]:
-        close = piece is not None and group and _chinese(piece.text) and \
-            piece.a - group[-1].b < 0.5 * piece.crop.shape[0]
-        if close:
-            group.append(piece)  # type: ignore[arg-type]
+        if piece is not None and group and _joins(group[-1].text.strip(), piece.text.strip(),
+                                                  piece.a - group[-1].b, piece.crop.shape[0]):
+            group.append(piece)
             continue
         if len(group) > 1:
             for member in group:
                 member.merged = True
             first, last = group[0], group[-1]
             runs.append(Piece(first.crop, first.a, last.b, first.x0, last.x1, first.top,
-                              first.bottom))
-        group = [piece] if piece is not None and _chinese(piece.text) else []
+                              first.bottom, left=first.left, right=last.right))
+        group = [piece] if piece is not None else []
     return runs
 
 
@@ -252,15 +276,35 @@ def read_picture(picture: Any, dpi: float) -> OcrPage:
         x_left, x_right = float(min(p[0] for p in box)), float(max(p[0] for p in box))
         top, bottom = float(min(p[1] for p in box)), float(max(p[1] for p in box))
         scale = (x_right - x_left) / max(1, crop.shape[1])
-        lines.append([Piece(crop, a, b, x_left + a * scale, x_left + b * scale, top, bottom)
-                      for a, b in _segments(crop)])
+        cuts = _segments(crop)
+        lines.append([Piece(crop, a, b, x_left + a * scale, x_left + b * scale, top, bottom,
+                            left=(cuts[k - 1][1] + a) // 2 if k else 0,
+                            right=(b + cuts[k + 1][0]) // 2 if k + 1 < len(cuts) else 0)
+                      for k, (a, b) in enumerate(cuts)])
     _recognise([p for line in lines for p in line])
     for line in lines:  # Chinese characters set apart (a heading): read together again
-        joined = _chinese_runs(line)
+        joined = _runs(line)
         _recognise(joined)
         for piece in (p for p in line if not p.merged) if not joined else _with(line, joined):
             if piece.text.strip() and piece.score >= 0.5:
                 page.words += [OcrWord(t, a, piece.top, b, piece.bottom, piece.score)
                                for t, a, b in _split_words(piece.text, piece.x0, piece.x1) if t]
+    page.words = _without_echoes(page.words)
     page.seconds = time.perf_counter() - started
     return page
+
+
+def _without_echoes(words: list[OcrWord]) -> list[OcrWord]:
+    """Words found twice (a text line's end found again as a box of its own): a word
+    standing within a longer one that says it too is left out."""
+    kept = []
+    for word in words:
+        width = max(1e-6, word.x1 - word.x0)
+        inside = any(other is not word and len(other.text) > len(word.text)
+                     and word.text in other.text
+                     and min(word.x1, other.x1) - max(word.x0, other.x0) >= 0.7 * width
+                     and min(word.bottom, other.bottom) - max(word.top, other.top)
+                     >= 0.5 * (word.bottom - word.top) for other in words)
+        if not inside:
+            kept.append(word)
+    return kept

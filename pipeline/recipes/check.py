@@ -174,7 +174,7 @@ def _read(desk: Desk, record: OrderRecord, files: list[dict[str, Any]]) -> list[
             words = words_from_rows(rows) if rows is not None else None
         read = extract(meta["path"], meta["doc_type"], texts, profiles, models, words)
         if meta.get("ocr"):
-            read_by_ocr(read)
+            read_by_ocr(read, record.order)
         if (plain := extracted_to_json(read)) is not None:
             keep_reading(desk.store.root, key, plain)
         readings[n] = read
