@@ -78,6 +78,9 @@ def identify_type(name: str, texts: Sequence[str]) -> tuple[str, str]:
     text = _words(" ".join(texts[:2]))
     head = _words(" ".join(texts[:1])[:400])
     squeezed = text.replace(" ", "")
+    lines = [line for line in (texts[0] if texts else "").splitlines() if line.strip()]
+    top = _words(" ".join(lines[:6]))  # the title: above the letterhead's lines at most
+    top_squeezed = top.replace(" ", "")
     scores: dict[str, tuple[int, str]] = {}
     for doc_type, keywords in TYPE_KEYWORDS.items():
         for keyword in keywords:
@@ -90,8 +93,11 @@ def identify_type(name: str, texts: Sequence[str]) -> tuple[str, str]:
                 continue
             weight = 5 if (" " in keyword or not keyword.isascii()) else 1
             weight *= 2 if _has(head, keyword) else 1
-            best = scores.get(doc_type, (0, keyword))
-            scores[doc_type] = (best[0] + hits * weight, best[1] if best[0] else keyword)
+            titled = _has(top, keyword) or (" " in keyword and keyword.replace(" ", "")
+                                            in top_squeezed)
+            best = scores.get(doc_type, (0, keyword))  # the title outweighs the body's words
+            scores[doc_type] = (best[0] + hits * weight + (100 if titled else 0),
+                                best[1] if best[0] else keyword)
     if not scores:
         reason = "no text to read" if not any(t.strip() for t in texts) else "no keyword found"
         return "other", f"type other: {reason}"

@@ -46,6 +46,8 @@ class OcrDone:
                 "turned": {str(n + 1): p.angle for n, p in sorted(self.pages.items())
                            if p.angle},
                 "seal_pages": [n + 1 for n, p in sorted(self.pages.items()) if p.seal],
+                "levelled": {str(n + 1): p.skew for n, p in sorted(self.pages.items())
+                             if p.skew},
                 "seconds": round(self.seconds, 2)}
 
 
@@ -80,7 +82,8 @@ def _page_pdf(picture: Any | None, page: OcrPage, font_path: Path) -> bytes:
     out = io.BytesIO()
     sheet = canvas.Canvas(out, pagesize=(width, height), pageCompression=1)
     if picture is not None:
-        picture = _turned(picture, page.angle).convert("RGB")
+        picture = page.picture if page.picture is not None else \
+            _turned(picture, page.angle).convert("RGB")
         shown = io.BytesIO()
         picture.save(shown, "JPEG", quality=80, optimize=True)
         sheet.drawImage(ImageReader(io.BytesIO(shown.getvalue())), 0, 0, width, height)
@@ -154,6 +157,7 @@ def ocr_pdf(source: Path, target: Path, texts: list[str] | None, font_path: Path
                 overlays[n] = _page_pdf(None, page, font_path)
             else:
                 made[n] = _page_pdf(picture, page, font_path)
+            page.picture = None  # (not kept: a page's picture is megabytes)
     finally:
         document.close()
     done.seconds = time.monotonic() - started
