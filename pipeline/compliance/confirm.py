@@ -229,7 +229,8 @@ def confirm(doc: Extracted, order: Order) -> None:
                    and v.confirmed]
         if model is not None and not model.confirmed and (
                 model.value in lines or (len(figures) >= 2 and " " not in str(model.value)
-                                         and OCR not in model.how)):
+                                         and OCR not in model.how
+                                         and "a row over" not in model.how)):
             item["model"] = model.sure("a model of the order" if model.value in lines
                                        else "its row's figures are confirmed")
 

@@ -199,9 +199,12 @@ class _Pending:
             figure and bool(re.fullmatch(r"[A-Z]{3}|US\$|[$€¥£]", first.strip())))  # EUR/406.66
 
     def add(self, line: Line, values: dict[str, str]) -> None:
+        figures = any(k in NUMERIC - {"line_no"} for k in self.values)
         for name, text in values.items():
             if name not in self.values:
                 self.values[name] = text
+                if (name in NUMERIC - {"line_no"} or name == "model") and figures:
+                    self.broken.add(name)  # only on a later line of a row: maybe a part
             elif name in NUMERIC:
                 joined = wrap_join(self.values[name], text)
                 if not joined.startswith(f"{self.values[name]} "):

@@ -77,7 +77,9 @@ def table_items(document: str, tables: list[Table], models: list[str], spaced: b
             model = _model_cell(row.values.get("model"), models) or model_in(row.text, models)
             if model:
                 item["model"] = Value(model.strip(), row.text, document, row.page,
-                                      "column model" if "model" in row.values else
+                                      ("column model" + (", a row over 2 lines" if "model" in
+                                                         row.joined else ""))
+                                      if "model" in row.values else
                                       "a model of the order on the row", "")
             for key, text in row.values.items():
                 how = f"column {key}: '{text[:24]}'" + (  # its own cell broken, or not known
