@@ -496,6 +496,14 @@ def run(base: int, numbers: list[int], jobs: int, keep: Path | None = None) -> R
                                           [keep] * len(numbers), chunksize=4)))
 
 
+def _record(run: dict[str, Any]) -> None:
+    kept = json.loads(FIGURES.read_text("utf-8"))["runs"] if FIGURES.exists() else []
+    runs = sorted([r for r in kept if r["seed"] != run["seed"]] + [run], key=lambda r: r["seed"])
+    FIGURES.write_text(json.dumps({"runs": runs, "seed_kinds": [
+        {"seed": s.name, "rules": list(s.rules)} for s in SEEDS]}, indent=1,
+        ensure_ascii=False) + "\n", "utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, action="append", default=None,
@@ -523,10 +531,8 @@ def main() -> int:
         out.write_text(json.dumps({"figures": runs[-1], "outcomes": [
             asdict(o) for o in report.outcomes]}, indent=1, ensure_ascii=False, default=str),
             "utf-8")
-    if args.record:
-        FIGURES.write_text(json.dumps({"runs": runs, "seed_kinds": [
-            {"seed": s.name, "rules": list(s.rules)} for s in SEEDS]}, indent=1,
-            ensure_ascii=False) + "\n", "utf-8")
+        if args.record:  # each seed's run as it ends, in place of that seed's last one
+            _record(runs[-1])
     return 0 if all(r["met"] for r in runs) else 1
 
 

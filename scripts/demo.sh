@@ -38,9 +38,31 @@ echo "== the order's updates arrive: signed approvals, factory confirmation, ins
 cp "$DEMO"/updates/*.yaml "$DEMO/inbox/"
 "$GENDAN" -w "$DEMO" run
 echo
-echo "== the factory's documents arrive: warranty card, manual, inspection report, transport contract"
+echo "== the factory's documents arrive: warranty card, manual, transport contract, and the"
+echo "   inspection report photographed on its side with the factory's seal (IMG_20270108_0931.jpg)"
 cp examples/factory/*.pdf "$DEMO/inbox/"
+rm "$DEMO/inbox/PO-2026-0042_inspection-report.pdf"
+.venv/bin/python scripts/make_scan.py examples/factory/PO-2026-0042_inspection-report.pdf \
+  "$DEMO/inbox/IMG_20270108_0931.jpg"
 "$GENDAN" -w "$DEMO" run
+echo
+echo "== the scan, read by OCR: identified by what it says, found by gendan find (验货 = inspection)"
+"$GENDAN" -w "$DEMO" find 验货
+.venv/bin/python - "$DEMO" <<'PY'
+import json
+import sys
+from pathlib import Path
+
+demo = Path(sys.argv[1])
+sidecar = next((demo / "archive").rglob("IMG_20270108_0931.jpg.gendan.json"), None)
+if sidecar is not None:
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    ocr = meta.get("ocr", {})
+    print(f"IMG_20270108_0931.jpg: {meta['doc_type']}; {'; '.join(meta['identified'])}")
+    print(f"  OCR: {ocr.get('engine')}, confidence {ocr.get('confidence')}, turned "
+          f"{ocr.get('turned')}, levelled {ocr.get('levelled')}, seal on pages "
+          f"{ocr.get('seal_pages')}, {ocr.get('seconds')} s")
+PY
 echo
 echo "== an order typed into the Excel form (gendan order-form), as a merchandiser fills it in"
 "$GENDAN" order-form -o "$DEMO/order-form.xlsx" >/dev/null

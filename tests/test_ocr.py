@@ -12,7 +12,7 @@ from typing import Any
 import pdfplumber
 import pypdfium2
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 from pypdf import PdfReader
 
 from pipeline.desk import Desk
@@ -39,8 +39,9 @@ def scan_of(pdf: Path, dpi: int = 200, turn: int = 0, seal: bool = False,
     """A page of `pdf` as a scanner makes it: a JPEG picture, turned, with a red seal."""
     page = pypdfium2.PdfDocument(str(pdf))[0]
     picture = page.render(scale=dpi / 72).to_pil().convert("RGB")
-    if seal:
-        draw = ImageDraw.Draw(picture)
+    if seal:  # the seal's ink over the print: multiplied, as ink over ink
+        stamp = Image.new("RGB", picture.size, "white")
+        draw = ImageDraw.Draw(stamp)
         x, y, r = picture.width // 2, picture.height // 6, int(dpi * 0.8)  # 40 mm across
         red = (220, 20, 30)
         draw.ellipse((x - r, y - r, x + r, y + r), outline=red, width=dpi // 20)
@@ -49,6 +50,7 @@ def scan_of(pdf: Path, dpi: int = 200, turn: int = 0, seal: bool = False,
                       (x + s // 2, y + s // 6), (x + 2 * s // 3, y + s),
                       (x, y + s // 2), (x - 2 * s // 3, y + s), (x - s // 2, y + s // 6),
                       (x - s, y - s // 3), (x - s // 3, y - s // 3)], fill=red)
+        picture = ImageChops.multiply(picture, stamp)
     if turn:
         picture = picture.rotate(turn, expand=True, fillcolor="white")
     out = io.BytesIO()
@@ -129,14 +131,14 @@ def _packing_list(quantity: int = 400) -> str:
 <p>Total packages: 700 CTNS</p>"""
 
 
-def _scan_findings(desk: Desk, tmp_path: Path, body: str) -> list[str]:
+def _scan_findings(desk: Desk, tmp_path: Path, body: str, seal: bool = True) -> list[str]:
     import datetime as dt
 
     from pipeline.recipes.check import check_order
 
     pdf = text_pdf(tmp_path / "pl.pdf", body)
     (desk.workspace.inbox / "PO-2026-0042_packing-list.jpg").write_bytes(
-        scan_of(pdf, seal=True))
+        scan_of(pdf, seal=seal))
     [outcome] = desk.run_once()
     assert outcome.status == "archived", outcome
     result = check_order(desk, "PO-2026-0042", on=dt.date(2027, 1, 30), archive_report=False)
@@ -154,3 +156,19 @@ def test_a_clean_scan_checks_without_a_false_error(with_order: Desk, tmp_path: P
 def test_a_wrong_quantity_on_a_scan_is_found(with_order: Desk, tmp_path: Path) -> None:
     findings = _scan_findings(with_order, tmp_path, _packing_list(quantity=440))
     assert any("HR-45" in f and "440" in f for f in findings), findings
+
+
+@pytest.mark.slow
+def test_a_scan_without_the_factory_s_seal_is_for_review(with_order: Desk,
+                                                         tmp_path: Path) -> None:
+    from pipeline.config import Ocr
+
+    with_order.settings = with_order.settings.model_copy(
+        update={"ocr": Ocr(seal_types=["packing_list"])})
+    findings = _scan_findings(with_order, tmp_path, _packing_list(), seal=False)
+    assert [f for f in findings if "factory_seal" in f] == [
+        f for f in findings if f.startswith("review documents.factory_seal: no red seal")], \
+        findings
+    assert any("factory_seal" in f for f in findings), findings
+    sealed = _scan_findings(with_order, tmp_path, _packing_list(quantity=400), seal=True)
+    assert not any("factory_seal" in f for f in sealed), sealed

@@ -54,6 +54,7 @@ class Case:
     handover_date: dt.date
     tolerances: Tolerances = field(default_factory=Tolerances)
     date_basis: str = "given"  # why handover_date is that day ("today", the planned one ...)
+    seal_types: tuple[str, ...] = ()  # factory documents that must carry the factory's seal
 
     def of_type(self, *types: str) -> list[Extracted]:
         return [d for d in self.documents if d.doc_type in types]

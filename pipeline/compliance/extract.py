@@ -56,6 +56,7 @@ class Extracted:
     missing: list[str] = field(default_factory=list)
     text: str = ""  # the whole text, kept for the documents whose wording is compared
     scope: tuple[str, ...] = ()  # the models of the lines it covers (none: the whole order)
+    sealed: bool | None = None  # a scan: whether a red seal was seen on it (None: not a scan)
 
     def get(self, name: str) -> Any:
         found = self.fields.get(name)

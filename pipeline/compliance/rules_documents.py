@@ -206,3 +206,13 @@ def customer_po(case: Case, this: Rule) -> Iterator[Finding]:
         if _squash(value.value) != _squash(expected):
             yield this.finding(f"buyer's order no. {value.value} ({value.where()}), the order "
                                f"says {expected}", doc.document, evidence=[value])
+
+
+@rule("documents.factory_seal", "review", "a factory's scanned document carries its red seal "
+      "(公章) where the office asks for one", "work manual: the factory's documents, sealed; "
+      "[ocr] seal_types")
+def factory_seal(case: Case, this: Rule) -> Iterator[Finding]:
+    for doc in case.of_type(*case.seal_types):
+        if doc.sealed is False:
+            yield this.finding(f"no red seal found on the scan of {doc.document}: look at it, "
+                               "or ask the factory for a sealed copy", doc.document)

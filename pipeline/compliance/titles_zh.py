@@ -78,6 +78,7 @@ TITLES_ZH = {
     "totals.invoice_vs_contract": "合同总额与发票一致",
     "shipping.bl_vs_packing": "提单与装箱单件数、毛重一致",
     "arithmetic.quantity_total": "发票总数量等于各行之和",
+    "documents.factory_seal": "工厂扫描件盖有公章",
     "terms.named_place": "价格条款的指定地点正确（Incoterms 2020）",
     "terms.insurance": "CIF/CIP 投保金额不低于发票金额的110%",
     "terms.freight": "C组和D组条款的运费已知",

@@ -153,18 +153,41 @@ def _turn(picture: Any, angle: int, skew: float, fill: int) -> Any:
     return picture
 
 
-def _segments(crop: Any) -> list[tuple[int, int]]:
+def _ruled(page: Any, box: Any) -> Any:
+    """Which columns of a text line's box a vertical rule crosses: ink all through the
+    line and on above and below it too (a table's cell border; a letter's stroke stops
+    with the line)."""
+    import numpy as np
+
+    x0, x1 = int(min(p[0] for p in box)), int(max(p[0] for p in box))
+    top, bottom = int(min(p[1] for p in box)), int(max(p[1] for p in box))
+    reach = max(3, (bottom - top) // 2)
+    gray = page.mean(axis=2) if page.ndim == 3 else page
+    above = gray[max(0, top - reach):max(0, top - 1), x0:x1 + 1] < 200  # a thin grey rule
+    below = gray[bottom + 1:bottom + reach, x0:x1 + 1] < 200
+    line = gray[top:bottom + 1, x0:x1 + 1] < 200
+    if above.size == 0 or below.size == 0 or line.size == 0:
+        return np.zeros(max(0, x1 - x0 + 1), dtype=bool)
+    crossed = (above.mean(axis=0) > 0.7) & (below.mean(axis=0) > 0.7) & (line.mean(axis=0) > 0.7)
+    return crossed[:-1] | crossed[1:] if crossed.size > 1 else crossed  # a rule 1 px off
+
+
+def _segments(crop: Any, ruled: Any = None) -> list[tuple[int, int]]:
     """Where a text line's picture holds ink, cut at the blank gaps between its words and
-    at ruled lines (a table's cell borders): the recogniser reads a row of a table as one
-    line and, not knowing where its gaps were, runs the cells' texts together."""
+    at ruled lines (`ruled`: a table's cell borders, by column): the recogniser reads a row
+    of a table as one line and, not knowing where its gaps were, runs the cells' texts
+    together."""
     import numpy as np
 
     gray = crop.mean(axis=2) if crop.ndim == 3 else crop
     height = gray.shape[0]
     ink = (gray < 150).sum(axis=0)
-    rule = ink > 0.8 * height  # a vertical rule crossing the line: a border
+    rule = np.zeros(len(ink), dtype=bool)
+    if ruled is not None and len(ruled):
+        at = np.linspace(0, len(ruled) - 1, num=len(ink)).round().astype(int)
+        rule = ruled[at]
     blank = (ink == 0) | rule
-    gap = max(3, int(height * 0.35))
+    gap = max(3, round(height * 0.2))
     segments: list[tuple[int, int]] = []
     start, run = None, 0
     for x, empty in enumerate(np.append(blank, True)):
@@ -228,6 +251,10 @@ def _joins(left: str, right: str, gap: float, height: float) -> bool:
         return gap < 0.5 * height
     if left.isalpha() and right.isalpha() and min(len(left), len(right)) <= 2:
         return gap < 0.3 * height  # PACKI NG: a letter set apart in a heading
+    if (left[-1:] in "-/." or right[:1] in "-/.") and gap < 0.3 * height:
+        return True  # HZGD- EXP-2: a number's parts either side of its hyphen
+    if left[-1:].isdigit() and right[:1].isdigit() and gap < 0.45 * height:
+        return True  # 20260047 1: the figures of one number
     wide = 1.0 if left[-1:] in ".,，．" else 0.6  # ２，６３８ set wide: after its mark, wider
     return bool(FIGURE.fullmatch(left) and FIGURE.fullmatch(right)) and \
         bool(re.search(r"\d", left + right)) and gap < wide * height
@@ -258,21 +285,21 @@ def _with(line: list[Piece], runs: list[Piece]) -> list[Piece]:
     return sorted([p for p in line if not p.merged] + runs, key=lambda p: p.x0)
 
 
-FIGURE_SPACES = re.compile(r"(?<=[\d.,，．])\s+(?=[\d.,，．])")
+ZERO = re.compile(r"[oO]")
+FIGURE_SPACES = re.compile(r"(?<=[\d.,，．])\s+(?=[\d.,，．]|[oO](?![A-Za-z]))")
 
 
 def _split_words(text: str, x0: float, x1: float) -> list[tuple[str, float, float]]:
     """A piece's text, cut at the spaces the recogniser read, each word placed by its
     share of the characters."""
     text = FIGURE_SPACES.sub("", text)  # ２ ， ６ ３ ８: the figures of one number set wide
-    parts = text.split()
-    if len(parts) < 2:
-        return [(text.strip(), x0, x1)]
     width = (x1 - x0) / max(1, len(text))
     placed, at = [], 0
-    for part in parts:
+    for part in text.split():
         begin = text.index(part, at)
         at = begin + len(part)
+        if FIGURE.fullmatch(part) and re.search(r"\d", part):
+            part = ZERO.sub("0", part)  # 1,363.o: a zero read as a letter
         placed.append((part, x0 + begin * width, x0 + at * width))
     return placed
 
@@ -303,11 +330,11 @@ def read_picture(picture: Any, dpi: float) -> OcrPage:
     crops = ocr.get_crop_img_list(img, boxes)
     origin = ocr._get_origin_points(boxes, record, height, width)
     lines: list[list[Piece]] = []
-    for box, crop in zip(origin, crops, strict=True):
+    for box, found, crop in zip(origin, boxes, crops, strict=True):
         x_left, x_right = float(min(p[0] for p in box)), float(max(p[0] for p in box))
         top, bottom = float(min(p[1] for p in box)), float(max(p[1] for p in box))
         scale = (x_right - x_left) / max(1, crop.shape[1])
-        cuts = _segments(crop)
+        cuts = _segments(crop, _ruled(img, found))
         lines.append([Piece(crop, a, b, x_left + a * scale, x_left + b * scale, top, bottom,
                             left=(cuts[k - 1][1] + a) // 2 if k else 0,
                             right=(b + cuts[k + 1][0]) // 2 if k + 1 < len(cuts) else 0)

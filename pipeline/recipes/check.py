@@ -178,6 +178,9 @@ def _read(desk: Desk, record: OrderRecord, files: list[dict[str, Any]]) -> list[
         if (plain := extracted_to_json(read)) is not None:
             keep_reading(desk.store.root, key, plain)
         readings[n] = read
+    for n, meta in enumerate(files):  # a scan: whether OCR saw a red seal on it
+        if isinstance(meta.get("ocr"), dict):
+            readings[n].sealed = bool(meta["ocr"].get("seal_pages"))
     return [readings[n] for n in range(len(files))]
 
 
@@ -200,7 +203,7 @@ def check_case(desk: Desk, record: OrderRecord, on: dt.date | None) -> CheckResu
                 thresholds=desk.settings.approval.general_manager_threshold,
                 lead_days=desk.settings.inspection.lead_days(),
                 handover_date=as_of,
-                date_basis=basis,
+                date_basis=basis, seal_types=tuple(desk.settings.ocr.seal_types),
                 tolerances=Tolerances(weight_percent=rules.weight_tolerance_percent,
                                       volume_percent=rules.volume_tolerance_percent))
     return CheckResult(record.ref.order_no, run_rules(case), extracted, "", case, files)
