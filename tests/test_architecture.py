@@ -9,8 +9,8 @@ from pathlib import Path
 
 PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 
-FOUNDATIONS = {"errors", "models", "config", "fsutil", "doctypes", "flow", "words", "clock",
-               "sandbox", "dates", "numbering", "terms", "places", "attention", "due",
+FOUNDATIONS = {"errors", "models", "config", "sections", "fsutil", "doctypes", "flow", "words",
+               "clock", "sandbox", "dates", "numbering", "terms", "places", "attention", "due",
                "timeline", "agenda", "faults", "basics", "credit", "updates", "workspace",
                "changes", "summary", "policy", "example_config", "outcome", "lazy"}
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
