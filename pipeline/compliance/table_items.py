@@ -76,9 +76,12 @@ def table_items(document: str, tables: list[Table], models: list[str], spaced: b
             item: dict[str, Value] = {}
             model = _model_cell(row.values.get("model"), models) or model_in(row.text, models)
             if model:
+                pieced = "model" in row.joined or (  # CD-672G- and what stood under it
+                    model.strip() not in models and
+                    bool(re.search(r"[-/]\s+\S", row.values.get("model", ""))))
                 item["model"] = Value(model.strip(), row.text, document, row.page,
-                                      ("column model" + (", a row over 2 lines" if "model" in
-                                                         row.joined else ""))
+                                      ("column model" + (", a row over 2 lines" if pieced
+                                                         else ""))
                                       if "model" in row.values else
                                       "a model of the order on the row", "")
             for key, text in row.values.items():
