@@ -312,6 +312,15 @@ SEEDED.update({
 })
 
 
+def _unsealed_scan(case: Case) -> None:
+    """The packing list came as a scan that shows no red seal, where the office asks for one."""
+    case.documents[1].sealed = False
+    case.seal_types = ("packing_list",)
+
+
+SEEDED["documents.factory_seal"] = (_unsealed_scan, "no red seal found on the scan of")
+
+
 def test_a_credit_that_fits_draws_no_finding(order_data: dict[str, Any]) -> None:
     case = clean_case(order_data)
     _credit(goods="garden tools and lawn mowers",

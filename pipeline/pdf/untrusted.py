@@ -121,6 +121,7 @@ def _inspected(source: Path, is_scan: bool, work: Path | None, text_pages: int,
                 texts, how = page_texts(reader, text_pages), "pypdf"
         if limits.ocr and work is not None and not info.encrypted and (
                 texts is None or any(needs_ocr(t) for t in texts)):
+            _unpack_contents(reader)  # the original within the limits, before its copy is made
             done = ocr_pdf(pdf, work / "ocr.pdf", texts, Path(limits.ocr_font),
                            dpi=limits.ocr_dpi, megapixels=limits.megapixels,
                            seconds=limits.seconds * 0.6)
