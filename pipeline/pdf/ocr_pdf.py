@@ -61,17 +61,9 @@ def _font(path: Path) -> str:
     return FONT_NAME
 
 
-def _turned(picture: Any, angle: int) -> Any:
-    from PIL import Image
-
-    turns = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180,
-             270: Image.Transpose.ROTATE_90}
-    return picture.transpose(turns[angle]) if angle in turns else picture
-
-
-def _page_pdf(picture: Any | None, page: OcrPage, font_path: Path) -> bytes:
-    """One page: the upright picture (None: the words only, to lay over the page that
-    has them), and over it the words, invisible."""
+def _page_pdf(page: OcrPage, font_path: Path, shown: bool = True) -> bytes:
+    """One page: the picture as it was read, upright and level (`shown` False: the words
+    only, to lay over the page that has them), and over it the words, invisible."""
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
@@ -81,12 +73,10 @@ def _page_pdf(picture: Any | None, page: OcrPage, font_path: Path) -> bytes:
     width, height = page.width * to_pt, page.height * to_pt
     out = io.BytesIO()
     sheet = canvas.Canvas(out, pagesize=(width, height), pageCompression=1)
-    if picture is not None:
-        picture = page.picture if page.picture is not None else \
-            _turned(picture, page.angle).convert("RGB")
-        shown = io.BytesIO()
-        picture.save(shown, "JPEG", quality=80, optimize=True)
-        sheet.drawImage(ImageReader(io.BytesIO(shown.getvalue())), 0, 0, width, height)
+    if shown and page.picture is not None:
+        jpeg = io.BytesIO()
+        page.picture.save(jpeg, "JPEG", quality=80, optimize=True)
+        sheet.drawImage(ImageReader(io.BytesIO(jpeg.getvalue())), 0, 0, width, height)
     for word in page.words:
         box_w, box_h = (word.x1 - word.x0) * to_pt, (word.bottom - word.top) * to_pt
         size = max(1.0, box_h * 0.8)
@@ -154,9 +144,9 @@ def ocr_pdf(source: Path, target: Path, texts: list[str] | None, font_path: Path
             page = read_picture(picture, drawn_at)
             done.pages[n] = page
             if some and page.angle == 0:  # its own bits of text stay: the words laid over
-                overlays[n] = _page_pdf(None, page, font_path)
+                overlays[n] = _page_pdf(page, font_path, shown=False)
             else:
-                made[n] = _page_pdf(picture, page, font_path)
+                made[n] = _page_pdf(page, font_path)
             page.picture = None  # (not kept: a page's picture is megabytes)
     finally:
         document.close()
