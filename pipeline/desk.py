@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .clock import Clock, clock_from_env
 from .config import Settings
@@ -51,6 +52,9 @@ from .store import OrderStore
 from .summary import Policy
 from .workspace import Workspace
 
+if TYPE_CHECKING:
+    from .books.masters import Masters
+
 __all__ = ["Desk"]
 
 log = logging.getLogger(__name__)
@@ -73,6 +77,7 @@ class Desk:
         self._attempts: dict[Path, int] = {}
         self._intake_depth = 0
         self._known: list[KnownOrder] | None = None
+        self._masters: tuple[object, Masters] | None = None
         # factory PDFs being read ahead of their turn: path -> (identity, pages, child)
         self.ahead: dict[Path, tuple[tuple[int, int, int, int], int, Steps]] = {}
 
@@ -229,10 +234,11 @@ class Desk:
                                      text_chars=limits.text_chars, items=limits.items)
             if path.suffix.lower() == ".xlsx":
                 preload("openpyxl")
+            masters = self.masters()
             incoming, notes = run_limited(
                 lambda: read_incoming(path, arrival.file, data_limits,
                                       workbook_unpacked_mb=limits.workbook_unpacked_mb,
-                                      workbook_rows=limits.workbook_rows),
+                                      workbook_rows=limits.workbook_rows, masters=masters),
                 seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=file)
             from .recipes.orders import order_arrived, update_arrived
 
@@ -257,6 +263,18 @@ class Desk:
             raise LimitError(f"{file}: {size / 1024 / 1024:,.1f} MB, too large for {what}",
                              hint=f"At most {allowed:,.0f} MB ([limits] {key}); check the file, "
                              "or raise the limit in gendan.toml.")
+
+    def masters(self) -> Masters:
+        """The workspace's master data, read again only when one of its files changed."""
+        from .books.masters import KINDS, Masters
+
+        root = self.workspace.masters
+        seen = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                     for kind in KINDS if (root / kind).is_dir()
+                     for p in sorted((root / kind).iterdir()))
+        if self._masters is None or self._masters[0] != seen:
+            self._masters = (seen, Masters.load(root))
+        return self._masters[1]
 
     def known_orders(self) -> list[KnownOrder]:
         """The archived orders, to recognise factory files by (kept until an order arrives)."""

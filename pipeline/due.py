@@ -65,18 +65,30 @@ def _title(doc_type: str) -> str:
     return f"{kind.title_en} ({kind.title_zh})" if kind else doc_type
 
 
+def _money(order: Order, workflow: Workflow) -> list[DueItem]:
+    """Each instalment of the payment terms not received yet whose date is known."""
+    from .books.schedule import money_due
+
+    return [DueItem("payment", f"{i.name} {i.currency} {i.outstanding:,.2f}"
+                    + (f" of {i.amount:,.2f}" if i.received else "")
+                    + f" ({i.percent:g} %, {i.basis.split(' ', 1)[-1]}) not received",
+                    i.due, f"chase the customer; drop a payment update for {order.order_no}")
+            for i in money_due(order, workflow) if i.due is not None]
+
+
 def due_items(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
               policy: Policy) -> list[DueItem]:
     """Every step still open on the order, earliest deadline first."""
     from .policy import effective_status, shipment_date
 
     status = effective_status(order, workflow, documents, policy)
-    if status in CLOSED:
-        return []
     n = order.order_no
+    owed = [] if status == "cancelled" else _money(order, workflow)
+    if status in CLOSED:
+        return owed
     current = [m for m in documents if m.get("current")]
     have = {m["doc_type"] for m in current}
-    items: list[DueItem] = []
+    items: list[DueItem] = owed
     approvals = approval_state(order, workflow, dict(policy.thresholds))
     approved_on = max((a.at.date() for a in approvals.signed), default=None)
     if approvals.rejected is not None:

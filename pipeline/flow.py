@@ -23,10 +23,12 @@ from .updates import (
     ROLE_TITLES,
     STATUSES,
     ApprovalUpdate,
+    CreditNoteUpdate,
     FactoryConfirmationUpdate,
     InspectionUpdate,
     LoadingUpdate,
     OrderUpdate,
+    PaymentUpdate,
     Proof,
     Role,
     ShipmentUpdate,
@@ -87,6 +89,8 @@ class Workflow(Strict):
     factory_confirmation: FactoryConfirmationUpdate | None = None  # the latest
     confirmations: tuple[FactoryConfirmationUpdate, ...] = ()  # each factory's latest
     shipment: ShipmentUpdate | None = None
+    payments: tuple[PaymentUpdate, ...] = ()  # money received, in the order it came
+    credit_notes: tuple[CreditNoteUpdate, ...] = ()
     status: str = "received"
     history: tuple[Event, ...] = ()
 
@@ -249,13 +253,56 @@ def apply_update(
                          f"{workflow.loading.loading_time:%Y-%m-%d}")
         affected = ("registration_sheet", "handover_checklist")
         summary = f"shipped on board {update.on_board_date}, B/L {update.bl_no}"
+    elif isinstance(update, PaymentUpdate | CreditNoteUpdate):
+        flags, summary = _money(order, workflow, update)
+        affected = ("registration_sheet",)  # it shows what was received
     else:
         affected = ("registration_sheet", "handover_checklist")  # both show the status
         summary = f"status {update.status}"
+        if update.status == "in_production":
+            flags += _before_deposit(order, workflow, update.at.date())
     event = Event(seq=len(workflow.history) + 1, recorded=now, kind=update.update,
                   source=source, summary=summary, flags=tuple(flags),
                   data=update.model_dump(mode="json"))
     return advance(workflow, event), affected, flags
+
+
+def _money(order: Order, workflow: Workflow, update: PaymentUpdate | CreditNoteUpdate
+           ) -> tuple[list[str], str]:
+    """A receipt or credit note checked against the order: its currency must be the
+    order's; paying more than the order's amount, or naming another invoice, is flagged."""
+    from .books.schedule import paid
+
+    if update.currency != order.currency:
+        raise _reject(update, "currency", update.currency, f"the order's currency "
+                      f"{order.currency} (record a payment in another currency by its "
+                      "converted amount, with the rate in the remark)")
+    flags = []
+    after = paid(workflow) + update.amount
+    if after > order.total_amount:
+        flags.append(f"received and credited {order.currency} {after:,.2f}, more than the "
+                     f"order's {order.total_amount:,.2f}")
+    if isinstance(update, PaymentUpdate):
+        if update.invoice_no and order.invoice_no and update.invoice_no != order.invoice_no:
+            flags.append(f"the payment names invoice {update.invoice_no}, not the order's "
+                         f"{order.invoice_no}")
+        summary = (f"{update.kind} received {update.currency} {update.amount:,.2f} on "
+                   f"{update.date}" + (f", bank charges {update.bank_charges:,.2f}"
+                                       if update.bank_charges else "")
+                   + (f", ref {update.bank_ref}" if update.bank_ref else ""))
+    else:
+        summary = (f"credit note {update.number}: {update.currency} {update.amount:,.2f} "
+                   f"({update.reason})")
+    return flags, summary
+
+
+def _before_deposit(order: Order, workflow: Workflow, day: dt.date) -> list[str]:
+    """Production started while an instalment due in advance is still open."""
+    from .books.schedule import instalments
+
+    return [f"production started on {day} before the {i.name} ({order.currency} "
+            f"{i.outstanding:,.2f} of {i.amount:,.2f}) was received"
+            for i in instalments(order, workflow) if i.outstanding > 0 and i.key == "advance"]
 
 
 def confirmations(order: Order, workflow: Workflow
@@ -311,6 +358,11 @@ def advance(workflow: Workflow, event: Event) -> Workflow:
         if isinstance(update, FactoryConfirmationUpdate):  # one factory's replaces its own
             changes["confirmations"] = (*(c for c in workflow.confirmations
                                           if c.factory != update.factory), update)
+    elif event.kind == "payment":
+        changes["payments"] = (*workflow.payments, PaymentUpdate.model_validate(data))
+    elif event.kind == "credit_note":
+        changes["credit_notes"] = (*workflow.credit_notes,
+                                   CreditNoteUpdate.model_validate(data))
     elif event.kind == "status":
         changes["status"] = data["status"]
     elif event.kind == "handover":

@@ -21,6 +21,7 @@ from .basics import (
     money,
 )
 from .basics import Strict as _Strict
+from .books.schedule import PaymentTerm
 from .credit import LetterOfCredit
 from .terms import INCOTERMS, INSURED, ORIGIN, PREPAID
 
@@ -189,6 +190,9 @@ class Order(_Strict):
         None, description="Freight in the order currency; the C- and D-terms need it (运费)")
     payment_terms: Text = Field(description="Payment terms, e.g. 30% T/T in advance (付款方式)")
     prepayment_percent: Percent = Field(Decimal(0), description="Prepayment in percent (预付款)")
+    payment_schedule: list[PaymentTerm] = Field(
+        default_factory=list, description="The payment terms as instalments (percent, basis, "
+        "days); by default from prepayment_percent or the letter of credit")
     commission_percent: Percent = Field(Decimal(0), description="Commission in percent (佣金)")
     delivery_date: Day = Field(description="Delivery date agreed with the customer (交货期)")
     latest_shipment_date: Day | None = Field(None, description="Latest date of shipment")
@@ -224,6 +228,14 @@ class Order(_Strict):
                 f"unknown currency {value!r}; use an ISO 4217 code such as USD, EUR or CNY"
             )
         return code
+
+    @model_validator(mode="after")
+    def _schedule_whole(self) -> Order:
+        shares = sum((t.percent for t in self.payment_schedule), Decimal(0))
+        if self.payment_schedule and shares != 100:
+            raise ValueError(f"payment_schedule adds up to {shares} %, not 100 %; the "
+                             "instalments must share the whole amount")
+        return self
 
     @model_validator(mode="after")
     def _named_place_known(self) -> Order:

@@ -5,6 +5,7 @@ settings that decide deadlines, approvals and warranty)."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from .attention import open_warnings
@@ -48,6 +49,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 def summarise(order: Order, workflow: Workflow, documents: list[dict[str, Any]], *, key: str,
               folder: str, order_no: str, customer: str,
               policy: Policy | None = None) -> dict[str, Any]:
+    from .books.schedule import instalments
     from .due import due_items
 
     policy = policy or Policy()
@@ -55,6 +57,8 @@ def summarise(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
     warnings = open_warnings(order, workflow, dict(policy.lead_days))
     current = [m for m in documents if m.get("current")]
     due = due_items(order, workflow, documents, policy)
+    schedule = instalments(order, workflow)
+    received = sum((p.amount for p in workflow.payments), Decimal(0))
     return {
         "key": key,
         "order_no": order_no,
@@ -97,6 +101,12 @@ def summarise(order: Order, workflow: Workflow, documents: list[dict[str, Any]],
         "registered": workflow.status in {"registered", "closed"},
         "review": _check_findings(workflow),
         "due": [d.as_dict() for d in due],
+        "received": f"{received:.2f}",
+        "credited": f"{sum((c.amount for c in workflow.credit_notes), Decimal(0)):.2f}",
+        "outstanding": f"{sum((i.outstanding for i in schedule), Decimal(0)):.2f}",
+        "margin": (f"{order.total_amount - order.total_expected_cost:.2f}"
+                   if order.expected_costs else None),
+        "schedule": [i.as_dict() for i in schedule],
         "next_due": due[0].date.isoformat() if due else None,
         "next_what": due[0].what if due else None,
     }

@@ -6,15 +6,18 @@ flow.py decides whether each is accepted and what it changes.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
-from .models import Day, InspectionKind, Moment
+from .basics import Positive
+from .models import CURRENCIES, Day, InspectionKind, Moment
 
 __all__ = [
     "CHAIN", "PHONE", "PLATE", "ROLE_TITLES", "STATUSES", "ApprovalUpdate", "Container",
-    "FactoryConfirmationUpdate", "InspectionUpdate", "LoadingUpdate", "OrderUpdate", "Proof",
+    "CreditNoteUpdate", "FactoryConfirmationUpdate", "InspectionUpdate", "LoadingUpdate",
+    "OrderUpdate", "PaymentUpdate", "Proof",
     "Role", "ShipmentUpdate", "StatusUpdate", "Strict", "Text", "update_adapter",
 ]
 
@@ -200,9 +203,47 @@ class StatusUpdate(Strict):
     remark: str | None = None
 
 
+def _currency(value: str) -> str:
+    if value.upper() not in CURRENCIES:
+        raise ValueError(f"unknown currency {value!r}; use an ISO 4217 code such as USD")
+    return value.upper()
+
+
+Currency = Annotated[str, AfterValidator(_currency)]
+
+
+class PaymentUpdate(Strict):
+    """Money received from the customer on the order (到账): the bank's credit advice."""
+
+    update: Literal["payment"]
+    order_no: Text
+    date: Day = Field(description="Date the money was received (到账日期)")
+    amount: Positive = Field(description="Amount the customer paid, before the bank's charges")
+    currency: Currency = Field(description="Currency of the payment; the order's")
+    bank_charges: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)] = Field(
+        Decimal(0), description="Charges the banks deducted (银行费用)")
+    bank_ref: str | None = Field(None, description="The bank's reference (银行水单号)")
+    invoice_no: str | None = Field(None, description="The invoice it pays, when it says")
+    kind: Literal["deposit", "balance", "payment"] = Field("payment", description="deposit, "
+                                                         "balance or payment")
+    remark: str | None = None
+
+
+class CreditNoteUpdate(Strict):
+    """A credit note to the customer (a claim settled, a discount after the invoice)."""
+
+    update: Literal["credit_note"]
+    order_no: Text
+    number: Text = Field(description="Credit note number")
+    date: Day = Field(description="Date of the credit note")
+    amount: Positive = Field(description="Amount credited")
+    currency: Currency = Field(description="Currency; the order's")
+    reason: Text = Field(description="Why it is credited")
+
+
 OrderUpdate = Annotated[
     ApprovalUpdate | InspectionUpdate | LoadingUpdate | FactoryConfirmationUpdate
-    | ShipmentUpdate | StatusUpdate,
+    | ShipmentUpdate | StatusUpdate | PaymentUpdate | CreditNoteUpdate,
     Field(discriminator="update"),
 ]
 update_adapter: TypeAdapter[OrderUpdate] = TypeAdapter(OrderUpdate)

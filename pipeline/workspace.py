@@ -72,6 +72,17 @@ class Workspace:
                 "rejected": self.rejected, "failed": self.failed}[name]
 
     @property
+    def masters(self) -> Path:
+        """Master data, one YAML file a record: customers/, products/, factories/,
+        salespeople/ (pipeline/books/masters.py)."""
+        return self.root / "masters"
+
+    @property
+    def books(self) -> Path:
+        """The office's books: quotations costed, samples sent (pipeline/books/)."""
+        return self.root / "books"
+
+    @property
     def own_templates(self) -> Path:
         return self.root / "templates"
 

@@ -7,6 +7,7 @@ factory_confirmation, status) and the `order_no` it belongs to.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -16,14 +17,18 @@ from ..models import Order
 from .data import DataLimits
 from .order_file import load_data, parse_order, problems_of
 
+if TYPE_CHECKING:
+    from ..books.masters import Masters
+
 __all__ = ["read_incoming"]
 
 
 def read_incoming(path: Path, display_name: str | None = None, limits: DataLimits | None = None,
-                  *, workbook_unpacked_mb: float = 60, workbook_rows: int = 5000
-                  ) -> tuple[Order | OrderUpdate, list[str]]:
+                  *, workbook_unpacked_mb: float = 60, workbook_rows: int = 5000,
+                  masters: Masters | None = None) -> tuple[Order | OrderUpdate, list[str]]:
     """Read an order or an order update from YAML, JSON or Excel; with the notes on how it
-    was read (an Excel value that came from a formula's saved result)."""
+    was read (an Excel value that came from a formula's saved result). An order's customer
+    code and line models are filled from `masters` where the order leaves fields out."""
     name = display_name or path.name
     data, locate, notes = load_data(path, name, limits,
                                     workbook_unpacked_mb=workbook_unpacked_mb,
@@ -36,4 +41,11 @@ def read_incoming(path: Path, display_name: str | None = None, limits: DataLimit
             what = f"the {kind} update" if isinstance(kind, str) and len(kind) < 30 and \
                 kind.isidentifier() else "the update"
             raise OrderDataError(name, problems_of(exc, locate), what=what) from exc
+    if masters:
+        from ..books.masters import fill_order
+
+        try:
+            data, _ = fill_order(data, masters)
+        except OrderDataError as exc:
+            raise OrderDataError(name, exc.problems + masters.problems, hint=exc.hint) from exc
     return parse_order(data, name, locate), notes

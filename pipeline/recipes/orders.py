@@ -61,6 +61,9 @@ def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
         if (done := record.original(arrival.sha256)) is not None:
             return already_filed(record, done, arrival)
         order, drawn = number_order(desk, record, order)
+        from ..books.quote import quoted_order
+
+        order, quoted = quoted_order(desk.workspace.books, order)
         exists = record.exists()
         version = record.next_version("original", "order_data", arrival.sha256) if exists else 1
         changes = order_changes(record.order, order) if exists else []
@@ -69,7 +72,7 @@ def order_arrived(desk: Desk, arrival: Arrival, order: Order) -> Outcome:
         lead_days = desk.settings.inspection.lead_days()
         twice = [w.message for w in open_warnings(order, record.workflow, lead_days)
                  if w.code.startswith("model-twice")]
-        event = event.model_copy(update={"flags": (*twice, *arrival.notes)})
+        event = event.model_copy(update={"flags": (*twice, *quoted, *arrival.notes)})
         workflow = advance(record.workflow, event)
         with store.work_folder() as work:
             keys = desk.maker.on_order()

@@ -1,0 +1,134 @@
+"""Payment terms as a schedule, and what the customer has paid against it.
+
+An order's `payment_schedule` lists its instalments (a deposit in advance, the balance
+against a copy of the B/L, an L/C at sight, O/A 60 days after the B/L ...); without one,
+the schedule follows the order: an L/C pays all at sight, a prepayment is a deposit in
+advance and the rest is the balance against the B/L copy. Receipts (payment updates) and
+credit notes are set against the instalments in order. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from ..basics import Percent, Strict, money
+
+if TYPE_CHECKING:
+    from ..flow import Workflow
+    from ..models import Order
+
+__all__ = ["BASES", "Instalment", "PaymentTerm", "instalments", "money_due", "paid"]
+
+Basis = Literal["advance", "before_shipment", "bl_copy", "lc_sight", "days_after_bl",
+                "days_after_invoice"]
+BASES: dict[str, tuple[str, str]] = {
+    "advance": ("预付", "in advance"),
+    "before_shipment": ("发货前", "before shipment"),
+    "bl_copy": ("见提单副本", "against the copy of the B/L"),
+    "lc_sight": ("即期信用证", "L/C at sight"),
+    "days_after_bl": ("提单后", "days after the B/L date (O/A)"),
+    "days_after_invoice": ("发票后", "days after the invoice date"),
+}
+
+
+class PaymentTerm(Strict):
+    """One instalment of the payment terms."""
+
+    percent: Percent = Field(description="Share of the order's amount, e.g. 30")
+    basis: Basis = Field(description="advance, before_shipment, bl_copy, lc_sight, "
+                         "days_after_bl (O/A) or days_after_invoice")
+    days: int = Field(0, ge=0, le=720, description="Days after the basis's date (advance: "
+                      "after the contract date; days_after_bl: after the B/L date)")
+    name: str | None = Field(None, description="What the office calls it, e.g. deposit")
+
+
+@dataclass(frozen=True)
+class Instalment:
+    name: str
+    percent: Decimal
+    amount: Decimal
+    basis: str
+    due: dt.date | None  # None: its date is not known yet (the B/L is not dated)
+    received: Decimal
+    currency: str
+    key: str = "bl_copy"  # the basis: advance, before_shipment, bl_copy, ...
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.amount - self.received, Decimal(0))
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "percent": f"{self.percent}", "amount": f"{self.amount:.2f}",
+                "basis": self.basis, "due": self.due.isoformat() if self.due else None,
+                "received": f"{self.received:.2f}", "outstanding": f"{self.outstanding:.2f}"}
+
+
+def terms_of(order: Order) -> list[PaymentTerm]:
+    if order.payment_schedule:
+        return list(order.payment_schedule)
+    if order.letter_of_credit is not None:
+        return [PaymentTerm(percent=Decimal(100), basis="lc_sight", name="L/C")]
+    if order.prepayment_percent:
+        rest = Decimal(100) - order.prepayment_percent
+        deposit = PaymentTerm(percent=order.prepayment_percent, basis="advance", days=7,
+                              name="deposit")
+        return [deposit] + ([PaymentTerm(percent=rest, basis="bl_copy", name="balance")]
+                            if rest else [])
+    return [PaymentTerm(percent=Decimal(100), basis="bl_copy", name="balance")]
+
+
+def _due(term: PaymentTerm, order: Order, workflow: Workflow) -> dt.date | None:
+    signed = order.contract_date or order.order_date
+    on_board = workflow.shipment.on_board_date if workflow.shipment else None
+    days = dt.timedelta(days=term.days)
+    if term.basis == "advance":
+        return signed + days
+    if term.basis == "before_shipment":
+        loading = workflow.loading.loading_time.date() if workflow.loading else None
+        return (loading or order.delivery_date) - days
+    if on_board is None:
+        return None
+    if term.basis == "lc_sight":  # presented within the period, paid on sight
+        return on_board + dt.timedelta(days=order.presentation_days) + days
+    if term.basis == "days_after_invoice":
+        return (order.invoice_date or on_board) + days
+    return on_board + days
+
+
+def paid(workflow: Workflow) -> Decimal:
+    """What the customer paid and was credited on the order (receipts and credit notes)."""
+    return money(sum((p.amount for p in workflow.payments), Decimal(0))
+                 + sum((c.amount for c in workflow.credit_notes), Decimal(0)))
+
+
+def instalments(order: Order, workflow: Workflow) -> list[Instalment]:
+    """The schedule with what was received against each instalment, first one first; the
+    last instalment takes what the rounding leaves."""
+    terms = terms_of(order)
+    total = order.total_amount
+    left = paid(workflow)
+    out: list[Instalment] = []
+    allotted = Decimal(0)
+    for n, term in enumerate(terms):
+        amount = total - allotted if n == len(terms) - 1 else money(total * term.percent / 100)
+        allotted += amount
+        received = min(left, amount)
+        left -= received
+        zh, en = BASES[term.basis]
+        basis = f"{zh} {en}" if not term.days or term.basis == "advance" else \
+            f"{zh}{term.days}天 {term.days} {en}"
+        out.append(Instalment(term.name or ("deposit" if term.basis == "advance" else
+                                            "balance"), term.percent, amount, basis,
+                              _due(term, order, workflow), received, order.currency,
+                              term.basis))
+    return out
+
+
+def money_due(order: Order, workflow: Workflow) -> list[Instalment]:
+    """The instalments still open whose date is known."""
+    return [i for i in instalments(order, workflow) if i.outstanding > 0 and i.due is not None]
