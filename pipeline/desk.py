@@ -50,6 +50,7 @@ from .repair import recover
 from .sandbox import ChildFailure, Steps, preload, reap, run_limited, workers
 from .store import OrderStore
 from .summary import Policy
+from .updates import SampleUpdate
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -234,15 +235,21 @@ class Desk:
                                      text_chars=limits.text_chars, items=limits.items)
             if path.suffix.lower() == ".xlsx":
                 preload("openpyxl")
-            masters = self.masters()
+            from .books.masters import filler
+
+            fill = filler(self.masters())
             incoming, notes = run_limited(
                 lambda: read_incoming(path, arrival.file, data_limits,
                                       workbook_unpacked_mb=limits.workbook_unpacked_mb,
-                                      workbook_rows=limits.workbook_rows, masters=masters),
+                                      workbook_rows=limits.workbook_rows, prepare=fill),
                 seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=file)
             from .recipes.orders import order_arrived, update_arrived
 
             arrival = replace(arrival, notes=tuple(notes))
+            if isinstance(incoming, SampleUpdate):
+                from .books.samples import sample_arrived
+
+                return sample_arrived(self, arrival, incoming)
             if isinstance(incoming, Order):
                 return order_arrived(self, arrival, incoming)
             return update_arrived(self, arrival, incoming)

@@ -67,7 +67,7 @@ def _title(doc_type: str) -> str:
 
 def _money(order: Order, workflow: Workflow) -> list[DueItem]:
     """Each instalment of the payment terms not received yet whose date is known."""
-    from .books.schedule import money_due
+    from .schedule import money_due
 
     return [DueItem("payment", f"{i.name} {i.currency} {i.outstanding:,.2f}"
                     + (f" of {i.amount:,.2f}" if i.received else "")

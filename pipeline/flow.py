@@ -271,7 +271,7 @@ def _money(order: Order, workflow: Workflow, update: PaymentUpdate | CreditNoteU
            ) -> tuple[list[str], str]:
     """A receipt or credit note checked against the order: its currency must be the
     order's; paying more than the order's amount, or naming another invoice, is flagged."""
-    from .books.schedule import paid
+    from .schedule import paid
 
     if update.currency != order.currency:
         raise _reject(update, "currency", update.currency, f"the order's currency "
@@ -298,7 +298,7 @@ def _money(order: Order, workflow: Workflow, update: PaymentUpdate | CreditNoteU
 
 def _before_deposit(order: Order, workflow: Workflow, day: dt.date) -> list[str]:
     """Production started while an instalment due in advance is still open."""
-    from .books.schedule import instalments
+    from .schedule import instalments
 
     return [f"production started on {day} before the {i.name} ({order.currency} "
             f"{i.outstanding:,.2f} of {i.amount:,.2f}) was received"

@@ -21,8 +21,8 @@ from .basics import (
     money,
 )
 from .basics import Strict as _Strict
-from .books.schedule import PaymentTerm
 from .credit import LetterOfCredit
+from .schedule import PaymentTerm
 from .terms import INCOTERMS, INSURED, ORIGIN, PREPAID
 
 __all__ = [

@@ -49,8 +49,8 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 def summarise(order: Order, workflow: Workflow, documents: list[dict[str, Any]], *, key: str,
               folder: str, order_no: str, customer: str,
               policy: Policy | None = None) -> dict[str, Any]:
-    from .books.schedule import instalments
     from .due import due_items
+    from .schedule import instalments
 
     policy = policy or Policy()
     loading = workflow.loading

@@ -15,10 +15,27 @@ from .basics import Positive
 from .models import CURRENCIES, Day, InspectionKind, Moment
 
 __all__ = [
-    "CHAIN", "PHONE", "PLATE", "ROLE_TITLES", "STATUSES", "ApprovalUpdate", "Container",
-    "CreditNoteUpdate", "FactoryConfirmationUpdate", "InspectionUpdate", "LoadingUpdate",
-    "OrderUpdate", "PaymentUpdate", "Proof",
-    "Role", "ShipmentUpdate", "StatusUpdate", "Strict", "Text", "update_adapter",
+    "CHAIN",
+    "PHONE",
+    "PLATE",
+    "ROLE_TITLES",
+    "STATUSES",
+    "ApprovalUpdate",
+    "Container",
+    "CreditNoteUpdate",
+    "FactoryConfirmationUpdate",
+    "InspectionUpdate",
+    "LoadingUpdate",
+    "OrderUpdate",
+    "PaymentUpdate",
+    "Proof",
+    "Role",
+    "SampleUpdate",
+    "ShipmentUpdate",
+    "StatusUpdate",
+    "Strict",
+    "Text",
+    "update_adapter",
 ]
 
 Role = Literal["salesperson", "manager", "general_manager"]
@@ -239,6 +256,29 @@ class CreditNoteUpdate(Strict):
     amount: Positive = Field(description="Amount credited")
     currency: Currency = Field(description="Currency; the order's")
     reason: Text = Field(description="Why it is credited")
+
+
+class SampleUpdate(Strict):
+    """A sample or catalogue sent to a customer (寄样品, 目录的寄送与登记), and later its
+    follow-up: the same `id` again, with `followed_up_on` and the result."""
+
+    update: Literal["sample"]
+    id: Text = Field(description="The sample's own number, e.g. SMP-2026-031")
+    customer: Text = Field(description="The customer's code")
+    kind: Literal["sample", "catalogue"] = Field("sample", description="sample or catalogue")
+    date: Day = Field(description="Date sent")
+    models: list[Text] = Field(default_factory=list, description="The models sent")
+    courier: str | None = Field(None, description="Courier, e.g. DHL")
+    tracking_no: str | None = Field(None, description="Tracking number")
+    cost: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)] = Field(
+        Decimal(0), description="What sending it cost, in CNY")
+    paid_by: Literal["us", "customer", "freight_collect"] = Field(
+        "us", description="us, customer or freight_collect (到付)")
+    follow_up: Day | None = Field(None, description="When to ask the customer about it")
+    followed_up_on: Day | None = Field(None, description="When it was followed up")
+    result: str | None = Field(None, description="What the customer said")
+    order_no: str | None = Field(None, description="The order it led to, if any")
+    remark: str | None = None
 
 
 OrderUpdate = Annotated[

@@ -104,6 +104,12 @@ def test_each_step_is_due_until_the_event_that_does_it(frozen: Desk) -> None:
                                                    "order_no": "PO-2026-0042",
                                                    "status": "registered",
                                                    "at": "2026-11-12T10:00"})
+    # the paper work is done; the money is still due until it is received
+    assert set(due(desk)) == {"payment"}
+    for kind, amount in (("deposit", "17478.00"), ("balance", "40782.00")):
+        update(desk, f"{kind}.yaml", {"update": "payment", "order_no": "PO-2026-0042",
+                                      "kind": kind, "date": "2026-11-12", "amount": amount,
+                                      "currency": "USD"})
     assert due(desk) == {}
 
 

@@ -12,11 +12,12 @@ PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 FOUNDATIONS = {"errors", "models", "config", "sections", "fsutil", "doctypes", "flow", "words",
                "clock", "sandbox", "dates", "numbering", "terms", "places", "attention", "due",
                "timeline", "agenda", "faults", "basics", "credit", "updates", "workspace",
-               "changes", "summary", "policy", "example_config", "outcome", "lazy"}
+               "changes", "summary", "policy", "example_config", "outcome", "lazy",
+               "schedule"}
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
 STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox", "transfer",
          "kept", "people", "thumbs", "signatures", "imports", "sidecars"}
-RECIPES = {"recipes", "documents", "template_check"}
+RECIPES = {"recipes", "documents", "template_check", "books"}
 TOP = {"desk", "assign", "cli", "watch", "web", "__main__", "__init__"}
 ALLOWED = {
     **{unit: FOUNDATIONS for unit in FOUNDATIONS},

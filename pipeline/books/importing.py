@@ -121,7 +121,8 @@ def import_masters(workbook: Path, masters: Path, *, max_rows: int = 5000,
                     cell = f"{get_column_letter(column)}{number}" if column else f"row {number}"
                     problems.append(FieldProblem(f"{sheet.title}!{cell} {name}",
                                                  repr(err.get("input"))[:40],
-                                                 str(err["msg"]).removeprefix("Value error, ")))
+                                                 str(err["msg"]).removeprefix("Value error, ")
+                                                 .removeprefix("Input should be ")))
                 continue
             value = getattr(record, key)
             where = f"{sheet.title}!{number}"

@@ -8,6 +8,7 @@ and a later change to the master data never changes it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -21,7 +22,7 @@ from ..models import Contact, Customer, Salesperson
 from ..terms import INCOTERMS
 
 __all__ = ["KINDS", "CustomerRecord", "FactoryRecord", "Masters", "ProductRecord",
-           "SalespersonRecord", "carton_cbm", "fill_order", "packing_for"]
+           "SalespersonRecord", "carton_cbm", "fill_order", "filler", "packing_for"]
 
 
 class Bank(Strict):
@@ -209,6 +210,22 @@ class Masters:
                 masters.records[kind][value] = record
                 masters.files[(kind, value)] = name
         return masters
+
+
+def filler(masters: Masters) -> Callable[[Any], Any] | None:
+    """What completes an order's data from the master data (None when there is none); a
+    problem names the master file that could not be read as well."""
+    if not masters and not masters.problems:
+        return None
+
+    def fill(data: Any) -> Any:
+        try:
+            return fill_order(data, masters)[0]
+        except OrderDataError as exc:
+            raise OrderDataError("order", exc.problems + masters.problems,
+                                 hint=exc.hint) from exc
+
+    return fill
 
 
 def _problem(where: str, found: str, expected: str) -> FieldProblem:

@@ -41,9 +41,11 @@ def _write(output: Path, data: bytes) -> None:
 def due(state: State, days: int | None, customer: str | None, as_json: bool) -> None:
     """What is due on the open orders, overdue first; exit 1 when anything is overdue."""
     from ..agenda import agenda
+    from ..books.samples import due_rows
 
     today = _today(state)
-    items = agenda(state.index().due_rows(customer), today, days)
+    items = agenda([*state.index().due_rows(customer), *due_rows(state.workspace().books)],
+                   today, days, customer)
     overdue = [d for d in items if d.overdue]
     if as_json:
         click.echo(json.dumps({"today": today.isoformat(), "overdue": len(overdue),
@@ -53,10 +55,10 @@ def due(state: State, days: int | None, customer: str | None, as_json: bool) -> 
         click.echo(f"nothing due{f' within {days} days' if days is not None else ''} "
                    f"({today})")
     else:
-        rows = [(d.date.isoformat(), "OVERDUE" if d.overdue else
+        shown = [(d.date.isoformat(), "OVERDUE" if d.overdue else
                  ("today" if d.days_left == 0 else f"{d.days_left} d"),
                  d.order_no, d.customer, d.what, d.action) for d in items]
-        click.echo(table(["due", "left", "order", "customer", "what", "to do"], rows))
+        click.echo(table(["due", "left", "order", "customer", "what", "to do"], shown))
         click.echo(f"\n{len(items)} step(s) due, {len(overdue)} overdue (today {today})")
     if overdue:
         sys.exit(int(ExitCode.other_error))

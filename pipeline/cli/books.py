@@ -129,6 +129,9 @@ def quote(state: State, inquiry_file: Path) -> None:
 
     workspace = state.workspace()
     settings = state.settings()
+    if inquiry_file.suffix.lower() not in {".yaml", ".yml", ".json"}:
+        raise InputError(f"{inquiry_file.name}: an inquiry is a YAML or JSON file",
+                         hint="See docs/books.md and examples/books/inquiry-NORD.yaml.")
     data, locate, _ = load_data(inquiry_file, inquiry_file.name)
     try:
         inquiry = Inquiry.model_validate(data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 import re
+from decimal import Decimal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response
@@ -51,18 +52,30 @@ def customers(request: Request, user: Person | None = Reader) -> Response:
 
 @router.get("/customers/{code}")
 def customer(request: Request, code: str, user: Person | None = Reader) -> Response:
+    from ..books.samples import samples
     from ..index import OrderFilter
 
-    index = office_of(request).index()
+    office = office_of(request)
+    index = office.index()
     try:
         orders = index.orders(OrderFilter(customer=code))
     finally:
         index.close()
-    if not orders:
+    master = office.desk.masters().customers.get(code)
+    if not orders and master is None:
         raise HTTPException(status_code=404, detail=f"no orders of customer {code}")
-    summary = customer_rows(orders)[0]
-    return page(request, "customer.html", {"code": orders[0]["customer"], "summary": summary,
-                                           "orders": orders})
+    summary = customer_rows(orders)[0] if orders else {"name": master.name_en if master else "",
+                                                       "orders": 0, "open": 0, "amounts": []}
+    owed: dict[str, Decimal] = {}
+    for o in orders:
+        owed[o["currency"]] = owed.get(o["currency"], Decimal(0)) + Decimal(
+            o.get("outstanding") or 0)
+    return page(request, "customer.html", {
+        "code": orders[0]["customer"] if orders else code, "summary": summary,
+        "orders": orders, "master": master.model_dump(mode="json") if master else None,
+        "owed": sorted((c, v) for c, v in owed.items() if v),
+        "samples": [s.model_dump(mode="json") for s in samples(office.desk.workspace.books,
+                                                                code)]})
 
 
 @router.get("/orders/{order_no:path}")

@@ -56,11 +56,13 @@ def parked(office: Office, folder_name: str) -> list[Parked]:
 
 def today_view(office: Office) -> dict[str, Any]:
     from ..agenda import agenda
+    from ..books.samples import due_rows
 
     index = office.index()
     try:
         today = office.desk.clock.today()
-        items = agenda(index.due_rows(), today, days=14)
+        items = agenda([*index.due_rows(), *due_rows(office.desk.workspace.books)], today,
+                       days=14)
         recent = index.recent(15)
     finally:
         index.close()

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from ..basics import Percent, Strict, money
+from .basics import Percent, Strict, money
 
 if TYPE_CHECKING:
-    from ..flow import Workflow
-    from ..models import Order
+    from .flow import Workflow
+    from .models import Order
 
 __all__ = ["BASES", "Instalment", "PaymentTerm", "instalments", "money_due", "paid"]
 

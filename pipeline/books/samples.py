@@ -1,0 +1,100 @@
+"""Samples and catalogues sent (寄样品, 目录的寄送与登记): each one's file kept byte for
+byte under `books/samples/CUSTOMER/ID/vN/` with its record; a later file with the same id
+(its follow-up) is its next version. A sample not yet followed up is due on its follow-up
+date, in `gendan due` and on the page, like any step of an order."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+from ..outcome import Outcome
+from ..updates import SampleUpdate
+
+if TYPE_CHECKING:
+    from ..desk import Desk
+    from ..filing import Arrival
+
+__all__ = ["due_rows", "sample_arrived", "samples"]
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+
+
+def _versions(home: Path) -> list[tuple[int, Path]]:
+    return sorted((int(p.name[1:]), p) for p in home.glob("v*")
+                  if p.name[1:].isdigit() and (p / "sample.json").is_file())
+
+
+def sample_arrived(desk: Desk, arrival: Arrival, sample: SampleUpdate) -> Outcome:
+    """File the sample (or its follow-up) for a customer the office knows."""
+    known = sample.customer in desk.masters().customers or any(
+        o["customer"] == sample.customer for o in desk.store.index.orders())
+    if not known:
+        raise InputError(f"{arrival.file}: customer {sample.customer!r} is neither in "
+                         "masters/customers/ nor in the archive",
+                         hint="Correct the customer code, or add the customer to masters/.")
+    home = desk.workspace.books / "samples" / _safe(sample.customer) / _safe(sample.id)
+    home.mkdir(parents=True, exist_ok=True)
+    versions = _versions(home)
+    for _, folder in versions:
+        record = json.loads((folder / "sample.json").read_text("utf-8"))
+        if record["sha256"] == arrival.sha256:
+            os.unlink(arrival.path)
+            return Outcome(arrival.file, "duplicate", f"identical to {folder}")
+    version = 1 + (versions[-1][0] if versions else 0)
+    work = Path(tempfile.mkdtemp(prefix=".new-", dir=home))
+    try:
+        shutil.copyfile(arrival.path, work / _safe(arrival.path.name))
+        record = {"sha256": arrival.sha256, "source": arrival.label, "version": version,
+                  "recorded": desk.clock.now().isoformat(),
+                  "sample": sample.model_dump(mode="json")}
+        (work / "sample.json").write_text(json.dumps(record, ensure_ascii=False, indent=2),
+                                          "utf-8")
+        for path in work.iterdir():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+        os.rename(work, home / f"v{version}")
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    os.unlink(arrival.path)
+    Path(f"{arrival.path}.reason.txt").unlink(missing_ok=True)
+    what = "followed up" if sample.followed_up_on else f"sent {sample.date}"
+    return Outcome(arrival.file, "archived", f"{sample.kind} {sample.id} to {sample.customer}: "
+                   f"{what} (v{version})")
+
+
+def samples(books: Path, customer: str | None = None) -> list[SampleUpdate]:
+    """The latest version of every sample (of one customer), newest first."""
+    root = books / "samples"
+    out: list[SampleUpdate] = []
+    if not root.is_dir():
+        return out
+    for folder in sorted(root.iterdir()):
+        if customer and folder.name.casefold() != _safe(customer).casefold():
+            continue
+        for home in sorted(p for p in folder.iterdir() if p.is_dir()):
+            versions = _versions(home)
+            if versions:
+                data = json.loads((versions[-1][1] / "sample.json").read_text("utf-8"))
+                out.append(SampleUpdate.model_validate(data["sample"]))
+    return sorted(out, key=lambda s: s.date, reverse=True)
+
+
+def due_rows(books: Path) -> list[dict[str, Any]]:
+    """Rows for the agenda: each sample sent and not followed up, due on its follow-up."""
+    return [{"order_no": f"{s.kind} {s.id}", "customer": s.customer, "salesperson": "",
+             "due": [{"kind": "sample_follow_up", "date": s.follow_up.isoformat(),
+                      "what": f"follow up the {s.kind} sent {s.date} ("
+                      + ", ".join(s.models or ["-"]) + (f", {s.courier} {s.tracking_no}"
+                                                         if s.tracking_no else "") + ")",
+                      "action": f"ask {s.customer}; drop the sample {s.id} again with "
+                      "followed_up_on and result"}]}
+            for s in samples(books) if s.follow_up and not s.followed_up_on]
