@@ -128,5 +128,32 @@ echo
 echo "== gendan ledger -o $DEMO/ledger.xlsx (业务登记)"
 "$GENDAN" -w "$DEMO" ledger -o "$DEMO/ledger.xlsx"
 echo
+echo "== the office's books: master data kept once (masters/), a product list from Excel"
+cp -r examples/books/masters "$DEMO/"
+"$GENDAN" -w "$DEMO" masters import examples/books/products.xlsx
+"$GENDAN" -w "$DEMO" products
+echo
+echo "== a sample sent to Nordhaven, due for its follow-up"
+cp examples/books/SMP-2026-031.yaml "$DEMO/inbox/"
+GENDAN_TODAY=2026-11-16 "$GENDAN" -w "$DEMO" run
+echo
+echo "== gendan quote: the inquiry costed (计算报价单), FOB, CFR and CIF with the margin"
+GENDAN_TODAY=2026-11-16 "$GENDAN" -w "$DEMO" quote examples/books/inquiry-NORD.yaml
+echo
+echo "== gendan accept: the customer takes CIF; the order made from the quotation is filed"
+echo "   (customer and lines filled from the master data, expected margin on the contract review)"
+GENDAN_TODAY=2026-11-20 "$GENDAN" -w "$DEMO" accept QT-2026-0107 --order-no NR-2026-0107 \
+  --term CIF --delivery-date 2027-01-20 --order-date 2026-11-20
+GENDAN_TODAY=2026-11-20 "$GENDAN" -w "$DEMO" run
+echo
+echo "== the deposit, the loading, the shipment, a claim settled by a credit note, part of the balance"
+cp examples/books/updates/*.yaml "$DEMO/inbox/"
+GENDAN_TODAY=2027-02-20 "$GENDAN" -w "$DEMO" run
+GENDAN_TODAY=2027-04-30 "$GENDAN" -w "$DEMO" due --customer NORD || true
+echo
+echo "== gendan statement NORD: the statement of account (对账表) with its ageing, PDF and XLSX"
+GENDAN_TODAY=2027-04-30 "$GENDAN" -w "$DEMO" statement NORD --from 2026-11-01 --to 2027-04-30 \
+  -o "$DEMO/SOA-NORD-20270430.pdf"
+echo
 echo "Look at the documents in $DEMO/archive/<customer>/<order>/generated/"
 echo "e.g. $DEMO/archive/ACME/PO-2026-0042/generated/PO-2026-0042_quotation_v1.pdf"
