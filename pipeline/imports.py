@@ -38,6 +38,7 @@ __all__ = ["Decisions", "ImportResult", "import_orders"]
 MANIFEST_LIMIT = 64 * 1024 * 1024
 MEMBER_LIMIT = 512 * 1024 * 1024  # one file of an export (a factory's long manual fits)
 EXTRAS = {"manifest.json", "manifest.csv", "manifest.xlsx"}
+BOOKS = {"books", "masters"}  # the workspace's folders an export may bring files into
 # what reading a damaged zip member raises (a bad header, a broken deflate stream, an
 # unknown method, an encrypted member)
 DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError,
@@ -74,6 +75,7 @@ class _Manifest(BaseModel):
     format: str
     orders: list[_Order] = Field(max_length=100_000)
     files: list[_Entry] = Field(max_length=2_000_000)
+    workspace_files: list[_Entry] = Field(default_factory=list, max_length=1_000_000)
 
 
 def _refuse(where: str, what: str) -> InputError:
@@ -178,13 +180,20 @@ def _confined(store: OrderStore, manifest: _Manifest, where: str) -> dict[str, O
         if path.is_absolute() or ".." in path.parts or "\\" in item.path or \
                 len(path.parts) < 3 or "/".join(path.parts[:2]) not in refs:
             raise _refuse(where, f"{item.path} is not inside the folder of an order it lists")
+    for item in manifest.workspace_files:
+        path = PurePosixPath(item.path)
+        if path.is_absolute() or ".." in path.parts or "\\" in item.path or \
+                len(path.parts) < 3 or path.parts[0] not in BOOKS:
+            raise _refuse(where, f"{item.path} is not a file of the office's books (books/, "
+                          "masters/)")
     return refs
 
 
 def _stage(source: _Source, manifest: _Manifest, staging: Path) -> dict[str, Path]:
     """Every listed member streamed into `staging` and checked; nothing else in it."""
     listed = {f"archive/{item.path}": item for item in manifest.files}
-    if len(listed) != len(manifest.files):
+    listed |= {f"workspace/{item.path}": item for item in manifest.workspace_files}
+    if len(listed) != len(manifest.files) + len(manifest.workspace_files):
         raise _refuse(source.where, "manifest.json lists a file twice")
     unexpected = source.names() - set(listed) - EXTRAS
     if unexpected:
@@ -212,7 +221,7 @@ def _stage(source: _Source, manifest: _Manifest, staging: Path) -> dict[str, Pat
         if size != item.size or digest.hexdigest() != item.sha256:
             raise _refuse(source.where, f"{item.path} does not match its size and sha256 in "
                           "the manifest (changed or damaged); export it again")
-        staged[item.path] = target
+        staged[name] = target
     return staged
 
 
@@ -248,7 +257,9 @@ def import_orders(store: OrderStore, path: Path, decisions: Decisions) -> Import
         manifest = _manifest(source)
         refs = _confined(store, manifest, source.where)
         with store.work_folder() as staging:
-            staged = _stage(source, manifest, staging)
+            everything = _stage(source, manifest, staging)
+            staged = {p.removeprefix("archive/"): f for p, f in everything.items()
+                      if p.startswith("archive/")}
             _records(staged, source.where)
             by_order = {folder: {p: f for p, f in staged.items()
                                  if p.startswith(folder + "/")} for folder in refs}
@@ -260,9 +271,31 @@ def import_orders(store: OrderStore, path: Path, decisions: Decisions) -> Import
                     raise _refuse(source.where, f"order {ref.order_no}: {why}")
             for folder, ref in refs.items():
                 _file_order(store, ref, by_order[folder], result)
+            _file_books(store.root.parent, {p.removeprefix("workspace/"): f
+                                            for p, f in everything.items()
+                                            if p.startswith("workspace/")}, result)
     finally:
         source.close()
     return result
+
+
+def _file_books(workspace: Path, files: dict[str, Path], result: ImportResult) -> None:
+    """The office's books that came with the orders: a file that is not here is written,
+    the same one is skipped, another one is a conflict and left as it is here."""
+    for relative, staged in sorted(files.items()):
+        target = workspace / relative
+        if target.is_file():
+            if sha256_file(target) == sha256_file(staged):
+                result.skipped += 1
+            else:
+                result.conflicts.append(f"{relative} differs from this workspace's")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with staged.open("rb") as handle:
+            os.fsync(handle.fileno())
+        move(staged, target)
+        fsync_dir(target.parent)
+        result.filed += 1
 
 
 def _file_order(store: OrderStore, ref: OrderRef, files: dict[str, Path],

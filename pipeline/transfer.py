@@ -112,9 +112,11 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
 
 
 def export_orders(store: OrderStore, refs: list[OrderRef], target: Path, *,
-                  current: bool = False, exported: str = "") -> ExportResult:
+                  current: bool = False, exported: str = "", workspace: Path | None = None,
+                  books: list[str] | None = None) -> ExportResult:
     """Write the orders' files and the manifest to `target` (a .zip file, else a folder);
-    never over something that exists."""
+    never over something that exists. `books`: files of the workspace beside the archive
+    (its customers' master records, quotations and samples), relative to `workspace`."""
     if target.exists() and (target.suffix.lower() == ".zip" or any(target.iterdir())):
         raise InputError(f"{target} exists already", hint="Name a new file or an empty folder.")
     files: list[dict[str, Any]] = []
@@ -123,27 +125,34 @@ def export_orders(store: OrderStore, refs: list[OrderRef], target: Path, *,
             files.append({"path": store.relative(path), "order": ref.order_no,
                           "size": path.stat().st_size, "sha256": sha256_file(path)})
     rows = _manifest_rows(store, refs, current)
+    kept = [{"path": name, "size": (workspace / name).stat().st_size,
+             "sha256": sha256_file(workspace / name)}
+            for name in books or []] if workspace is not None else []
     manifest = {"format": FORMAT, "exported": exported, "current_only": current,
-                "orders": [ref.as_dict() for ref in refs], "files": files, "documents": rows}
+                "orders": [ref.as_dict() for ref in refs], "files": files, "documents": rows,
+                "workspace_files": kept}
+    members = [(store.root / f["path"], f"archive/{f['path']}") for f in files]
+    if workspace is not None:
+        members += [(workspace / f["path"], f"workspace/{f['path']}") for f in kept]
     extras = {"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode(),
               "manifest.csv": _csv(rows), "manifest.xlsx": _xlsx(rows)}
     if target.suffix.lower() == ".zip":
         partial = target.with_name(target.name + ".part")
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
-            for item in files:
-                archive.write(store.root / item["path"], f"archive/{item['path']}")
+            for source, name in members:
+                archive.write(source, name)
             for name, data in extras.items():
                 archive.writestr(name, data)
         partial.replace(target)
     else:
-        for item in files:
-            out = target / "archive" / item["path"]
+        for source, name in members:
+            out = target / name
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes((store.root / item["path"]).read_bytes())
+            out.write_bytes(source.read_bytes())
         for name, data in extras.items():
             (target / name).write_bytes(data)
-    return ExportResult(target, [r.order_no for r in refs], len(files), len(rows),
-                        sum(f["size"] for f in files))
+    return ExportResult(target, [r.order_no for r in refs], len(files) + len(kept), len(rows),
+                        sum(f["size"] for f in files) + sum(f["size"] for f in kept))
 
 
 @dataclass(frozen=True)

@@ -366,3 +366,32 @@ def test_a_sample_is_due_until_followed_up(workspace: Any) -> None:
     drop(workspace, "SMP-9.yaml", {**follow, "id": "SMP-9", "customer": "NOBODY"})
     [refused] = desk.run_once()
     assert refused.status == "rejected" and "NOBODY" in refused.message
+
+
+def test_the_books_travel_with_the_customer(workspace: Any, tmp_path: Path) -> None:
+    desk = Desk(workspace, QUICK, clock=FixedClock(dt.datetime(2026, 11, 20, 9)))
+    root = _office(desk)
+    _cli(root, "masters", "import", str(BOOKS / "products.xlsx"))
+    _cli(root, "quote", str(BOOKS / "inquiry-NORD.yaml"))
+    shutil.copyfile(BOOKS / "SMP-2026-031.yaml", root / "inbox" / "SMP-2026-031.yaml")
+    _cli(root, "accept", "QT-2026-0107", "--order-no", "NR-2026-0107", "--term", "CIF",
+         "--delivery-date", "2027-01-20")
+    desk.run_once()
+    out = tmp_path / "nord.zip"
+    exported = _cli(root, "export", "NORD", "-o", str(out))
+    assert exported.exit_code == 0, exported.output
+    other = tmp_path / "other"
+    assert _cli(tmp_path, "init", str(other)).exit_code == 0
+    imported = _cli(other, "import", str(out))
+    assert imported.exit_code == 0, imported.output
+    for relative in ("masters/customers/NORD.yaml",
+                     "books/quotations/QT-2026-0107/v1/QT-2026-0107-costing.xlsx",
+                     "books/samples/NORD/SMP-2026-031/v1/SMP-2026-031.yaml"):
+        assert (other / relative).read_bytes() == (root / relative).read_bytes(), relative
+    again = _cli(other, "import", str(out))
+    assert again.exit_code == 0 and "0 file(s) filed" in again.output
+    # a different master record here is kept, and named
+    (other / "masters/customers/NORD.yaml").write_text("code: NORD\nname_en: Other\n", "utf-8")
+    clash = _cli(other, "import", str(out))
+    assert clash.exit_code == 4 and "masters/customers/NORD.yaml differs" in clash.output
+    assert "Other" in (other / "masters/customers/NORD.yaml").read_text("utf-8")

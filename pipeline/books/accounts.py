@@ -16,9 +16,33 @@ if TYPE_CHECKING:
     from ..models import Order
     from ..store import OrderStore
 
-__all__ = ["customer_orders", "customer_statements", "statement_pdf", "statement_xlsx"]
+__all__ = ["customer_books", "customer_orders", "customer_statements", "statement_pdf",
+           "statement_xlsx"]
 
 KINDS = {"invoice": "发票 Invoice", "receipt": "收款 Receipt", "credit_note": "贷项 Credit note"}
+
+
+def customer_books(workspace: Path, customers: set[str]) -> list[str]:
+    """The workspace's books of these customers, relative to it: their master records, the
+    quotations made for them (every version) and their samples."""
+    import json
+
+    found: list[Path] = []
+    for code in customers:
+        record = workspace / "masters" / "customers" / f"{code}.yaml"
+        if record.is_file():
+            found.append(record)
+        samples = workspace / "books" / "samples" / code
+        if samples.is_dir():
+            found += [p for p in samples.rglob("*") if p.is_file()]
+    quotations = workspace / "books" / "quotations"
+    for version in sorted(quotations.glob("*/v*")) if quotations.is_dir() else []:
+        record_file = version / "quotation.json"
+        if record_file.is_file() and \
+                json.loads(record_file.read_text("utf-8")).get("customer") in customers:
+            found += [p for p in version.rglob("*") if p.is_file()]
+    return sorted({p.relative_to(workspace).as_posix() for p in found
+                   if not p.name.startswith(".")})
 
 
 def customer_orders(store: OrderStore, customer: str) -> list[tuple[Order, Workflow]]:

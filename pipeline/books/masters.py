@@ -86,8 +86,6 @@ class CustomerRecord(Customer):
     destination: str | None = Field(None, description="Default destination")
     shipping_marks: str | None = Field(None, description="Their shipping marks (唛头)")
     salesperson: str | None = Field(None, description="Code of the salesperson in charge")
-    factories_see_name: bool = Field(False, description="Whether factories may see the "
-                                     "customer's name on production orders")
 
 
 class SalespersonRecord(Salesperson):

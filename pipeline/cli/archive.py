@@ -136,12 +136,16 @@ def _signatures(desk: Any) -> list[Any]:
 @handles_errors
 def export_command(state: State, names: tuple[str, ...], output: Path, current: bool) -> None:
     """Export orders (or all of a customer's) with a manifest of sha256 checksums."""
+    from ..books.accounts import customer_books
     from ..transfer import export_orders, resolve
 
     store = state.store()
     refs = resolve(store, names)
+    root = state.workspace().root
     done = export_orders(store, refs, output, current=current,
-                         exported=store.clock.now().isoformat(timespec="seconds"))
+                         exported=store.clock.now().isoformat(timespec="seconds"),
+                         workspace=root,
+                         books=customer_books(root, {r.customer for r in refs}))
     click.echo(f"exported {len(done.orders)} order(s), {done.documents} document(s), "
                f"{done.files} file(s), {done.size / 1e6:,.1f} MB to {done.target} "
                "(manifest.json, manifest.csv, manifest.xlsx)")
