@@ -125,9 +125,10 @@ def export_orders(store: OrderStore, refs: list[OrderRef], target: Path, *,
             files.append({"path": store.relative(path), "order": ref.order_no,
                           "size": path.stat().st_size, "sha256": sha256_file(path)})
     rows = _manifest_rows(store, refs, current)
-    kept = [{"path": name, "size": (workspace / name).stat().st_size,
-             "sha256": sha256_file(workspace / name)}
-            for name in books or []] if workspace is not None else []
+    kept: list[dict[str, Any]] = [
+        {"path": name, "size": (workspace / name).stat().st_size,
+         "sha256": sha256_file(workspace / name)} for name in books or []
+    ] if workspace is not None else []
     manifest = {"format": FORMAT, "exported": exported, "current_only": current,
                 "orders": [ref.as_dict() for ref in refs], "files": files, "documents": rows,
                 "workspace_files": kept}
