@@ -365,3 +365,34 @@ def test_users_command(root: Path) -> None:
     assert short.exit_code != 0 and "shorter than 8" in short.output
     assert People(root).verify("liu", "long enough 1") is not None
     assert People(root).verify("liu", "wrong") is None
+
+
+def test_the_books_on_the_page(client: TestClient, root: Path) -> None:
+    """The master data on its page; the customer's page with the record, the money
+    received and outstanding, and the samples sent."""
+    books = EXAMPLES / "books"
+    shutil.copytree(books / "masters", root / "masters")
+    (root / "masters" / "customers" / "ACME.yaml").write_text(
+        "code: ACME\nname_en: ACME Home & Garden Supply Co., Ltd.\nname_zh: 阿克米家居\n"
+        "currency: USD\nprice_term: FOB\ndestination: Long Beach\n", encoding="utf-8")
+    masters = client.get("/masters").text
+    assert "诺德港园艺贸易有限公司" in masters and "宁波绿源电器有限公司" in masters
+    assert "赵敏" in masters
+    sample = yaml.safe_load((books / "SMP-2026-031.yaml").read_text("utf-8"))
+    (root / "inbox" / "s.yaml").write_text(yaml.safe_dump({**sample, "customer": "ACME"}),
+                                           encoding="utf-8")
+    (root / "inbox" / "pay.yaml").write_text(yaml.safe_dump({
+        "update": "payment", "order_no": "PO-2026-0042", "kind": "deposit",
+        "date": "2026-11-05", "amount": "17478.00", "currency": "USD"}), encoding="utf-8")
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    ran = CliRunner().invoke(cli, ["-w", str(root), "run"])
+    assert ran.exit_code == 0, ran.output
+    page = client.get("/customers/ACME").text
+    assert "阿克米家居" in page and "Long Beach" in page
+    assert "17,478.00" in page  # received
+    assert "SMP-2026-031" in page and "DHL" in page
+    today = client.get("/").text
+    assert "follow up the sample" in today

@@ -50,6 +50,16 @@ def customers(request: Request, user: Person | None = Reader) -> Response:
     return page(request, "customers.html", {"customers": rows})
 
 
+@router.get("/masters")
+def masters_page(request: Request, user: Person | None = Reader) -> Response:
+    """The master data: customers, products, factories, salespeople (masters/)."""
+    found = office_of(request).desk.masters()
+    return page(request, "masters.html", {
+        "kinds": {kind: [r.model_dump(mode="json") for r in records.values()]
+                  for kind, records in found.records.items()},
+        "problems": [str(p) for p in found.problems]})
+
+
 @router.get("/customers/{code}")
 def customer(request: Request, code: str, user: Person | None = Reader) -> Response:
     from ..books.samples import samples
