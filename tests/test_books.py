@@ -297,6 +297,15 @@ def test_quote_accept_pay_and_state_the_account(workspace: Any, tmp_path: Path) 
     rows = list(book.iter_rows(values_only=True))
     ageing = next(n for n, r in enumerate(rows) if r[0] == "账龄 Ageing (days)")
     assert [D(str(v)) for v in rows[ageing + 1][1:5]] == [D(0), D(0), D(0), D("8226.05")]
+    # the ledger: received, outstanding and the expected margin per order
+    assert _cli(root, "ledger", "-o", str(tmp_path / "ledger.xlsx")).exit_code == 0
+    ledger = load_workbook(tmp_path / "ledger.xlsx").active
+    assert ledger is not None
+    head, *lines = list(ledger.iter_rows(values_only=True))
+    line = dict(zip(head, lines[0], strict=True))
+    assert D(str(line["已收 Received"])) == D("39344.05")
+    assert D(str(line["未收 Outstanding"])) == D("8226.05")
+    assert abs(D(str(line["预计毛利 Expected margin"])) - D("5970.90")) < D("0.10")
 
 
 def test_a_payment_in_another_currency_is_refused(desk: Desk, order_data: dict[str, Any]

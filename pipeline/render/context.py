@@ -19,6 +19,7 @@ from ..dates import business_date
 from ..doctypes import DocType
 from ..flow import ROLE_TITLES, Workflow, approval_state, inspection_deadline
 from ..models import Order, money
+from ..schedule import instalments
 from ..terms import place_kind
 
 __all__ = ["FILTERS", "TemplateContext", "document_context"]
@@ -158,6 +159,9 @@ class TemplateContext(BaseModel):
                                           "(order.letter_of_credit) with drawn_under: "
                                           '"Drawn under L/C No. ... dated ... issued by ..."; '
                                           "None when the order has none")
+    payments: list[dict[str, Any]] = Field(description="The payment schedule: name, percent, "
+                                           "amount, basis, due, received, outstanding per "
+                                           "instalment (payment updates set against it)")
     origins: list[str] = Field(description="The lines' countries of origin, each once (empty "
                                "when no line gives one)")
     equipment: str = Field(description='The containers, e.g. "1 x 40HQ + 1 x 20GP": as loaded, '
@@ -312,6 +316,7 @@ def document_context(
         history=[e.model_dump() for e in workflow.history],
         documents=documents or [],
         credit=_credit(order),
+        payments=[i.as_dict() for i in instalments(order, workflow)],
         equipment=_equipment(workflow, order.total_volume_cbm),
         origins=list(dict.fromkeys(i.origin for i in (order.items[n] for n in chosen)
                                    if i.origin)),
