@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from pipeline.books.costing import Inquiry, Rates, containers_for, cost_inquiry
@@ -404,3 +406,76 @@ def test_the_books_travel_with_the_customer(workspace: Any, tmp_path: Path) -> N
     clash = _cli(other, "import", str(out))
     assert clash.exit_code == 4 and "masters/customers/NORD.yaml differs" in clash.output
     assert "Other" in (other / "masters/customers/NORD.yaml").read_text("utf-8")
+
+
+# -- invariants over drawn cases -------------------------------------------------------------
+money_st = st.decimals(min_value=D("0.5"), max_value=D(5000), places=2)
+
+
+@settings(max_examples=150, deadline=None)
+@given(price=money_st, vat=st.sampled_from([D(0), D(9), D(13)]),
+       rebate=st.sampled_from([D(0), D(5), D(9), D(13)]), quantity=st.integers(1, 20000),
+       per_carton=st.integers(1, 60), fx=st.decimals(min_value=D("0.05"), max_value=D(200),
+                                                    places=4),
+       margin=st.decimals(min_value=D(0), max_value=D(40), places=1),
+       commission=st.decimals(min_value=D(0), max_value=D(10), places=1),
+       inland=st.decimals(min_value=D(0), max_value=D(300), places=0),
+       port=st.decimals(min_value=D(0), max_value=D(5000), places=0),
+       freight=st.decimals(min_value=D(0), max_value=D(200), places=1),
+       insurance=st.decimals(min_value=D(0), max_value=D(2), places=2))
+def test_the_costing_keeps_its_promises(price: D, vat: D, rebate: D, quantity: int,
+                                        per_carton: int, fx: D, margin: D, commission: D,
+                                        inland: D, port: D, freight: D, insurance: D) -> None:
+    """Over drawn prices, rates and quantities: each term costs at least the one before it,
+    the margin left at the rounded price is the margin asked (within the cent's rounding),
+    and the totals are the rounded prices times the quantities."""
+    rates = Rates(exchange_rate=fx, margin_percent=margin, commission_percent=commission,
+                  inland_freight_per_cbm=inland, port_charges=port,
+                  freight={"per_cbm": freight}, insurance_rate_percent=insurance)
+    masters = _masters(factory_price=price, vat_percent=vat, rebate_percent=rebate,
+                       qty_per_carton=per_carton)
+    costing = cost_inquiry(_inquiry(["EXW", "FOB", "CFR", "CIF"], quantity), masters, rates)
+    [line] = costing.lines
+    p = line.prices
+    assert p["EXW"] <= p["FOB"] <= p["CFR"] <= p["CIF"]
+    for term in p:
+        assert costing.total(term) == (p[term] * quantity).quantize(D("0.01"))
+        if p[term] >= 1:  # a cent's rounding is a small share of the price
+            kept = line.profit[term] / p[term] * 100
+            assert abs(kept - margin) <= D("0.5") / p[term] * 100 + D("0.01"), term
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), st.integers(1, 9000),
+                          st.lists(st.tuples(st.integers(-60, 400), st.integers(1, 9000)),
+                                   max_size=3)), min_size=1, max_size=6),
+       st.integers(0, 300))
+def test_the_statement_always_adds_up(orders: list[Any], period: int) -> None:
+    """Over drawn invoices and receipts: what is brought forward and happens in the period
+    makes the balance carried, and the ageing less the advances makes it too."""
+    from pipeline.updates import ShipmentUpdate
+
+    base = yaml.safe_load((EXAMPLES / "PO-2026-0042.yaml").read_text("utf-8"))
+    start = dt.date(2027, 1, 1)
+    end = start + dt.timedelta(days=period)
+    pairs = []
+    for n, (age, amount, receipts) in enumerate(orders):
+        invoiced = end - dt.timedelta(days=age)
+        order = Order.model_validate({**base, "order_no": f"O-{n}", "invoice_date": invoiced,
+                                      "order_date": invoiced - dt.timedelta(days=90),
+                                      "delivery_date": invoiced, "latest_shipment_date": None,
+                                      "expected_costs": [],
+                                      "items": [{**base["items"][0], "quantity": 1,
+                                                 "unit_price": amount, "packing": None}]})
+        flow = Workflow(shipment=ShipmentUpdate(update="shipment", order_no=f"O-{n}",
+                                                bl_no="B", on_board_date=invoiced),
+                        payments=tuple(PaymentUpdate(
+                            update="payment", order_no=f"O-{n}",
+                            date=invoiced + dt.timedelta(days=after), amount=D(paid),
+                            currency="USD") for after, paid in receipts))
+        pairs.append((order, flow))
+    for sheet in statements("ACME", pairs, start, end):
+        moved = sum((e.debit - e.credit for e in sheet.entries), D(0))
+        assert sheet.brought_forward + moved == sheet.carried
+        assert sum(sheet.ageing.values()) - sheet.advances == sheet.carried
+        assert all(v >= 0 for v in sheet.ageing.values()) and sheet.advances >= 0
