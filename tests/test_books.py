@@ -479,3 +479,18 @@ def test_the_statement_always_adds_up(orders: list[Any], period: int) -> None:
         assert sheet.brought_forward + moved == sheet.carried
         assert sum(sheet.ageing.values()) - sheet.advances == sheet.carried
         assert all(v >= 0 for v in sheet.ageing.values()) and sheet.advances >= 0
+
+
+def test_the_rebate_rate_by_hs_code() -> None:
+    """A product without its own rate takes the rate of the longest HS prefix that fits."""
+    from pipeline.books.costing import rebate_rate
+
+    rates = Rates(exchange_rate=D(7), rebate_by_hs={"8467": D(13), "8467.29": D(9)})
+    product = _masters(rebate_percent=None, hs_code="8467.2900.00").products["A"]
+    assert rebate_rate(product, rates) == D(9)
+    other = _masters(rebate_percent=None, hs_code="8467110000").products["A"]
+    assert rebate_rate(other, rates) == D(13)
+    assert rebate_rate(_masters(rebate_percent=None, hs_code="3926909090").products["A"],
+                       rates) == D(0)
+    assert rebate_rate(_masters(rebate_percent=D(5), hs_code="8467290000").products["A"],
+                       rates) == D(5)

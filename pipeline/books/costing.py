@@ -37,6 +37,7 @@ __all__ = [
     "Rates",
     "containers_for",
     "cost_inquiry",
+    "rebate_rate",
 ]
 
 PRICED = ("EXW", "FCA", "FOB", "CFR", "CPT", "CIF", "CIP")
@@ -74,6 +75,10 @@ class Rates(Strict):
                                       "in CNY, shared by volume")
     freight: Freight | None = Field(None, description="Ocean freight (C-terms)")
     insurance_rate_percent: Percent = Field(D("0.3"), description="Insurance premium rate")
+    rebate_by_hs: dict[str, Percent] = Field(default_factory=dict, description="Export "
+                                             "rebate rates by HS code or its first digits, "
+                                             "e.g. {'8467': 13, '3926': 13}; the longest "
+                                             "that fits a product's code counts")
     insurance_markup_percent: Markup = Field(D(110), description="Insured value in percent "
                                              "of the price (110)")
 
@@ -228,6 +233,16 @@ def cost_inquiry(inquiry: Inquiry, masters: Masters, rates: Rates) -> Costing:
     return Costing(inquiry, rates, lines, containers, freight_total, volume)
 
 
+def rebate_rate(product: ProductRecord, rates: Rates) -> Decimal:
+    """The product's own rebate rate, else the one its HS code's longest prefix has."""
+    if product.rebate_percent is not None:
+        return product.rebate_percent
+    code = "".join(c for c in product.hs_code or "" if c.isdigit())
+    fits = [k for k in rates.rebate_by_hs if code.startswith("".join(c for c in k
+                                                                      if c.isdigit()))]
+    return D(rates.rebate_by_hs[max(fits, key=len)]) if code and fits else D(0)
+
+
 def _freight(volume: Decimal, freight: Freight) -> tuple[Decimal, dict[str, int]]:
     if freight.per_cbm is not None and (not freight.per_container or
                                         volume <= freight.lcl_up_to_cbm):
@@ -241,7 +256,7 @@ def _line(inquiry: Inquiry, rates: Rates, product: ProductRecord, line: InquiryL
           cartons: int, cbm: Decimal, volume: Decimal, freight_total: Decimal) -> CostingLine:
     price = D(line.factory_price if line.factory_price is not None else
               product.factory_price or 0)
-    rebate = price / (1 + product.vat_percent / 100) * product.rebate_percent / 100
+    rebate = price / (1 + product.vat_percent / 100) * rebate_rate(product, rates) / 100
     cost = price - rebate
     share = cbm / volume if volume else D(0)
     domestic = (rates.inland_freight_per_cbm * cbm + rates.port_charges * share) / line.quantity

@@ -52,8 +52,9 @@ class ProductRecord(Strict):
     factory_price: NonNegative | None = Field(None, description="Purchase price per unit in "
                                               "CNY, VAT included (含税采购价)")
     vat_percent: Percent = Field(Decimal(13), description="VAT in the factory price (增值税率)")
-    rebate_percent: Percent = Field(Decimal(0), description="Export VAT rebate rate of its HS "
-                                    "code (出口退税率)")
+    rebate_percent: Percent | None = Field(None, description="Export VAT rebate rate of its HS "
+                                           "code (出口退税率); else masters/costing.yaml's "
+                                           "rebate_by_hs for its HS code, else 0")
     qty_per_carton: int | None = Field(None, gt=0, description="Pieces per carton")
     carton_net_kg: NonNegative | None = Field(None, description="Net weight of a full carton")
     carton_gross_kg: NonNegative | None = Field(None, description="Gross weight of a full "
