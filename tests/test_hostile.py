@@ -106,6 +106,44 @@ def _png_header(width: int, height: int) -> bytes:
         chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
 
 
+def _truncated_jpeg(path: Path) -> None:
+    """A photographed page whose file was cut off halfway (a broken upload)."""
+    from PIL import Image, ImageDraw
+
+    page = Image.new("RGB", (1200, 1700), "white")
+    ImageDraw.Draw(page).text((100, 100), "PACKING LIST PO-2026-0042", fill="black")
+    page.save(path, "JPEG", quality=80)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _gigapixel_scan_pdf(path: Path) -> None:
+    """A one-page PDF holding one image of 100,000 x 80,000 pixels (8 gigapixels, 1 GB
+    unpacked as one bit a pixel) that packs into a small stream: a decompression bomb for
+    whatever draws it for OCR."""
+    width, height = 100_000, 80_000
+    stream = zlib.compress(b"\x00" * (width // 8 * height), 9)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+               b"/Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
+               b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace "
+               b"/DeviceGray /BitsPerComponent 1 /Filter /FlateDecode /Length %d >>\nstream\n"
+               % (width, height, len(stream)) + stream + b"\nendstream",
+               b"<< /Length 33 >>\nstream\nq 595 0 0 842 0 0 cm /Im0 Do Q\nendstream"]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+
+
 def _xlsx_bomb(path: Path, megabytes: int = 80) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
         package.writestr("[Content_Types].xml", "<Types/>")
@@ -245,6 +283,10 @@ KINDS: dict[str, tuple[Make, str, str]] = {
                         "20,000 pages"),
     "image of 900 megapixels": (_write("PO-2026-0042_scan.png", _png_header(30000, 30000)),
                                 "_rejected", "megapixels"),
+    "truncated photo": (_generated("IMG_20270108_0932.jpg", _truncated_jpeg), "_rejected",
+                        "damaged"),
+    "scan of a gigapixel image": (_generated("PO-2026-0042_scan-bomb.pdf", _gigapixel_scan_pdf),
+                                  "_rejected", "megapixels"),
     "empty PDF": (_write("PO-2026-0042_empty.pdf", b""), "_rejected", "empty (0 bytes)"),
     "not a PDF": (_write("PO-2026-0042_fake.pdf", SECRET * 10), "_rejected",
                   "not a PDF"),

@@ -122,6 +122,7 @@ def _inspected(source: Path, is_scan: bool, work: Path | None, text_pages: int,
         if limits.ocr and work is not None and not info.encrypted and (
                 texts is None or any(needs_ocr(t) for t in texts)):
             _unpack_contents(reader)  # the original within the limits, before its copy is made
+            _images_within(reader, source.name, limits.megapixels)
             done = ocr_pdf(pdf, work / "ocr.pdf", texts, Path(limits.ocr_font),
                            dpi=limits.ocr_dpi, megapixels=limits.megapixels,
                            seconds=limits.seconds * 0.6)
@@ -156,6 +157,29 @@ def _unpack_contents(reader: pypdf.PdfReader) -> None:
                 stream.get_data()
 
 
+def _images_within(reader: pypdf.PdfReader, name: str, megapixels: float) -> None:
+    """No image on a page (or in a form it draws) has more pixels than a scan may: a
+    small stream that unpacks into gigapixels is a bomb for whoever draws or extracts it."""
+    def walk(resources: Any, depth: int) -> None:
+        xobjects = resources.get("/XObject") if resources is not None else None
+        if xobjects is None or depth > 4:
+            return
+        for ref in xobjects.get_object().values():
+            xobject = ref.get_object()
+            if xobject.get("/Subtype") == "/Image":
+                pixels = int(xobject.get("/Width", 0)) * int(xobject.get("/Height", 0))
+                if pixels > megapixels * 1_000_000:
+                    raise LimitError(f"{name}: an image of {pixels / 1e6:,.0f} megapixels on "
+                                     "a page", hint=f"At most {megapixels:,.0f} megapixels "
+                                     "([limits] image_megapixels); scan at 300 dpi.")
+            elif xobject.get("/Subtype") == "/Form":
+                walk(xobject.get("/Resources"), depth + 1)
+
+    for page in reader.pages:
+        resources = page.get("/Resources")
+        walk(resources.get_object() if resources is not None else None, 0)
+
+
 def stamp_file(pdf: Path, target: Path, specs: list[StampSpec], variables: Mapping[str, str],
                font: Path | None, limits: PdfLimits) -> int:
     _apply(limits)
@@ -170,6 +194,7 @@ def _stamped(reader: pypdf.PdfReader, name: str, target: Path, specs: list[Stamp
              variables: Mapping[str, str], font: Path | None, limits: PdfLimits) -> int:
     try:
         _unpack_contents(reader)
+        _images_within(reader, name, limits.megapixels)
         return stamp_pdf(reader, target, specs, variables, font)
     except LimitReachedError as exc:
         raise _too_big(name, exc, limits) from exc
