@@ -29,9 +29,9 @@ def test_a_sample_of_drawn_layouts_holds_the_floors() -> None:
     missed = [(o.n, o.seed) for o in outcomes if not o.caught]
     detail = [(o.n, [f for f in o.clean if f["severity"] != "review"]) for o in outcomes
               if o.n in errors + warned]
-    assert len(errors) <= 2, detail
-    assert len(warned) <= 2, detail
-    assert len(missed) <= 5, missed
+    assert not errors, detail
+    assert len(warned) <= 1, detail
+    assert len(missed) <= 2, missed
 
 
 def test_the_sample_draws_many_layouts_and_discrepancies() -> None:
@@ -59,11 +59,12 @@ def test_every_seed_names_rules_that_exist() -> None:
 def test_the_recorded_full_runs_are_the_documented_ones() -> None:
     figures = json.loads(FIGURES.read_text(encoding="utf-8"))
     runs = figures["runs"]
-    assert len({r["seed"] for r in runs}) >= 3 and all(r["draws"] >= 500 for r in runs)
-    for run in runs:  # floors the last runs reached; the targets are in docs/rules.md
-        assert run["draws_with_false_error"] <= 0.015, run
+    assert len({r["seed"] for r in runs}) >= 3 and all(r["draws"] >= 1000 for r in runs)
+    for run in runs:  # the targets (docs/rules.md), held by every recorded run
+        assert run["false_errors"] == 0, run
         assert run["draws_with_false_warning"] <= 0.01, run
-        assert run["recall"] >= 0.92, run
+        assert run["recall"] >= 0.97, run
+        assert run["met"], run
     rules_md = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
     for run in runs:
         assert f"{run['caught']}/{run['draws']}" in rules_md

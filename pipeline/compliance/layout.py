@@ -8,6 +8,7 @@ across pages. What a line of text loses (which figure is the quantity, which the
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from .cells import Cell, Line, lines_of
@@ -183,6 +184,9 @@ class _Pending:
             if (name == "line_no" and not _is_number(values[name])) or (
                     self.total and not re.search(r"\d", values[name])):
                 continue  # the rest of the total row's label (GRAND / TOTAL)
+            if name in NUMERIC and not re.search(r"\d", values[name]) and \
+                    re.search(r"[^\W\d_]{2}", self.values[name]):
+                continue  # words under words: the text of a cell set in a figure's column
             if (name in NUMERIC or _is_number(values[name])) and not self._wrapped(name, values):
                 return False
         return not self.total or all(_is_number(v) or WRAPPED_NUMBER.fullmatch(v)
@@ -191,7 +195,8 @@ class _Pending:
 
     def _wrapped(self, name: str, values: dict[str, str]) -> bool:
         """A figure broken over two lines of its cell, or the unit under a quantity."""
-        first, second = self.values[name], values[name]
+        first, second = (unicodedata.normalize("NFKC", t) for t in (self.values[name],
+                                                                     values[name]))
         figure = bool(re.fullmatch(r"\d[\d.,]*(?:\s+[A-Za-z]{2,8}\.?)?", second))
         return (figure and (bool(re.fullmatch(r"(.*\d[.,]?)(\s+[A-Za-z]{2,8}\.?)", first)) or
                             bool(WRAPPED_NUMBER.fullmatch(first.split(" ")[-1])))) or (

@@ -110,7 +110,9 @@ WRAPPED_NUMBER = re.compile(r"(?:[A-Z]{3}|US\$|[$€¥£])?[\d.,]*\d[.,]?")
 
 def wrap_join(first: str, second: str) -> str:
     """Two pieces of one cell, the second on the line under the first: a number its
-    narrow cell broke ("1,618." over "8", "15.52" over "1") is put back together."""
+    narrow cell broke ("1,618." over "8", "15.52" over "1") is put back together (in
+    full-width forms too: "５，６" over "４０．")."""
+    first, second = unicodedata.normalize("NFKC", first), unicodedata.normalize("NFKC", second)
     unit = re.fullmatch(r"(.*\d[.,]?)(\s+[A-Za-z]{2,8}\.?)", first)  # "2 SETS" over "232"
     if unit and re.fullmatch(r"\d[\d.,]*", second):
         return _grouped(unit[1], second) + unit[2]

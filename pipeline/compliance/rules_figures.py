@@ -289,7 +289,8 @@ def models_missing(case: Case, this: Rule) -> Iterator[Finding]:
         ordered = {i.model for i in case.order.items}
         whole = read_whole(doc) and not any(  # a row whose model could not be read as one
             "model" in i and i["model"].value not in ordered and not i["model"].confirmed
-            for i in doc.items)
+            for i in doc.items) and all(  # nor a row of figures without its model
+            "model" in i for i in doc.items if "quantity" in i or "cartons" in i)
         for item in lines_of(doc, case.order):
             if item.model not in seen:
                 yield this.finding(
