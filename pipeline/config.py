@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from .errors import ConfigError
-from .sections import Limits, Ocr
+from .sections import Limits, Mail, Ocr
 from .sections import Section as _Section
 
 __all__ = ["VARIABLE_KEY", "ArchiveSettings", "DocTypeSettings", "Limits", "Ocr", "Settings",
@@ -330,6 +330,7 @@ class Settings(_Section):
     archive: ArchiveSettings = ArchiveSettings()
     limits: Limits = Limits()
     ocr: Ocr = Ocr()
+    mail: Mail = Mail()
     numbering: Numbering = Numbering()
     warranty: Warranty = Warranty()
 

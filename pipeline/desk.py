@@ -79,6 +79,7 @@ class Desk:
         self._intake_depth = 0
         self._known: list[KnownOrder] | None = None
         self._masters: tuple[object, Masters] | None = None
+        self.origins: dict[Path, str] = {}  # inbox files brought by mail: where from
         # factory PDFs being read ahead of their turn: path -> (identity, pages, child)
         self.ahead: dict[Path, tuple[tuple[int, int, int, int], int, Steps]] = {}
 
@@ -228,7 +229,8 @@ class Desk:
         look = InboxFile.look(path, self.workspace.inbox)
         file = shown(relative.as_posix())
         self._check_size(path, file, look.size)
-        arrival = Arrival(path, file, look.sha256(), look.identity, path.name)
+        arrival = Arrival(path, file, look.sha256(), look.identity, path.name,
+                          origin=self.origins.pop(path, ""))
         if is_order_file(path):
             limits = self.settings.limits
             data_limits = DataLimits(depth=limits.depth, number_digits=limits.number_digits,

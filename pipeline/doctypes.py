@@ -87,5 +87,6 @@ FACTORY_TYPES: dict[str, DocType] = {
 
 # what the examiner never reads (the rest must agree with each other)
 NOT_CHECKED = {"order_data", "order_update", "compliance_report", "handover_pack", "booking_note",
+               "sent_mail", "mail_message",
                "handover_checklist", "registration_sheet", "quotation", "production_order",
                "contract_review", "inspection_notice"}

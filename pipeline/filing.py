@@ -38,11 +38,13 @@ class Arrival:
     identity: tuple[int, int, int, int]  # device, inode, size, mtime: this very file
     name: str  # the name it arrived under
     notes: tuple[str, ...] = ()  # how it was read, told with what it made (flags)
+    origin: str = ""  # how it reached the inbox, when not dropped there: a mail's sender ...
 
     @property
     def label(self) -> str:
-        """Where it came from, as the archive records it: inbox/NAME."""
-        return f"inbox/{self.file}"
+        """Where it came from, as the archive records it: inbox/NAME (and the mail that
+        brought it)."""
+        return f"inbox/{self.file}" + (f" ({self.origin})" if self.origin else "")
 
 
 @dataclass

@@ -3,9 +3,11 @@ are read (the rest of the settings: `pipeline.config`)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Limits", "Ocr", "Section"]
+__all__ = ["Limits", "Mail", "MailRule", "Mailbox", "Ocr", "Section"]
 
 
 class Section(BaseModel):
@@ -46,3 +48,44 @@ class Ocr(Section):
     seal_types: list[str] = Field(
         default_factory=list, description="Factory documents that must carry the factory's "
         "red seal (公章): a scan of one without a red seal is reported for review")
+
+
+class Mailbox(Section):
+    """One IMAP mailbox `gendan mail` reads (docs/mail.md)."""
+
+    name: str = Field("mail", description="What the office calls it, e.g. factories")
+    host: str = Field(description="IMAP server, e.g. imap.exmail.qq.com")
+    port: int = Field(993, gt=0, lt=65536, description="993 for TLS, 143 for STARTTLS or none")
+    security: Literal["tls", "starttls", "none"] = Field("tls", description="tls, starttls, "
+                                                        "or none (a server on this machine)")
+    user: str = Field(description="The login")
+    password_env: str = Field("", description="Environment variable that holds the password")
+    password_file: str = Field("", description="File that holds the password (first line)")
+    folder: str = Field("INBOX", description="Folder read")
+    done_folder: str = Field("gendan/done", description="Where a processed message is moved")
+
+
+class MailRule(Section):
+    """Names the order (or the factory) of a message whose attachment does not say it."""
+
+    sender: str = Field("", description="Regular expression on the sender's address")
+    subject: str = Field("", description="Regular expression on the subject; a group "
+                         "(?P<order>...) names the order")
+    order: str = Field("", description="The order the rule's messages belong to")
+
+
+class Mail(Section):
+    """Mail in (`gendan mail`: IMAP) and out (`gendan send`: SMTP); docs/mail.md."""
+
+    smtp_host: str = Field("", description="SMTP server; empty: sending is off")
+    smtp_port: int = Field(465, gt=0, lt=65536, description="465 for TLS, 587 for STARTTLS")
+    smtp_security: Literal["tls", "starttls", "none"] = Field("tls", description="tls, "
+                                                             "starttls or none")
+    smtp_user: str = Field("", description="SMTP login (empty: no login)")
+    password_env: str = Field("", description="Environment variable with the SMTP password")
+    password_file: str = Field("", description="File with the SMTP password (first line)")
+    sender: str = Field("", description="From: address, e.g. export@company.example")
+    sender_name: str = Field("", description="From: name; default: the company's English name")
+    timeout: float = Field(30, gt=0, description="Seconds to wait for a server")
+    mailboxes: list[Mailbox] = Field(default_factory=list, description="IMAP mailboxes read")
+    rules: list[MailRule] = Field(default_factory=list, description="Sender and subject rules")

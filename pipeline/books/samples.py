@@ -17,8 +17,8 @@ from ..outcome import Outcome
 from ..updates import SampleUpdate
 
 if TYPE_CHECKING:
-    from ..desk import Desk
     from ..filing import Arrival
+    from ..recipes.common import Desk
 
 __all__ = ["due_rows", "sample_arrived", "samples"]
 

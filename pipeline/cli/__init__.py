@@ -36,4 +36,14 @@ def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="gendan")
 
 
-from . import agenda, archive, books, checks, decisions, intake, lookup, web  # noqa: E402, F401 - they register
+from . import (  # noqa: E402, F401 - they register
+    agenda,
+    archive,
+    books,
+    checks,
+    decisions,
+    intake,
+    lookup,
+    mail,
+    web,
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..clock import Clock
 from ..config import Settings
@@ -17,6 +17,9 @@ from ..sandbox import Steps
 from ..store import OrderStore
 from ..workspace import Workspace
 from .stamping import Stamps
+
+if TYPE_CHECKING:
+    from ..books.masters import Masters
 
 __all__ = ["Desk", "already_filed", "checklist", "logo_url", "titled"]
 
@@ -33,6 +36,13 @@ class Desk(Protocol):
     ahead: dict[Path, tuple[tuple[int, int, int, int], int, Steps]]  # files read ahead
 
     def known_orders(self) -> list[KnownOrder]: ...
+
+    def masters(self) -> Masters: ...
+
+    origins: dict[Path, str]  # inbox files brought by mail: where from
+
+    def process(self, path: Path, *, order_no: str | None = None,
+                doc_type: str | None = None) -> Outcome: ...
 
 NOT_LISTED = {"order_data", "order_update"}
 
