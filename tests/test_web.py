@@ -396,3 +396,36 @@ def test_the_books_on_the_page(client: TestClient, root: Path) -> None:
     assert "SMP-2026-031" in page and "DHL" in page
     today = client.get("/").text
     assert "follow up the sample" in today
+
+
+def test_a_form_for_every_update_refuses_what_a_file_would(client: TestClient,
+                                                           root: Path) -> None:
+    """The forms are made from the update models: the same fields, the same errors by
+    field; a good one becomes an update file filed through the inbox."""
+    token = sign_in(client, "wang.li")
+    form = client.get("/orders/PO-2026-0042/update/loading").text
+    assert 'name="truck_plate"' in form and 'name="loading_time"' in form
+    assert 'type="datetime-local"' in form and 'name="containers"' in form
+    payment = client.get("/orders/PO-2026-0042/update/payment").text
+    assert '<option value="deposit"' in payment and 'type="date"' in payment
+    before = archive_state(root)
+    bad = client.post("/orders/PO-2026-0042/update/loading", data={
+        "csrf": token, "loading_time": "2027-01-12T08:30", "truck_plate": "ABC123",
+        "driver_phone": "13800000000"})
+    assert bad.status_code == 200 and "nothing was filed" in bad.text
+    assert "is not a mainland plate" in bad.text
+    assert archive_state(root) == before
+    good = client.post("/orders/PO-2026-0042/update/payment", data={
+        "csrf": token, "date": "2026-11-06", "amount": "17478.00", "currency": "USD",
+        "kind": "deposit", "bank_ref": "BOC-1"})
+    assert good.status_code == 303, good.text
+    row, documents = card(root, "PO-2026-0042")
+    assert row["received"] == "17478.00"
+    originals = [d for d in documents if d["doc_type"] == "order_update"
+                 and "payment_PO-2026-0042" in d["file"]]
+    assert len(originals) == 1 and "wang.li" in originals[0]["file"]
+    order = client.get("/orders/PO-2026-0042").text
+    assert "17,478.00" in order and "/update/payment" in order
+    assert client.get("/orders/PO-2026-0042/update/approval").status_code == 404
+    assert client.post("/orders/PO-2026-0042/update/payment",
+                       data={"date": "2026-11-06"}).status_code in {400, 403}  # no token
