@@ -296,7 +296,7 @@ def test_assign_and_try_again(client: TestClient, root: Path) -> None:
                                               "csrf": token})
     assert reply.status_code == 303
     assert not list(rejected.iterdir())
-    assert "王丽" in client.get("/orders/PO-2026-0042").text.split("评审")[1]
+    assert "王丽" in client.get("/orders/PO-2026-0042").text.split('id="approvals"')[1]
     assert client.post("/inbox/retry", data={"folder": "../archive", "name": "x",
                                              "csrf": token}).status_code == 400
 
@@ -429,3 +429,18 @@ def test_a_form_for_every_update_refuses_what_a_file_would(client: TestClient,
     assert client.get("/orders/PO-2026-0042/update/approval").status_code == 404
     assert client.post("/orders/PO-2026-0042/update/payment",
                        data={"date": "2026-11-06"}).status_code in {400, 403}  # no token
+
+
+def test_the_order_page_opens_on_its_lines_and_steps(client: TestClient) -> None:
+    page = client.get("/orders/PO-2026-0042").text
+    lines = page.split('class="grid lines"')[1].split("</table>")[0]
+    assert "HT-2020" in lines and "宁波绿源电器有限公司" in lines and "23,100.00" in lines
+    steps = page.split('class="steps"')[1].split("</ol>")[0]
+    assert 'class="done">✔ 报价 Quotation' in steps
+    assert 'class="next"><a class="button" href="/orders/PO-2026-0042#approvals">' in steps
+    assert "已接单 received" in page and ">received<" not in page
+    customer = client.get("/customers/ACME").text
+    assert "built-in method" not in customer
+    search = client.get("/search").text
+    assert search.count('value="commercial_invoice"') == 1
+    assert "商业发票 Commercial Invoice" in search

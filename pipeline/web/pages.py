@@ -118,15 +118,20 @@ def search(request: Request, q: str = "", customer: str = "", order: str = "",
             index.close()
     context = {"hits": hits, "asked": asked, "q": q, "customer": customer, "order": order,
                "model": model, "type": type, "date_from": date_from, "date_to": date_to,
-               "all_versions": all_versions, "types": sorted(_titles())}
+               "all_versions": all_versions, "types": _titles()}
     name = "search_hits.html" if request.headers.get("hx-request") else "search.html"
     return page(request, name, context)
 
 
-def _titles() -> list[str]:
+def _titles() -> list[tuple[str, str]]:
+    """Each document type once (the company's own and the factory's of one name are one
+    type to search), with its name in Chinese and English."""
     from ..doctypes import GENERATED
 
-    return [*FACTORY_TYPE_NAMES, *GENERATED]
+    names = {**{k: f"{t.title_zh} {t.title_en}" for k, t in FACTORY_TYPES.items()
+                if k in FACTORY_TYPE_NAMES},
+             **{k: f"{t.title_zh} {t.title_en}" for k, t in GENERATED.items()}}
+    return sorted(names.items(), key=lambda kv: kv[1].split(" ", 1)[-1])
 
 
 def _day(text: str, which: str) -> str | None:

@@ -31,6 +31,12 @@ def _money(value: Any) -> str:
 
 
 templates.env.filters["money"] = _money
+STATUS_WORDS = {"received": "已接单 received", "confirmed": "已确认 confirmed",
+                "in_production": "生产中 in production", "inspected": "已验货 inspected",
+                "loaded": "已装车 loaded", "shipped": "已装船 shipped",
+                "handed_over": "已交单 handed over", "registered": "已登记 registered",
+                "closed": "已结案 closed", "cancelled": "已取消 cancelled"}
+templates.env.filters["status"] = lambda value: STATUS_WORDS.get(str(value), str(value))
 templates.env.filters["url"] = lambda value: quote(str(value), safe="/")
 
 TYPE_TITLES: dict[str, str] = {}

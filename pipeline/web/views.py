@@ -140,11 +140,45 @@ def order_view(office: Office, order_no: str) -> dict[str, Any]:
     finally:
         index.close()
     row = card[0] if card else {}
-    return {"order": order, "workflow": workflow, "row": row, "approvals": approvals,
+    return {"steps": steps(order_no, workflow, approvals.complete, row, documents),
+            "order": order, "workflow": workflow, "row": row, "approvals": approvals,
             "timeline": list(reversed(entries)), "current": current, "older": older,
             "originals": originals, "pack": pack, "last_check": last_check,
             "findings": findings, "folder": record.ref.folder,
             "drafts": [d["file"] for d in current if d.get("draft")]}
+
+
+def steps(order_no: str, workflow: Any, approved: bool, row: dict[str, Any],
+          documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The work manual's steps of the order, each done or not, with where to do it; the
+    first one not done is the next."""
+    from urllib.parse import quote
+
+    base = f"/orders/{quote(order_no, safe='')}"
+    have = {d["doc_type"] for d in documents if d.get("current")}
+    due = {d["kind"] for d in row.get("due") or []}
+    handed = any(e.kind == "handover" for e in workflow.history)
+    found = [
+        ("quotation", "报价", "Quotation", "quotation" in have, f"{base}#documents"),
+        ("review", "合同评审", "Contract review", approved, f"{base}#approvals"),
+        ("production", "生产", "Production", approved and "factory_confirmation" not in due
+         and "production_notice" not in due, f"{base}/update/factory_confirmation"),
+        ("inspection", "验货", "Inspection", workflow.inspection is not None,
+         f"{base}/update/inspection"),
+        ("loading", "装车", "Loading", workflow.loading is not None, f"{base}/update/loading"),
+        ("documents", "单据", "Documents", "documents" not in due and workflow.loading
+         is not None, "/upload"),
+        ("handover", "交单", "Hand-over", handed, f"{base}#handover"),
+        ("registration", "登记", "Registration", workflow.status in {"registered", "closed"},
+         f"{base}/update/status"),
+    ]
+    out = [{"key": k, "zh": zh, "en": en, "done": done, "href": href, "next": False}
+           for k, zh, en, done, href in found]
+    for step in out:
+        if not step["done"]:
+            step["next"] = True
+            break
+    return out
 
 
 def file_in_archive(archive: Path, relative: str) -> Path | None:
