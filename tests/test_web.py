@@ -406,6 +406,7 @@ def test_a_form_for_every_update_refuses_what_a_file_would(client: TestClient,
     form = client.get("/orders/PO-2026-0042/update/loading").text
     assert 'name="truck_plate"' in form and 'name="loading_time"' in form
     assert 'type="datetime-local"' in form and 'name="containers"' in form
+    assert "Undefined" not in form
     payment = client.get("/orders/PO-2026-0042/update/payment").text
     assert '<option value="deposit"' in payment and 'type="date"' in payment
     before = archive_state(root)

@@ -235,3 +235,42 @@ def test_chinese_is_drawn_with_a_chinese_font(page: Any, tmp_path: Path) -> None
     assert "阿克米家居园艺用品有限公司" in page.inner_text("table.grid")
     path = shot(page, "customers", tmp_path)
     assert path.stat().st_size > 10_000
+
+
+def test_record_the_day_s_work_with_the_forms(page: Any, tmp_path: Path) -> None:
+    """An inspection booked, a loading refused for its plate and corrected, the deposit
+    received: each with its form, no file written by hand."""
+    sign_in(page, "wang.li")
+    page.goto("/orders/PO-2026-0042")
+    page.click("p.record-links a:has-text('验货 Inspection')")
+    page.select_option("select[name=kind]", "third_party")
+    page.fill("input[name=inspector]", "SGS Ningbo")
+    page.fill("input[name=date]", "2027-01-08")
+    page.fill("input[name=booked_on]", "2026-12-20")
+    page.click("form.update-form button[type=submit]")
+    page.wait_for_selector(".flash")
+    assert ": archived" in flash_text(page), flash_text(page)
+    page.click("p.record-links a:has-text('装车 Loading')")
+    page.fill("input[name=loading_time]", "2027-01-12T08:30")
+    page.fill("input[name=truck_plate]", "ABC123")
+    page.fill("input[name=driver_phone]", "13857412209")
+    page.click("form.update-form button[type=submit]")
+    page.wait_for_selector("tr.error")
+    assert "is not a mainland plate" in page.locator("tr.error").inner_text()
+    page.fill("input[name=truck_plate]", "浙B52718")
+    page.click("form.update-form button[type=submit]")
+    page.wait_for_selector(".flash")
+    assert ": archived" in flash_text(page), flash_text(page)
+    page.click("p.record-links a:has-text('收款 Payment')")
+    page.fill("input[name=date]", "2026-11-06")
+    page.fill("input[name=amount]", "17478.00")
+    page.fill("input[name=currency]", "USD")
+    page.select_option("select[name=kind]", "deposit")
+    page.click("form.update-form button[type=submit]")
+    page.wait_for_selector(".flash")
+    assert ": archived" in flash_text(page), flash_text(page)
+    facts = page.locator("dl.facts").inner_text()
+    assert "17,478.00" in facts
+    steps = page.locator("ol.steps").inner_text()
+    assert "✔ 验货 Inspection" in steps and "✔ 装车 Loading" in steps
+    shot(page, "record", tmp_path, full=True)

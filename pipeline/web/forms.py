@@ -17,6 +17,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticUndefined
 
 from ..people import Person
 from ..updates import (
@@ -81,8 +82,8 @@ def fields_of(model: type[BaseModel]) -> list[dict[str, Any]]:
         kind, choices = _kind(info.rebuild_annotation())
         out.append({"name": name, "kind": kind, "choices": choices,
                     "required": info.is_required(), "help": info.description or "",
-                    "default": "" if info.is_required() or info.default is None
-                    else str(info.default)})
+                    "default": "" if info.is_required() or info.default_factory is not None
+                    or info.default in (None, PydanticUndefined) else str(info.default)})
     return out
 
 
