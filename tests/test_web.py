@@ -445,3 +445,52 @@ def test_the_order_page_opens_on_its_lines_and_steps(client: TestClient) -> None
     search = client.get("/search").text
     assert search.count('value="commercial_invoice"') == 1
     assert "商业发票 Commercial Invoice" in search
+
+
+def test_files_set_aside_are_shown_downloaded_and_dismissed(client: TestClient,
+                                                            root: Path) -> None:
+    rejected = root / "inbox" / "_rejected"
+    rejected.mkdir(exist_ok=True)
+    original = (CORPUS / "minimal-document.pdf").read_bytes()
+    (rejected / "odd.pdf").write_bytes(original)
+    (rejected / "odd.pdf.error.txt").write_text("Rejected: not ours", encoding="utf-8")
+    unmatched = root / "inbox" / "_unmatched"
+    unmatched.mkdir(exist_ok=True)
+    shutil.copyfile(CORPUS / "minimal-document.pdf", unmatched / "scan.pdf")
+    token = sign_in(client, "wang.li")
+    today = client.get("/").text
+    assert "/inbox/rejected/odd.pdf/preview.png" in today and 'list="open-orders"' in today
+    assert '<option value="PO-2026-0042">' in today
+    picture = client.get("/inbox/rejected/odd.pdf/preview.png")
+    assert picture.status_code == 200 and picture.content.startswith(b"\x89PNG")
+    assert client.get("/inbox/rejected/odd.pdf").content == original
+    assert "not ours" in client.get("/inbox/rejected/odd.pdf", params={"note": 1}).text
+    assert client.get("/inbox/rejected/..%2Fgendan.toml").status_code == 404
+    assert client.get("/inbox/archive/odd.pdf").status_code == 404
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + \
+            struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    huge = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 1, 0,
+                                                                 0, 0, 0)) + \
+        chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    (rejected / "huge.png").write_bytes(huge)  # a scan of 900 megapixels: never drawn
+    assert client.get("/inbox/rejected/huge.png/preview.png").status_code == 404
+    assert client.post("/inbox/dismiss", data={"csrf": token, "folder": "rejected",
+                                               "name": "odd.pdf", "reason": ""}
+                       ).status_code in {400, 422}
+    done = client.post("/inbox/dismiss", data={"csrf": token, "folder": "rejected",
+                                               "name": "odd.pdf", "reason": "a fax twice"})
+    assert done.status_code == 303
+    kept = root / "inbox" / "_dismissed"
+    assert (kept / "odd.pdf").read_bytes() == original
+    assert "not ours" in (kept / "odd.pdf.error.txt").read_text("utf-8")
+    why = (kept / "odd.pdf.dismissed.txt").read_text("utf-8")
+    assert "王丽 (wang.li)" in why and "a fax twice" in why
+    page = client.get("/").text
+    assert not (rejected / "odd.pdf").exists()
+    assert "dismissed into inbox/_dismissed/" in page  # said once
+    assert "odd.pdf" not in page.split('id="rejected"')[1].split("</section>")[0]

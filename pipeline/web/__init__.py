@@ -138,9 +138,10 @@ def create_app(root: Path, *, read_login: bool = False, clock: Clock | None = No
                                             "request; the details are in the server's log"},
                     status_code=500)
 
-    from . import actions, auth, forms, pages
+    from . import actions, auth, forms, pages, parked
 
     app.include_router(auth.router)
+    app.include_router(parked.router)
     app.include_router(forms.router)  # before the order's page, whose path takes the rest
     app.include_router(pages.router)
     app.include_router(actions.router)

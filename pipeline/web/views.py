@@ -64,10 +64,13 @@ def today_view(office: Office) -> dict[str, Any]:
         items = agenda([*index.due_rows(), *due_rows(office.desk.workspace.books)], today,
                        days=14)
         recent = index.recent(15)
+        open_orders = [o for o in index.orders()
+                       if o.get("status") not in {"registered", "closed", "cancelled"}]
     finally:
         index.close()
     return {"today": today, "due": items, "overdue": sum(d.overdue for d in items),
-            "recent": recent, "unmatched": parked(office, "unmatched"),
+            "recent": recent, "open_orders": open_orders[-500:],  # to assign to, typed
+            "unmatched": parked(office, "unmatched"),
             "waiting": parked(office, "waiting"), "rejected": parked(office, "rejected"),
             "failed": parked(office, "failed")}
 
