@@ -266,3 +266,27 @@ def test_a_wrong_password_reads_nothing(root: Path, imap: int,
     result = _cli(root, "mail")
     assert result.exit_code != 0 and "mailbox factories" in result.output
     assert "nothing was read" in result.output
+
+
+def test_sent_from_the_order_s_page(root: Path, smtp: tuple[Catch, int]) -> None:
+    from fastapi.testclient import TestClient
+
+    from pipeline.web import create_app
+    from tests.test_web import sign_in
+
+    handler, port = smtp
+    _settings(root, port)
+    client = TestClient(create_app(root), base_url="http://localhost", follow_redirects=False)
+    token = sign_in(client, "wang.li")
+    page = client.get("/orders/PO-2026-0042").text
+    assert 'name="doc_types" value="sales_contract"' in page
+    assert 'value="jane.miller@acme.example"' in page
+    reply = client.post("/orders/PO-2026-0042/send", data={
+        "csrf": token, "to": "jane.miller@acme.example", "doc_types": ["sales_contract"],
+        "message": "Please sign and return."})
+    assert reply.status_code == 303
+    [(to, raw)] = handler.messages
+    assert to == ["jane.miller@acme.example"] and b"Please sign and return." in raw
+    assert "sent PO-2026-0042_sales_contract" in client.get("/orders/PO-2026-0042").text
+    form = client.get("/forms/order.xlsx")
+    assert form.status_code == 200 and form.content.startswith(b"PK")

@@ -10,11 +10,13 @@ rules and is archived byte for byte). Approvals have their own button (they are 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import typing
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
@@ -37,6 +39,7 @@ __all__ = ["FORMS", "fields_of", "router"]
 router = APIRouter()
 Reader = Depends(may_read)
 Writer = Depends(writer)
+Chosen = Form(...)  # the document types ticked
 FORMS: dict[str, tuple[type[BaseModel], str]] = {
     "factory_confirmation": (FactoryConfirmationUpdate, "工厂确认 Factory confirmation"),
     "inspection": (InspectionUpdate, "验货 Inspection"),
@@ -175,3 +178,45 @@ async def update_post(request: Request, order_no: str, kind: str,
     from urllib.parse import quote
 
     return RedirectResponse(f"/orders/{quote(order_no, safe='')}", status_code=303)
+
+
+@router.get("/forms/{name}.xlsx")
+def excel_form(request: Request, name: str, user: Person | None = Reader) -> Response:
+    """The bilingual Excel order form (order.xlsx) or update form (update.xlsx), to fill in
+    and upload."""
+    import tempfile
+
+    from ..intake.form import write_order_form
+
+    if name not in {"order", "update"}:
+        raise HTTPException(status_code=404, detail="forms: order.xlsx, update.xlsx")
+    with tempfile.TemporaryDirectory(prefix="gendan-form-") as work:
+        target = write_order_form(Path(work) / f"{name}.xlsx", update=name == "update")
+        data = target.read_bytes()
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument."
+                    "spreadsheetml.sheet", headers={
+                        "Content-Disposition": f'attachment; filename="gendan-{name}-form.xlsx"'})
+
+
+@router.post("/orders/{order_no:path}/send")
+def send(request: Request, order_no: str, to: str = Form(...), cc: str = Form(""),
+         doc_types: list[str] = Chosen, message: str = Form(""),
+         user: Person = Writer) -> Response:
+    """The documents chosen mailed to the customer (as `gendan send`)."""
+    from urllib.parse import quote
+
+    from ..errors import GendanError
+    from ..mail.send import send_documents
+
+    office = office_of(request)
+    split = [a.strip() for a in re.split(r"[,;\s]+", to) if a.strip()]
+    copies = [a.strip() for a in re.split(r"[,;\s]+", cc) if a.strip()]
+    try:
+        with office.writing:
+            sent = send_documents(office.desk, order_no, doc_types, to=split, cc=copies,
+                                  note=f"{message.strip()[:1000]}" if message.strip() else "")
+        flash(request, "ok", f"sent {', '.join(sent.files)} to {', '.join(sent.to)} "
+              f"({sent.message_id}) by {user.name}")
+    except GendanError as exc:
+        flash(request, "error", f"not sent: {exc.message} {exc.hint}".strip())
+    return RedirectResponse(f"/orders/{quote(order_no, safe='')}#send", status_code=303)

@@ -148,7 +148,9 @@ def order_view(office: Office, order_no: str) -> dict[str, Any]:
             "timeline": list(reversed(entries)), "current": current, "older": older,
             "originals": originals, "pack": pack, "last_check": last_check,
             "findings": findings, "folder": record.ref.folder,
-            "drafts": [d["file"] for d in current if d.get("draft")]}
+            "drafts": [d["file"] for d in current if d.get("draft")],
+            "sendable": sorted({d["doc_type"] for d in current
+                                if str(d["file"]).lower().endswith(".pdf")})}
 
 
 def steps(order_no: str, workflow: Any, approved: bool, row: dict[str, Any],
