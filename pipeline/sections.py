@@ -87,5 +87,7 @@ class Mail(Section):
     sender: str = Field("", description="From: address, e.g. export@company.example")
     sender_name: str = Field("", description="From: name; default: the company's English name")
     timeout: float = Field(30, gt=0, description="Seconds to wait for a server")
+    poll_seconds: float = Field(300, ge=10, description="`gendan watch` reads the mailboxes "
+                                "this often (when there are any)")
     mailboxes: list[Mailbox] = Field(default_factory=list, description="IMAP mailboxes read")
     rules: list[MailRule] = Field(default_factory=list, description="Sender and subject rules")

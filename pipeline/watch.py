@@ -95,8 +95,11 @@ class InboxWatcher:
 
     def __init__(self, desk: Desk, *, poll: bool = False,
                  report: Callable[[Outcome], None] | None = None,
-                 daily: Callable[[], None] | None = None) -> None:
+                 daily: Callable[[], None] | None = None,
+                 mail: Callable[[], None] | None = None) -> None:
         self.desk = desk
+        self.mail = mail  # reads the mailboxes, between files, every [mail] poll_seconds
+        self._next_mail = 0.0
         self.daily = daily  # at start-up and once a day (the agenda's summary)
         self._day: object = None
         self.inbox = desk.workspace.inbox
@@ -135,6 +138,7 @@ class InboxWatcher:
                 path = self._queue.get(timeout=0.2)
             except queue.Empty:
                 reap()  # the children stopped while the last file was filed, once gone
+                self._read_mail()
                 continue
             with self._lock:
                 first = self._queued.pop(path, None)
@@ -159,6 +163,18 @@ class InboxWatcher:
                 self.report(done)
             if outcome.status == "retry":
                 self._later(path, self.settings.retry_seconds)
+
+    def _read_mail(self) -> None:
+        """The mailboxes, when their time has come: in the worker's own thread, so that a
+        mail's attachments are filed one at a time like the inbox's files."""
+        if self.mail is None or time.monotonic() < self._next_mail:
+            return
+        self._next_mail = time.monotonic() + self.desk.settings.mail.poll_seconds
+        try:
+            self.mail()
+        except Exception:  # a mailbox that cannot be read never stops the watcher
+            log.exception("reading the mailboxes failed; tried again in %.0f s",
+                          self.desk.settings.mail.poll_seconds)
 
     def _later(self, path: Path, seconds: float) -> None:
         timer = threading.Timer(seconds, self.submit, (path,))

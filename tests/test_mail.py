@@ -290,3 +290,27 @@ def test_sent_from_the_order_s_page(root: Path, smtp: tuple[Catch, int]) -> None
     assert "sent PO-2026-0042_sales_contract" in client.get("/orders/PO-2026-0042").text
     form = client.get("/forms/order.xlsx")
     assert form.status_code == 200 and form.content.startswith(b"PK")
+
+
+def test_the_watcher_reads_the_mailboxes_between_files(blank_desk: Any) -> None:
+    """`gendan watch` reads the mailboxes in its worker, every [mail] poll_seconds; a
+    mailbox that fails is tried again later and never stops the watcher."""
+    import time
+
+    from pipeline.watch import InboxWatcher
+
+    calls: list[float] = []
+
+    def mail() -> None:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise OSError("the server is away")
+
+    watcher = InboxWatcher(blank_desk, mail=mail)
+    watcher._read_mail()  # first: fails, logged
+    watcher._read_mail()  # not yet: poll_seconds have not passed
+    assert len(calls) == 1
+    watcher._next_mail = 0.0
+    watcher._read_mail()
+    assert len(calls) == 2
+    assert watcher._next_mail - calls[-1] >= blank_desk.settings.mail.poll_seconds - 1

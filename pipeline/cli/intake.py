@@ -121,8 +121,21 @@ def watch(state: State, poll: bool) -> None:
         if len(items) > 15:
             click.echo(f"  ... and {len(items) - 15} more")
 
-    click.echo(f"watching {desk.workspace.inbox}{' (polling)' if poll else ''}; Ctrl-C stops")
-    InboxWatcher(desk, poll=poll, report=report, daily=daily).run_forever()
+    def mail() -> None:
+        from ..mail.receive import read_mailboxes
+
+        for r in read_mailboxes(desk):
+            if not r.skipped:
+                click.echo(f"mail {r.mailbox}: {r.sender} {r.subject!r}: " + (
+                    f"NOT TAKEN: {r.error}" if r.error else "; ".join(
+                        f"{n} {s}" + (f" ({o})" if o else "") for n, s, o in r.files)))
+
+    boxes = len(desk.settings.mail.mailboxes)
+    click.echo(f"watching {desk.workspace.inbox}{' (polling)' if poll else ''}"
+               + (f" and {boxes} mailbox(es) every {desk.settings.mail.poll_seconds:.0f} s"
+                  if boxes else "") + "; Ctrl-C stops")
+    InboxWatcher(desk, poll=poll, report=report, daily=daily,
+                 mail=mail if boxes else None).run_forever()
     click.echo("stopped")
 
 
