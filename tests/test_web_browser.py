@@ -274,3 +274,99 @@ def test_record_the_day_s_work_with_the_forms(page: Any, tmp_path: Path) -> None
     steps = page.locator("ol.steps").inner_text()
     assert "✔ 验货 Inspection" in steps and "✔ 装车 Loading" in steps
     shot(page, "record", tmp_path, full=True)
+
+
+def _submit(page: Any) -> str:
+    page.click("form.update-form button[type=submit]")
+    page.wait_for_selector(".flash")
+    return flash_text(page)
+
+
+def test_an_order_from_arrival_to_registration_on_the_page_alone(
+        page: Any, server: tuple[str, Path], tmp_path: Path) -> None:
+    """The customer's order file uploaded, then every step done on the page: the review
+    signed and approved, the factory's confirmation, the inspection, the loading, the
+    shipment, the factory's documents uploaded, the check, the pack, the registration. No
+    update file is written by hand."""
+    import yaml
+
+    from tests.conftest import text_pdf
+
+    order = yaml.safe_load((EXAMPLES / "PO-2026-0042.yaml").read_text("utf-8"))
+    order.update(order_no="JR-2027-0001", contract_no=None, customer_po="ACME-9001",
+                 prepayment_percent=0, payment_terms="T/T 60 days after B/L",
+                 inspection="in_house", expected_costs=[], items=order["items"][:1])
+    arrived = tmp_path / "JR-2027-0001.yaml"  # the customer's order, as it arrives
+    arrived.write_text(yaml.safe_dump(order, allow_unicode=True), "utf-8")
+    sign_in(page, "wang.li")
+    page.goto("/upload")
+    page.set_input_files("#files", str(arrived))
+    page.click("#upload-form button[type=submit]")
+    page.locator("#outcomes tr.archived").wait_for()
+    url = "/orders/JR-2027-0001"
+    for login in ("wang.li", "li.qiang"):  # under the general manager's threshold
+        sign_in(page, login)
+        page.goto(url)
+        page.click("#approve-form button[value=approved]")
+        page.wait_for_selector(".flash")
+        assert ": archived" in flash_text(page), flash_text(page)
+    assert "评审完成 Review complete" in page.locator("#approvals").inner_text()
+    steps = page.locator("ol.steps")
+    assert "✔ 合同评审 Contract review" in steps.inner_text()
+    page.click("ol.steps li.next a")  # the next step: the factory's confirmation
+    page.fill("input[name=factory]", "宁波绿源电器有限公司")
+    page.fill("input[name=confirmed_delivery_date]", "2027-01-10")
+    page.fill("input[name=by]", "陈刚")
+    page.fill("input[name=confirmed_on]", "2026-11-05")
+    assert ": archived" in _submit(page)
+    page.click("ol.steps li.next a")  # the inspection
+    page.select_option("select[name=kind]", "in_house")
+    page.fill("input[name=inspector]", "王质检")
+    page.fill("input[name=date]", "2027-01-08")
+    page.fill("input[name=booked_on]", "2026-12-28")
+    assert ": archived" in _submit(page)
+    page.click("ol.steps li.next a")  # the loading
+    page.fill("input[name=loading_time]", "2027-01-12T08:30")
+    page.fill("input[name=truck_plate]", "浙B52718")
+    page.fill("input[name=driver_phone]", "13857412209")
+    page.fill("textarea[name=models]", "HT-2020")
+    assert ": archived" in _submit(page)
+    page.click("p.record-links a:has-text('装船 Shipment')")
+    page.fill("input[name=bl_no]", "MEDUNB2701001")
+    page.fill("input[name=on_board_date]", "2027-01-14")
+    assert ": archived" in _submit(page)
+    needed = ("warranty card", "user manual", "transport contract", "commercial invoice",
+              "packing list", "bill of lading", "customs declaration")
+    files = [str(text_pdf(tmp_path / f"JR-2027-0001 {name}.pdf",
+                          f"<h1>{name.upper()}</h1><p>Order No. JR-2027-0001</p>"))
+             for name in needed]
+    page.goto("/upload")
+    page.set_input_files("#files", files)
+    page.click("#upload-form button[type=submit]")
+    page.locator("#outcomes tr.archived").first.wait_for()
+    for _ in range(100):  # every file's outcome shown
+        if page.locator("#outcomes tr.archived").count() == len(needed):
+            break
+        page.wait_for_timeout(100)
+    assert page.locator("#outcomes tr.archived").count() == len(needed), \
+        page.locator("#outcomes").inner_text()
+    page.goto(url)
+    assert "✔ 单据 Documents" in page.locator("ol.steps").inner_text()
+    page.click("#run-check")
+    page.wait_for_selector(".flash")
+    errors = page.locator("ul.findings.error li").count()
+    if errors:  # the factory's papers say little: the manager hands over knowingly
+        page.click("#handover summary")
+        page.fill("#handover input[name=reason]", "客户同意 customer agreed by e-mail")
+        page.click("#handover button.danger")
+    else:
+        page.click("#build-pack")
+    page.wait_for_selector("#pack-download")
+    page.click("ol.steps li.next a")  # the registration
+    page.select_option("select[name=status]", "registered")
+    page.fill("input[name=at]", "2027-01-20T10:00")
+    assert ": archived" in _submit(page)
+    steps_text = page.locator("ol.steps").inner_text()
+    assert page.locator("ol.steps li.done").count() == 8, steps_text
+    assert "已登记 registered" in page.locator("dl.facts").inner_text()
+    shot(page, "journey", tmp_path, full=True)
