@@ -145,7 +145,7 @@ def test_assign_an_unmatched_file(page: Any, server: tuple[str, Path]) -> None:
     assert "no order named" in card.inner_text()
     card.locator("input[name=order_no]").fill("HD-240317")
     card.locator("select[name=doc_type]").select_option("inspection_report")
-    card.locator("button[type=submit]").click()
+    card.locator("form[action='/inbox/assign'] button[type=submit]").click()
     page.wait_for_selector(".flash.ok")
     assert "scan-0007.pdf: archived" in flash_text(page)
     assert page.locator("#unmatched .card", has_text="scan-0007.pdf").count() == 0
