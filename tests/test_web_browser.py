@@ -370,3 +370,26 @@ def test_an_order_from_arrival_to_registration_on_the_page_alone(
     assert page.locator("ol.steps li.done").count() == 8, steps_text
     assert "已登记 registered" in page.locator("dl.facts").inner_text()
     shot(page, "journey", tmp_path, full=True)
+
+
+def test_a_rejected_file_previewed_and_dismissed(page: Any, server: tuple[str, Path]) -> None:
+    rejected = server[1] / "inbox" / "_rejected"
+    rejected.mkdir(exist_ok=True)
+    shutil.copyfile(CORPUS / "minimal-document.pdf", rejected / "fax-0042.pdf")
+    (rejected / "fax-0042.pdf.error.txt").write_text("Rejected: a fax twice", "utf-8")
+    sign_in(page, "wang.li")
+    page.goto("/#rejected")
+    card = page.locator("#rejected .card", has_text="fax-0042.pdf")
+    preview = card.locator("img.preview")
+    preview.wait_for()
+    for _ in range(50):
+        if preview.evaluate("img => img.complete && img.naturalWidth > 0"):
+            break
+        page.wait_for_timeout(100)
+    assert preview.evaluate("img => img.naturalWidth") > 0
+    card.locator("form.dismiss input[name=reason]").fill("收到两次 received twice")
+    card.locator("form.dismiss button").click()
+    page.wait_for_selector(".flash")
+    assert "dismissed" in flash_text(page)
+    assert page.locator("#rejected .card", has_text="fax-0042.pdf").count() == 0
+    assert (server[1] / "inbox" / "_dismissed" / "fax-0042.pdf").is_file()
