@@ -440,6 +440,10 @@ def test_the_order_page_opens_on_its_lines_and_steps(client: TestClient) -> None
     assert 'class="done">✔ 报价 Quotation' in steps
     assert 'class="next"><a class="button" href="/orders/PO-2026-0042#approvals">' in steps
     assert "已接单 received" in page and ">received<" not in page
+    # what is due is done on the page: each step links its form, not a file to drop
+    assert 'href="/orders/PO-2026-0042/update/inspection">去做 Do it' in page
+    assert "drop an inspection update" not in page
+    assert "drop a" not in client.get("/").text.split('id="due"')[1].split("</section>")[0]
     customer = client.get("/customers/ACME").text
     assert "built-in method" not in customer
     search = client.get("/search").text

@@ -37,6 +37,25 @@ STATUS_WORDS = {"received": "已接单 received", "confirmed": "已确认 confir
                 "handed_over": "已交单 handed over", "registered": "已登记 registered",
                 "closed": "已结案 closed", "cancelled": "已取消 cancelled"}
 templates.env.filters["status"] = lambda value: STATUS_WORDS.get(str(value), str(value))
+DUE_FORMS = {"approval": "#approvals", "production_notice": "#approvals",
+             "factory_confirmation": "/update/factory_confirmation",
+             "inspection": "/update/inspection", "loading": "/update/loading",
+             "shipment": "/update/shipment", "payment": "/update/payment",
+             "registration": "/update/status", "handover": "#handover",
+             "documents": "/upload", "legal_inspection": "/upload"}
+
+
+def _due_link(order_no: str, kind: str) -> str:
+    """Where on the page a due step is done (its form), instead of a file to write."""
+    target = DUE_FORMS.get(kind, "")
+    if not target or order_no.startswith(("sample ", "catalogue ")):
+        return ""
+    if target == "/upload":
+        return target
+    return f"/orders/{quote(order_no, safe='')}{target}"
+
+
+templates.env.globals["due_link"] = _due_link
 templates.env.filters["url"] = lambda value: quote(str(value), safe="/")
 
 TYPE_TITLES: dict[str, str] = {}
