@@ -300,8 +300,21 @@ def _split_words(text: str, x0: float, x1: float) -> list[tuple[str, float, floa
         at = begin + len(part)
         if FIGURE.fullmatch(part) and re.search(r"\d", part):
             part = ZERO.sub("0", part)  # 1,363.o: a zero read as a letter
-        placed.append((part, x0 + begin * width, x0 + at * width))
+        # 箱号Carton, 型号Model: the space of a bilingual label the recogniser left out
+        start = begin
+        pieces = BILINGUAL.split(part)
+        for n, piece in enumerate(pieces):  # set apart by a gap, to be read as two words
+            left = x0 + start * width + (0.4 * width if n else 0)
+            right = x0 + (start + len(piece)) * width - (0.4 * width if n < len(pieces) - 1
+                                                          else 0)
+            placed.append((piece, left, right))
+            start += len(piece)
     return placed
+
+
+# between a Chinese character and a capitalised English word (not 净重KG, not 毛重(kg))
+BILINGUAL = re.compile(r"(?<=[\u3400-\u9fff])(?=[A-Z][a-z]{2,})|"
+                       r"(?<=[a-z])(?=[\u3400-\u9fff])")
 
 
 def read_picture(picture: Any, dpi: float) -> OcrPage:
