@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..outcome import Outcome
-from ..updates import SampleUpdate
 
 if TYPE_CHECKING:
     from ..filing import Arrival
     from ..recipes.common import Desk
+    from ..updates import SampleUpdate
 
 __all__ = ["due_rows", "sample_arrived", "samples"]
 
@@ -71,10 +71,11 @@ def sample_arrived(desk: Desk, arrival: Arrival, sample: SampleUpdate) -> Outcom
                    f"{what} (v{version})")
 
 
-def samples(books: Path, customer: str | None = None) -> list[SampleUpdate]:
-    """The latest version of every sample (of one customer), newest first."""
+def _latest(books: Path, customer: str | None = None) -> list[dict[str, Any]]:
+    """The latest record of every sample (of one customer), as filed (plain data: `gendan
+    due` reads them without the models)."""
     root = books / "samples"
-    out: list[SampleUpdate] = []
+    out: list[dict[str, Any]] = []
     if not root.is_dir():
         return out
     for folder in sorted(root.iterdir()):
@@ -84,17 +85,26 @@ def samples(books: Path, customer: str | None = None) -> list[SampleUpdate]:
             versions = _versions(home)
             if versions:
                 data = json.loads((versions[-1][1] / "sample.json").read_text("utf-8"))
-                out.append(SampleUpdate.model_validate(data["sample"]))
-    return sorted(out, key=lambda s: s.date, reverse=True)
+                out.append(data["sample"])
+    return sorted(out, key=lambda s: str(s["date"]), reverse=True)
+
+
+def samples(books: Path, customer: str | None = None) -> list[SampleUpdate]:
+    """The latest version of every sample (of one customer), newest first."""
+    from ..updates import SampleUpdate
+
+    return [SampleUpdate.model_validate(s) for s in _latest(books, customer)]
 
 
 def due_rows(books: Path) -> list[dict[str, Any]]:
     """Rows for the agenda: each sample sent and not followed up, due on its follow-up."""
-    return [{"order_no": f"{s.kind} {s.id}", "customer": s.customer, "salesperson": "",
-             "due": [{"kind": "sample_follow_up", "date": s.follow_up.isoformat(),
-                      "what": f"follow up the {s.kind} sent {s.date} ("
-                      + ", ".join(s.models or ["-"]) + (f", {s.courier} {s.tracking_no}"
-                                                         if s.tracking_no else "") + ")",
-                      "action": f"ask {s.customer}; drop the sample {s.id} again with "
+    return [{"order_no": f"{s['kind']} {s['id']}", "customer": s["customer"],
+             "salesperson": "",
+             "due": [{"kind": "sample_follow_up", "date": s["follow_up"],
+                      "what": f"follow up the {s['kind']} sent {s['date']} ("
+                      + ", ".join(s.get("models") or ["-"])
+                      + (f", {s.get('courier') or ''} {s['tracking_no']}"
+                         if s.get("tracking_no") else "") + ")",
+                      "action": f"ask {s['customer']}; drop the sample {s['id']} again with "
                       "followed_up_on and result"}]}
-            for s in samples(books) if s.follow_up and not s.followed_up_on]
+            for s in _latest(books) if s.get("follow_up") and not s.get("followed_up_on")]
