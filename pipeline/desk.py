@@ -80,6 +80,7 @@ class Desk:
         self._known: list[KnownOrder] | None = None
         self._masters: tuple[object, Masters] | None = None
         self.origins: dict[Path, str] = {}  # inbox files brought by mail: where from
+        self.factories: dict[Path, str] = {}  # ... and the factory a mail rule names
         # factory PDFs being read ahead of their turn: path -> (identity, pages, child)
         self.ahead: dict[Path, tuple[tuple[int, int, int, int], int, Steps]] = {}
 

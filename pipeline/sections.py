@@ -72,6 +72,9 @@ class MailRule(Section):
     subject: str = Field("", description="Regular expression on the subject; a group "
                          "(?P<order>...) names the order")
     order: str = Field("", description="The order the rule's messages belong to")
+    factory: str = Field("", description="The factory that sends them, as the orders name "
+                         "their manufacturer: its own papers of a several-factory order are "
+                         "filed as that factory's")
 
 
 class Mail(Section):

@@ -199,7 +199,8 @@ def _mailbox(root: Path, port: int) -> None:
         f'[[mail.mailboxes]]\nname = "factories"\nhost = "127.0.0.1"\nport = {port}\n'
         'security = "none"\nuser = "factories"\npassword_env = "GENDAN_TEST_IMAP"\n'
         '[[mail.rules]]\nsender = "@lvyuan\\\\.example$"\n'
-        'subject = "(?P<order>PO-\\\\d{4}-\\\\d{4})"\n'), encoding="utf-8")
+        'subject = "(?P<order>PO-\\\\d{4}-\\\\d{4})"\nfactory = "宁波绿源电器有限公司"\n'),
+        encoding="utf-8")
 
 
 def _factory_mail(pdf: bytes, message_id: str) -> bytes:
@@ -238,6 +239,7 @@ def test_a_factory_s_mail_is_filed_under_its_order(root: Path, imap: int, tmp_pa
     assert len(originals) == 1
     sidecar = originals[0].read_text("utf-8")
     assert "mail from chen@lvyuan.example" in sidecar and "<pl-0042@lvyuan.example>" in sidecar
+    assert '"factory": "宁波绿源电器有限公司"' in sidecar  # the rule names the factory
     kept = list((root / "mail" / "received").rglob("*.eml"))
     assert len(kept) == 1  # as the server keeps it (its line ends are CRLF)
     assert kept[0].read_bytes().replace(b"\r\n", b"\n") == raw.replace(b"\r\n", b"\n")

@@ -77,18 +77,21 @@ def _open(box: Mailbox, timeout: float) -> Any:
                           "nothing was read.") from exc
 
 
-def _rule_order(rules: list[MailRule], sender: str, subject: str) -> str | None:
+def _rule_of(rules: list[MailRule], sender: str, subject: str) -> tuple[str | None, str]:
+    """The order and the factory the first matching rules name."""
+    order: str | None = None
+    factory = ""
     for rule in rules:
         if rule.sender and not re.search(rule.sender, sender, re.I):
             continue
         found = re.search(rule.subject, subject, re.I) if rule.subject else None
         if rule.subject and found is None:
             continue
-        if found is not None and "order" in found.groupdict() and found["order"]:
-            return str(found["order"])
-        if rule.order:
-            return rule.order
-    return None
+        if order is None and found is not None and found.groupdict().get("order"):
+            order = str(found["order"])
+        order = order or rule.order or None
+        factory = factory or rule.factory
+    return order, factory
 
 
 def _seen(root: Path) -> set[str]:
@@ -131,7 +134,7 @@ def _take(desk: Desk, box: Mailbox, message: Any, seen: set[str], root: Path) ->
         when = None
     origin = (f"mail from {sender}, {subject[:80]!r}" +
               (f", {when:%Y-%m-%d %H:%M}" if when else "") + f", {message_id}")
-    order_no = _rule_order(desk.settings.mail.rules, sender, subject)
+    order_no, factory = _rule_of(desk.settings.mail.rules, sender, subject)
     try:
         for attachment in message.attachments:
             name = Path(attachment.filename or "attachment").name
@@ -147,6 +150,8 @@ def _take(desk: Desk, box: Mailbox, message: Any, seen: set[str], root: Path) ->
                 target = folder / f"{Path(_safe(name)).stem}-{n}{Path(name).suffix}"
             target.write_bytes(attachment.payload)
             desk.origins[target] = origin
+            if factory:
+                desk.factories[target] = factory
             outcome = desk.process(target, order_no=order_no)
             received.files.append((name, outcome.status, outcome.order_no or ""))
     except GendanError as exc:

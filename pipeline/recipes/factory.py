@@ -133,7 +133,8 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
             if (done := record.original(arrival.sha256)) is not None:
                 return already_filed(record, done, arrival)
             order = record.order
-            maker = factory_of(order, facts.texts or ())
+            maker = factory_of(order, facts.texts or ()) or _named(
+                order, desk.factories.pop(arrival.path, ""))
             variant = safe_name(maker) if maker else ""
             version = record.next_version("original", found.doc_type, arrival.sha256, variant)
             title = FACTORY_TYPES.get(found.doc_type, FACTORY_TYPES["other"])
@@ -174,6 +175,12 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
                                          texts_reader=facts.reader))
     return Outcome(arrival.file, "archived", f"archived in {record.ref.folder}",
                    record.ref.order_no, [d["file"] for d in filed], reasons=list(found.reasons))
+
+
+def _named(order: Order, factory: str) -> str:
+    """The factory a mail rule named, when it is one of a several-factory order's."""
+    makers = {i.manufacturer for i in order.items if i.manufacturer}
+    return factory if len(makers) > 1 and factory in makers else ""
 
 
 def factory_of(order: Order, texts: Sequence[str]) -> str:
