@@ -17,7 +17,7 @@ from .inbox import free_name, shown
 from .outcome import Outcome
 
 if TYPE_CHECKING:
-    from .desk import Desk
+    from .recipes.common import Desk
 
 __all__ = ["assign"]
 

@@ -79,8 +79,6 @@ class Desk:
         self._intake_depth = 0
         self._known: list[KnownOrder] | None = None
         self._masters: tuple[object, Masters] | None = None
-        self.origins: dict[Path, str] = {}  # inbox files brought by mail: where from
-        self.factories: dict[Path, str] = {}  # ... and the factory a mail rule names
         # factory PDFs being read ahead of their turn: path -> (identity, pages, child)
         self.ahead: dict[Path, tuple[tuple[int, int, int, int], int, Steps]] = {}
 
@@ -173,14 +171,15 @@ class Desk:
                 self._intake_depth = 0
 
     def process(self, path: Path, *, order_no: str | None = None,
-                doc_type: str | None = None) -> Outcome:
+                doc_type: str | None = None, origin: str = "", factory: str = "") -> Outcome:
         """Process one inbox file behind the wall; the per-file step of `run` and `watch`.
         Raises only DiskFullError (the disk is full or the archive read-only)."""
         relative = path.relative_to(self.workspace.inbox)
         file = shown(relative.as_posix())
         with self.intake():
             try:
-                return self._walled(path, relative, file, order_no, doc_type)
+                return self._walled(path, relative, file, order_no, doc_type,
+                                    (origin, factory))
             except OSError as exc:  # even setting a file aside failed
                 if exc.errno in DISK_FULL:
                     raise DiskFullError(f"the disk is full or read-only: {exc.strerror}",
@@ -190,11 +189,11 @@ class Desk:
                 raise
 
     def _walled(self, path: Path, relative: Path, file: str, order_no: str | None,
-                doc_type: str | None) -> Outcome:
+                doc_type: str | None, via: tuple[str, str] = ("", "")) -> Outcome:
         if not os.path.lexists(path):
             return Outcome(file, "vanished", "the file disappeared before it was processed")
         try:
-            outcome = self._dispatch(path, relative, order_no, doc_type)
+            outcome = self._dispatch(path, relative, order_no, doc_type, via)
         except DiskFullError:
             raise
         except BusyError as exc:
@@ -226,12 +225,13 @@ class Desk:
         return outcome
 
     def _dispatch(self, path: Path, relative: Path, order_no: str | None,
-                  doc_type: str | None) -> Outcome:
+                  doc_type: str | None, via: tuple[str, str] = ("", "")) -> Outcome:
+        """`via`: the mail that brought the file and the factory its rule names."""
         look = InboxFile.look(path, self.workspace.inbox)
         file = shown(relative.as_posix())
         self._check_size(path, file, look.size)
         arrival = Arrival(path, file, look.sha256(), look.identity, path.name,
-                          origin=self.origins.pop(path, ""))
+                          origin=via[0], factory=via[1])
         if is_order_file(path):
             limits = self.settings.limits
             data_limits = DataLimits(depth=limits.depth, number_digits=limits.number_digits,

@@ -39,6 +39,7 @@ class Arrival:
     name: str  # the name it arrived under
     notes: tuple[str, ...] = ()  # how it was read, told with what it made (flags)
     origin: str = ""  # how it reached the inbox, when not dropped there: a mail's sender ...
+    factory: str = ""  # the factory that sent it, as a mail rule names it
 
     @property
     def label(self) -> str:

@@ -92,6 +92,12 @@ class Workflow(Strict):
     payments: tuple[PaymentUpdate, ...] = ()  # money received, in the order it came
     credit_notes: tuple[CreditNoteUpdate, ...] = ()
     status: str = "received"
+
+    @property
+    def paid(self) -> Decimal:
+        """What the customer paid and was credited (receipts and credit notes)."""
+        return sum((p.amount for p in self.payments), Decimal(0)) + \
+            sum((c.amount for c in self.credit_notes), Decimal(0))
     history: tuple[Event, ...] = ()
 
 
@@ -259,8 +265,6 @@ def apply_update(
     else:
         affected = ("registration_sheet", "handover_checklist")  # both show the status
         summary = f"status {update.status}"
-        if update.status == "in_production":
-            flags += _before_deposit(order, workflow, update.at.date())
     event = Event(seq=len(workflow.history) + 1, recorded=now, kind=update.update,
                   source=source, summary=summary, flags=tuple(flags),
                   data=update.model_dump(mode="json"))
@@ -271,14 +275,12 @@ def _money(order: Order, workflow: Workflow, update: PaymentUpdate | CreditNoteU
            ) -> tuple[list[str], str]:
     """A receipt or credit note checked against the order: its currency must be the
     order's; paying more than the order's amount, or naming another invoice, is flagged."""
-    from .schedule import paid
-
     if update.currency != order.currency:
         raise _reject(update, "currency", update.currency, f"the order's currency "
                       f"{order.currency} (record a payment in another currency by its "
                       "converted amount, with the rate in the remark)")
     flags = []
-    after = paid(workflow) + update.amount
+    after = workflow.paid + update.amount
     if after > order.total_amount:
         flags.append(f"received and credited {order.currency} {after:,.2f}, more than the "
                      f"order's {order.total_amount:,.2f}")
@@ -294,15 +296,6 @@ def _money(order: Order, workflow: Workflow, update: PaymentUpdate | CreditNoteU
         summary = (f"credit note {update.number}: {update.currency} {update.amount:,.2f} "
                    f"({update.reason})")
     return flags, summary
-
-
-def _before_deposit(order: Order, workflow: Workflow, day: dt.date) -> list[str]:
-    """Production started while an instalment due in advance is still open."""
-    from .schedule import instalments
-
-    return [f"production started on {day} before the {i.name} ({order.currency} "
-            f"{i.outstanding:,.2f} of {i.amount:,.2f}) was received"
-            for i in instalments(order, workflow) if i.outstanding > 0 and i.key == "advance"]
 
 
 def confirmations(order: Order, workflow: Workflow

@@ -22,7 +22,7 @@ from .basics import (
 )
 from .basics import Strict as _Strict
 from .credit import LetterOfCredit
-from .schedule import PaymentTerm
+from .payterms import PaymentTerm
 from .terms import INCOTERMS, INSURED, ORIGIN, PREPAID
 
 __all__ = [

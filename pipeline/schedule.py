@@ -12,40 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from pydantic import Field
-
-from .basics import Percent, Strict, money
+from .basics import money
+from .payterms import BASES, PaymentTerm
 
 if TYPE_CHECKING:
     from .flow import Workflow
     from .models import Order
 
-__all__ = ["BASES", "Instalment", "PaymentTerm", "instalments", "money_due", "paid"]
-
-Basis = Literal["advance", "before_shipment", "bl_copy", "lc_sight", "days_after_bl",
-                "days_after_invoice"]
-BASES: dict[str, tuple[str, str]] = {
-    "advance": ("预付", "in advance"),
-    "before_shipment": ("发货前", "before shipment"),
-    "bl_copy": ("见提单副本", "against the copy of the B/L"),
-    "lc_sight": ("即期信用证", "L/C at sight"),
-    "days_after_bl": ("提单后", "days after the B/L date (O/A)"),
-    "days_after_invoice": ("发票后", "days after the invoice date"),
-}
-
-
-class PaymentTerm(Strict):
-    """One instalment of the payment terms."""
-
-    percent: Percent = Field(description="Share of the order's amount, e.g. 30")
-    basis: Basis = Field(description="advance, before_shipment, bl_copy, lc_sight, "
-                         "days_after_bl (O/A) or days_after_invoice")
-    days: int = Field(0, ge=0, le=720, description="Days after the basis's date (advance: "
-                      "after the contract date; days_after_bl: after the B/L date)")
-    name: str | None = Field(None, description="What the office calls it, e.g. deposit")
-
+__all__ = ["Instalment", "instalments", "money_due", "production_before_deposit"]
 
 @dataclass(frozen=True)
 class Instalment:
@@ -100,18 +76,12 @@ def _due(term: PaymentTerm, order: Order, workflow: Workflow) -> dt.date | None:
     return on_board + days
 
 
-def paid(workflow: Workflow) -> Decimal:
-    """What the customer paid and was credited on the order (receipts and credit notes)."""
-    return money(sum((p.amount for p in workflow.payments), Decimal(0))
-                 + sum((c.amount for c in workflow.credit_notes), Decimal(0)))
-
-
 def instalments(order: Order, workflow: Workflow) -> list[Instalment]:
     """The schedule with what was received against each instalment, first one first; the
     last instalment takes what the rounding leaves."""
     terms = terms_of(order)
     total = order.total_amount
-    left = paid(workflow)
+    left = workflow.paid
     out: list[Instalment] = []
     allotted = Decimal(0)
     for n, term in enumerate(terms):
@@ -132,3 +102,10 @@ def instalments(order: Order, workflow: Workflow) -> list[Instalment]:
 def money_due(order: Order, workflow: Workflow) -> list[Instalment]:
     """The instalments still open whose date is known."""
     return [i for i in instalments(order, workflow) if i.outstanding > 0 and i.due is not None]
+
+
+def production_before_deposit(order: Order, workflow: Workflow, day: dt.date) -> list[str]:
+    """Production started while an instalment due in advance is still open."""
+    return [f"production started on {day} before the {i.name} ({order.currency} "
+            f"{i.outstanding:,.2f} of {i.amount:,.2f}) was received"
+            for i in instalments(order, workflow) if i.outstanding > 0 and i.key == "advance"]

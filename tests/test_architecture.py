@@ -13,7 +13,7 @@ FOUNDATIONS = {"errors", "models", "config", "sections", "fsutil", "doctypes", "
                "clock", "sandbox", "dates", "numbering", "terms", "places", "attention", "due",
                "timeline", "agenda", "faults", "basics", "credit", "updates", "workspace",
                "changes", "summary", "policy", "example_config", "outcome", "lazy",
-               "schedule"}
+               "schedule", "payterms"}
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
 STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox", "transfer",
          "kept", "people", "thumbs", "signatures", "imports", "sidecars"}

@@ -40,7 +40,6 @@ __all__ = [
     "rebate_rate",
 ]
 
-PRICED = ("EXW", "FCA", "FOB", "CFR", "CPT", "CIF", "CIP")
 Term = Literal["EXW", "FCA", "FOB", "CFR", "CPT", "CIF", "CIP"]
 CAPACITY_CBM = {"20GP": Decimal(28), "40GP": Decimal(58), "40HQ": Decimal(68)}  # loadable
 D = Decimal

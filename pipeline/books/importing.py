@@ -92,7 +92,10 @@ def import_masters(workbook: Path, masters: Path, *, max_rows: int = 5000,
         book = load_workbook(workbook, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         raise OrderDataError(workbook.name, [FieldProblem("(file)", type(exc).__name__,
-                                                          "an .xlsx workbook")]) from exc
+                                                          "an .xlsx workbook")],
+                             what="the master data", hint="Save it from Excel as .xlsx "
+                             "(sheets Customers, Products, Factories, Salespeople) and "
+                             "import again.") from exc
     problems: list[FieldProblem] = []
     records: list[tuple[str, Any]] = []
     seen: dict[tuple[str, str], str] = {}
@@ -141,7 +144,8 @@ def import_masters(workbook: Path, masters: Path, *, max_rows: int = 5000,
         raise OrderDataError(workbook.name, [FieldProblem(
             "(sheets)", ", ".join(s.title for s in book.worksheets) or "none",
             "a sheet named Customers, Products, Factories or Salespeople (客户 产品 工厂 "
-            "业务员) with a header row")])
+            "业务员) with a header row")], what="the master data",
+            hint="Name the sheets so (docs/books.md) and import again.")
     counts = {"added": 0, "changed": 0, "unchanged": 0}
     for kind, record in records:
         if dry_run:

@@ -219,7 +219,7 @@ def filler(masters: Masters) -> Callable[[Any], Any] | None:
 
     def fill(data: Any) -> Any:
         try:
-            return fill_order(data, masters)[0]
+            return fill_order(data, masters)
         except OrderDataError as exc:
             raise OrderDataError("order", exc.problems + masters.problems,
                                  hint=exc.hint) from exc
@@ -231,14 +231,13 @@ def _problem(where: str, found: str, expected: str) -> FieldProblem:
     return FieldProblem(where, found, expected)
 
 
-def fill_order(data: Any, masters: Masters) -> tuple[Any, list[str]]:
-    """The order data with what it leaves out filled from the master data, and notes on
-    what was filled. Only fields the order does not give are filled; a code the master data
-    does not know is a problem of the order (OrderDataError is raised by the caller)."""
+def fill_order(data: Any, masters: Masters) -> Any:
+    """The order data with what it leaves out filled from the master data. Only fields the
+    order does not give are filled; a code the master data does not know is a problem of
+    the order, named by its field (OrderDataError)."""
     if not isinstance(data, dict) or "update" in data or not masters:
-        return data, []
+        return data
     data = dict(data)
-    notes: list[str] = []
     problems: list[FieldProblem] = []
     customer = data.get("customer")
     code = customer if isinstance(customer, str) else \
@@ -254,7 +253,6 @@ def fill_order(data: Any, masters: Masters) -> tuple[Any, list[str]]:
                 data[name] = value
         if record.salesperson and data.get("salesperson") is None:
             data["salesperson"] = record.salesperson
-        notes.append(f"customer {code} filled from {masters.files[('customers', code)]}")
     elif isinstance(customer, str):
         problems.append(_problem("customer", repr(customer)[:40], "a customer code in "
                                  "masters/customers/, or the customer in full (code, name_en)"))
@@ -271,19 +269,16 @@ def fill_order(data: Any, masters: Masters) -> tuple[Any, list[str]]:
                                                     exclude_none=True)
     items = data.get("items")
     if isinstance(items, list):
-        data["items"], filled = _fill_items(items, masters, problems)
-        if filled:
-            notes.append(f"{filled} line(s) filled from masters/products/")
+        data["items"] = _fill_items(items, masters, problems)
     if problems:
         raise OrderDataError("order", problems, hint="Add the record to masters/ (or `gendan "
                              "masters import`), or give the fields in the order itself.")
-    return data, notes
+    return data
 
 
 def _fill_items(items: list[Any], masters: Masters, problems: list[FieldProblem]
-                ) -> tuple[list[Any], int]:
+                ) -> list[Any]:
     out: list[Any] = []
-    filled = 0
     for n, item in enumerate(items):
         model = item.get("model") if isinstance(item, dict) else None
         product = masters.products.get(model) if isinstance(model, str) else None
@@ -312,6 +307,5 @@ def _fill_items(items: list[Any], masters: Masters, problems: list[FieldProblem]
             packing = packing_for(product, quantity) if quantity is not None else None
             if packing is not None:
                 line["packing"] = packing
-        filled += 1
         out.append(line)
-    return out, filled
+    return out

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..basics import money
+from ..fsutil import safe_name
 from .costing import Costing
+from .folders import new_version, versions
 from .sheets import Sheet, workbook
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ COST_ITEMS = {"cost": "采购成本(退税后) Factory cost after rebate",
               "freight": "海运费 Ocean freight", "insurance": "保险费 Insurance",
               "commission": "佣金 Commission"}
 D = Decimal
+RECORD = "quotation.json"
 
 
 def _unit_costs(costing: Costing, term: str, n: int) -> dict[str, Decimal]:
@@ -138,43 +139,28 @@ def file_quotation(books: Path, costing: Costing, inquiry_file: Path, settings: 
     from ..render.html import render_html_pdf
 
     number = costing.inquiry.quotation_no
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in number)
-    home = books / "quotations" / safe
-    home.mkdir(parents=True, exist_ok=True)
-    version = 1 + max((int(p.name[1:]) for p in home.glob("v*") if p.name[1:].isdigit()),
-                      default=0)
-    work = Path(tempfile.mkdtemp(prefix=".new-", dir=home))
-    try:
+    name = safe_name(number)
+
+    def write(work: Path, version: int) -> None:
         shutil.copyfile(inquiry_file, work / f"inquiry{inquiry_file.suffix.lower()}")
-        (work / f"{safe}-costing.xlsx").write_bytes(
+        (work / f"{name}-costing.xlsx").write_bytes(
             workbook(_sheets(costing), f"Costing {number}"))
         render_html_pdf("costing_sheet.html", _context(costing, settings, masters, True),
-                        template_dirs, work / f"{safe}-costing.pdf")
+                        template_dirs, work / f"{name}-costing.pdf")
         render_html_pdf("quotation_offer.html", _context(costing, settings, masters, False),
-                        template_dirs, work / f"{safe}.pdf")
-        record = quotation_record(costing, version)
-        (work / "quotation.json").write_text(json.dumps(record, ensure_ascii=False, indent=2),
-                                             "utf-8")
-        for path in work.iterdir():
-            with path.open("rb") as handle:
-                os.fsync(handle.fileno())
-        target = home / f"v{version}"
-        os.rename(work, target)  # the version appears whole or not at all
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    return target, version
+                        template_dirs, work / f"{name}.pdf")
+        (work / RECORD).write_text(json.dumps(quotation_record(costing, version),
+                                              ensure_ascii=False, indent=2), "utf-8")
+
+    return new_version(books / "quotations" / name, RECORD, write)
 
 
 def latest(books: Path, number: str) -> dict[str, Any] | None:
     """The latest version of a filed quotation's record, if there is one."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in number)
-    home = books / "quotations" / safe
-    versions = sorted((int(p.name[1:]), p) for p in home.glob("v*")
-                      if p.name[1:].isdigit() and (p / "quotation.json").is_file())
-    if not versions:
+    found = versions(books / "quotations" / safe_name(number), RECORD)
+    if not found:
         return None
-    data: dict[str, Any] = json.loads((versions[-1][1] / "quotation.json").read_text("utf-8"))
+    data: dict[str, Any] = json.loads((found[-1][1] / RECORD).read_text("utf-8"))
     return data
 
 

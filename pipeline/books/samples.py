@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from ..fsutil import safe_name
 from ..outcome import Outcome
+from .folders import new_version, versions
 
 if TYPE_CHECKING:
     from ..filing import Arrival
@@ -22,14 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["due_rows", "sample_arrived", "samples"]
 
-
-def _safe(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
-
-
-def _versions(home: Path) -> list[tuple[int, Path]]:
-    return sorted((int(p.name[1:]), p) for p in home.glob("v*")
-                  if p.name[1:].isdigit() and (p / "sample.json").is_file())
+RECORD = "sample.json"
 
 
 def sample_arrived(desk: Desk, arrival: Arrival, sample: SampleUpdate) -> Outcome:
@@ -40,30 +34,20 @@ def sample_arrived(desk: Desk, arrival: Arrival, sample: SampleUpdate) -> Outcom
         raise InputError(f"{arrival.file}: customer {sample.customer!r} is neither in "
                          "masters/customers/ nor in the archive",
                          hint="Correct the customer code, or add the customer to masters/.")
-    home = desk.workspace.books / "samples" / _safe(sample.customer) / _safe(sample.id)
-    home.mkdir(parents=True, exist_ok=True)
-    versions = _versions(home)
-    for _, folder in versions:
-        record = json.loads((folder / "sample.json").read_text("utf-8"))
-        if record["sha256"] == arrival.sha256:
+    home = desk.workspace.books / "samples" / safe_name(sample.customer) / safe_name(sample.id)
+    for _, folder in versions(home, RECORD):
+        if json.loads((folder / RECORD).read_text("utf-8"))["sha256"] == arrival.sha256:
             os.unlink(arrival.path)
             return Outcome(arrival.file, "duplicate", f"identical to {folder}")
-    version = 1 + (versions[-1][0] if versions else 0)
-    work = Path(tempfile.mkdtemp(prefix=".new-", dir=home))
-    try:
-        shutil.copyfile(arrival.path, work / _safe(arrival.path.name))
+
+    def write(work: Path, version: int) -> None:
+        shutil.copyfile(arrival.path, work / safe_name(arrival.path.name))
         record = {"sha256": arrival.sha256, "source": arrival.label, "version": version,
                   "recorded": desk.clock.now().isoformat(),
                   "sample": sample.model_dump(mode="json")}
-        (work / "sample.json").write_text(json.dumps(record, ensure_ascii=False, indent=2),
-                                          "utf-8")
-        for path in work.iterdir():
-            with path.open("rb") as handle:
-                os.fsync(handle.fileno())
-        os.rename(work, home / f"v{version}")
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+        (work / RECORD).write_text(json.dumps(record, ensure_ascii=False, indent=2), "utf-8")
+
+    _, version = new_version(home, RECORD, write)
     os.unlink(arrival.path)
     Path(f"{arrival.path}.reason.txt").unlink(missing_ok=True)
     what = "followed up" if sample.followed_up_on else f"sent {sample.date}"
@@ -79,13 +63,12 @@ def _latest(books: Path, customer: str | None = None) -> list[dict[str, Any]]:
     if not root.is_dir():
         return out
     for folder in sorted(root.iterdir()):
-        if customer and folder.name.casefold() != _safe(customer).casefold():
+        if customer and folder.name.casefold() != safe_name(customer).casefold():
             continue
         for home in sorted(p for p in folder.iterdir() if p.is_dir()):
-            versions = _versions(home)
-            if versions:
-                data = json.loads((versions[-1][1] / "sample.json").read_text("utf-8"))
-                out.append(data["sample"])
+            found = versions(home, RECORD)
+            if found:
+                out.append(json.loads((found[-1][1] / RECORD).read_text("utf-8"))["sample"])
     return sorted(out, key=lambda s: str(s["date"]), reverse=True)
 
 

@@ -81,19 +81,24 @@ def _listing(state: State, kind: str, as_json: bool) -> None:
     }
     names = columns[kind]
     click.echo(table(names, [[getattr(r, n) for n in names] for r in records.values()]))
-    click.echo(f"\n{len(records)} {kind}")
+    click.echo(f"\n{len(records)} {kind}" + ("" if records else f" (add them as YAML files "
+                                               f"under masters/{kind}/, or `gendan masters "
+                                               "import book.xlsx`)"))
     for problem in found.problems:
         click.echo(f"problem: {problem}", err=True)
 
 
-for _kind in ("customers", "products", "factories", "salespeople"):
-    def _command(as_json: bool, kind: str = _kind) -> None:
-        state = click.get_current_context().find_object(State)
-        assert state is not None
-        handles_errors(_listing)(state, kind, as_json)
+def _list_command(kind: str) -> None:
+    @cli.command(name=kind, help=f"List the {kind} of the master data (masters/{kind}/).")
+    @click.option("--json", "as_json", is_flag=True, help="As JSON.")
+    @click.pass_obj
+    @handles_errors
+    def command(state: State, as_json: bool) -> None:
+        _listing(state, kind, as_json)
 
-    cli.command(name=_kind, help=f"List the {_kind} of the master data (masters/{_kind}/).")(
-        click.option("--json", "as_json", is_flag=True, help="As JSON.")(_command))
+
+for _kind in ("customers", "products", "factories", "salespeople"):
+    _list_command(_kind)
 
 
 def _rates(state: State, override: dict[str, Any]) -> Any:

@@ -149,10 +149,7 @@ def _take(desk: Desk, box: Mailbox, message: Any, seen: set[str], root: Path) ->
                 n += 1
                 target = folder / f"{Path(_safe(name)).stem}-{n}{Path(name).suffix}"
             target.write_bytes(attachment.payload)
-            desk.origins[target] = origin
-            if factory:
-                desk.factories[target] = factory
-            outcome = desk.process(target, order_no=order_no)
+            outcome = desk.process(target, order_no=order_no, origin=origin, factory=factory)
             received.files.append((name, outcome.status, outcome.order_no or ""))
     except GendanError as exc:
         received.error = exc.message

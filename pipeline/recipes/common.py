@@ -39,11 +39,9 @@ class Desk(Protocol):
 
     def masters(self) -> Masters: ...
 
-    origins: dict[Path, str]  # inbox files brought by mail: where from
-    factories: dict[Path, str]  # ... and the factory a mail rule names
-
     def process(self, path: Path, *, order_no: str | None = None,
-                doc_type: str | None = None) -> Outcome: ...
+                doc_type: str | None = None, origin: str = "",
+                factory: str = "") -> Outcome: ...
 
 NOT_LISTED = {"order_data", "order_update"}
 

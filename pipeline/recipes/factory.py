@@ -133,8 +133,7 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
             if (done := record.original(arrival.sha256)) is not None:
                 return already_filed(record, done, arrival)
             order = record.order
-            maker = factory_of(order, facts.texts or ()) or _named(
-                order, desk.factories.pop(arrival.path, ""))
+            maker = factory_of(order, facts.texts or ()) or _named(order, arrival.factory)
             variant = safe_name(maker) if maker else ""
             version = record.next_version("original", found.doc_type, arrival.sha256, variant)
             title = FACTORY_TYPES.get(found.doc_type, FACTORY_TYPES["other"])

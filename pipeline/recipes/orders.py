@@ -122,6 +122,15 @@ def update_arrived(desk: Desk, arrival: Arrival, update: OrderUpdate) -> Outcome
             flags += arrival.notes
             event = event.model_copy(update={"flags": (*event.flags, *arrival.notes)})
             workflow = workflow.model_copy(update={"history": (*workflow.history[:-1], event)})
+        if isinstance(update, StatusUpdate) and update.status == "in_production":
+            from ..schedule import production_before_deposit
+
+            early = production_before_deposit(order, record.workflow, update.at.date())
+            if early:
+                flags += early
+                event = event.model_copy(update={"flags": (*event.flags, *early)})
+                workflow = workflow.model_copy(update={"history": (*workflow.history[:-1],
+                                                                  event)})
         if isinstance(update, StatusUpdate) and update.status == "shipped":
             from .check import check_case  # the compliance rules: only here
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import types
 import typing
 from decimal import Decimal
 from pathlib import Path
@@ -61,7 +62,7 @@ def _kind(annotation: Any) -> tuple[str, list[str]]:
         return _kind(args[0])
     if origin is Literal:
         return "select", [str(a) for a in typing.get_args(annotation)]
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)) and args:
+    if origin in (typing.Union, types.UnionType) and args:
         return _kind(args[0])
     if origin is list:
         inner = typing.get_args(annotation)[0]
