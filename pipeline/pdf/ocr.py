@@ -153,7 +153,7 @@ def _turn(picture: Any, angle: int, skew: float, fill: int) -> Any:
     return picture
 
 
-def _ruled(page: Any, box: Any) -> Any:
+def _ruled(gray: Any, box: Any) -> Any:
     """Which columns of a text line's box a vertical rule crosses: ink all through the
     line and on above and below it too (a table's cell border; a letter's stroke stops
     with the line)."""
@@ -162,7 +162,6 @@ def _ruled(page: Any, box: Any) -> Any:
     x0, x1 = int(min(p[0] for p in box)), int(max(p[0] for p in box))
     top, bottom = int(min(p[1] for p in box)), int(max(p[1] for p in box))
     reach = max(3, (bottom - top) // 2)
-    gray = page.mean(axis=2) if page.ndim == 3 else page
     above = gray[max(0, top - reach):max(0, top - 1), x0:x1 + 1] < 200  # a thin grey rule
     below = gray[bottom + 1:bottom + reach, x0:x1 + 1] < 200
     line = gray[top:bottom + 1, x0:x1 + 1] < 200
@@ -343,11 +342,12 @@ def read_picture(picture: Any, dpi: float) -> OcrPage:
     crops = ocr.get_crop_img_list(img, boxes)
     origin = ocr._get_origin_points(boxes, record, height, width)
     lines: list[list[Piece]] = []
+    gray = img.mean(axis=2, dtype=np.float32) if img.ndim == 3 else img
     for box, found, crop in zip(origin, boxes, crops, strict=True):
         x_left, x_right = float(min(p[0] for p in box)), float(max(p[0] for p in box))
         top, bottom = float(min(p[1] for p in box)), float(max(p[1] for p in box))
         scale = (x_right - x_left) / max(1, crop.shape[1])
-        cuts = _segments(crop, _ruled(img, found))
+        cuts = _segments(crop, _ruled(gray, found))
         lines.append([Piece(crop, a, b, x_left + a * scale, x_left + b * scale, top, bottom,
                             left=(cuts[k - 1][1] + a) // 2 if k else 0,
                             right=(b + cuts[k + 1][0]) // 2 if k + 1 < len(cuts) else 0)

@@ -64,10 +64,12 @@ def _font(path: Path) -> str:
 def _page_pdf(page: OcrPage, font_path: Path, shown: bool = True) -> bytes:
     """One page: the picture as it was read, upright and level (`shown` False: the words
     only, to lay over the page that has them), and over it the words, invisible."""
+    from reportlab import rl_config
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 
+    rl_config.useA85 = 0  # binary streams: ASCII85 is ReportLab's slowest step, and larger
     font = _font(font_path)
     to_pt = 72.0 / page.dpi
     width, height = page.width * to_pt, page.height * to_pt
