@@ -159,6 +159,9 @@ def _left_under_total(totals: Row | None, line: Line, values: dict[str, str]) ->
         totals.lines, totals.joined = 2, frozenset()
 
 
+IN_WORDS = re.compile(r"\bSAY\b|大写|\bin words\b", re.IGNORECASE)
+
+
 class _Pending:
     """A row being put together from the lines it is set on."""
 
@@ -174,6 +177,8 @@ class _Pending:
         size = max((w.bottom - w.top for w in self.last.words), default=8.0)
         if line.page != self.page or line.top - self.last.top > size * 2.2:
             return False
+        if self.total and IN_WORDS.search(line.text):
+            return False  # the amount in words under the total row: a line of its own
         if "model" in values and "model" in self.values and not self.total and \
                 not self.values["model"].endswith(("-", "/")):
             return False  # a row of its own, not the rest of a model its cell broke

@@ -236,7 +236,9 @@ def _recognise(pieces: list[Piece]) -> None:
 
 
 def _chinese(text: str) -> bool:
-    return bool(text) and all("\u4e00" <= c <= "\u9fff" for c in text.strip())
+    """Chinese characters (a label's colon or brackets with them: 号：)."""
+    core = text.strip().strip("：:（）()")
+    return bool(core) and all("\u4e00" <= c <= "\u9fff" for c in core)
 
 
 FIGURE = re.compile(r"[\d.,，．oOlI€$¥]+")  # with the letters a lone figure is misread as
@@ -265,7 +267,8 @@ def _runs(line: list[Piece]) -> list[Piece]:
     runs: list[Piece] = []
     group: list[Piece] = []
     for piece in [*line, None]:
-        if piece is not None and group and _joins(group[-1].text.strip(), piece.text.strip(),
+        so_far = "".join(p.text.strip() for p in group)  # 1 , 2 o o: the run, not its last
+        if piece is not None and group and _joins(so_far, piece.text.strip(),
                                                   piece.a - group[-1].b, piece.crop.shape[0]):
             group.append(piece)
             continue
@@ -292,6 +295,7 @@ def _split_words(text: str, x0: float, x1: float) -> list[tuple[str, float, floa
     """A piece's text, cut at the spaces the recogniser read, each word placed by its
     share of the characters."""
     text = FIGURE_SPACES.sub("", text)  # ２ ， ６ ３ ８: the figures of one number set wide
+    text = CJK_SPACES.sub("", text)  # 发票 号: characters of one word read a little apart
     width = (x1 - x0) / max(1, len(text))
     placed, at = [], 0
     for part in text.split():
@@ -311,9 +315,12 @@ def _split_words(text: str, x0: float, x1: float) -> list[tuple[str, float, floa
     return placed
 
 
-# between a Chinese character and a capitalised English word (not 净重KG, not 毛重(kg))
-BILINGUAL = re.compile(r"(?<=[\u3400-\u9fff])(?=[A-Z][a-z]{2,})|"
-                       r"(?<=[a-z])(?=[\u3400-\u9fff])")
+# between a Chinese character and an English word (件数Ctns, 件数ctns; not a unit: 净重KG,
+# 净重kgs, 毛重(kg), 数量pcs)
+BILINGUAL = re.compile(r"(?<=[\u3400-\u9fff])(?!(?:kgs|pcs|cbm|pairs|sets)\b)"
+                       r"(?!(?:KGS?|CBM|PCS|CTNS?|M3|LBS?|SETS|PAIRS)\b)"
+                       r"(?=[A-Z][a-z]{2,}|[a-z]{3,}|[A-Z]{2,}\b)|(?<=[a-z])(?=[\u3400-\u9fff])")
+CJK_SPACES = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
 def read_picture(picture: Any, dpi: float) -> OcrPage:
@@ -360,7 +367,7 @@ def read_picture(picture: Any, dpi: float) -> OcrPage:
             if piece.text.strip() and piece.score >= 0.5:
                 page.words += [OcrWord(t, a, piece.top, b, piece.bottom, piece.score)
                                for t, a, b in _split_words(piece.text, piece.x0, piece.x1) if t]
-    page.words = _without_echoes(page.words)
+    page.words = _joined_figures(_without_echoes(page.words))
     page.seconds = time.perf_counter() - started
     return page
 
@@ -379,3 +386,44 @@ def _without_echoes(words: list[OcrWord]) -> list[OcrWord]:
         if not inside:
             kept.append(word)
     return kept
+
+
+GROUP = re.compile(r"[\doO]{1,3}")  # what follows a number's comma or point: 69 of 1，69
+
+
+def _joined_figures(words: list[OcrWord]) -> list[OcrWord]:
+    """The parts of one number that the detector found as two text boxes (full-width
+    figures set wide: １，６９ found as `1，` and `69`): joined when they stand close on one
+    line, a part after a mark closer than a line's height, figures closer than half of it."""
+    lines: list[list[OcrWord]] = []
+    for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
+        middle = (word.top + word.bottom) / 2
+        if lines and lines[-1][0].top <= middle <= lines[-1][0].bottom:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    joined: list[OcrWord] = []
+    for line in lines:
+        kept: list[OcrWord] = []
+        for word in sorted(line, key=lambda w: w.x0):
+            left = kept[-1] if kept else None
+            if left is not None and _one_number(left, word):
+                text = left.text + word.text
+                kept[-1] = OcrWord(ZERO.sub("0", text), left.x0, min(left.top, word.top),
+                                   word.x1, max(left.bottom, word.bottom),
+                                   min(left.confidence, word.confidence))
+            else:
+                kept.append(word)
+        joined += kept
+    return joined
+
+
+def _one_number(left: OcrWord, right: OcrWord) -> bool:
+    if not (FIGURE.fullmatch(left.text) and FIGURE.fullmatch(right.text)
+            and re.search(r"\d", left.text + right.text)):
+        return False
+    height = min(left.bottom - left.top, right.bottom - right.top)
+    gap = right.x0 - left.x1
+    if left.text[-1:] in ".,，．" and GROUP.fullmatch(right.text):
+        return gap < 1.0 * height
+    return gap < 0.45 * height
