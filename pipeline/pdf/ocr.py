@@ -14,27 +14,18 @@ upright picture, and the recogniser's confidence.
 
 from __future__ import annotations
 
-import re
 import statistics
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from .ocr_words import OcrWord, joined_parts, joins, split_words, without_echoes
 
 __all__ = ["ENGINE", "OcrPage", "OcrWord", "read_picture"]
 
 ENGINE = "RapidOCR 1.4.4 (PP-OCRv4, onnxruntime)"
 _engine: Any = None
 DET_SIDE = 1600
-
-
-@dataclass(frozen=True)
-class OcrWord:
-    text: str
-    x0: float
-    top: float
-    x1: float
-    bottom: float
-    confidence: float
 
 
 @dataclass
@@ -111,7 +102,7 @@ def _orientation(bgr: Any) -> tuple[int, float]:
 
     ocr = engine()
     small = bgr
-    scale = 800 / max(bgr.shape[:2])
+    scale = 1000 / max(bgr.shape[:2])
     if scale < 1:
         small = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     boxes, _ = ocr.text_det(small)
@@ -235,32 +226,6 @@ def _recognise(pieces: list[Piece]) -> None:
             piece.text, piece.score = text, float(score)
 
 
-def _chinese(text: str) -> bool:
-    """Chinese characters (a label's colon or brackets with them: 号：)."""
-    core = text.strip().strip("：:（）()")
-    return bool(core) and all("\u4e00" <= c <= "\u9fff" for c in core)
-
-
-FIGURE = re.compile(r"[\d.,，．oOlI€$¥]+")  # with the letters a lone figure is misread as
-
-
-def _joins(left: str, right: str, gap: float, height: float) -> bool:
-    """Two neighbouring pieces that are one word: Chinese characters set apart (read
-    alone, a character is often misread), or the figures of one number ("2" "12": a narrow
-    1 leaves room on both sides)."""
-    if _chinese(left) and _chinese(right):
-        return gap < 0.5 * height
-    if left.isalpha() and right.isalpha() and min(len(left), len(right)) <= 2:
-        return gap < 0.3 * height  # PACKI NG: a letter set apart in a heading
-    if (left[-1:] in "-/." or right[:1] in "-/.") and gap < 0.3 * height:
-        return True  # HZGD- EXP-2: a number's parts either side of its hyphen
-    if left[-1:].isdigit() and right[:1].isdigit() and gap < 0.45 * height:
-        return True  # 20260047 1: the figures of one number
-    wide = 1.0 if left[-1:] in ".,，．" else 0.6  # ２，６３８ set wide: after its mark, wider
-    return bool(FIGURE.fullmatch(left) and FIGURE.fullmatch(right)) and \
-        bool(re.search(r"\d", left + right)) and gap < wide * height
-
-
 def _runs(line: list[Piece]) -> list[Piece]:
     """The pieces of a line that are one word (`_joins`), each run as one piece, to read
     again."""
@@ -268,8 +233,9 @@ def _runs(line: list[Piece]) -> list[Piece]:
     group: list[Piece] = []
     for piece in [*line, None]:
         so_far = "".join(p.text.strip() for p in group)  # 1 , 2 o o: the run, not its last
-        if piece is not None and group and _joins(so_far, piece.text.strip(),
-                                                  piece.a - group[-1].b, piece.crop.shape[0]):
+        if piece is not None and group and joins(so_far, piece.text.strip(),
+                                                  piece.a - group[-1].b, piece.crop.shape[0],
+                                                  group[-1].text.strip()):
             group.append(piece)
             continue
         if len(group) > 1:
@@ -285,42 +251,6 @@ def _runs(line: list[Piece]) -> list[Piece]:
 def _with(line: list[Piece], runs: list[Piece]) -> list[Piece]:
     """The line's pieces, its Chinese runs in place of the pieces they join."""
     return sorted([p for p in line if not p.merged] + runs, key=lambda p: p.x0)
-
-
-ZERO = re.compile(r"[oO]")
-FIGURE_SPACES = re.compile(r"(?<=[\d.,，．])\s+(?=[\d.,，．]|[oO](?![A-Za-z]))")
-
-
-def _split_words(text: str, x0: float, x1: float) -> list[tuple[str, float, float]]:
-    """A piece's text, cut at the spaces the recogniser read, each word placed by its
-    share of the characters."""
-    text = FIGURE_SPACES.sub("", text)  # ２ ， ６ ３ ８: the figures of one number set wide
-    text = CJK_SPACES.sub("", text)  # 发票 号: characters of one word read a little apart
-    width = (x1 - x0) / max(1, len(text))
-    placed, at = [], 0
-    for part in text.split():
-        begin = text.index(part, at)
-        at = begin + len(part)
-        if FIGURE.fullmatch(part) and re.search(r"\d", part):
-            part = ZERO.sub("0", part)  # 1,363.o: a zero read as a letter
-        # 箱号Carton, 型号Model: the space of a bilingual label the recogniser left out
-        start = begin
-        pieces = BILINGUAL.split(part)
-        for n, piece in enumerate(pieces):  # set apart by a gap, to be read as two words
-            left = x0 + start * width + (0.4 * width if n else 0)
-            right = x0 + (start + len(piece)) * width - (0.4 * width if n < len(pieces) - 1
-                                                          else 0)
-            placed.append((piece, left, right))
-            start += len(piece)
-    return placed
-
-
-# between a Chinese character and an English word (件数Ctns, 件数ctns; not a unit: 净重KG,
-# 净重kgs, 毛重(kg), 数量pcs)
-BILINGUAL = re.compile(r"(?<=[\u3400-\u9fff])(?!(?:kgs|pcs|cbm|pairs|sets)\b)"
-                       r"(?!(?:KGS?|CBM|PCS|CTNS?|M3|LBS?|SETS|PAIRS)\b)"
-                       r"(?=[A-Z][a-z]{2,}|[a-z]{3,}|[A-Z]{2,}\b)|(?<=[a-z])(?=[\u3400-\u9fff])")
-CJK_SPACES = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
 def read_picture(picture: Any, dpi: float) -> OcrPage:
@@ -366,64 +296,7 @@ def read_picture(picture: Any, dpi: float) -> OcrPage:
         for piece in (p for p in line if not p.merged) if not joined else _with(line, joined):
             if piece.text.strip() and piece.score >= 0.5:
                 page.words += [OcrWord(t, a, piece.top, b, piece.bottom, piece.score)
-                               for t, a, b in _split_words(piece.text, piece.x0, piece.x1) if t]
-    page.words = _joined_figures(_without_echoes(page.words))
+                               for t, a, b in split_words(piece.text, piece.x0, piece.x1) if t]
+    page.words = joined_parts(without_echoes(page.words))
     page.seconds = time.perf_counter() - started
     return page
-
-
-def _without_echoes(words: list[OcrWord]) -> list[OcrWord]:
-    """Words found twice (a text line's end found again as a box of its own): a word
-    standing within a longer one that says it too is left out."""
-    kept = []
-    for word in words:
-        width = max(1e-6, word.x1 - word.x0)
-        inside = any(other is not word and len(other.text) > len(word.text)
-                     and word.text in other.text
-                     and min(word.x1, other.x1) - max(word.x0, other.x0) >= 0.7 * width
-                     and min(word.bottom, other.bottom) - max(word.top, other.top)
-                     >= 0.5 * (word.bottom - word.top) for other in words)
-        if not inside:
-            kept.append(word)
-    return kept
-
-
-GROUP = re.compile(r"[\doO]{1,3}")  # what follows a number's comma or point: 69 of 1，69
-
-
-def _joined_figures(words: list[OcrWord]) -> list[OcrWord]:
-    """The parts of one number that the detector found as two text boxes (full-width
-    figures set wide: １，６９ found as `1，` and `69`): joined when they stand close on one
-    line, a part after a mark closer than a line's height, figures closer than half of it."""
-    lines: list[list[OcrWord]] = []
-    for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
-        middle = (word.top + word.bottom) / 2
-        if lines and lines[-1][0].top <= middle <= lines[-1][0].bottom:
-            lines[-1].append(word)
-        else:
-            lines.append([word])
-    joined: list[OcrWord] = []
-    for line in lines:
-        kept: list[OcrWord] = []
-        for word in sorted(line, key=lambda w: w.x0):
-            left = kept[-1] if kept else None
-            if left is not None and _one_number(left, word):
-                text = left.text + word.text
-                kept[-1] = OcrWord(ZERO.sub("0", text), left.x0, min(left.top, word.top),
-                                   word.x1, max(left.bottom, word.bottom),
-                                   min(left.confidence, word.confidence))
-            else:
-                kept.append(word)
-        joined += kept
-    return joined
-
-
-def _one_number(left: OcrWord, right: OcrWord) -> bool:
-    if not (FIGURE.fullmatch(left.text) and FIGURE.fullmatch(right.text)
-            and re.search(r"\d", left.text + right.text)):
-        return False
-    height = min(left.bottom - left.top, right.bottom - right.top)
-    gap = right.x0 - left.x1
-    if left.text[-1:] in ".,，．" and GROUP.fullmatch(right.text):
-        return gap < 1.0 * height
-    return gap < 0.45 * height
