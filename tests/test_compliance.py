@@ -408,3 +408,26 @@ def test_places_named_in_chinese_or_with_their_country_agree(
     _field(4 if field != "term_place" else 0, field, "上海" if "loading" in field or
            field == "term_place" else "鹿特丹")(case)
     assert run_rules(case, only=["ports.loading", "ports.discharge", "terms.named_place"])
+
+
+def test_a_row_read_without_its_model_keeps_the_document_on_the_whole_order(
+        order_data: dict[str, Any]) -> None:
+    """A packing list whose models read are one factory's covers that factory's lines, but
+    not when a row of it was read without its model: that row may be another factory's,
+    so its totals are held against the whole order (a review where they differ), never an
+    error over one factory's lines."""
+    from pipeline.compliance.scope import scope_all
+
+    order = parse_order(order_data, "test")
+    own = [i for i in order.items if i.manufacturer == "宁波绿源电器有限公司"]
+    rows = [{"model": i.model, "quantity": i.quantity} for i in own]
+    whole = _doc("PL.pdf", "packing_list", {"total_quantity": sum(i.quantity for i in own)},
+                 rows)
+    scope_all([whole], order)
+    assert whole.scope == tuple(sorted(i.model for i in own))
+    other = next(i for i in order.items if i.manufacturer != "宁波绿源电器有限公司")
+    lost = _doc("PL.pdf", "packing_list",
+                {"total_quantity": sum(i.quantity for i in own) + other.quantity},
+                [*rows, {"quantity": other.quantity}])
+    scope_all([lost], order)
+    assert lost.scope == ()

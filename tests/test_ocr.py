@@ -192,3 +192,39 @@ def test_a_sample_of_the_ocr_benchmark_holds_its_floors() -> None:
     fields = sum(o.fields for o in outcomes)
     assert sum(o.fields_right for o in outcomes) / fields >= 0.9, [o.wrong for o in outcomes]
     assert {o.scan["turn"] for o in outcomes} != {0}  # a turned page among them
+
+
+def _word(text: str, x0: float, x1: float, top: float = 100.0) -> Any:
+    from pipeline.pdf.ocr_words import OcrWord
+
+    return OcrWord(text, x0, top, x1, top + 30, 0.95)
+
+
+def test_the_parts_of_a_word_or_a_number_read_apart_are_put_back_together() -> None:
+    """What the recogniser reads apart on one line: a model found as two boxes that overlap
+    (the middle read twice), a full-width number whose comma leaves a wide gap, figures
+    set wide; two numbers set close stay two."""
+    from pipeline.pdf.ocr_words import joined_parts, split_words
+
+    def texts(words: list[Any]) -> list[str]:
+        return [w.text for w in joined_parts(words)]
+
+    assert texts([_word("AG-6", 157, 210), _word("670M", 196, 268),
+                  _word("1-221", 320, 380)]) == ["AG-670M", "1-221"]
+    assert texts([_word("WG-2", 159, 214), _word("-202F", 202, 268)]) == ["WG-202F"]
+    assert texts([_word("1，", 100, 125), _word("69", 150, 180)]) == ["1，69"]  # gap 25 < 39
+    assert texts([_word("1,", 100, 125), _word("896.0", 150, 230)]) == ["1,896.0"]
+    assert texts([_word("400.04", 100, 190), _word("943294.32", 200, 330)]) == \
+        ["400.04", "943294.32"]  # two numbers, however close
+    assert texts([_word("Model", 100, 170), _word("No.", 175, 210)]) == ["Model", "No."]
+    assert texts([_word("1,20", 100, 160), _word("o", 170, 185)]) == ["1,200"]
+    # within one piece: the spaces of figures set wide go, a space between numbers stays
+    assert [t for t, _, _ in split_words("２ ， ６ ３ ８", 0, 100)] == ["２，６３８"]
+    assert [t for t, _, _ in split_words("3,31 7.6", 0, 100)] == ["3,317.6"]
+    assert [t for t, _, _ in split_words("400.04 943294.32", 0, 100)] == \
+        ["400.04", "943294.32"]
+    # a Chinese label read a little apart is one word; a bilingual label two
+    assert [t for t, _, _ in split_words("发票 号：", 0, 100)] == ["发票号："]
+    assert [t for t, _, _ in split_words("件数ctns", 0, 100)] == ["件数", "ctns"]
+    assert [t for t, _, _ in split_words("海关编码HS", 0, 100)] == ["海关编码", "HS"]
+    assert [t for t, _, _ in split_words("净重KGS", 0, 100)] == ["净重KGS"]  # a unit stays

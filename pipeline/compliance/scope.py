@@ -5,7 +5,7 @@ order's totals only over all the factories' documents of that kind together.
 
 A document covers the lines of a factory when its seller is that factory, or when the
 models it lists are exactly the models of one or more factories (every model of each,
-none of another). Anything else covers the whole order.
+none of another, every row's model read). Anything else covers the whole order.
 """
 
 from __future__ import annotations
@@ -73,6 +73,8 @@ def _scope(doc: Extracted, order: Order) -> tuple[str, ...]:
     read = _models(doc, order)
     if not read or not read < ordered or not read_whole(doc):
         return ()
+    if any("model" not in i or not i["model"].confirmed for i in doc.items):
+        return ()  # a row read without its model (or unsure of it) may be another's line
     covered = [models for models in makers.values() if models & read]
     if all(models <= read for models in covered):
         return tuple(sorted(set().union(*covered)))
