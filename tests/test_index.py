@@ -161,3 +161,35 @@ def test_writers_and_readers_in_other_processes(tmp_path: Path) -> None:
     index = Index(Path(folder))
     assert len(index.orders()) == 120  # no writer lost another's update
     assert sum(len(index.card(f"w{w}-{n}")[1]) for w in range(3) for n in range(40)) == 600
+
+
+def test_the_due_steps_have_a_table_of_their_own_filled_for_an_older_index(
+        tmp_path: Path) -> None:
+    """The Today page reads the open orders' steps from their own table, in date order; an
+    index made before that table existed gets it filled from its orders when opened."""
+    import sqlite3
+
+    index = Index(tmp_path / ".index")
+    due = [{"kind": "inspection", "what": "inspection not booked", "date": "2027-01-05",
+            "action": "book it"},
+           {"kind": "approval", "what": "waiting for the manager", "date": "2026-12-01",
+            "action": "approve"}]
+    for n, status in enumerate(["confirmed", "registered", "in_production"]):
+        index.record(f"po-{n}", {"order_no": f"PO-{n}", "customer": "ACME", "status": status,
+                                 "salesperson": "王丽", "due": due}, [])
+    expect = [("PO-0", "approval"), ("PO-2", "approval"), ("PO-0", "inspection"),
+              ("PO-2", "inspection")]  # the registered order has nothing on the agenda
+    steps = index.due_steps("2027-12-31", 10)
+    assert [(s["order_no"], s["kind"]) for s in steps] == expect
+    assert steps[0]["salesperson"] == "王丽"
+    assert index.due_steps("2026-12-31", 10)[-1]["order_no"] == "PO-2"
+    counts = {c["kind"]: c for c in index.due_counts("2027-12-31", "2026-12-02")}
+    assert (counts["approval"]["count"], counts["approval"]["overdue"]) == (2, 2)
+    assert (counts["inspection"]["count"], counts["inspection"]["overdue"]) == (2, 0)
+    index.close()
+    with sqlite3.connect(tmp_path / ".index" / "catalogue.sqlite") as db:  # as it was made
+        db.execute("DELETE FROM due_steps")
+        db.execute("PRAGMA user_version = 0")
+    again = Index(tmp_path / ".index")
+    assert [(s["order_no"], s["kind"]) for s in again.due_steps("2027-12-31", 10)] == expect
+    again.close()

@@ -498,3 +498,37 @@ def test_files_set_aside_are_shown_downloaded_and_dismissed(client: TestClient,
     assert not (rejected / "odd.pdf").exists()
     assert "dismissed into inbox/_dismissed/" in page  # said once
     assert "odd.pdf" not in page.split('id="rejected"')[1].split("</section>")[0]
+
+
+def test_today_is_summarised_and_paged_with_many_open_orders(root: Path,
+                                                            client: TestClient) -> None:
+    """An office with hundreds of open orders gets the most urgent steps first, a page at a
+    time, with their counts by step: never the whole list in one page."""
+    import datetime as dt
+
+    from pipeline.index import Index
+
+    index = Index(root / "archive" / ".index")
+    start = dt.date(2021, 1, 1)
+    for n in range(260):
+        order_no = f"PO-BULK-{n:04d}"
+        kind, what = (("factory_confirmation", "the factory has not confirmed") if n % 2
+                      else ("inspection", "inspection not booked"))
+        due = [{"kind": kind, "what": what, "date": (start + dt.timedelta(days=n)).isoformat(),
+                "action": "do it"}]
+        index.record(order_key(order_no), {"order_no": order_no, "customer": "BULK",
+                                           "status": "confirmed", "order_date": "2020-12-01",
+                                           "due": due}, [])
+    index.close()
+    first = client.get("/").text
+    rows = re.findall(r'<a href="/orders/(PO-BULK-\d{4})">', first)
+    assert rows[:3] == ["PO-BULK-0000", "PO-BULK-0001", "PO-BULK-0002"]  # most overdue first
+    assert len(rows) == 100 and "page 1 of 3" in first
+    assert re.search(r"<td>inspection</td><td>130</td><td>130</td>", first)
+    assert re.search(r"<td>factory confirmation</td><td>130</td><td>130</td>", first)
+    last = client.get("/?page=3").text
+    assert re.findall(r'<a href="/orders/(PO-BULK-\d{4})">', last) == \
+        [f"PO-BULK-{n:04d}" for n in range(200, 260)]
+    assert "page 3 of 3" in last
+    assert client.get("/?page=99").status_code == 200  # past the end: the last page
+    assert client.get("/?page=0").status_code == 400  # said plainly, not a stack trace

@@ -115,6 +115,61 @@ class Index:
                  "salesperson": r["salesperson"], "due": json.loads(r["due"] or "[]")}
                 for r in self.catalogue.query(sql, params)]
 
+    def due_steps(self, until: str, limit: int) -> list[dict[str, Any]]:
+        """The open orders' steps due by `until` (an ISO date, overdue included), the most
+        urgent first, at most `limit` of them (from their own table: a page of ten
+        thousand open orders reads only what it shows)."""
+        if not self.exists():
+            return []
+        rows = self.catalogue.query(
+            "SELECT order_no, customer, salesperson, kind, what, date, action FROM due_steps "
+            "WHERE date <= ? ORDER BY date, order_no, kind LIMIT ?", (until, limit))
+        return [dict(r) for r in rows]
+
+    def due_counts(self, until: str, today: str) -> list[dict[str, Any]]:
+        """How many steps of each kind are due by `until`, overdue, due `today`, and the
+        earliest date."""
+        if not self.exists():
+            return []
+        rows = self.catalogue.query(
+            "SELECT kind, count(*) AS count, sum(date < ?) AS overdue, sum(date = ?) AS today, "
+            "min(date) AS first FROM due_steps WHERE date <= ? GROUP BY kind",
+            (today, today, until))
+        return [dict(r) for r in rows]
+
+    def order_facts(self) -> list[dict[str, Any]]:
+        """Every order's number, customer, status, amount and next deadline, from their
+        columns (no order's whole row read: the customers' page of ten thousand orders)."""
+        if not self.exists():
+            return []
+        rows = self.catalogue.query(
+            "SELECT key, order_no, customer, customer_name, status, currency, total_amount, "
+            "next_due FROM orders ORDER BY customer, order_no")
+        return [dict(r) for r in rows]
+
+    def next_whats(self, keys: list[str]) -> dict[str, str]:
+        """What is due next on these orders (by key)."""
+        if not self.exists() or not keys:
+            return {}
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start:start + 500]
+            for r in self.catalogue.query(
+                    "SELECT key, json_extract(row, '$.next_what') AS what FROM orders WHERE key "
+                    f"IN ({', '.join('?' * len(part))})", part):
+                found[r["key"]] = r["what"] or ""
+        return found
+
+    def open_orders(self, limit: int = 500) -> list[dict[str, Any]]:
+        """The newest open orders' numbers and customers (to offer as one types)."""
+        if not self.exists():
+            return []
+        rows = self.catalogue.query(
+            "SELECT order_no, customer, customer_name FROM orders WHERE status NOT IN "
+            "('registered', 'closed', 'cancelled') ORDER BY order_date DESC, order_no LIMIT ?",
+            (limit,))
+        return [dict(r) for r in rows]
+
     def recent(self, limit: int = 20) -> list[dict[str, Any]]:
         """The files that arrived last (the originals, newest first)."""
         if not self.exists():

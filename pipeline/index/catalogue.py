@@ -15,7 +15,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ CREATE INDEX IF NOT EXISTS documents_key ON documents(key);
 CREATE INDEX IF NOT EXISTS documents_customer ON documents(customer, doc_type);
 CREATE INDEX IF NOT EXISTS documents_type ON documents(doc_type, date);
 CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
+CREATE INDEX IF NOT EXISTS documents_recent ON documents(json_extract(row, '$.time'))
+    WHERE kind = 'original';
 CREATE INDEX IF NOT EXISTS documents_customer_any_case ON documents(customer COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS documents_order_any_case ON documents(order_no COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS orders_customer_any_case ON orders(customer COLLATE NOCASE);
@@ -52,6 +54,11 @@ CREATE TABLE IF NOT EXISTS models (
     key TEXT NOT NULL, model TEXT NOT NULL, joined TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS models_joined ON models(joined);
 CREATE INDEX IF NOT EXISTS models_key ON models(key);
+CREATE TABLE IF NOT EXISTS due_steps (
+    key TEXT NOT NULL, order_no TEXT NOT NULL, customer TEXT NOT NULL, salesperson TEXT,
+    kind TEXT, what TEXT, date TEXT NOT NULL, action TEXT);
+CREATE INDEX IF NOT EXISTS due_steps_date ON due_steps(date, order_no, kind);
+CREATE INDEX IF NOT EXISTS due_steps_key ON due_steps(key);
 CREATE TABLE IF NOT EXISTS texts (sha256 TEXT PRIMARY KEY, pages INTEGER);
 CREATE TABLE IF NOT EXISTS page_text (
     id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, page INTEGER NOT NULL, text TEXT,
@@ -60,6 +67,16 @@ CREATE INDEX IF NOT EXISTS page_text_sha ON page_text(sha256);
 CREATE VIRTUAL TABLE IF NOT EXISTS pages USING fts5(
     words, chars, content='page_text', content_rowid='id', tokenize='unicode61');
 """
+
+CLOSED = ("registered", "closed", "cancelled")  # statuses with nothing due on the agenda
+# the due steps of a catalogue made before they had a table of their own (user_version 0)
+DUE_STEPS_FROM_ORDERS = f"""
+INSERT INTO due_steps (key, order_no, customer, salesperson, kind, what, date, action)
+SELECT orders.key, orders.order_no, orders.customer, json_extract(orders.row, '$.salesperson'),
+       json_extract(value, '$.kind'), json_extract(value, '$.what'),
+       json_extract(value, '$.date'), json_extract(value, '$.action')
+FROM orders, json_each(orders.row, '$.due')
+WHERE orders.status NOT IN {CLOSED!r} AND json_extract(value, '$.date') IS NOT NULL"""
 
 ORDER_COLUMNS = ("key", "order_no", "customer", "customer_name", "status", "currency",
                  "total_amount", "order_date", "delivery_date", "shipment_date", "next_due")
@@ -90,6 +107,12 @@ class Catalogue:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.executescript(SCHEMA)
+                if db.execute("PRAGMA user_version").fetchone()[0] < 1:
+                    db.execute("BEGIN IMMEDIATE")
+                    db.execute("DELETE FROM due_steps")
+                    db.execute(DUE_STEPS_FROM_ORDERS)
+                    db.execute("PRAGMA user_version = 1")
+                    db.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
                 db = self._read_only(exc)
             self._db = db
@@ -175,6 +198,8 @@ class Catalogue:
             "INSERT INTO documents (path, key, order_no, customer, kind, doc_type, version, "
             "current, sha256, pages, date, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows.documents)
+        db.executemany("INSERT INTO due_steps (key, order_no, customer, salesperson, kind, what, "
+                       "date, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows.due)
         if texts is None or not rows.shas:
             return
         known = {r[0] for r in db.execute(
@@ -208,6 +233,7 @@ class Catalogue:
         db.execute("DELETE FROM orders WHERE key = ?", (key,))
         db.execute("DELETE FROM models WHERE key = ?", (key,))
         db.execute("DELETE FROM documents WHERE key = ?", (key,))
+        db.execute("DELETE FROM due_steps WHERE key = ?", (key,))
 
     def forget(self, key: str) -> None:
         with self.transaction() as db:
@@ -216,7 +242,7 @@ class Catalogue:
     def clear_rows(self) -> None:
         """Forget every order and document (the page texts, keyed by content, stay)."""
         with self.transaction() as db:
-            for table in ("orders", "models", "documents"):
+            for table in ("orders", "models", "documents", "due_steps"):
                 db.execute(f"DELETE FROM {table}")
 
     def drop_unused_texts(self) -> int:
@@ -263,6 +289,7 @@ class Rows:
     models: list[tuple[str, str, str]]
     documents: list[tuple[Any, ...]]
     shas: list[str]
+    due: list[tuple[Any, ...]] = field(default_factory=list)  # the open order's due steps
 
 
 def _full(exc: sqlite3.OperationalError, path: Path) -> Exception:
@@ -285,7 +312,11 @@ def rows_of(key: str, order: dict[str, Any], documents: list[dict[str, Any]]) ->
           d.get("doc_type"), d.get("version"), int(bool(d.get("current"))), d.get("sha256"),
           d.get("pages"), d.get("business_date") or str(d.get("time", ""))[:10], _dump(d))
          for d in documents],
-        list(dict.fromkeys(d["sha256"] for d in documents if d.get("sha256"))))
+        list(dict.fromkeys(d["sha256"] for d in documents if d.get("sha256"))),
+        [] if order.get("status") in CLOSED else
+        [(key, order["order_no"], order["customer"], order.get("salesperson"), d.get("kind"),
+          d.get("what"), d["date"], d.get("action")) for d in order.get("due") or []
+         if d.get("date")])
 
 
 def _dump(row: dict[str, Any]) -> str:

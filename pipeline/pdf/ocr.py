@@ -67,6 +67,8 @@ def engine() -> Any:
     if _engine is None:
         from rapidocr_onnxruntime import RapidOCR
 
+        _few_arenas()
+
         # the detector on at most DET_SIDE pixels; pieces of a line read six at a time,
         # each padded to at least twice its height (not to RapidOCR's 320 pixels: most
         # pieces are a table's short cells), measured in bench/ocr.py
@@ -74,6 +76,19 @@ def engine() -> Any:
                            max_side_len=2400, rec_batch_num=6, rec_img_shape=[3, 48, 96],
                            print_verbose=False)
     return _engine
+
+
+def _few_arenas() -> None:
+    """At most two malloc arenas in this process: the engine's threads would otherwise each
+    get their own, and a busy machine pushed a page's reading from 750 MB to 1.2 GB."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass  # not glibc: its allocator as it is
 
 
 RED_SHARE = 0.0015  # of the page's pixels: a seal of 40 mm on A4 is about 2 %
@@ -96,16 +111,20 @@ def _orientation(bgr: Any) -> tuple[int, float]:
     """How the picture must be turned for its text to stand upright (a quarter turn when
     its text lines run down the page; half a turn when the line classifier reads most
     lines upside down) and the slope of its lines after that, in degrees (a page scanned
-    a little askew); found on a small copy."""
+    a little askew); found on a small copy (800 pixels; 1,200 when that shows few lines:
+    the small print of a page scanned at 150 dpi is lost at 800)."""
     import cv2
     import numpy as np
 
     ocr = engine()
-    small = bgr
-    scale = 1000 / max(bgr.shape[:2])
-    if scale < 1:
-        small = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    boxes, _ = ocr.text_det(small)
+    for side in (800, 1200):
+        small = bgr
+        scale = side / max(bgr.shape[:2])
+        if scale < 1:
+            small = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        boxes, _ = ocr.text_det(small)
+        if boxes is not None and len(boxes) >= 20:
+            break
     if boxes is None or len(boxes) == 0:
         return 0, 0.0
     sizes = [(np.linalg.norm(b[0] - b[1]), np.linalg.norm(b[0] - b[3])) for b in boxes]

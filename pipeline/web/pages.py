@@ -8,7 +8,7 @@ import mimetypes
 import re
 from decimal import Decimal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response
 
 from ..doctypes import FACTORY_TYPES
@@ -34,8 +34,9 @@ Reader = Depends(may_read)
 
 
 @router.get("/")
-def today(request: Request, user: Person | None = Reader) -> Response:
-    view = today_view(office_of(request))
+def today(request: Request, page_no: int = Query(1, alias="page", ge=1, le=100_000),
+          user: Person | None = Reader) -> Response:
+    view = today_view(office_of(request), page_no)
     return page(request, "today.html", {**view, "due_label": due_label,
                                         "types": FACTORY_TYPE_NAMES})
 
@@ -44,7 +45,7 @@ def today(request: Request, user: Person | None = Reader) -> Response:
 def customers(request: Request, user: Person | None = Reader) -> Response:
     index = office_of(request).index()
     try:
-        rows = customer_rows(index.orders())
+        rows = customer_rows(index.order_facts(), index.next_whats)
     finally:
         index.close()
     return page(request, "customers.html", {"customers": rows})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -54,30 +55,60 @@ def parked(office: Office, folder_name: str) -> list[Parked]:
     return found
 
 
-def today_view(office: Office) -> dict[str, Any]:
-    from ..agenda import agenda
+DUE_PER_PAGE = 100  # the Today page's steps a page: the most urgent first
+
+
+def today_view(office: Office, page: int = 1) -> dict[str, Any]:
+    """What is due in the next 14 days and overdue, summarised (counts by step) and paged,
+    the most urgent first: an office with ten thousand open orders gets a page, not the
+    whole list (the steps come from their own table, the page's rows only)."""
+    from ..agenda import Due, agenda
     from ..books.samples import due_rows
 
+    today = office.desk.clock.today()
+    until = (today + dt.timedelta(days=14)).isoformat()
+    samples = agenda(due_rows(office.desk.workspace.books), today, days=14)  # a few
     index = office.index()
     try:
-        today = office.desk.clock.today()
-        items = agenda([*index.due_rows(), *due_rows(office.desk.workspace.books)], today,
-                       days=14)
+        counts = index.due_counts(until, today.isoformat())
+        total = sum(int(c["count"]) for c in counts) + len(samples)
+        pages = max(1, -(-total // DUE_PER_PAGE))
+        page = min(max(1, page), pages)
+        steps = [Due(r["order_no"], r["customer"], r["salesperson"] or "", r["kind"],
+                     r["what"], dt.date.fromisoformat(r["date"]), r["action"],
+                     (dt.date.fromisoformat(r["date"]) - today).days)
+                 for r in index.due_steps(until, page * DUE_PER_PAGE)]
         recent = index.recent(15)
-        open_orders = [o for o in index.orders()
-                       if o.get("status") not in {"registered", "closed", "cancelled"}]
+        open_orders = index.open_orders(500)
     finally:
         index.close()
-    return {"today": today, "due": items, "overdue": sum(d.overdue for d in items),
-            "recent": recent, "open_orders": open_orders[-500:],  # to assign to, typed
+    kinds = {c["kind"]: {**c, "first": dt.date.fromisoformat(c["first"])} for c in counts}
+    for item in samples:
+        kind = kinds.setdefault(item.kind, {"kind": item.kind, "count": 0, "overdue": 0,
+                                            "today": 0, "first": item.date})
+        kind["count"] += 1
+        kind["overdue"] += item.overdue
+        kind["today"] += item.days_left == 0
+        kind["first"] = min(kind["first"], item.date)
+    merged = sorted([*steps, *samples], key=lambda d: (d.date, d.order_no, d.kind))
+    return {"today": today, "due": merged[(page - 1) * DUE_PER_PAGE:page * DUE_PER_PAGE],
+            "due_count": total, "overdue": sum(int(k["overdue"]) for k in kinds.values()),
+            "due_today": sum(int(k["today"]) for k in kinds.values()), "page": page,
+            "pages": pages,
+            "kinds": sorted(kinds.values(), key=lambda k: (-int(k["overdue"]), k["first"])),
+            "recent": recent, "open_orders": open_orders,
             "unmatched": parked(office, "unmatched"),
             "waiting": parked(office, "waiting"), "rejected": parked(office, "rejected"),
             "failed": parked(office, "failed")}
 
 
-def customer_rows(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per customer: orders, open orders, amounts per currency, next deadline."""
+def customer_rows(orders: list[dict[str, Any]],
+                  next_whats: Callable[[list[str]], dict[str, str]] | None = None,
+                  ) -> list[dict[str, Any]]:
+    """One row per customer: orders, open orders, amounts per currency, next deadline
+    (what is due then: from `next_whats` by the orders' keys, when the rows lack it)."""
     by: dict[str, dict[str, Any]] = {}
+    nearest: dict[str, tuple[str, dict[str, Any]]] = {}
     for o in orders:
         row = by.setdefault(o["customer"], {"customer": o["customer"],
                                             "name": o.get("customer_name") or "", "orders": 0,
@@ -88,7 +119,12 @@ def customer_rows(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row["amounts"][o["currency"]] += Decimal(o["total_amount"])
         due = o.get("next_due")
         if due and (row["next_due"] is None or due < row["next_due"]):
-            row["next_due"], row["next_what"] = due, f"{o['order_no']}: {o.get('next_what')}"
+            row["next_due"] = due
+            nearest[o["customer"]] = (o.get("key") or "", o)
+    whats = next_whats([key for key, _ in nearest.values()]) if next_whats else {}
+    for customer, (key, o) in nearest.items():
+        what = whats.get(key, "") if next_whats else o.get("next_what")
+        by[customer]["next_what"] = f"{o['order_no']}: {what}"
     for row in by.values():
         row["amounts"] = sorted(row["amounts"].items())
     return sorted(by.values(), key=lambda r: r["customer"])
