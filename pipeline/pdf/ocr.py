@@ -25,7 +25,7 @@ __all__ = ["ENGINE", "OcrPage", "OcrWord", "read_picture"]
 
 ENGINE = "RapidOCR 1.4.4 (PP-OCRv4, onnxruntime)"
 _engine: Any = None
-DET_SIDE = 1600
+DET_SIDE = 1400
 
 
 @dataclass
