@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ocr_words import OcrWord, joined_parts, joins, split_words, without_echoes
+from .ocr_words import OcrWord, joined_parts, joins, on_lines, split_words, without_echoes
 
 __all__ = ["ENGINE", "OcrPage", "OcrWord", "read_picture"]
 
@@ -316,6 +316,6 @@ def read_picture(picture: Any, dpi: float) -> OcrPage:
             if piece.text.strip() and piece.score >= 0.5:
                 page.words += [OcrWord(t, a, piece.top, b, piece.bottom, piece.score)
                                for t, a, b in split_words(piece.text, piece.x0, piece.x1) if t]
-    page.words = joined_parts(without_echoes(page.words))
+    page.words = on_lines(joined_parts(without_echoes(page.words)))
     page.seconds = time.perf_counter() - started
     return page

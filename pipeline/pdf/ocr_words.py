@@ -5,6 +5,7 @@ out."""
 from __future__ import annotations
 
 import re
+import statistics
 from dataclasses import dataclass
 
 __all__ = ["FIGURE", "OcrWord", "joined_parts", "joins", "split_words", "without_echoes"]
@@ -189,3 +190,26 @@ def _one_number(left: OcrWord, right: OcrWord) -> bool:
     if left.text[-1:] in ".,，．" and GROUP.fullmatch(right.text):
         return gap < 1.3 * height  # a full-width mark: its glyph at the left of a wide cell
     return gap < 0.6 * height and mergeable(left.text, right.text)
+
+
+def on_lines(words: list[OcrWord]) -> list[OcrWord]:
+    """The words of one line of text set on one line: the detector boxes a table's row in
+    pieces whose tops differ by a few points (a page levelled to within a few tenths of a
+    degree still rises across its width), and a reader that takes a line by its words'
+    tops would cut the row in two, a model on one line and its figures on another. Each
+    word whose middle lies within a line's first word takes the line's median top and
+    bottom."""
+    lines: list[list[OcrWord]] = []
+    for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
+        middle = (word.top + word.bottom) / 2
+        if lines and lines[-1][0].top <= middle <= lines[-1][0].bottom:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    placed: list[OcrWord] = []
+    for line in lines:
+        top = statistics.median(w.top for w in line)
+        bottom = statistics.median(w.bottom for w in line)
+        placed += [OcrWord(w.text, w.x0, top, w.x1, bottom, w.confidence)
+                   for w in sorted(line, key=lambda w: w.x0)]
+    return placed
