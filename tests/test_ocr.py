@@ -228,3 +228,19 @@ def test_the_parts_of_a_word_or_a_number_read_apart_are_put_back_together() -> N
     assert [t for t, _, _ in split_words("件数ctns", 0, 100)] == ["件数", "ctns"]
     assert [t for t, _, _ in split_words("海关编码HS", 0, 100)] == ["海关编码", "HS"]
     assert [t for t, _, _ in split_words("净重KGS", 0, 100)] == ["净重KGS"]  # a unit stays
+
+
+def test_the_words_of_one_row_are_set_on_one_line() -> None:
+    """A table's row the detector boxed in pieces whose tops differ by a few points (a page
+    levelled to a few tenths of a degree still rises across its width) is one line of words
+    for the examiner; the row below stays a line of its own."""
+    from pipeline.pdf.ocr_words import on_lines
+
+    row = [_word("HR-342C", 50, 120, top=105.0), _word("440", 300, 330, top=102.5),
+           _word("66,61", 400, 450, top=101.0), _word("29308,40", 500, 580, top=100.0)]
+    below = [_word("LW-283K", 50, 120, top=140.0), _word("650", 300, 330, top=137.0)]
+    placed = on_lines([*row, *below])
+    assert [w.text for w in placed] == ["HR-342C", "440", "66,61", "29308,40", "LW-283K", "650"]
+    assert len({(w.top, w.bottom) for w in placed[:4]}) == 1
+    assert len({(w.top, w.bottom) for w in placed[4:]}) == 1
+    assert placed[4].top > placed[0].bottom

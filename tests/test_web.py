@@ -531,4 +531,13 @@ def test_today_is_summarised_and_paged_with_many_open_orders(root: Path,
         [f"PO-BULK-{n:04d}" for n in range(200, 260)]
     assert "page 3 of 3" in last
     assert client.get("/?page=99").status_code == 200  # past the end: the last page
+    index = Index(root / "archive" / ".index")  # what is read is kept until the index changes
+    index.record(order_key("PO-BULK-LATE"), {
+        "order_no": "PO-BULK-LATE", "customer": "BULK", "status": "confirmed",
+        "due": [{"kind": "inspection", "what": "inspection not booked", "date": "2020-06-01",
+                 "action": "do it"}]}, [])
+    index.close()
+    again = client.get("/").text
+    assert re.findall(r'<a href="/orders/(PO-BULK-[A-Z0-9]+)">', again)[0] == "PO-BULK-LATE"
+    assert re.search(r"<td>inspection</td><td>131</td><td>131</td>", again)
     assert client.get("/?page=0").status_code == 400  # said plainly, not a stack trace

@@ -34,6 +34,18 @@ class Index:
     def exists(self) -> bool:
         return self.catalogue.exists()
 
+    def version(self) -> tuple[int, ...]:
+        """What changes whenever the catalogue does (its file and its write-ahead log, as
+        they stand): a page may keep what it read from an index of the same version."""
+        stamp: list[int] = []
+        for suffix in ("", "-wal"):
+            try:
+                info = (self.folder / f"catalogue.sqlite{suffix}").stat()
+                stamp += [info.st_mtime_ns, info.st_size, info.st_ino]
+            except FileNotFoundError:
+                stamp += [0, 0, 0]
+        return tuple(stamp)
+
     def close(self) -> None:
         self.catalogue.close()
 

@@ -21,6 +21,7 @@ from .views import (
     customer_rows,
     due_label,
     file_in_archive,
+    kept,
     order_view,
     today_view,
 )
@@ -43,11 +44,8 @@ def today(request: Request, page_no: int = Query(1, alias="page", ge=1, le=100_0
 
 @router.get("/customers")
 def customers(request: Request, user: Person | None = Reader) -> Response:
-    index = office_of(request).index()
-    try:
-        rows = customer_rows(index.order_facts(), index.next_whats)
-    finally:
-        index.close()
+    rows = kept(office_of(request), "customers",
+                lambda index: customer_rows(index.order_facts(), index.next_whats))
     return page(request, "customers.html", {"customers": rows})
 
 
