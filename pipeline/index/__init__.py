@@ -35,16 +35,11 @@ class Index:
         return self.catalogue.exists()
 
     def version(self) -> tuple[int, ...]:
-        """What changes whenever the catalogue does (its file and its write-ahead log, as
-        they stand): a page may keep what it read from an index of the same version."""
-        stamp: list[int] = []
-        for suffix in ("", "-wal"):
-            try:
-                info = (self.folder / f"catalogue.sqlite{suffix}").stat()
-                stamp += [info.st_mtime_ns, info.st_size, info.st_ino]
-            except FileNotFoundError:
-                stamp += [0, 0, 0]
-        return tuple(stamp)
+        """What changes whenever the catalogue does (the file it is, the writes it has
+        seen): a page may keep what it read from an index of the same version."""
+        if not self.exists():
+            return (0, 0)
+        return (self.catalogue.path.stat().st_ino, self.catalogue.generation())
 
     def close(self) -> None:
         self.catalogue.close()

@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS due_steps (
     kind TEXT, what TEXT, date TEXT NOT NULL, action TEXT);
 CREATE INDEX IF NOT EXISTS due_steps_date ON due_steps(date, order_no, kind);
 CREATE INDEX IF NOT EXISTS due_steps_key ON due_steps(key);
+CREATE TABLE IF NOT EXISTS generation (n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS texts (sha256 TEXT PRIMARY KEY, pages INTEGER);
 CREATE TABLE IF NOT EXISTS page_text (
     id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, page INTEGER NOT NULL, text TEXT,
@@ -77,6 +78,28 @@ SELECT orders.key, orders.order_no, orders.customer, json_extract(orders.row, '$
        json_extract(value, '$.date'), json_extract(value, '$.action')
 FROM orders, json_each(orders.row, '$.due')
 WHERE orders.status NOT IN {CLOSED!r} AND json_extract(value, '$.date') IS NOT NULL"""
+
+NEXT_GENERATION = "UPDATE generation SET n = n + 1"  # in every transaction that writes
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """A catalogue made by an earlier gendan brought up to date, once, under the write
+    lock: 1, the due steps in their own table; 2, the generation counted by every write."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version < 1:
+            db.execute("DELETE FROM due_steps")
+            db.execute(DUE_STEPS_FROM_ORDERS)
+        db.execute("INSERT INTO generation (n) SELECT 0 WHERE NOT EXISTS "
+                   "(SELECT 1 FROM generation)")
+        db.execute("PRAGMA user_version = 2")
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
 
 ORDER_COLUMNS = ("key", "order_no", "customer", "customer_name", "status", "currency",
                  "total_amount", "order_date", "delivery_date", "shipment_date", "next_due")
@@ -107,12 +130,8 @@ class Catalogue:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.executescript(SCHEMA)
-                if db.execute("PRAGMA user_version").fetchone()[0] < 1:
-                    db.execute("BEGIN IMMEDIATE")
-                    db.execute("DELETE FROM due_steps")
-                    db.execute(DUE_STEPS_FROM_ORDERS)
-                    db.execute("PRAGMA user_version = 1")
-                    db.execute("COMMIT")
+                if db.execute("PRAGMA user_version").fetchone()[0] < 2:
+                    _upgrade(db)
             except sqlite3.DatabaseError as exc:
                 db = self._read_only(exc)
             self._db = db
@@ -157,6 +176,7 @@ class Catalogue:
 
     def commit(self, db: sqlite3.Connection) -> None:
         try:
+            db.execute(NEXT_GENERATION)
             faults.step("commit index")
             db.execute("COMMIT")
         except sqlite3.OperationalError as exc:
@@ -172,6 +192,7 @@ class Catalogue:
         try:
             db.execute("BEGIN IMMEDIATE")
             yield db
+            db.execute(NEXT_GENERATION)
             faults.step("commit index")
             db.execute("COMMIT")
         except sqlite3.OperationalError as exc:
@@ -224,6 +245,14 @@ class Catalogue:
                                     "VALUES (?, ?, ?, ?, ?)", (sha, number, text, words, chars))
                 db.execute("INSERT INTO pages (rowid, words, chars) VALUES (?, ?, ?)",
                            (cursor.lastrowid, words, chars))
+
+    def generation(self) -> int:
+        """How many writing transactions the catalogue has seen."""
+        try:
+            rows = self.query("SELECT n FROM generation")
+        except IndexError_:  # an index of an earlier gendan on a read-only archive: fixed
+            return -1
+        return int(rows[0][0]) if rows else 0
 
     def known_texts(self) -> set[str]:
         """The contents whose text is indexed already."""
