@@ -101,7 +101,9 @@ def today_view(office: Office, page: int = 1) -> dict[str, Any]:
              for r in kept(office, f"due steps {until} {page}",
                            lambda index: index.due_steps(until, page * DUE_PER_PAGE))]
     recent = kept(office, "recent", lambda index: index.recent(15))
-    open_orders = kept(office, "open orders", lambda index: index.open_orders(500))
+    unmatched = parked(office, "unmatched")  # to be filed under an open order, as one types
+    open_orders = kept(office, "open orders", lambda index: index.open_orders(500)) \
+        if unmatched else []
     kinds = {c["kind"]: {**c, "first": dt.date.fromisoformat(c["first"])} for c in counts}
     for item in samples:
         kind = kinds.setdefault(item.kind, {"kind": item.kind, "count": 0, "overdue": 0,
@@ -116,8 +118,7 @@ def today_view(office: Office, page: int = 1) -> dict[str, Any]:
             "due_today": sum(int(k["today"]) for k in kinds.values()), "page": page,
             "pages": pages,
             "kinds": sorted(kinds.values(), key=lambda k: (-int(k["overdue"]), k["first"])),
-            "recent": recent, "open_orders": open_orders,
-            "unmatched": parked(office, "unmatched"),
+            "recent": recent, "open_orders": open_orders, "unmatched": unmatched,
             "waiting": parked(office, "waiting"), "rejected": parked(office, "rejected"),
             "failed": parked(office, "failed")}
 
