@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ocr_words import OcrWord, joined_parts, joins, on_lines, split_words, without_echoes
+from .ocr_words import OcrWord, joined_parts, joins, lines_of, on_lines, split_words, without_echoes
 
 __all__ = ["ENGINE", "OcrPage", "OcrWord", "read_picture"]
 
@@ -47,14 +47,7 @@ class OcrPage:
     def lines(self) -> list[list[OcrWord]]:
         """The words line by line (a word whose middle falls within a line's height joins
         it), each line from the left."""
-        lines: list[list[OcrWord]] = []
-        for word in sorted(self.words, key=lambda w: (w.top + w.bottom) / 2):
-            middle = (word.top + word.bottom) / 2
-            if lines and lines[-1][0].top <= middle <= lines[-1][0].bottom:
-                lines[-1].append(word)
-            else:
-                lines.append([word])
-        return [sorted(line, key=lambda w: w.x0) for line in lines]
+        return lines_of(self.words)
 
     @property
     def text(self) -> str:

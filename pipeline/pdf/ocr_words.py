@@ -136,11 +136,9 @@ def without_echoes(words: list[OcrWord]) -> list[OcrWord]:
 GROUP = re.compile(r"[\doO]{1,3}(?:[.,，．][\doO]+)*")
 
 
-def joined_parts(words: list[OcrWord]) -> list[OcrWord]:
-    """One word the detector found as two boxes that overlap, reading its middle twice,
-    joined; and the parts of one number found as two boxes (full-width figures set wide:
-    １，６９ found as `1，` and `69`), when they stand close on one line: a part after a
-    mark closer than 1.3 times a line's height, figures closer than 0.6 of it."""
+def lines_of(words: list[OcrWord]) -> list[list[OcrWord]]:
+    """The words line by line (a word whose middle falls within a line's first word joins
+    it), each line from the left."""
     lines: list[list[OcrWord]] = []
     for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
         middle = (word.top + word.bottom) / 2
@@ -148,10 +146,18 @@ def joined_parts(words: list[OcrWord]) -> list[OcrWord]:
             lines[-1].append(word)
         else:
             lines.append([word])
+    return [sorted(line, key=lambda w: w.x0) for line in lines]
+
+
+def joined_parts(words: list[OcrWord]) -> list[OcrWord]:
+    """One word the detector found as two boxes that overlap, reading its middle twice,
+    joined; and the parts of one number found as two boxes (full-width figures set wide:
+    １，６９ found as `1，` and `69`), when they stand close on one line: a part after a
+    mark closer than 1.3 times a line's height, figures closer than 0.6 of it."""
     joined: list[OcrWord] = []
-    for line in lines:
+    for line in lines_of(words):
         kept: list[OcrWord] = []
-        for word in sorted(line, key=lambda w: w.x0):
+        for word in line:
             left = kept[-1] if kept else None
             overlap = _overlap(left, word) if left is not None else 0
             if left is not None and overlap:  # AG-6 + 670M: one word found as two boxes
@@ -199,17 +205,9 @@ def on_lines(words: list[OcrWord]) -> list[OcrWord]:
     tops would cut the row in two, a model on one line and its figures on another. Each
     word whose middle lies within a line's first word takes the line's median top and
     bottom."""
-    lines: list[list[OcrWord]] = []
-    for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
-        middle = (word.top + word.bottom) / 2
-        if lines and lines[-1][0].top <= middle <= lines[-1][0].bottom:
-            lines[-1].append(word)
-        else:
-            lines.append([word])
     placed: list[OcrWord] = []
-    for line in lines:
+    for line in lines_of(words):
         top = statistics.median(w.top for w in line)
         bottom = statistics.median(w.bottom for w in line)
-        placed += [OcrWord(w.text, w.x0, top, w.x1, bottom, w.confidence)
-                   for w in sorted(line, key=lambda w: w.x0)]
+        placed += [OcrWord(w.text, w.x0, top, w.x1, bottom, w.confidence) for w in line]
     return placed
