@@ -44,8 +44,13 @@ def today(request: Request, page_no: int = Query(1, alias="page", ge=1, le=100_0
 
 @router.get("/customers")
 def customers(request: Request, user: Person | None = Reader) -> Response:
-    rows = kept(office_of(request), "customers",
-                lambda index: customer_rows(index.order_facts(), index.next_whats))
+    office = office_of(request)
+    index = office.index()
+    try:
+        rows = kept(office, index, "customers",
+                    lambda i: customer_rows(i.order_facts(), i.next_whats))
+    finally:
+        index.close()
     return page(request, "customers.html", {"customers": rows})
 
 

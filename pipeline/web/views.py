@@ -60,20 +60,16 @@ DUE_PER_PAGE = 100  # the Today page's steps a page: the most urgent first
 _KEPT: dict[tuple[str, str], tuple[tuple[int, ...], Any]] = {}  # (workspace, what) -> read
 
 
-def kept(office: Office, what: str, read: Callable[[Any], Any]) -> Any:
-    """What `read` makes of the index, kept while the index stays as it was (a commit
-    changes its files): twenty people on the page at once read it once, not twenty times.
-    `read` gets an open index; at most 64 readings are kept."""
-    index = office.index()
-    try:
-        version = index.version()
-        key = (str(office.workspace.root), what)
-        found = _KEPT.get(key)
-        if found is not None and found[0] == version:
-            return found[1]
-        value = read(index)
-    finally:
-        index.close()
+def kept(office: Office, index: Any, what: str, read: Callable[[Any], Any]) -> Any:
+    """What `read` makes of the open `index`, kept while the index's generation (its count
+    of writes) stays the same: twenty people on the page at once read it once, not twenty
+    times. At most 64 readings are kept."""
+    version = index.version()
+    key = (str(office.workspace.root), what)
+    found = _KEPT.get(key)
+    if found is not None and found[0] == version:
+        return found[1]
+    value = read(index)
     if len(_KEPT) >= 64:
         _KEPT.pop(next(iter(_KEPT)), None)
     _KEPT[key] = (version, value)
@@ -90,20 +86,24 @@ def today_view(office: Office, page: int = 1) -> dict[str, Any]:
     today = office.desk.clock.today()
     until = (today + dt.timedelta(days=14)).isoformat()
     samples = agenda(due_rows(office.desk.workspace.books), today, days=14)  # a few
-    counts = kept(office, f"due counts {until} {today}",
-                  lambda index: index.due_counts(until, today.isoformat()))
-    total = sum(int(c["count"]) for c in counts) + len(samples)
-    pages = max(1, -(-total // DUE_PER_PAGE))
-    page = min(max(1, page), pages)
-    steps = [Due(r["order_no"], r["customer"], r["salesperson"] or "", r["kind"],
-                 r["what"], dt.date.fromisoformat(r["date"]), r["action"],
-                 (dt.date.fromisoformat(r["date"]) - today).days)
-             for r in kept(office, f"due steps {until} {page}",
-                           lambda index: index.due_steps(until, page * DUE_PER_PAGE))]
-    recent = kept(office, "recent", lambda index: index.recent(15))
     unmatched = parked(office, "unmatched")  # to be filed under an open order, as one types
-    open_orders = kept(office, "open orders", lambda index: index.open_orders(500)) \
-        if unmatched else []
+    index = office.index()
+    try:
+        counts = kept(office, index, f"due counts {until} {today}",
+                      lambda i: i.due_counts(until, today.isoformat()))
+        total = sum(int(c["count"]) for c in counts) + len(samples)
+        pages = max(1, -(-total // DUE_PER_PAGE))
+        page = min(max(1, page), pages)
+        rows = kept(office, index, f"due steps {until} {page}",
+                    lambda i: i.due_steps(until, page * DUE_PER_PAGE))
+        recent = kept(office, index, "recent", lambda i: i.recent(15))
+        open_orders = kept(office, index, "open orders",
+                           lambda i: i.open_orders(500)) if unmatched else []
+    finally:
+        index.close()
+    steps = [Due(r["order_no"], r["customer"], r["salesperson"] or "", r["kind"], r["what"],
+                 dt.date.fromisoformat(r["date"]), r["action"],
+                 (dt.date.fromisoformat(r["date"]) - today).days) for r in rows]
     kinds = {c["kind"]: {**c, "first": dt.date.fromisoformat(c["first"])} for c in counts}
     for item in samples:
         kind = kinds.setdefault(item.kind, {"kind": item.kind, "count": 0, "overdue": 0,
