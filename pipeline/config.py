@@ -316,6 +316,17 @@ class ArchiveSettings(_Section):
         return int(self.file_mode, 8) if self.file_mode else None
 
 
+class StoreSettings(_Section):
+    url: str = Field("", pattern=r"^(|postgres(ql)?://.*)$",
+                     description="Empty: the workspace keeps its index and locks itself "
+                     "(SQLite, TinyDB, files). postgresql://user@host/db: the registry, locks, "
+                     "journal, counters and index in PostgreSQL, for several machines "
+                     "(docs/shared.md); GENDAN_STORE_URL, when set, is used instead")
+    schema_name: str = Field("", pattern=r"^(|[a-z_][a-z0-9_]{0,62})$",
+                        description="The PostgreSQL schema (several workspaces in one "
+                        "database); empty: the database's default")
+
+
 class Settings(_Section):
     company: Company = Company()
     documents: Documents = Documents()
@@ -328,6 +339,7 @@ class Settings(_Section):
     templates: dict[str, TemplateSettings] = Field(default_factory=dict)
     handover: Handover = Handover()
     archive: ArchiveSettings = ArchiveSettings()
+    store: StoreSettings = StoreSettings()
     limits: Limits = Limits()
     ocr: Ocr = Ocr()
     mail: Mail = Mail()

@@ -48,6 +48,7 @@ from .outcome import Outcome
 from .recipes.stamping import Stamps
 from .repair import recover
 from .sandbox import ChildFailure, Steps, preload, reap, run_limited, workers
+from .shared import SharedStore, open_store
 from .store import OrderStore
 from .summary import Policy
 from .updates import SampleUpdate
@@ -69,7 +70,8 @@ class Desk:
         self.workspace = workspace
         self.settings = settings
         self.clock = clock or clock_from_env()
-        self.store = store or OrderStore(workspace.archive, clock=self.clock,
+        self.store = store or open_store(workspace, url=settings.store.url,
+                                         schema=settings.store.schema_name, clock=self.clock,
                                          file_mode=settings.archive.mode(),
                                          policy=Policy.from_settings(settings))
         self.maker = maker or DocumentMaker(workspace, settings)
@@ -77,6 +79,8 @@ class Desk:
         self.later: list[Outcome] = []  # parked files filed when their order arrived
         self._attempts: dict[Path, int] = {}
         self._intake_depth = 0
+        self._claimed: set[str] = set()  # inbox files whose lock this process holds
+        self.shared = isinstance(self.store, SharedStore)
         self._known: list[KnownOrder] | None = None
         self._masters: tuple[object, Masters] | None = None
         # factory PDFs being read ahead of their turn: path -> (identity, pages, child)
@@ -154,8 +158,23 @@ class Desk:
         return later
 
     @contextlib.contextmanager
-    def intake(self) -> Iterator[None]:
-        """One inbox file at a time in this workspace, across processes (re-entrant)."""
+    def intake(self, path: Path | None = None) -> Iterator[None]:
+        """One inbox file at a time in this workspace, across processes (re-entrant). On
+        the shared backend, one worker a file: each file has a lock of its own, so the
+        workers of several machines file different files at once (an order's own lock
+        keeps its changes in turn)."""
+        if path is not None and self.shared:
+            name = "intake:" + path.relative_to(self.workspace.inbox).as_posix()
+            if name in self._claimed:
+                yield
+                return
+            with self.store.lock(name, f"inbox file {path.name}"):
+                self._claimed.add(name)
+                try:
+                    yield
+                finally:
+                    self._claimed.discard(name)
+            return
         if self._intake_depth:
             self._intake_depth += 1
             try:
@@ -176,7 +195,7 @@ class Desk:
         Raises only DiskFullError (the disk is full or the archive read-only)."""
         relative = path.relative_to(self.workspace.inbox)
         file = shown(relative.as_posix())
-        with self.intake():
+        with self.intake(path):
             try:
                 return self._walled(path, relative, file, order_no, doc_type,
                                     (origin, factory))

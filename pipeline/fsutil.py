@@ -34,7 +34,17 @@ __all__ = [
     "sha256_file",
 ]
 
-TEMP_PREFIX = ".tmp-"  # then the writer's pid: leftovers of dead processes can be told
+# the machine, for names that several machines write into one shared archive
+HOST_ID = hashlib.sha1(__import__("socket").gethostname().encode("utf-8")).hexdigest()[:8]
+
+
+def writer_tag() -> str:
+    """This process as named in its temp files and scratch folders: its pid and its
+    machine (`1234.5f3a9c01`), so a machine cleans up only its own dead writers' files."""
+    return f"{os.getpid()}.{HOST_ID}"
+
+
+TEMP_PREFIX = ".tmp-"  # then the writer's tag: leftovers of dead processes can be told
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
 
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
@@ -84,7 +94,7 @@ def _temp_beside(target: Path, mode: int | None,
     target.parent.mkdir(parents=True, exist_ok=True)
     where = temp_dir or target.parent
     where.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=where)
+    fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{writer_tag()}-", dir=where)
     temp = Path(name)
     try:
         os.fchmod(fd, _DEFAULT_MODE if mode is None else mode)

@@ -375,14 +375,12 @@ class OrderRecord(KeptTexts):
         registry entry if this commit made it, and the journal entry. Nothing of it was
         committed and the inbox file is where it was; removing frees what a full disk
         needs (no temp file is written to do it)."""
-        paths = list(reversed(placed))
-        if claimed:
-            paths.append(self.store.root / ".orders" / f"{self.key}.json")
-            self.registered = False
-        paths.append(self.store.root / ".journal" / f"{self.key}.json")
-        for path in paths:
+        for path in reversed(placed):
             with contextlib.suppress(OSError):
                 path.unlink()
+        if claimed:
+            self.registered = False
+        self.store.undo_entries(self.key, claimed)
 
 
 def _note(path: Path) -> Path:

@@ -142,7 +142,7 @@ _WORKER: tuple[OrderStore, set[str]] | None = None
 
 def _start(store: OrderStore, known: set[str]) -> None:
     global _WORKER
-    worker = OrderStore(store.root, policy=store.policy, file_mode=store.file_mode)
+    worker = store.fresh()
     worker.sidecar_cache = 0  # each sidecar is read once
     _WORKER = (worker, known)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from .fsutil import TEMP_PREFIX, move, remove
 from .inbox import orphan_notes
 from .record import OrderRecord
-from .store import SIDECAR_SUFFIX, OrderRef, OrderStore, pid_alive, read_json
+from .store import SIDECAR_SUFFIX, OrderRef, OrderStore, read_json
 from .verify import (
     Problem,
     _indexed_texts,
@@ -165,7 +165,7 @@ def recover(store: OrderStore, inbox_folders: list[Path], *,
     journal = list(store.journal())
     known = _indexed_texts(store) if journal and read_text is not None else None
     for key, data in journal:
-        if pid_alive(str(data.get("pid", ""))):
+        if store.writer_alive(data):
             continue
         folder = store.root / str(data.get("folder", ""))
         with locked(store, key) as held:

@@ -22,9 +22,8 @@ files, check, hand-over), and every change goes through `OrderRecord.commit`, wh
 writes in one order: journal -> files -> sidecars -> the event (the commit marker, last)
 -> derived files -> index -> the inbox file is removed -> journal cleared. The event
 lives in the sidecar of the file that caused it, so the order's history is rebuilt from
-the archive alone. A shared backend would implement this interface: registry and locks in
-PostgreSQL (advisory locks), files and sidecars in an S3 bucket (the marker object last),
-the index and the inbox queue in PostgreSQL tables; nothing above this module would change.
+the archive alone. `shared.SharedStore` keeps the registry, locks, journal, counters and
+index in PostgreSQL instead; nothing above this module changes.
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ from filelock import FileLock, Timeout
 
 from .clock import Clock, SystemClock
 from .errors import ArchiveError, BusyError, DiskFullError, NotFoundError, OrderConflictError
-from .fsutil import DISK_FULL, atomic_write, order_key, remove, safe_name
+from .fsutil import DISK_FULL, HOST_ID, atomic_write, order_key, remove, safe_name, writer_tag
 from .index import Index
 from .sidecars import dump_json, read_json, well_formed
 from .summary import Policy
@@ -147,6 +146,18 @@ class OrderStore:
     def unclaim(self, key: str) -> None:
         remove(self._registry(key))
 
+    def undo_entries(self, key: str, claimed: bool) -> None:
+        """After a commit failed before its marker: its registry entry (if it made it) and
+        its journal entry removed, without a temp file (a full disk needs the room)."""
+        paths = [self._registry(key)] if claimed else []
+        for path in [*paths, self._journal(key)]:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+    def fresh(self) -> OrderStore:
+        """Another store of the same archive (for a worker process)."""
+        return OrderStore(self.root, policy=self.policy, file_mode=self.file_mode)
+
     # -- locks and the journal -------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self, name: str, what: str) -> Iterator[None]:
@@ -201,6 +212,9 @@ class OrderStore:
 
     def journal_end(self, key: str) -> None:
         remove(self._journal(key))
+
+    def writer_alive(self, data: dict[str, Any]) -> bool:  # of a journal entry
+        return pid_alive(str(data.get("pid", "")))
 
     def journal(self) -> list[tuple[str, dict[str, Any]]]:
         folder = self.root / ".journal"
@@ -347,7 +361,7 @@ class OrderStore:
         import tempfile
 
         self.work.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=self.work))
+        folder = Path(tempfile.mkdtemp(prefix=f"{writer_tag()}-", dir=self.work))
         try:
             yield folder
         finally:
@@ -357,10 +371,15 @@ class OrderStore:
         """Scratch folders of processes that are no longer running."""
         if not self.work.is_dir():
             return []
-        return [p for p in self.work.iterdir() if not _alive(p.name.split("-", 1)[0])]
+        return [p for p in self.work.iterdir() if not pid_alive(p.name.split("-", 1)[0])]
 
 
-def _alive(pid_text: str) -> bool:
+def pid_alive(pid_text: str) -> bool:
+    """Whether the writer named by a pid (or a tag: pid.machine) runs; another machine's
+    writer is taken to run (that machine cleans up after its own)."""
+    pid_text, _, host = pid_text.partition(".")
+    if host and host != HOST_ID:
+        return True
     try:
         pid = int(pid_text)
     except ValueError:
@@ -374,9 +393,4 @@ def _alive(pid_text: str) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def pid_alive(pid_text: str) -> bool:
-    """Whether the process that wrote a temp file or journal entry still runs."""
-    return _alive(pid_text)
 

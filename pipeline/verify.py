@@ -274,7 +274,7 @@ def _global_problems(store: OrderStore, keys: set[str], inbox_folders: list[Path
         problems.append(Problem("index entry without order", f".index/cards/{key}",
                                 "the archive has no such order", "rebuild", key))
     for key, data in store.journal():
-        if not pid_alive(str(data.get("pid", ""))):
+        if not store.writer_alive(data):
             problems.append(Problem("interrupted commit", f".journal/{key}.json",
                                     f"{data.get('what', 'a commit')} did not finish", "rebuild",
                                     key))
@@ -313,7 +313,7 @@ def loose_temp_files(store: OrderStore, inbox_folders: list[Path]) -> list[Probl
 
 
 def _commit_in_flight(store: OrderStore, key: str) -> bool:
-    return any(k == key and pid_alive(str(d.get("pid", ""))) for k, d in store.journal())
+    return any(k == key and store.writer_alive(d) for k, d in store.journal())
 
 
 def parked_but_filed(store: OrderStore, inbox_folders: list[Path]) -> list[Problem]:

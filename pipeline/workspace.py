@@ -125,3 +125,23 @@ class Workspace:
     def ensure_folders(self) -> None:
         for folder in (self.inbox, self.archive):
             folder.mkdir(parents=True, exist_ok=True)
+
+
+URL_VARIABLE = "GENDAN_STORE_URL"
+
+
+def store_location(config_path: Path | None, url: str = "",
+                   schema: str = "") -> tuple[str, str]:
+    """The shared backend's database and schema: GENDAN_STORE_URL, else the settings'
+    (read here without validating the rest: a question command stays quick), else none."""
+    if os.environ.get(URL_VARIABLE):
+        return os.environ[URL_VARIABLE], schema
+    if url or config_path is None or not config_path.is_file():
+        return url, schema
+    import tomllib
+
+    try:
+        section = tomllib.loads(config_path.read_text(encoding="utf-8")).get("store") or {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "", ""  # the settings' own loading says what is wrong with them
+    return str(section.get("url") or ""), str(section.get("schema_name") or "")

@@ -14,6 +14,7 @@ packages=(
   python3-uno             # LibreOffice's uno for the system Python: the warm LibreOffice
   libgl1 libglib2.0-0     # OpenCV's libraries, for the OCR of scans (RapidOCR)
   dovecot-imapd           # a real IMAP server the tests of `gendan mail` start in a temp folder
+  postgresql-15           # the shared backend's tests start a server of their own in a temp folder
 )
 if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   packages+=(python3-venv)

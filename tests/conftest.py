@@ -174,3 +174,42 @@ def root(tmp_path: Path, office_once: Path) -> Path:
     target = tmp_path / "ws"
     shutil.copytree(office_once, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Any:
+    """A PostgreSQL server of this test process's own, in a temporary folder."""
+    from tests.pgserver import PgServer, available
+
+    if why := available():
+        pytest.fail(f"the shared-backend tests need PostgreSQL: {why}")
+    server = PgServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def shared_store(pg_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fresh database named by GENDAN_STORE_URL: every store, index and command of the
+    test uses the shared backend. Its connections are closed after the test."""
+    from tests.pgserver import drop_database
+
+    url = pg_server.new_database()
+    monkeypatch.setenv("GENDAN_STORE_URL", url)
+    yield url
+    drop_database(pg_server, url)
+
+
+def wipe_registry_and_index(store: Any) -> None:
+    """Throw away what is derived from the archive's files: the registry of orders and the
+    index (files of the workspace, or the rows of the shared backend)."""
+    from pipeline.shared import SharedStore
+
+    store.index.close()
+    if isinstance(store, SharedStore):
+        for table in ("registry", "cards", "orders", "documents", "models", "due_steps",
+                      "texts", "page_text"):
+            store.pg.db().execute(f"DELETE FROM {table}")
+        return
+    shutil.rmtree(store.root / ".index")
+    shutil.rmtree(store.root / ".orders")

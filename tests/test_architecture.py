@@ -16,9 +16,9 @@ FOUNDATIONS = {"errors", "models", "config", "sections", "fsutil", "doctypes", "
                "schedule", "payterms"}
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
 STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox", "transfer",
-         "kept", "people", "thumbs", "signatures", "imports", "sidecars"}
+         "kept", "people", "thumbs", "signatures", "imports", "sidecars", "shared", "jobs"}
 RECIPES = {"recipes", "documents", "template_check", "books", "mail"}
-TOP = {"desk", "assign", "cli", "watch", "web", "__main__", "__init__"}
+TOP = {"desk", "assign", "cli", "watch", "web", "__main__", "__init__", "worker"}
 ALLOWED = {
     **{unit: FOUNDATIONS for unit in FOUNDATIONS},
     **{unit: FOUNDATIONS for unit in STAGES},

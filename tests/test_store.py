@@ -28,6 +28,7 @@ from tests.conftest import (
     documents,
     drop,
     history,
+    wipe_registry_and_index,
 )
 
 ORDER_DIR = Path("ACME") / "PO-2026-0042"
@@ -85,9 +86,7 @@ def test_the_history_is_rebuilt_from_the_archive_alone(with_order: Desk) -> None
     desk.run_once()
     before = history(desk, "PO-2026-0042")
     folder = desk.workspace.archive / ORDER_DIR
-    desk.store.index.close()
-    shutil.rmtree(desk.workspace.archive / ".index")
-    shutil.rmtree(desk.workspace.archive / ".orders")
+    wipe_registry_and_index(desk.store)
     (folder / "order.json").unlink()
     problems = verify(desk.store, desk.parking)
     assert {p.kind for p in problems} >= {"not in the registry", "order.json out of date"}

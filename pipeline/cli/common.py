@@ -66,19 +66,20 @@ class State:
 
     def store(self) -> OrderStore:
         """The archive, for reading: settings are validated, nothing is created."""
-        from ..store import OrderStore
+        from ..shared import open_store
         from ..summary import Policy
 
         workspace = self.workspace()
         settings = self.settings()
-        return OrderStore(workspace.archive, file_mode=settings.archive.mode(),
+        return open_store(workspace, url=settings.store.url, schema=settings.store.schema_name,
+                          file_mode=settings.archive.mode(),
                           policy=Policy.from_settings(settings))
 
     def index(self) -> Index:
         """The index alone, for questions: no settings, no models (a quick start-up)."""
         from ..index import Index
 
-        return Index(self.workspace().archive / ".index")
+        return Index.of(self.workspace())
 
     def desk(self) -> Desk:
         from ..desk import Desk

@@ -1,10 +1,11 @@
-"""Commands that bring files in: init, run, watch, assign."""
+"""Commands that bring files in: init, run, watch, assign; worker and jobs (the shared
+queue)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -169,3 +170,53 @@ def order_form(output: Path, update: bool) -> None:
         raise GendanError(f"{output} exists already", hint="Name another file with -o.")
     write_order_form(output, update=update)
     click.echo(f"wrote {output}: fill it in and drop it into the inbox")
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Stop when no job is left (else run for ever).")
+@click.option("--lease", "lease_seconds", type=click.FloatRange(min=2), default=60.0,
+              show_default=True, help="Seconds a job is held without a sign of life before "
+              "another worker takes it again.")
+@click.option("--attempts", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Attempts before a job stops being tried (it is listed by `gendan jobs`).")
+@click.pass_obj
+@handles_errors
+def worker(state: State, once: bool, lease_seconds: float, attempts: int) -> None:
+    """File the shared inbox's files from the queue, beside other workers on this and
+    other machines (needs [store] url: docs/shared.md)."""
+    from ..worker import queue_of, work
+
+    desk = state.desk()
+    queue = queue_of(desk, lease_seconds=lease_seconds, attempts=attempts)
+
+    def report(job: Any, outcome: Outcome | None, error: str) -> None:
+        if error:
+            click.echo(f"job {job.id} attempt {job.attempts}/{job.max_attempts} failed: "
+                       f"{error.strip().splitlines()[-1]}", err=True)
+        elif outcome is not None:
+            click.echo(_outcome_line(outcome))
+
+    count = work(desk, queue, once=once, stable_seconds=0 if once else
+                 desk.settings.watch.stable_seconds, report=report)
+    click.echo(f"{count} job(s) done")
+
+
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="Done jobs too.")
+@click.pass_obj
+@handles_errors
+def jobs(state: State, everything: bool) -> None:
+    """The shared queue's jobs: waiting, being done, and those that stopped being tried
+    (with their reason)."""
+    from ..worker import queue_of
+
+    queue = queue_of(state.desk())
+    states = ("todo", "doing", "failed", "done") if everything else ("todo", "doing", "failed")
+    rows = [(str(j["id"]), j["state"], f"{j['attempts']}/{j['max_attempts']}",
+             str(j["payload"].get("path", "")), j["worker"] or "",
+             (j["error"] or "").strip().splitlines()[-1:][0] if j["error"] else "")
+            for j in queue.listing(states)]
+    counts = queue.counts()
+    click.echo(table(["job", "state", "attempts", "file", "worker", "reason"], rows)
+               if rows else "no job waiting")
+    click.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "the queue is empty")

@@ -18,18 +18,43 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..workspace import Workspace, store_location
 from .cards import Cards
 from .catalogue import Catalogue, Rows, TextLoader, joined_model, rows_of
+from .pg import PgCards, PgCatalogue, Postgres
 from .search import Hit, OrderFilter, find_documents, list_orders
 
 __all__ = ["Hit", "Index", "OrderFilter", "Rows", "TextLoader", "joined_model"]
 
 
+_SHARED: dict[tuple[str, str], Index] = {}
+
+
 class Index:
-    def __init__(self, folder: Path, *, file_mode: int | None = None) -> None:
+    def __init__(self, folder: Path, *, file_mode: int | None = None, url: str = "",
+                 schema: str = "") -> None:
+        """The index of the archive in `folder`; with `url`, in that PostgreSQL database
+        (and `schema`) instead."""
         self.folder = folder
-        self.cards = Cards(folder / "cards", file_mode=file_mode)
-        self.catalogue = Catalogue(folder / "catalogue.sqlite")
+        self.cards: Cards | PgCards
+        self.catalogue: Catalogue
+        if url:
+            pg = Postgres(url, schema)
+            self.cards, self.catalogue = PgCards(pg), PgCatalogue(pg)
+        else:
+            self.cards = Cards(folder / "cards", file_mode=file_mode)
+            self.catalogue = Catalogue(folder / "catalogue.sqlite")
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> Index:
+        """The workspace's index; in PostgreSQL, one a process (its connections are kept
+        by thread)."""
+        url, schema = store_location(workspace.config_path)
+        if not url:
+            return cls(workspace.archive / ".index")
+        if (url, schema) not in _SHARED:
+            _SHARED[url, schema] = cls(workspace.archive / ".index", url=url, schema=schema)
+        return _SHARED[url, schema]
 
     def exists(self) -> bool:
         return self.catalogue.exists()
@@ -39,7 +64,7 @@ class Index:
         seen): a page may keep what it read from an index of the same version."""
         if not self.exists():
             return (0, 0)
-        return (self.catalogue.path.stat().st_ino, self.catalogue.generation())
+        return self.catalogue.version()
 
     def close(self) -> None:
         self.catalogue.close()
@@ -139,7 +164,8 @@ class Index:
         if not self.exists():
             return []
         rows = self.catalogue.query(
-            "SELECT kind, count(*) AS count, sum(date < ?) AS overdue, sum(date = ?) AS today, "
+            "SELECT kind, count(*) AS count, sum(CASE WHEN date < ? THEN 1 ELSE 0 END) AS overdue, "
+            "sum(CASE WHEN date = ? THEN 1 ELSE 0 END) AS today, "
             "min(date) AS first FROM due_steps WHERE date <= ? GROUP BY kind",
             (today, today, until))
         return [dict(r) for r in rows]

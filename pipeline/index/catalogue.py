@@ -22,7 +22,7 @@ from typing import Any
 from .. import faults
 from ..errors import DiskFullError, IndexError_
 from .tokens import VERSION as TOKENS
-from .tokens import index_columns
+from .tokens import index_columns, match_expression
 
 __all__ = ["Catalogue", "Rows", "TextLoader", "rows_of"]
 
@@ -241,10 +241,37 @@ class Catalogue:
                                                              start=1):
                 if not text.strip():
                     continue
-                cursor = db.execute("INSERT INTO page_text (sha256, page, text, words, chars) "
-                                    "VALUES (?, ?, ?, ?, ?)", (sha, number, text, words, chars))
-                db.execute("INSERT INTO pages (rowid, words, chars) VALUES (?, ?, ?)",
-                           (cursor.lastrowid, words, chars))
+                self._add_page(db, sha, number, text, words, chars)
+
+    def _add_page(self, db: sqlite3.Connection, sha: str, number: int, text: str, words: str,
+                  chars: str) -> None:
+        cursor = db.execute("INSERT INTO page_text (sha256, page, text, words, chars) "
+                            "VALUES (?, ?, ?, ?, ?)", (sha, number, text, words, chars))
+        db.execute("INSERT INTO pages (rowid, words, chars) VALUES (?, ?, ?)",
+                   (cursor.lastrowid, words, chars))
+
+    def _drop_pages(self, db: sqlite3.Connection, sha: str) -> None:
+        rows = db.execute("SELECT id, words, chars FROM page_text WHERE sha256 = ?",
+                          (sha,)).fetchall()
+        for row_id, words, chars in rows:
+            db.execute("INSERT INTO pages(pages, rowid, words, chars) "
+                       "VALUES ('delete', ?, ?, ?)", (row_id, words, chars))
+        db.execute("DELETE FROM page_text WHERE sha256 = ?", (sha,))
+
+    def text_search(self, text: str) -> tuple[str, list[Any], str]:
+        """The FROM and WHERE of a search by the words on the pages (`p` the page, `d` its
+        document), its parameters, and the order that gives the newest first."""
+        return ("FROM pages JOIN page_text p ON p.id = pages.rowid "
+                "JOIN documents d ON d.sha256 = p.sha256 WHERE pages.pages MATCH ?",
+                [match_expression(text) or '""'], "pages.rowid DESC")
+
+    def version(self) -> tuple[int, ...]:
+        """What changes whenever the catalogue does (the file it is, the writes it has
+        seen)."""
+        return (self.path.stat().st_ino, self.generation())
+
+    def where(self) -> str:
+        return str(self.path)
 
     def generation(self) -> int:
         """How many writing transactions the catalogue has seen."""
@@ -281,12 +308,7 @@ class Catalogue:
                 "SELECT sha256 FROM texts WHERE sha256 NOT IN (SELECT sha256 FROM documents "
                 "WHERE sha256 IS NOT NULL)")]
             for sha in unused:
-                rows = db.execute("SELECT id, words, chars FROM page_text WHERE sha256 = ?",
-                                  (sha,)).fetchall()
-                for row_id, words, chars in rows:
-                    db.execute("INSERT INTO pages(pages, rowid, words, chars) "
-                               "VALUES ('delete', ?, ?, ?)", (row_id, words, chars))
-                db.execute("DELETE FROM page_text WHERE sha256 = ?", (sha,))
+                self._drop_pages(db, sha)
                 db.execute("DELETE FROM texts WHERE sha256 = ?", (sha,))
             return len(unused)
 

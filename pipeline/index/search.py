@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalogue import Catalogue, joined_model
-from .tokens import match_expression, page_matches, snippet_pattern
+from .tokens import page_matches, snippet_pattern
 
 __all__ = ["Hit", "OrderFilter", "find_documents", "list_orders"]
 
@@ -101,14 +101,14 @@ def find_documents(catalogue: Catalogue, *, text: str | None = None,
     sql = ["SELECT d.row AS row, d.order_no AS order_no, d.customer AS customer"]
     params: list[Any] = []
     narrow = bool(customer or order)
+    newest = ""
     if text and narrow:  # one customer's or order's pages: read them, not the whole index
         sql.append(", p.page AS page, p.text AS text, p.words AS words, p.chars AS chars "
                    "FROM documents d CROSS JOIN page_text p ON p.sha256 = d.sha256 WHERE 1=1")
     elif text:
-        sql.append(", p.page AS page, p.text AS text FROM pages "
-                   "JOIN page_text p ON p.id = pages.rowid "
-                   "JOIN documents d ON d.sha256 = p.sha256 WHERE pages.pages MATCH ?")
-        params.append(match_expression(text) or '""')
+        source, values, newest = catalogue.text_search(text)
+        sql.append(", p.page AS page, p.text AS text " + source)
+        params += values
     else:
         sql.append(", NULL AS page, NULL AS text FROM documents d WHERE 1=1")
     _and(sql, params, [
@@ -123,7 +123,7 @@ def find_documents(catalogue: Catalogue, *, text: str | None = None,
         (current, "d.current = 1", []),
     ])
     # newest first: the text index gives its rows in that order, so LIMIT ends the search
-    sql.append("ORDER BY p.id DESC" if text and narrow else "ORDER BY pages.rowid DESC"
+    sql.append("ORDER BY p.id DESC" if text and narrow else f"ORDER BY {newest}"
                if text else
                "ORDER BY d.date DESC, d.order_no, d.path")
     if not (text and narrow):

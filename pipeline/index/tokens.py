@@ -19,7 +19,7 @@ import re
 import unicodedata
 
 __all__ = ["VERSION", "index_columns", "match_expression", "normalise", "page_matches",
-           "snippet_pattern"]
+           "snippet_pattern", "terms"]
 
 VERSION = 1  # of the tokens: kept token columns of another version are made again
 
@@ -67,7 +67,7 @@ def index_columns(text: str) -> tuple[str, str]:
     return " ".join(words), " ".join(chars)
 
 
-def _terms(query: str) -> list[str]:
+def terms(query: str) -> list[str]:
     """The query as its search terms: a model number written any way is one term."""
     text = normalise(query)
     text = _LETTERS_THEN_DIGITS.sub(r"\1\2", text)
@@ -78,7 +78,7 @@ def _terms(query: str) -> list[str]:
 def match_expression(query: str) -> str:
     """An FTS5 MATCH expression: every term must be on the page."""
     parts = []
-    for term in _terms(query):
+    for term in terms(query):
         if term.isascii():
             parts.append(f'words:"{term}"')
         elif len(term) == 1:
@@ -93,7 +93,7 @@ def page_matches(query: str, words: str, chars: str) -> bool:
     """Whether a page's token columns answer the query as `match_expression` would in the
     text index (for a few pages, where reading them is quicker than the index)."""
     spaced, singles = f" {words} ", set(chars.split())
-    for term in _terms(query):
+    for term in terms(query):
         if term.isascii():
             if f" {term} " not in spaced:
                 return False
@@ -107,10 +107,10 @@ def page_matches(query: str, words: str, chars: str) -> bool:
 
 def snippet_pattern(query: str) -> re.Pattern[str] | None:
     """A pattern that finds the query's first term in the page text, as written there."""
-    terms = _terms(query)
-    if not terms:
+    found = terms(query)
+    if not found:
         return None
-    term = terms[0]
+    term = found[0]
     if term.isascii():
         pieces = _PARTS.findall(term)
         body = r"[-_/.\s]?".join(re.escape(p) for p in pieces)

@@ -72,7 +72,7 @@ class Office:
         thread)."""
         from ..index import Index
 
-        return Index(self.workspace.archive / ".index")
+        return Index.of(self.workspace)
 
 
 def _security_headers(response: Response) -> None:

@@ -1,0 +1,208 @@
+"""The shared backend: the order store with its registry, locks, journal, counters and
+index in PostgreSQL (`[store] url`), for several processes on several machines that reach
+one database and one archive folder (a shared path).
+
+What changes against the workspace on one machine (`store.py`), and nothing above it:
+
+- an order's lock is a PostgreSQL advisory lock on a connection of its own, held from
+  reading to filing; a process that dies loses its connection and with it its locks;
+- the registry of orders, the journal of commits in flight and the number counters are
+  tables, written in the same database as the index;
+- whether the writer of a journal entry still runs is asked of the database when it ran on
+  another machine: each process holds a lock named after its host and pid while it
+  writes, which the database releases when the process is gone.
+
+The archive's files stay what they are (originals byte-exact, sidecars, the event's
+sidecar written last) on a folder every machine mounts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import BusyError
+from .fsutil import safe_name
+from .index import Index
+from .store import OrderRef, OrderStore, pid_alive
+from .workspace import store_location
+
+if TYPE_CHECKING:
+    from .clock import Clock
+    from .summary import Policy
+    from .workspace import Workspace
+
+__all__ = ["SharedStore", "open_store"]
+
+HOST = socket.gethostname()
+
+
+def open_store(workspace: Workspace, *, url: str = "", schema: str = "",
+               clock: Clock | None = None, file_mode: int | None = None,
+               policy: Policy | None = None) -> OrderStore:
+    """The workspace's store: the shared backend when a database is named."""
+    url, schema = store_location(workspace.config_path, url, schema)
+    if url:
+        return SharedStore(workspace.archive, url, schema, clock=clock, file_mode=file_mode,
+                           policy=policy)
+    return OrderStore(workspace.archive, clock=clock, file_mode=file_mode, policy=policy)
+
+
+class _Held:
+    """A lock taken by `try_lock`: released by `release()`, like a file lock."""
+
+    def __init__(self, store: SharedStore, connection: Any, name: str) -> None:
+        self.store, self.connection, self.name = store, connection, name
+
+    def release(self) -> None:
+        self.store._unlock(self.connection, self.name)
+
+
+class SharedStore(OrderStore):
+    """The order store whose registry, locks, journal, counters and index are in
+    PostgreSQL, and whose files are in a folder shared by every machine."""
+
+    def __init__(self, root: Path, url: str, schema: str = "", **options: Any) -> None:
+        index = Index(root / ".index", url=url, schema=schema)
+        super().__init__(root, index=index, **options)
+        self.url, self.schema = url, schema
+        self.pg = index.catalogue.pg  # type: ignore[attr-defined]
+        self._idle: list[tuple[int, Any]] = []  # lock connections not holding a lock
+        self._presence: tuple[int, Any] | None = None
+
+    def _db(self) -> Any:
+        return self.pg.db()
+
+    def fresh(self) -> SharedStore:
+        return SharedStore(self.root, self.url, self.schema, policy=self.policy,
+                           file_mode=self.file_mode)
+
+    # -- the registry ----------------------------------------------------------------------
+    def locate(self, order_no: str) -> OrderRef | None:
+        from .fsutil import order_key
+
+        row = self._db().execute("SELECT order_no, customer, folder FROM registry WHERE key = ?",
+                                 (order_key(order_no),)).fetchone()
+        return OrderRef(row[0], row[1], row[2]) if row else None
+
+    def refs(self) -> Iterator[OrderRef]:
+        rows = self._db().execute("SELECT order_no, customer, folder FROM registry "
+                                  "ORDER BY key").fetchall()
+        yield from (OrderRef(r[0], r[1], r[2]) for r in rows)
+
+    def claim(self, key: str, ref: OrderRef) -> None:
+        self._db().execute(
+            "INSERT INTO registry (key, order_no, customer, folder) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET order_no = excluded.order_no, "
+            "customer = excluded.customer, folder = excluded.folder",
+            (key, ref.order_no, ref.customer, ref.folder))
+
+    def unclaim(self, key: str) -> None:
+        self._db().execute("DELETE FROM registry WHERE key = ?", (key,))
+
+    def undo_entries(self, key: str, claimed: bool) -> None:
+        with contextlib.suppress(Exception):  # the database gone: recovery clears them
+            if claimed:
+                self.unclaim(key)
+            self.journal_end(key)
+
+    # -- locks -----------------------------------------------------------------------------
+    def _lock_id(self, name: str) -> str:
+        return f"gendan:{self.schema}:{name}"
+
+    def _connection(self) -> Any:
+        while self._idle:
+            pid, connection = self._idle.pop()
+            if pid == os.getpid() and not connection.closed:
+                return connection
+        return self.pg.connect()
+
+    def _unlock(self, connection: Any, name: str) -> None:
+        try:
+            connection.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))",
+                               (self._lock_id(name),))
+        except Exception:  # the connection is gone, and its locks with it
+            with contextlib.suppress(Exception):
+                connection.close()
+            return
+        self._idle.append((os.getpid(), connection))
+
+    @contextlib.contextmanager
+    def lock(self, name: str, what: str) -> Iterator[None]:
+        import psycopg
+
+        connection = self._connection()
+        try:
+            connection.execute(f"SET lock_timeout = '{max(1, int(self.lock_timeout * 1000))}ms'")
+            connection.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))",
+                               (self._lock_id(name),))
+        except psycopg.errors.LockNotAvailable as exc:
+            self._idle.append((os.getpid(), connection))
+            raise BusyError(f"{what} is locked by another gendan process (waited "
+                            f"{self.lock_timeout:.0f} s)",
+                            hint="Wait for it to finish and try again.") from exc
+        try:
+            yield
+        finally:
+            self._unlock(connection, name)
+
+    def try_lock(self, name: str) -> Any:
+        connection = self._connection()
+        got = connection.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))",
+                                 (self._lock_id(name),)).fetchone()[0]
+        if not got:
+            self._idle.append((os.getpid(), connection))
+            return None
+        return _Held(self, connection, name)
+
+    # -- the journal -----------------------------------------------------------------------
+    def _present(self) -> None:
+        """Hold this process's presence lock (others ask it whether we still run)."""
+        if self._presence is not None and self._presence[0] == os.getpid():
+            return
+        connection = self.pg.connect()
+        connection.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))",
+                           (self._lock_id(f"process:{HOST}:{os.getpid()}"),))
+        self._presence = (os.getpid(), connection)
+
+    def journal_begin(self, key: str, ref: OrderRef, what: str, *, durable: bool = True) -> None:
+        self._present()
+        data = {**ref.as_dict(), "what": what, "pid": os.getpid(), "host": HOST,
+                "started": self.clock.now().isoformat()}
+        self._db().execute("INSERT INTO journal (key, data) VALUES (?, ?) ON CONFLICT (key) "
+                           "DO UPDATE SET data = excluded.data",
+                           (key, json.dumps(data, ensure_ascii=False)))
+
+    def journal_end(self, key: str) -> None:
+        self._db().execute("DELETE FROM journal WHERE key = ?", (key,))
+
+    def journal(self) -> list[tuple[str, dict[str, Any]]]:
+        rows = self._db().execute("SELECT key, data FROM journal ORDER BY key").fetchall()
+        return [(r[0], json.loads(r[1])) for r in rows]
+
+    def writer_alive(self, data: dict[str, Any]) -> bool:
+        if data.get("host", HOST) == HOST:
+            return pid_alive(str(data.get("pid", "")))
+        held = self.try_lock(f"process:{data.get('host')}:{data.get('pid')}")
+        if held is None:
+            return True
+        held.release()
+        return False
+
+    # -- counters --------------------------------------------------------------------------
+    def next_in_series(self, key: str) -> int:
+        row = self._db().execute(
+            "INSERT INTO counters (key, last) VALUES (?, 1) ON CONFLICT (key) DO UPDATE "
+            "SET last = counters.last + 1 RETURNING last", (safe_name(key),)).fetchone()
+        return int(row[0])
+
+    def raise_counter(self, key: str, seen: int) -> None:
+        self._db().execute(
+            "INSERT INTO counters (key, last) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+            "SET last = GREATEST(counters.last, excluded.last)", (safe_name(key), seen))
+
