@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .summary import Policy
     from .workspace import Workspace
 
-__all__ = ["SharedStore", "open_store"]
+__all__ = ["SharedStore", "migrate", "open_store"]
 
 HOST = socket.gethostname()
 
@@ -201,8 +201,35 @@ class SharedStore(OrderStore):
             "SET last = counters.last + 1 RETURNING last", (safe_name(key),)).fetchone()
         return int(row[0])
 
+    def counters(self) -> dict[str, int]:
+        return {r[0]: int(r[1]) for r in self._db().execute(
+            "SELECT key, last FROM counters").fetchall()}
+
     def raise_counter(self, key: str, seen: int) -> None:
         self._db().execute(
             "INSERT INTO counters (key, last) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
             "SET last = GREATEST(counters.last, excluded.last)", (safe_name(key), seen))
 
+
+
+def migrate(source: OrderStore, url: str, schema: str = "", *,
+            reader: Any = None) -> tuple[SharedStore, int, list[str], list[Any]]:
+    """Copy a workspace's registry, counters and index into a PostgreSQL database: the
+    registry and the index are made from the archive's files (as `reindex` does), the
+    counters are carried over, and the result is verified against every file's checksum.
+    Returns the shared store, the orders, the notes and the problems `verify` found."""
+    from .reindex import reindex
+    from .sidecars import read_json
+    from .verify import verify
+
+    target = SharedStore(source.root, url, schema, clock=source.clock, policy=source.policy,
+                         file_mode=source.file_mode)
+    count, notes = reindex(target, reader=reader)
+    counters = source.root / ".counters"
+    for path in sorted(counters.glob("*.json")) if counters.is_dir() else []:
+        data = read_json(path)
+        target.raise_counter(str(data.get("counter", path.stem)), int(data.get("last", 0)))
+    if isinstance(source, SharedStore):
+        for key, last in source.counters().items():
+            target.raise_counter(key, last)
+    return target, count, notes, verify(target, [])

@@ -4,6 +4,7 @@ the tests' own), with the same assertions; then what only a shared backend must 
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -258,3 +259,50 @@ def test_workers_killed_at_random_lose_nothing_and_file_nothing_twice(
     assert set(counts) == {"done"}, counts
     desk.recover()
     assert verify(desk.store, desk.parking) == []
+
+
+def test_a_workspace_migrated_to_postgresql_gives_the_same_orders_search_and_export(
+        tmp_path: Path, order_archive: Path, pg_server: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from tests.pgserver import drop_database
+
+    root = tmp_path / "ws"
+    shutil.copytree(order_archive, root)
+    desk = Desk(Workspace(root), QUICK)
+    seq = desk.store.next_in_series("QT-2026")  # a number used, not in the archive
+    runner = CliRunner()
+
+    def gendan(*args: str) -> Any:
+        return runner.invoke(cli, ["-w", str(root), *args], catch_exceptions=False)
+
+    before = {name: gendan(*args).output for name, args in
+              {"orders": ("orders",), "find": ("find", "报价"), "show": ("show", "po-2026-0042")}
+              .items()}
+    assert gendan("export", "ACME", "MUELLER", "-o", str(tmp_path / "before")).exit_code == 0
+    bad = gendan("migrate", "--to", "mysql://x")
+    assert bad.exit_code != 0 and "is not a PostgreSQL URL" in bad.output
+    url = pg_server.new_database()
+    try:
+        done = gendan("migrate", "--to", url)
+        assert done.exit_code == 0, done.output
+        assert "migrated 2 order(s)" in done.output and "verified" in done.output
+        monkeypatch.setenv("GENDAN_STORE_URL", url)
+        shutil.rmtree(root / "archive" / ".index")
+        shutil.rmtree(root / "archive" / ".orders")
+        shutil.rmtree(root / "archive" / ".counters")
+        after = {name: gendan(*args).output for name, args in
+                 {"orders": ("orders",), "find": ("find", "报价"),
+                  "show": ("show", "po-2026-0042")}.items()}
+        assert after == before
+        assert Desk(Workspace(root), QUICK).store.next_in_series("QT-2026") == seq + 1
+        assert gendan("export", "ACME", "MUELLER", "-o", str(tmp_path / "after")).exit_code == 0
+        manifests = [json.loads((tmp_path / side / "manifest.json").read_text("utf-8"))
+                     for side in ("before", "after")]
+        for manifest in manifests:
+            del manifest["exported"]  # the time of the export
+        assert manifests[0] == manifests[1] and manifests[0]["files"]
+    finally:
+        drop_database(pg_server, url)

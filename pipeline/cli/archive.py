@@ -1,4 +1,4 @@
-"""Commands that look after the archive: reindex, verify, export, import."""
+"""Commands that look after the archive: reindex, verify, migrate, export, import."""
 
 from __future__ import annotations
 
@@ -27,6 +27,44 @@ def reindex(state: State) -> None:
     for note in notes:
         click.echo(f"  {note}", err=True)
     click.echo(f"index rebuilt: {count} order(s)")
+
+
+@cli.command()
+@click.option("--to", "url", required=True, metavar="postgresql://...",
+              help="The database that is to hold the registry, locks, counters and index.")
+@click.option("--schema", "schema", default="", help="A schema of its own in that database.")
+@click.pass_obj
+@handles_errors
+def migrate(state: State, url: str, schema: str) -> None:
+    """Move the workspace onto the shared backend: registry, counters and index written
+    into PostgreSQL from the archive's files, then verified by checksum."""
+    from ..errors import ConfigError
+    from ..pdf.search import search_texts
+    from ..shared import migrate as move
+
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"--to {url!r} is not a PostgreSQL URL",
+                          hint="Write postgresql://user@host/database (the database must "
+                          "exist; gendan makes its tables).")
+    if schema and not schema.replace("_", "a").isalnum():
+        raise ConfigError(f"--schema {schema!r}: letters, digits and _ only",
+                          hint="Name a schema such as gendan or office_hz.")
+    source = state.store()
+    target, count, notes, problems = move(source, url, schema, reader=search_texts)
+    for note in notes:
+        click.echo(f"  {note}", err=True)
+    documents = len(target.index.catalogue.document_rows())
+    click.echo(f"migrated {count} order(s), {documents} document(s), "
+               f"{len(target.counters())} counter(s)")
+    if problems:
+        for p in problems:
+            click.echo(f"  {p.kind}: {p.path} {p.detail}", err=True)
+        click.echo(f"{len(problems)} problem(s) found by verify: fix them (`gendan verify "
+                   "--repair`) and run migrate again", err=True)
+        sys.exit(1)
+    click.echo("verified: every file matches its checksum and the index the archive")
+    click.echo(f"now set in {state.workspace().config_path}:\n  [store]\n  url = \"{url}\""
+               + (f"\n  schema_name = \"{schema}\"" if schema else ""))
 
 
 @cli.command()
