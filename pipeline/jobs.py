@@ -6,7 +6,7 @@ file filed under the order's lock, and a second filing of the same content is a
 duplicate, not a second copy. A job is taken with a lease that its worker renews while it
 works; a worker killed mid-job stops renewing, and after the lease the job is taken again.
 A job that failed `attempts` times stops being tried and is kept, with its reason, for
-`gendan jobs` and the page.
+`gendan jobs` (and its file is not queued again until it changes or `gendan jobs --retry`).
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT, created TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated TIMESTAMPTZ NOT NULL DEFAULT now());
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_open ON jobs(unique_key)
-    WHERE state IN ('todo', 'doing');
+    WHERE state IN ('todo', 'doing', 'failed');
 CREATE INDEX IF NOT EXISTS jobs_todo ON jobs(id) WHERE state IN ('todo', 'doing');
 """
+
+ON_CONFLICT = "ON CONFLICT (unique_key) WHERE state IN ('todo', 'doing', 'failed') DO NOTHING"
 
 TAKE = """
 UPDATE jobs SET state = 'doing', attempts = attempts + 1, worker = %s, updated = now(),
@@ -80,11 +82,23 @@ class Queue:
             self._made = True
         return db.raw
 
+    def put_many(self, kind: str, jobs: list[tuple[dict[str, Any], str]]) -> int:
+        """Add jobs (payload, unique key) in one statement; how many were new."""
+        if not jobs:
+            return 0
+        rows = self._db().execute(
+            "INSERT INTO jobs (kind, unique_key, payload, max_attempts) "
+            "SELECT %s, k, p, %s FROM unnest(%s::text[], %s::text[]) AS j(k, p) "
+            f"{ON_CONFLICT} RETURNING id",
+            (kind, self.attempts, [key for _, key in jobs],
+             [json.dumps(p, ensure_ascii=False) for p, _ in jobs])).fetchall()
+        return len(rows)
+
     def put(self, kind: str, payload: dict[str, Any], unique_key: str | None = None) -> bool:
         """Add a job; False when one with this key is waiting or being done already."""
         row = self._db().execute(
             "INSERT INTO jobs (kind, unique_key, payload, max_attempts) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (unique_key) WHERE state IN ('todo', 'doing') DO NOTHING RETURNING id",
+            f"{ON_CONFLICT} RETURNING id",
             (kind, unique_key, json.dumps(payload, ensure_ascii=False), self.attempts)
         ).fetchone()
         return row is not None
@@ -114,6 +128,13 @@ class Queue:
         state = "failed" if job.attempts >= job.max_attempts else "todo"
         self._db().execute("UPDATE jobs SET state = %s, error = %s, lease_until = NULL, "
                            "updated = now() WHERE id = %s", (state, reason, job.id))
+
+    def again(self, job_id: int) -> bool:
+        """A job that stopped being tried, given its attempts again."""
+        row = self._db().execute("UPDATE jobs SET state = 'todo', attempts = 0, lease_until = "
+                                 "NULL, updated = now() WHERE id = %s AND state = 'failed' "
+                                 "RETURNING id", (job_id,)).fetchone()
+        return row is not None
 
     def listing(self, states: tuple[str, ...] = ("todo", "doing", "failed"),
                 limit: int = 200) -> list[dict[str, Any]]:
@@ -150,8 +171,8 @@ class Lease:
     def _run(self) -> None:
         connection = None
         try:
-            connection = self.queue.pg.connect()
             while not self._stop.wait(self.queue.lease_seconds / 3):
+                connection = connection or self.queue.pg.connect()  # most jobs end sooner
                 connection.execute("UPDATE jobs SET lease_until = now() + make_interval("
                                    "secs => %s) WHERE id = %s AND state = 'doing'",
                                    (self.queue.lease_seconds, self.job.id))

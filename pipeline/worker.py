@@ -36,10 +36,12 @@ def queue_of(desk: Desk, *, lease_seconds: float = 60, attempts: int = 3) -> Que
     return Queue(desk.store.pg, lease_seconds=lease_seconds, attempts=attempts)
 
 
-def enqueue_inbox(desk: Desk, queue: Queue, stable_seconds: float = 0) -> int:
-    """Put each inbox file not queued yet into the queue; how many were added."""
-    added = 0
+def enqueue_inbox(desk: Desk, queue: Queue, stable_seconds: float = 0,
+                  seen: set[str] | None = None) -> int:
+    """Put each inbox file not queued yet into the queue (in one statement; `seen`: the
+    keys this worker queued before, not sent again); how many were added."""
     now = time.time()
+    new: list[tuple[dict[str, str], str]] = []
     for path in desk.pending():
         try:
             info = path.lstat()
@@ -49,9 +51,11 @@ def enqueue_inbox(desk: Desk, queue: Queue, stable_seconds: float = 0) -> int:
             continue  # still being written
         relative = path.relative_to(desk.workspace.inbox).as_posix()
         key = f"file:{relative}:{info.st_size}:{info.st_mtime_ns}"
-        if queue.put("file", {"path": relative}, unique_key=key):
-            added += 1
-    return added
+        if seen is None or key not in seen:
+            new.append(({"path": relative}, key))
+    if seen is not None:
+        seen.update(key for _, key in new)
+    return queue.put_many("file", new)
 
 
 def run_job(desk: Desk, job: Job) -> Outcome | None:
@@ -73,8 +77,11 @@ def work(desk: Desk, queue: Queue, *, once: bool = False, idle_seconds: float = 
     desk.workspace.ensure_folders()
     desk.recover()
     done = 0
+    seen: set[str] = set()
     while True:
-        enqueue_inbox(desk, queue, stable_seconds)
+        if len(seen) > 100_000:
+            seen.clear()
+        enqueue_inbox(desk, queue, stable_seconds, seen)
         job = queue.take()
         if job is None:
             if once:

@@ -306,3 +306,36 @@ def test_a_workspace_migrated_to_postgresql_gives_the_same_orders_search_and_exp
         assert manifests[0] == manifests[1] and manifests[0]["files"]
     finally:
         drop_database(pg_server, url)
+
+
+def test_a_job_that_keeps_failing_stops_and_is_listed_with_its_reason(
+        shared_store: str, workspace: Workspace) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.worker import queue_of, work
+
+    desk = Desk(workspace, QUICK)
+    queue = queue_of(desk, attempts=2)
+    assert queue.put("render", {"path": "x"}, unique_key="render:x")
+    assert not queue.put("render", {"path": "x"}, unique_key="render:x")  # once
+    assert work(desk, queue, once=True) == 0
+    [job] = queue.listing(("failed",))
+    assert job["attempts"] == 2 and "unknown kind 'render'" in job["error"]
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["-w", str(workspace.root), "jobs"], catch_exceptions=False)
+    assert "failed" in listed.output and "unknown kind 'render'" in listed.output
+    again = runner.invoke(cli, ["-w", str(workspace.root), "jobs", "--retry", str(job["id"])],
+                          catch_exceptions=False)
+    assert again.exit_code == 0 and queue.counts() == {"todo": 1}
+    wrong = runner.invoke(cli, ["-w", str(workspace.root), "jobs", "--retry", "999"])
+    assert wrong.exit_code != 0 and "not one that stopped being tried" in wrong.output
+
+
+def test_a_worker_without_a_database_says_what_to_set(workspace: Workspace) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    done = CliRunner().invoke(cli, ["-w", str(workspace.root), "worker", "--once"])
+    assert done.exit_code != 0 and "[store] url" in done.output

@@ -203,14 +203,21 @@ def worker(state: State, once: bool, lease_seconds: float, attempts: int) -> Non
 
 @cli.command()
 @click.option("--all", "everything", is_flag=True, help="Done jobs too.")
+@click.option("--retry", "again", type=int, multiple=True, metavar="JOB",
+              help="Give a job that stopped being tried its attempts again.")
 @click.pass_obj
 @handles_errors
-def jobs(state: State, everything: bool) -> None:
+def jobs(state: State, everything: bool, again: tuple[int, ...]) -> None:
     """The shared queue's jobs: waiting, being done, and those that stopped being tried
     (with their reason)."""
     from ..worker import queue_of
 
     queue = queue_of(state.desk())
+    for job_id in again:
+        if not queue.again(job_id):
+            raise GendanError(f"job {job_id} is not one that stopped being tried",
+                              hint="`gendan jobs` lists them (state failed).")
+        click.echo(f"job {job_id} will be tried again")
     states = ("todo", "doing", "failed", "done") if everything else ("todo", "doing", "failed")
     rows = [(str(j["id"]), j["state"], f"{j['attempts']}/{j['max_attempts']}",
              str(j["payload"].get("path", "")), j["worker"] or "",

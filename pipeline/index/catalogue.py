@@ -258,7 +258,7 @@ class Catalogue:
                        "VALUES ('delete', ?, ?, ?)", (row_id, words, chars))
         db.execute("DELETE FROM page_text WHERE sha256 = ?", (sha,))
 
-    def text_search(self, text: str) -> tuple[str, list[Any], str]:
+    def text_search(self, text: str, limit: int = 200) -> tuple[str, list[Any], str]:
         """The FROM and WHERE of a search by the words on the pages (`p` the page, `d` its
         document), its parameters, and the order that gives the newest first."""
         return ("FROM pages JOIN page_text p ON p.id = pages.rowid "

@@ -197,6 +197,7 @@ class PgCatalogue(Catalogue):
     def __init__(self, pg: Postgres) -> None:
         super().__init__(_nowhere())
         self.pg = pg
+        self._stats: tuple[float, dict[str, float], float] | None = None
 
     def exists(self) -> bool:
         return True
@@ -245,11 +246,39 @@ class PgCatalogue(Catalogue):
     def _drop_pages(self, db: Any, sha: str) -> None:
         db.execute("DELETE FROM page_text WHERE sha256 = ?", (sha,))
 
-    def text_search(self, text: str) -> tuple[str, list[Any], str]:
+    def text_search(self, text: str, limit: int = 200) -> tuple[str, list[Any], str]:
+        """The newest pages first: walked newest first while the words are on many pages
+        (the first `limit` come soon), through the GIN index when they are on few (a walk
+        would pass most pages by). Where the line lies follows from the table's
+        statistics: a share f of N pages, walking reads limit/f rows, the index f*N."""
         query = tsquery(text)
+        share = 1.0
+        frequencies, pages = self._frequencies()
+        for term in terms(text):  # as if independent: a phrase counts as rarer than it is
+            for token in ([term] if term.isascii() or len(term) == 1 else
+                          [term[i:i + 2] for i in range(len(term) - 1)]):
+                share *= frequencies.get(token, 0.0)
+        dense = pages > 0 and share * share * pages >= limit
         return ("FROM page_text p JOIN documents d ON d.sha256 = p.sha256 WHERE "
                 + ("p.tsv @@ ?::tsquery" if query else "FALSE"),
-                [query] if query else [], "p.id DESC")
+                [query] if query else [], "p.id DESC" if dense else "p.id + 0 DESC")
+
+    def _frequencies(self) -> tuple[dict[str, float], float]:
+        """The share of pages each common token is on, and the pages (PostgreSQL's
+        statistics of the table, read again every ten minutes)."""
+        import time
+
+        now = time.monotonic()
+        if self._stats is None or now - self._stats[0] > 600:
+            row = self.pg.db().execute(
+                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
+                "c.reltuples FROM pg_class c LEFT JOIN pg_stats s ON s.tablename = 'page_text' "
+                "AND s.attname = 'tsv' AND s.schemaname = current_schema() "
+                "WHERE c.oid = 'page_text'::regclass").fetchone()
+            elems, freqs, pages = (row or (None, None, 0))
+            table = dict(zip(elems or [], freqs or [], strict=False))
+            self._stats = (now, table, max(0.0, float(pages or 0)))
+        return self._stats[1], self._stats[2]
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         import psycopg

@@ -106,7 +106,7 @@ def find_documents(catalogue: Catalogue, *, text: str | None = None,
         sql.append(", p.page AS page, p.text AS text, p.words AS words, p.chars AS chars "
                    "FROM documents d CROSS JOIN page_text p ON p.sha256 = d.sha256 WHERE 1=1")
     elif text:
-        source, values, newest = catalogue.text_search(text)
+        source, values, newest = catalogue.text_search(text, limit)
         sql.append(", p.page AS page, p.text AS text " + source)
         params += values
     else:
