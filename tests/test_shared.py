@@ -339,3 +339,52 @@ def test_a_worker_without_a_database_says_what_to_set(workspace: Workspace) -> N
 
     done = CliRunner().invoke(cli, ["-w", str(workspace.root), "worker", "--once"])
     assert done.exit_code != 0 and "[store] url" in done.output
+
+
+def test_the_page_reads_and_files_through_the_shared_backend(
+        root: Path, pg_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The office's workspace migrated to PostgreSQL: the page shows what it showed, an
+    upload is filed through it, and a job that stopped being tried is on Today."""
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from pipeline.cli import cli
+    from pipeline.jobs import Queue
+    from pipeline.web import create_app
+    from tests.conftest import EXAMPLES
+    from tests.pgserver import drop_database
+    from tests.test_web import csrf, sign_in
+    from tests.test_web import test_pages_read_the_archive as pages_read_the_archive
+
+    url = pg_server.new_database()
+    try:
+        done = CliRunner().invoke(cli, ["-w", str(root), "migrate", "--to", url])
+        assert done.exit_code == 0, done.output
+        monkeypatch.setenv("GENDAN_STORE_URL", url)
+        shutil.rmtree(root / "archive" / ".index")
+        shutil.rmtree(root / "archive" / ".orders")
+        client = TestClient(create_app(root), base_url="http://localhost",
+                            follow_redirects=False)
+        pages_read_the_archive(client)
+        desk = Desk(Workspace(root), QUICK)
+        assert isinstance(desk.store, SharedStore)
+        queue = Queue(desk.store.pg, attempts=1)
+        queue.put("ocr", {"path": "scan-7.jpg"}, unique_key="ocr:scan-7")
+        from pipeline.worker import work
+
+        work(desk, queue, once=True)
+        today = client.get("/").text
+        assert "Jobs that stopped being tried" in today and "scan-7.jpg" in today
+        assert "unknown kind" in today
+        sign_in(client, "wang.li")
+        token = csrf(client, "/upload")
+        factory = EXAMPLES / "factory" / "PO-2026-0042_warranty-card.pdf"
+        reply = client.post("/upload", data={"csrf": token},
+                            files=[("files", (factory.name, factory.read_bytes(),
+                                              "application/pdf"))])
+        assert reply.status_code == 200 and '<tr class="archived">' in reply.text
+        card = desk.store.index.card("po-2026-0042")
+        assert card is not None and any(d["doc_type"] == "warranty_card" for d in card[1])
+        assert not (root / "archive" / ".orders").exists()
+    finally:
+        drop_database(pg_server, url)

@@ -120,7 +120,19 @@ def today_view(office: Office, page: int = 1) -> dict[str, Any]:
             "kinds": sorted(kinds.values(), key=lambda k: (-int(k["overdue"]), k["first"])),
             "recent": recent, "open_orders": open_orders, "unmatched": unmatched,
             "waiting": parked(office, "waiting"), "rejected": parked(office, "rejected"),
-            "failed": parked(office, "failed")}
+            "failed": parked(office, "failed"), "stopped_jobs": stopped_jobs(office)}
+
+
+def stopped_jobs(office: Office) -> list[dict[str, Any]]:
+    """On the shared backend: the queue's jobs that stopped being tried, with why."""
+    from ..shared import SharedStore
+
+    store = office.desk.store
+    if not isinstance(store, SharedStore):
+        return []
+    from ..jobs import Queue
+
+    return Queue(store.pg).listing(("failed",), limit=50)
 
 
 def customer_rows(orders: list[dict[str, Any]],
