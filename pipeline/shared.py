@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import faults
 from .errors import BusyError
 from .fsutil import safe_name
 from .index import Index
@@ -96,6 +97,7 @@ class SharedStore(OrderStore):
         yield from (OrderRef(r[0], r[1], r[2]) for r in rows)
 
     def claim(self, key: str, ref: OrderRef) -> None:
+        faults.step(f"registry {key}")
         self._db().execute(
             "INSERT INTO registry (key, order_no, customer, folder) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET order_no = excluded.order_no, "
@@ -103,6 +105,7 @@ class SharedStore(OrderStore):
             (key, ref.order_no, ref.customer, ref.folder))
 
     def unclaim(self, key: str) -> None:
+        faults.step(f"unregister {key}")
         self._db().execute("DELETE FROM registry WHERE key = ?", (key,))
 
     def undo_entries(self, key: str, claimed: bool) -> None:
@@ -174,11 +177,13 @@ class SharedStore(OrderStore):
         self._present()
         data = {**ref.as_dict(), "what": what, "pid": os.getpid(), "host": HOST,
                 "started": self.clock.now().isoformat()}
+        faults.step(f"journal {key}")
         self._db().execute("INSERT INTO journal (key, data) VALUES (?, ?) ON CONFLICT (key) "
                            "DO UPDATE SET data = excluded.data",
                            (key, json.dumps(data, ensure_ascii=False)))
 
     def journal_end(self, key: str) -> None:
+        faults.step(f"journal end {key}")
         self._db().execute("DELETE FROM journal WHERE key = ?", (key,))
 
     def journal(self) -> list[tuple[str, dict[str, Any]]]:

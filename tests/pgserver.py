@@ -76,6 +76,18 @@ class PgServer:
             db.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
         return self.url(name)
 
+    def clone(self, url: str) -> str:
+        """A new database, a copy of the one at `url` (whose connections are closed)."""
+        import psycopg
+
+        source = url.split("/")[3].split("?")[0]
+        name = "t" + uuid.uuid4().hex[:12]
+        with psycopg.connect(self.url(), autocommit=True) as db:
+            db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = %s", (source,))
+            db.execute(f"CREATE DATABASE {name} TEMPLATE {source}")
+        return self.url(name)
+
     def stop(self) -> None:
         if not self.data.is_dir():
             return
@@ -97,3 +109,12 @@ def drop_database(server: PgServer, url: str) -> None:
         db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
                    (name,))
         db.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
+def use_database(root: Path, url: str) -> None:
+    """Name the database in a workspace's settings (replacing the one named before)."""
+    config = root / "gendan.toml"
+    text = config.read_text(encoding="utf-8") if config.is_file() else ""
+    kept = ("\n" + text).split("\n[store]\n")[0].strip("\n")
+    config.write_text((kept + "\n\n" if kept else "") + f'[store]\nurl = "{url}"\n',
+                      encoding="utf-8")

@@ -188,14 +188,41 @@ def _prepare(root: Path, steps: list[Callable[[Path], None]]) -> None:
         step(root)
 
 
+@pytest.fixture(params=["workspace", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> Any:
+    """The PostgreSQL server for the shared backend's run (None: the workspace's own)."""
+    return request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+
+
+def _copy(source: Path, target: Path, server: Any) -> None:
+    """A copy of a workspace; on the shared backend with a copy of its database."""
+    shutil.copytree(source, target)
+    if server is not None:
+        from tests.pgserver import use_database
+
+        use_database(target, server.clone(_database(source)))
+
+
+def _database(root: Path) -> str:
+    from pipeline.workspace import store_location
+
+    return store_location(root / "gendan.toml")[0]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("flow", sorted(FLOWS))
-def test_a_kill_before_each_step_loses_and_duplicates_nothing(tmp_path: Path, flow: str) -> None:
+def test_a_kill_before_each_step_loses_and_duplicates_nothing(tmp_path: Path, flow: str,
+                                                             backend: Any) -> None:
     steps, action, again = FLOWS[flow]
     template = tmp_path / "template"
+    if backend is not None:
+        from tests.pgserver import use_database
+
+        template.mkdir()
+        use_database(template, backend.new_database())
     _prepare(template, steps)
     reference = tmp_path / "reference"
-    shutil.copytree(template, reference)
+    _copy(template, reference, backend)
     log = tmp_path / "steps.log"
     assert _fork(reference, action, log=str(log)) == 0
     count = len(log.read_text().splitlines())
@@ -203,10 +230,10 @@ def test_a_kill_before_each_step_loses_and_duplicates_nothing(tmp_path: Path, fl
     assert count >= 3, f"{flow}: only {count} steps"
     for n in range(1, count + 1):
         root = tmp_path / f"kill-{n}"
-        shutil.copytree(template, root)
+        _copy(template, root, backend)
         status = _fork(root, action, fault=f"kill@{n}")
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (flow, n)
-        _repairs_in_one_pass(root, tmp_path / f"repair-{n}", (flow, n))
+        _repairs_in_one_pass(root, tmp_path / f"repair-{n}", (flow, n), backend)
         desk = _desk(root)
         desk.run_once()  # the restart: recovery, then the inbox drained
         if again is not _run:
@@ -220,9 +247,10 @@ def test_a_kill_before_each_step_loses_and_duplicates_nothing(tmp_path: Path, fl
     print(f"\n{flow}: killed before each of {count} steps; nothing lost or duplicated")
 
 
-def _repairs_in_one_pass(killed: Path, copy: Path, where: tuple[str, int]) -> None:
+def _repairs_in_one_pass(killed: Path, copy: Path, where: tuple[str, int],
+                        backend: Any = None) -> None:
     """`verify --repair` on a copy of what the kill left: clean after one pass."""
-    shutil.copytree(killed, copy)
+    _copy(killed, copy, backend)
     desk = _desk(copy)
     try:
         problems = verify(desk.store, desk.parking)
