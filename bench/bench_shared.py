@@ -329,7 +329,9 @@ def main() -> None:
         server.stop()
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "shared.json").write_text(json.dumps(results, indent=1), "utf-8")
+    path = out / "shared.json"  # the parts not run this time kept from the last run
+    kept = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+    path.write_text(json.dumps({**kept, **results}, indent=1), "utf-8")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,12 @@ third_party_days = 14
 # Mode of archived files; empty: the umask decides (0644 under the usual umask 022).
 file_mode = ""
 
+[store]
+# Empty: this workspace keeps its registry, locks and index itself (one machine). A
+# PostgreSQL database for several machines and `gendan worker` (docs/shared.md); move an
+# existing workspace there with `gendan migrate --to postgresql://...`.
+url = ""
+
 [watch]
 stable_seconds = 1.0    # a file is taken when size and mtime are unchanged this long
 rescan_seconds = 30.0   # full rescan of the inbox (events can be missed)
