@@ -1,6 +1,7 @@
 """Two processes at once: two `gendan run` on one inbox; the watcher filing updates while
 `check` and `handover` run on the same order; readers while it all happens. No update is
-lost, no file processed twice, no read torn."""
+lost, no file processed twice, no read torn. Each on the workspace's own store and on the
+shared backend (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -33,11 +35,18 @@ SETTINGS = Settings(
         approval=TRUSTING, documents=Documents(on_order=["quotation"], word_to_pdf=False))
 
 
-def _workspace(tmp_path: Path) -> Path:
+@pytest.fixture(params=["workspace", "postgresql"])
+def server(request: pytest.FixtureRequest) -> Any:
+    """The PostgreSQL server of the shared backend's run (None: the workspace's own)."""
+    return request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+
+
+def _workspace(tmp_path: Path, server: Any = None) -> Path:
     root = tmp_path / "ws"
     (root / "inbox").mkdir(parents=True)
     (root / "archive").mkdir()
-    (root / "gendan.toml").write_text(TOML, encoding="utf-8")
+    store = f'\n[store]\nurl = "{server.new_database()}"\n' if server is not None else ""
+    (root / "gendan.toml").write_text(TOML + store, encoding="utf-8")
     return root
 
 
@@ -66,8 +75,8 @@ def _sidecars(root: Path) -> list[dict[str, object]]:
 
 
 @pytest.mark.slow
-def test_two_runs_at_once_process_each_file_once(tmp_path: Path) -> None:
-    root = _workspace(tmp_path)
+def test_two_runs_at_once_process_each_file_once(tmp_path: Path, server: Any) -> None:
+    root = _workspace(tmp_path, server)
     base = yaml.safe_load((EXAMPLES / "PO-2026-0042.yaml").read_text(encoding="utf-8"))
     for n in range(6):
         data = {**base, "order_no": f"T-{n}", "contract_no": None, "customer_po": None}
@@ -96,8 +105,9 @@ UPDATES = sorted((EXAMPLES / "updates").glob("PO-2026-0042.*.yaml"))
 
 
 @pytest.mark.slow
-def test_the_watcher_check_and_handover_on_one_order_lose_nothing(tmp_path: Path) -> None:
-    root = _workspace(tmp_path)
+def test_the_watcher_check_and_handover_on_one_order_lose_nothing(tmp_path: Path,
+                                                                 server: Any) -> None:
+    root = _workspace(tmp_path, server)
     shutil.copyfile(EXAMPLES / "PO-2026-0042.yaml", root / "inbox" / "PO-2026-0042.yaml")
     desk = Desk(Workspace(root), SETTINGS)
     desk.run_once()
