@@ -244,3 +244,24 @@ def test_the_words_of_one_row_are_set_on_one_line() -> None:
     assert len({(w.top, w.bottom) for w in placed[:4]}) == 1
     assert len({(w.top, w.bottom) for w in placed[4:]}) == 1
     assert placed[4].top > placed[0].bottom
+
+
+def test_the_detector_s_quick_input_is_the_library_s_own_to_float32_s_last_bit() -> None:
+    """The detector's picture made by OpenCV in one pass (pipeline/pdf/ocr.py) gives the
+    numbers RapidOCR's own float64 NumPy gives, in the same layout."""
+    import numpy as np
+    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+
+    from pipeline.pdf.ocr import engine
+
+    engine()
+    assert DetPreProcess.__call__.__name__ == "quick"
+    rng = np.random.default_rng(3)
+    for shape in [(1400, 990, 3), (700, 1650, 3), (300, 200, 3)]:
+        picture = rng.integers(0, 256, size=shape, dtype=np.uint8)
+        prep = DetPreProcess(1500, "max", None, None)
+        quick = prep(picture)
+        resized = prep.resize(picture)
+        own = np.expand_dims(prep.permute(prep.normalize(resized)), 0).astype(np.float32)
+        assert quick.shape == own.shape and quick.dtype == np.float32
+        assert float(np.abs(quick - own).max()) <= 2.5e-7

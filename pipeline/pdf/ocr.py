@@ -68,7 +68,33 @@ def engine() -> Any:
         _engine = RapidOCR(det_limit_side_len=DET_SIDE, det_limit_type="max",
                            max_side_len=2400, rec_batch_num=6, rec_img_shape=[3, 48, 96],
                            print_verbose=False)
+        _quick_detector_input()
     return _engine
+
+
+def _quick_detector_input() -> None:
+    """The detector's picture scaled and laid out for the model by OpenCV in one pass
+    (`blobFromImage`): RapidOCR's own does it in float64 NumPy, 0.05-0.2 s a call and two
+    calls a page; the same numbers to float32's last bit."""
+    import cv2
+    import numpy as np
+    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+
+    own = DetPreProcess.__call__
+
+    def quick(self: Any, img: Any) -> Any:
+        mean, std = np.asarray(self.mean, float), np.asarray(self.std, float)
+        if img.ndim != 3 or img.shape[2] != 3 or np.ptp(std) or np.ptp(mean):
+            return own(self, img)  # per-channel scales: RapidOCR's own way
+        resized = self.resize(img)
+        if resized is None:
+            return None
+        return cv2.dnn.blobFromImage(resized, scalefactor=float(self.scale / std[0]),
+                                     mean=(float(mean[0] / self.scale),) * 3, swapRB=False,
+                                     crop=False)
+
+    if getattr(DetPreProcess.__call__, "__name__", "") != "quick":
+        DetPreProcess.__call__ = quick
 
 
 def _few_arenas() -> None:
