@@ -18,7 +18,6 @@ Prints a table and writes bench/results/shared.json.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import multiprocessing
 import os
@@ -36,7 +35,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
-from pypdf import PdfWriter  # noqa: E402
 
 from pipeline.config import Documents, Settings  # noqa: E402
 from pipeline.desk import Desk  # noqa: E402
@@ -76,16 +74,13 @@ def _base(folder: Path) -> Path:
 
 
 def _factory_files(count: int) -> list[tuple[str, bytes]]:
-    sources = [p for p in sorted(CORPUS.glob("*.pdf")) if p.name not in SKIP]
-    files = []
-    for n in range(count):
-        source = sources[n % len(sources)]
-        writer = PdfWriter(clone_from=source)
-        writer.add_metadata({"/Subject": f"copy {n}"})
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        files.append((f"PO-SH-{n % ORDERS:04d}_{n:03d}_{source.name}", buffer.getvalue()))
-    return files
+    """The factory benchmark's distinct corpus PDFs, spread over the orders by name."""
+    from bench.bench_factory import variants
+
+    corpus = len([p for p in CORPUS.glob("*.pdf") if p.name not in SKIP])
+    made = variants(-(-count // corpus))[:count]
+    return [(f"PO-SH-{n % ORDERS:04d}_{n:03d}_{name.split('_', 2)[-1]}", data)
+            for n, (name, data) in enumerate(made)]
 
 
 def _worker(root: str, lease: float) -> None:
