@@ -62,7 +62,10 @@ def engine() -> Any:
 
         _few_arenas()
 
-        # the detector on at most DET_SIDE pixels; pieces of a line read six at a time,
+        # with the "max" limit, RapidOCR 1.4.4 sizes the detector's picture by the page's
+        # (960, 1500 or 2000 pixels), not by det_limit_side_len: 200 dpi pages are read at
+        # 2000 (held at 1400 or 1760 by force the fields fell to 97.0 / 97.3 %, bench/ocr.py
+        # seed 1); pieces of a line read six at a time,
         # each padded to at least twice its height (not to RapidOCR's 320 pixels: most
         # pieces are a table's short cells), measured in bench/ocr.py
         _engine = RapidOCR(det_limit_side_len=DET_SIDE, det_limit_type="max",
