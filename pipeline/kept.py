@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .errors import ArchiveError
 from .fsutil import atomic_write
@@ -14,8 +14,11 @@ from .index.tokens import VERSION as TOKENS
 from .index.tokens import index_columns
 from .sidecars import dump_json, read_json
 
-if TYPE_CHECKING:
-    from .store import OrderStore
+
+class _Writer(Protocol):
+    """What the kept texts need of the store: the mode of the files it writes."""
+
+    file_mode: int | None
 
 __all__ = ["KeptTexts", "keep_reading", "keep_words", "kept_reading", "kept_words"]
 
@@ -68,7 +71,7 @@ class KeptTexts:
     """For an order's record: its kept page texts."""
 
     folder: Path
-    store: OrderStore
+    store: _Writer
 
     def kept_text(self, sha256: str) -> dict[str, Any] | None:
         """The page texts kept for one content (with their search tokens), or None."""

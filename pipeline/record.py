@@ -34,7 +34,7 @@ from .fsutil import (
 )
 from .kept import KeptTexts
 from .models import Order
-from .store import SIDECAR_SUFFIX, OrderRef, dump_json, read_json
+from .sidecars import SIDECAR_SUFFIX, OrderRef, dump_json, read_json
 from .summary import summarise
 
 if TYPE_CHECKING:
@@ -48,6 +48,8 @@ def _media_type(name: str) -> str:
 
 
 class OrderRecord(KeptTexts):
+    store: OrderStore
+
     def __init__(self, store: OrderStore, key: str, ref: OrderRef, *, registered: bool) -> None:
         self.store = store
         self.key = key

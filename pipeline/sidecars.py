@@ -5,12 +5,27 @@ and named by `gendan verify`."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ArchiveError
 
-__all__ = ["SHAPE", "dump_json", "read_json", "well_formed"]
+__all__ = ["SHAPE", "SIDECAR_SUFFIX", "OrderRef", "dump_json", "read_json", "well_formed"]
+
+SIDECAR_SUFFIX = ".gendan.json"
+
+
+@dataclass(frozen=True)
+class OrderRef:
+    """Where an order lives: its number as first filed, its customer and its folder."""
+
+    order_no: str
+    customer: str
+    folder: str  # relative to the archive root, e.g. ACME/PO-2026-0042
+
+    def as_dict(self) -> dict[str, str]:
+        return {"order_no": self.order_no, "customer": self.customer, "folder": self.folder}
 
 SHAPE = {"kind": str, "doc_type": str, "version": int, "path": str, "source_sha256": str,
          "sha256": str}

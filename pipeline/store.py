@@ -34,7 +34,6 @@ import logging
 import os
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +43,7 @@ from .clock import Clock, SystemClock
 from .errors import ArchiveError, BusyError, DiskFullError, NotFoundError, OrderConflictError
 from .fsutil import DISK_FULL, HOST_ID, atomic_write, order_key, remove, safe_name, writer_tag
 from .index import Index
-from .sidecars import dump_json, read_json, well_formed
+from .sidecars import SIDECAR_SUFFIX, OrderRef, dump_json, read_json, well_formed
 from .summary import Policy
 
 if TYPE_CHECKING:
@@ -55,21 +54,8 @@ __all__ = ["SIDECAR_SUFFIX", "OrderRef", "OrderStore", "dump_json", "order_key",
 
 log = logging.getLogger(__name__)
 
-SIDECAR_SUFFIX = ".gendan.json"
 KIND_FOLDERS = ("originals", "generated", "stamped", "handover")
 SIDECAR_CACHE = 20_000  # sidecars kept parsed in a long-running process
-
-
-@dataclass(frozen=True)
-class OrderRef:
-    """Where an order lives: its number as first filed, its customer and its folder."""
-
-    order_no: str
-    customer: str
-    folder: str  # relative to the archive root, e.g. ACME/PO-2026-0042
-
-    def as_dict(self) -> dict[str, str]:
-        return {"order_no": self.order_no, "customer": self.customer, "folder": self.folder}
 
 
 class OrderStore:
