@@ -325,6 +325,15 @@ class StoreSettings(_Section):
     schema_name: str = Field("", pattern=r"^(|[a-z_][a-z0-9_]{0,62})$",
                         description="The PostgreSQL schema (several workspaces in one "
                         "database); empty: the database's default")
+    archive_url: str = Field("", pattern=r"^(|s3a?://[^/].*|/.+|file://.+)$",
+                             description="Empty: the archive is the workspace's archive/ "
+                             "folder alone. s3://bucket/prefix (or a folder every machine "
+                             "mounts): the archive's shared copy, which archive/ then works "
+                             "from (docs/shared.md); GENDAN_ARCHIVE_URL, when set, is used "
+                             "instead")
+    archive_endpoint: str = Field("", pattern=r"^(|https?://.+)$",
+                                  description="The S3-compatible service's address (MinIO, "
+                                  "Ceph, a cloud's); empty: AWS's, or AWS_ENDPOINT_URL")
 
 
 class Settings(_Section):

@@ -73,7 +73,9 @@ class Desk:
         self.store = store or open_store(workspace, url=settings.store.url,
                                          schema=settings.store.schema_name, clock=self.clock,
                                          file_mode=settings.archive.mode(),
-                                         policy=Policy.from_settings(settings))
+                                         policy=Policy.from_settings(settings),
+                                         archive_url=settings.store.archive_url,
+                                         archive_endpoint=settings.store.archive_endpoint)
         self.maker = maker or DocumentMaker(workspace, settings)
         self.stamps = Stamps(settings, self.maker)
         self.later: list[Outcome] = []  # parked files filed when their order arrived

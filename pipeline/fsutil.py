@@ -27,6 +27,7 @@ __all__ = [
     "default_file_mode",
     "fsync_dir",
     "move",
+    "pid_alive",
     "remove",
     "safe_filename",
     "safe_name",
@@ -201,3 +202,25 @@ def safe_filename(name: str) -> str:
 def order_key(order_no: str) -> str:
     """The one spelling of an order number that finds it: width, case and spaces aside."""
     return safe_name(unicodedata.normalize("NFKC", order_no).strip().casefold())
+
+
+def pid_alive(pid_text: str) -> bool:
+    """Whether the writer named by a pid (or a tag: pid.machine) runs; another machine's
+    writer is taken to run (that machine cleans up after its own)."""
+    pid_text, _, host = pid_text.partition(".")
+    if host and host != HOST_ID:
+        return True
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+

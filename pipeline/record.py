@@ -222,10 +222,10 @@ class OrderRecord(KeptTexts):
         self._keep_texts(texts)
         try:
             self.derive()
+            store.journal_end(self.key)  # (the shared copy pushed) before the inbox file goes
             if filing.arrival is not None:
                 remove(filing.arrival.path)
                 remove(_note(filing.arrival.path))
-            store.journal_end(self.key)
         except OSError as exc:
             raise _archive_error(exc, self.folder) from exc
         filed = [m for m in self.documents if m["source_sha256"] == filing.source_sha256]
@@ -242,16 +242,16 @@ class OrderRecord(KeptTexts):
             atomic_write(path, dump_json(data), mode=self.store.file_mode)
             self._reload()
             self.derive()
-            remove(arrival.path)
-            remove(_note(arrival.path))
+        remove(arrival.path)
+        remove(_note(arrival.path))
 
     def finish_arrival(self, arrival: Arrival) -> None:
         """The arrival was committed before a crash: bring the index up to date and clear
         the inbox."""
         with self.changing("finish"):
             self.derive()
-            remove(arrival.path)
-            remove(_note(arrival.path))
+        remove(arrival.path)
+        remove(_note(arrival.path))
 
     @contextlib.contextmanager
     def changing(self, what: str, *, durable: bool = True) -> Iterator[None]:

@@ -219,6 +219,7 @@ def reindex(store: OrderStore, jobs: int | None = None, *,
 def _reindex(store: OrderStore, jobs: int | None) -> tuple[int, list[str]]:
     notes: list[str] = []
     counters: dict[str, int] = {}
+    store.pull_all()  # an archive with a shared copy: every order of it brought here first
     folders = list(store.order_folders())
     stamps: dict[str, tuple[Path, tuple[int, ...]]] = {}
     # readers beside this process, which writes: reading waits on the disk as much as on

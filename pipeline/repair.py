@@ -73,6 +73,12 @@ def _repair_items(store: OrderStore, items: list[Problem], quarantine: Path) -> 
             remove(sidecar.with_name(sidecar.name[: -len(SIDECAR_SUFFIX)]))
             remove(sidecar)
             done.append(f"discarded {problem.path} ({problem.kind})")
+        elif problem.repair == "restore shared" and store.remote is not None:
+            if store.remote.restore(problem.path):
+                done.append(f"wrote {problem.path} back to the shared copy ({problem.kind})")
+        elif problem.repair == "discard shared" and store.remote is not None:
+            store.remote.discard(problem.path)
+            done.append(f"deleted {problem.path} from the shared copy ({problem.kind})")
         elif problem.repair == "remove":
             target = Path(problem.path)
             target = target if target.is_absolute() else store.root / target

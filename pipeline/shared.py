@@ -31,27 +31,38 @@ from .errors import BusyError
 from .fsutil import safe_name
 from .index import Index
 from .store import OrderRef, OrderStore, pid_alive
-from .workspace import store_location
+from .workspace import remote_location, store_location
 
 if TYPE_CHECKING:
     from .clock import Clock
     from .summary import Policy
     from .workspace import Workspace
 
-__all__ = ["SharedStore", "migrate", "open_store"]
+__all__ = ["SharedStore", "migrate", "open_store", "share_archive"]
 
 HOST = socket.gethostname()
 
 
 def open_store(workspace: Workspace, *, url: str = "", schema: str = "",
                clock: Clock | None = None, file_mode: int | None = None,
-               policy: Policy | None = None) -> OrderStore:
-    """The workspace's store: the shared backend when a database is named."""
+               policy: Policy | None = None, archive_url: str = "",
+               archive_endpoint: str = "") -> OrderStore:
+    """The workspace's store: the shared backend when a database is named, the archive's
+    shared copy (remote.py) when one is."""
     url, schema = store_location(workspace.config_path, url, schema)
+    archive_url, archive_endpoint = remote_location(workspace.config_path, archive_url,
+                                                   archive_endpoint)
+    remote = None
+    if archive_url:
+        from .remote import RemoteArchive
+
+        remote = RemoteArchive(archive_url, workspace.archive, endpoint=archive_endpoint,
+                               file_mode=file_mode)
     if url:
         return SharedStore(workspace.archive, url, schema, clock=clock, file_mode=file_mode,
-                           policy=policy)
-    return OrderStore(workspace.archive, clock=clock, file_mode=file_mode, policy=policy)
+                           policy=policy, remote=remote)
+    return OrderStore(workspace.archive, clock=clock, file_mode=file_mode, policy=policy,
+                      remote=remote)
 
 
 class _Held:
@@ -81,7 +92,7 @@ class SharedStore(OrderStore):
 
     def fresh(self) -> SharedStore:
         return SharedStore(self.root, self.url, self.schema, policy=self.policy,
-                           file_mode=self.file_mode)
+                           file_mode=self.file_mode, remote=self.remote)
 
     # -- the registry ----------------------------------------------------------------------
     def locate(self, order_no: str) -> OrderRef | None:
@@ -112,7 +123,7 @@ class SharedStore(OrderStore):
         with contextlib.suppress(Exception):  # the database gone: recovery clears them
             if claimed:
                 self.unclaim(key)
-            self.journal_end(key)
+            self._clear_journal(key)
 
     # -- locks -----------------------------------------------------------------------------
     def _lock_id(self, name: str) -> str:
@@ -136,7 +147,7 @@ class SharedStore(OrderStore):
         self._idle.append((os.getpid(), connection))
 
     @contextlib.contextmanager
-    def lock(self, name: str, what: str) -> Iterator[None]:
+    def _hold(self, name: str, what: str) -> Iterator[None]:
         import psycopg
 
         connection = self._connection()
@@ -182,7 +193,7 @@ class SharedStore(OrderStore):
                            "DO UPDATE SET data = excluded.data",
                            (key, json.dumps(data, ensure_ascii=False)))
 
-    def journal_end(self, key: str) -> None:
+    def _clear_journal(self, key: str) -> None:
         faults.step(f"journal end {key}")
         self._db().execute("DELETE FROM journal WHERE key = ?", (key,))
 
@@ -238,3 +249,21 @@ def migrate(source: OrderStore, url: str, schema: str = "", *,
         for key, last in source.counters().items():
             target.raise_counter(key, last)
     return target, count, notes, verify(target, [])
+
+
+def share_archive(store: OrderStore, url: str, endpoint: str = ""
+                  ) -> tuple[int, list[tuple[str, str, str]]]:
+    """Copy the archive's orders to a shared copy (remote.py), each under its lock, then
+    read every object back against its manifest's sha256. Returns the orders copied and
+    what that check found."""
+    from .fsutil import order_key
+    from .remote import RemoteArchive
+
+    remote = RemoteArchive(url, store.root, endpoint=endpoint, file_mode=store.file_mode)
+    count = 0
+    for ref in store.refs():
+        key = order_key(ref.order_no)
+        with store.lock(key, f"order {ref.order_no}"):
+            remote.push(ref, key)
+        count += 1
+    return count, remote.damage(deep=True)

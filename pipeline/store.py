@@ -41,16 +41,17 @@ from filelock import FileLock, Timeout
 
 from .clock import Clock, SystemClock
 from .errors import ArchiveError, BusyError, DiskFullError, NotFoundError, OrderConflictError
-from .fsutil import DISK_FULL, HOST_ID, atomic_write, order_key, remove, safe_name, writer_tag
+from .fsutil import DISK_FULL, atomic_write, order_key, pid_alive, remove, safe_name, writer_tag
 from .index import Index
 from .sidecars import SIDECAR_SUFFIX, OrderRef, dump_json, read_json, well_formed
 from .summary import Policy
 
 if TYPE_CHECKING:
     from .flow import Event
+    from .remote import RemoteArchive
 
-__all__ = ["SIDECAR_SUFFIX", "OrderRef", "OrderStore", "dump_json", "order_key", "read_json",
-           "well_formed"]
+__all__ = ["SIDECAR_SUFFIX", "OrderRef", "OrderStore", "dump_json", "order_key", "pid_alive",
+           "read_json", "well_formed"]
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,9 @@ class OrderStore:
 
     def __init__(self, root: Path, *, clock: Clock | None = None, index: Index | None = None,
                  file_mode: int | None = None, lock_timeout: float = 600,
-                 policy: Policy | None = None) -> None:
+                 policy: Policy | None = None, remote: RemoteArchive | None = None) -> None:
         self.root = root
+        self.remote = remote  # the archive's shared copy (remote.py), if it has one
         self.policy = policy or Policy()  # for the warnings and deadlines in each order's row
         self.clock = clock or SystemClock()
         self.file_mode = file_mode
@@ -142,12 +144,34 @@ class OrderStore:
 
     def fresh(self) -> OrderStore:
         """Another store of the same archive (for a worker process)."""
-        return OrderStore(self.root, policy=self.policy, file_mode=self.file_mode)
+        return OrderStore(self.root, policy=self.policy, file_mode=self.file_mode,
+                          remote=self.remote)
 
     # -- locks and the journal -------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self, name: str, what: str) -> Iterator[None]:
-        """The order's lock. On an archive that cannot be written (a read-only mount or
+        """The lock `name` (an order's key, the inbox's, a file's), held; an order's shared
+        copy, if the archive has one, is pulled first."""
+        with self._hold(name, what):
+            self.pull(name)
+            yield
+
+    def pull(self, name: str) -> None:
+        """The order's shared copy (if the archive has one) brought here; under its lock."""
+        if self.remote is not None and (ref := self.locate(name)) is not None:
+            self.remote.pull(ref, quarantine=self.quarantine)
+
+    def pull_all(self) -> None:
+        """Every order of the shared copy brought here, each under its lock (before the
+        whole archive is rebuilt, checked or copied)."""
+        for manifest in self.remote.manifests() if self.remote is not None else ():
+            ref = OrderRef(manifest["order_no"], manifest["customer"], manifest["folder"])
+            with self._hold(str(manifest["key"]), f"order {ref.order_no}"):
+                self.remote.pull(ref, quarantine=self.quarantine)  # type: ignore[union-attr]
+
+    @contextlib.contextmanager
+    def _hold(self, name: str, what: str) -> Iterator[None]:
+        """The lock itself. On an archive that cannot be written (a read-only mount or
         folder) there is no writer to wait for: what reads goes on without the lock, and
         the first write says, in one line, that the archive cannot be written."""
         path = self.root / ".locks" / f"{name}.lock"
@@ -197,6 +221,12 @@ class OrderStore:
                      durable=durable)
 
     def journal_end(self, key: str) -> None:
+        """The change of the order ended: its shared copy pushed, the journal cleared."""
+        if self.remote is not None and (ref := self.locate(key)) is not None:
+            self.remote.push(ref, key)
+        self._clear_journal(key)
+
+    def _clear_journal(self, key: str) -> None:
         remove(self._journal(key))
 
     def writer_alive(self, data: dict[str, Any]) -> bool:  # of a journal entry
@@ -358,25 +388,4 @@ class OrderStore:
         if not self.work.is_dir():
             return []
         return [p for p in self.work.iterdir() if not pid_alive(p.name.split("-", 1)[0])]
-
-
-def pid_alive(pid_text: str) -> bool:
-    """Whether the writer named by a pid (or a tag: pid.machine) runs; another machine's
-    writer is taken to run (that machine cleans up after its own)."""
-    pid_text, _, host = pid_text.partition(".")
-    if host and host != HOST_ID:
-        return True
-    try:
-        pid = int(pid_text)
-    except ValueError:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 

@@ -120,11 +120,11 @@ def export_orders(store: OrderStore, refs: list[OrderRef], target: Path, *,
     if target.exists() and (target.suffix.lower() == ".zip" or any(target.iterdir())):
         raise InputError(f"{target} exists already", hint="Name a new file or an empty folder.")
     files: list[dict[str, Any]] = []
+    rows = _manifest_rows(store, refs, current)  # (each order read under its lock first)
     for ref in refs:
         for path in _order_files(store, ref, current):
             files.append({"path": store.relative(path), "order": ref.order_no,
                           "size": path.stat().st_size, "sha256": sha256_file(path)})
-    rows = _manifest_rows(store, refs, current)
     kept: list[dict[str, Any]] = [
         {"path": name, "size": (workspace / name).stat().st_size,
          "sha256": sha256_file(workspace / name)} for name in books or []

@@ -212,6 +212,7 @@ def verify(store: OrderStore, inbox_folders: list[Path], *, deep: bool = True) -
     """Everything out of place in the archive (and the inbox's notes)."""
     problems: list[Problem] = []
     keys: set[str] = set()
+    store.pull_all()
     known = _indexed_texts(store)
     for folder in store.order_folders():
         key = folder_key(folder)
@@ -225,6 +226,10 @@ def verify(store: OrderStore, inbox_folders: list[Path], *, deep: bool = True) -
                 found += _index_problems(store, folder, key)
             problems += [p if p.key else with_key(p, key) for p in found]
     problems += _global_problems(store, keys, inbox_folders)
+    if store.remote is not None:
+        problems += [Problem(kind, path, detail, "discard shared" if kind == "not in a manifest"
+                             else "restore shared") for kind, path, detail
+                     in store.remote.damage(deep)]
     return problems
 
 
@@ -256,6 +261,7 @@ def locked(store: OrderStore, key: str) -> Iterator[bool]:
         yield False
         return
     try:
+        store.pull(key)
         yield True
     finally:
         lock.release()
@@ -293,7 +299,7 @@ def loose_temp_files(store: OrderStore, inbox_folders: list[Path]) -> list[Probl
     """Temp files of dead processes outside the order folders: index, registry, journal,
     caches, the archive's own and customers' folders, and the inbox's parking folders."""
     problems = []
-    for special in (".index", ".orders", ".journal", ".counters", ".cache/.tmp"):
+    for special in (".index", ".orders", ".journal", ".counters", ".cache/.tmp", ".remote"):
         for path in _temp_files(store.root / special):
             if temp_of_dead(path):
                 problems.append(Problem("temp file", store.relative(path),

@@ -145,3 +145,25 @@ def store_location(config_path: Path | None, url: str = "",
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return "", ""  # the settings' own loading says what is wrong with them
     return str(section.get("url") or ""), str(section.get("schema_name") or "")
+
+
+ARCHIVE_URL_VARIABLE = "GENDAN_ARCHIVE_URL"
+ARCHIVE_ENDPOINT_VARIABLE = "GENDAN_ARCHIVE_ENDPOINT"
+
+
+def remote_location(config_path: Path | None, url: str = "",
+                    endpoint: str = "") -> tuple[str, str]:
+    """The archive's shared copy (remote.py) and its service's address: the
+    environment's, else the ones given, else the settings' (read as `store_location`)."""
+    url = os.environ.get(ARCHIVE_URL_VARIABLE) or url
+    endpoint = os.environ.get(ARCHIVE_ENDPOINT_VARIABLE) or endpoint
+    if url or config_path is None or not config_path.is_file():
+        return url, endpoint
+    import tomllib
+
+    try:
+        section = tomllib.loads(config_path.read_text(encoding="utf-8")).get("store") or {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "", ""
+    return (str(section.get("archive_url") or ""),
+            endpoint or str(section.get("archive_endpoint") or ""))

@@ -213,3 +213,74 @@ def wipe_registry_and_index(store: Any) -> None:
         return
     shutil.rmtree(store.root / ".index")
     shutil.rmtree(store.root / ".orders")
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Any:
+    """An S3 service of this test process's own (moto's threaded server on loopback)."""
+    import logging
+    import os
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    for name, value in (("AWS_ACCESS_KEY_ID", "gendan-test"),
+                        ("AWS_SECRET_ACCESS_KEY", "gendan-test"),
+                        ("AWS_DEFAULT_REGION", "us-east-1")):
+        os.environ.setdefault(name, value)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+_BUCKETS = iter(range(1, 1 << 30))
+
+
+def new_bucket(endpoint: str) -> str:
+    """A new, empty bucket on the tests' S3 service; its URL (with a prefix)."""
+    import os
+
+    import fsspec
+
+    name = f"gendan-{os.getpid()}-{next(_BUCKETS)}"
+    fs = fsspec.filesystem("s3", endpoint_url=endpoint, skip_instance_cache=True)
+    fs.mkdir(name)
+    return f"s3://{name}/archive"
+
+
+@pytest.fixture
+def shared_archive(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh bucket named by GENDAN_ARCHIVE_URL: every store of the test keeps the
+    archive's shared copy there."""
+    url = new_bucket(s3_server)
+    monkeypatch.setenv("GENDAN_ARCHIVE_URL", url)
+    monkeypatch.setenv("GENDAN_ARCHIVE_ENDPOINT", s3_server)
+    return url
+
+
+def copy_bucket(endpoint: str, url: str) -> str:
+    """A copy of a shared archive in a new bucket; its URL."""
+    import fsspec
+
+    fs = fsspec.filesystem("s3", endpoint_url=endpoint, skip_instance_cache=True,
+                           use_listings_cache=False)
+    target = new_bucket(endpoint)
+    source = url.removeprefix("s3://")
+    for name in fs.find(source):
+        fs.copy(name, target.removeprefix("s3://") + name[len(source):])
+    return target
+
+
+def use_bucket(root: Path, url: str, endpoint: str) -> None:
+    """Name the archive's shared copy in a workspace's settings (its [store] section is
+    the last, as `tests.pgserver.use_database` writes it; or there is none yet)."""
+    config = root / "gendan.toml"
+    text = config.read_text(encoding="utf-8") if config.is_file() else ""
+    text = "\n".join(line for line in text.splitlines()
+                     if not line.startswith(("archive_url =", "archive_endpoint =")))
+    if "[store]" not in text:
+        text += "\n[store]"
+    config.write_text(text.rstrip("\n") + f'\narchive_url = "{url}"\n'
+                      f'archive_endpoint = "{endpoint}"\n', encoding="utf-8")

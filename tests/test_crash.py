@@ -16,6 +16,7 @@ import signal
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,21 @@ from pipeline.pdf.search import search_texts
 from pipeline.people import People
 from pipeline.recipes import check_order, hand_over
 from pipeline.reindex import reindex
+from pipeline.remote import MANIFEST
 from pipeline.repair import repair
 from pipeline.store import SIDECAR_SUFFIX
 from pipeline.transfer import export_orders, resolve
 from pipeline.verify import verify
 from pipeline.workspace import Workspace
-from tests.conftest import CORPUS, EXAMPLES, GENERAL_MANAGER, TRUSTING
+from tests.conftest import (
+    CORPUS,
+    EXAMPLES,
+    GENERAL_MANAGER,
+    TRUSTING,
+    copy_bucket,
+    new_bucket,
+    use_bucket,
+)
 from tests.fakes import BlankMaker
 
 FAST = Settings(approval=TRUSTING, documents=Documents(on_order=["quotation", "sales_contract"],
@@ -76,7 +86,7 @@ def _fork(root: Path, action: Action, fault: str = "", log: str = "") -> int:
 def _archive_files(root: Path) -> list[str]:
     """Every file of the archive a person would see (not the index, locks or caches)."""
     archive = root / "archive"
-    skip = (".index", ".locks", ".work", ".quarantine", ".journal", ".cache")
+    skip = (".index", ".locks", ".work", ".quarantine", ".journal", ".cache", ".remote")
     return sorted(p.relative_to(archive).as_posix() for p in archive.rglob("*")
                   if p.is_file() and p.relative_to(archive).parts[0] not in skip
                   and ".text" not in p.parts)
@@ -188,25 +198,49 @@ def _prepare(root: Path, steps: list[Callable[[Path], None]]) -> None:
         step(root)
 
 
-@pytest.fixture(params=["workspace", "postgresql"])
-def backend(request: pytest.FixtureRequest) -> Any:
-    """The PostgreSQL server for the shared backend's run (None: the workspace's own)."""
-    return request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+@dataclass(frozen=True)
+class Backend:
+    """The shared backend's PostgreSQL server, and its S3 service when the archive has a
+    shared copy there."""
+
+    server: Any
+    s3: str = ""
 
 
-def _copy(source: Path, target: Path, server: Any) -> None:
-    """A copy of a workspace; on the shared backend with a copy of its database."""
+@pytest.fixture(params=["workspace", "postgresql", "postgresql+s3"])
+def backend(request: pytest.FixtureRequest) -> Backend | None:
+    """None: the workspace's own."""
+    if request.param == "workspace":
+        return None
+    s3 = request.getfixturevalue("s3_server") if request.param.endswith("s3") else ""
+    return Backend(request.getfixturevalue("pg_server"), s3)
+
+
+def _copy(source: Path, target: Path, backend: Backend | None) -> None:
+    """A copy of a workspace; on the shared backend with a copy of its database (and of
+    its bucket)."""
     shutil.copytree(source, target)
-    if server is not None:
+    if backend is not None:
         from tests.pgserver import use_database
 
-        use_database(target, server.clone(_database(source)))
+        bucket = _settings(source).get("archive_url", "")
+        use_database(target, backend.server.clone(_settings(source)["url"]))
+        if backend.s3:
+            use_bucket(target, copy_bucket(backend.s3, bucket) if bucket else
+                       new_bucket(backend.s3), backend.s3)
 
 
-def _database(root: Path) -> str:
-    from pipeline.workspace import store_location
+def _other_machine(root: Path, target: Path) -> None:
+    """The workspace as another machine sees it: the same inbox, settings, database and
+    bucket, and an archive folder of its own (empty)."""
+    shutil.copytree(root, target, ignore=lambda folder, names:
+                    names if Path(folder) == root / "archive" else [])
 
-    return store_location(root / "gendan.toml")[0]
+
+def _settings(root: Path) -> dict[str, str]:
+    import tomllib
+
+    return dict(tomllib.loads((root / "gendan.toml").read_text(encoding="utf-8"))["store"])
 
 
 @pytest.mark.slow
@@ -219,7 +253,9 @@ def test_a_kill_before_each_step_loses_and_duplicates_nothing(tmp_path: Path, fl
         from tests.pgserver import use_database
 
         template.mkdir()
-        use_database(template, backend.new_database())
+        use_database(template, backend.server.new_database())
+        if backend.s3:
+            use_bucket(template, new_bucket(backend.s3), backend.s3)
     _prepare(template, steps)
     reference = tmp_path / "reference"
     _copy(template, reference, backend)
@@ -234,21 +270,44 @@ def test_a_kill_before_each_step_loses_and_duplicates_nothing(tmp_path: Path, fl
         status = _fork(root, action, fault=f"kill@{n}")
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (flow, n)
         _repairs_in_one_pass(root, tmp_path / f"repair-{n}", (flow, n), backend)
+        if backend is not None and backend.s3:  # another machine takes over
+            _other_machine(root, tmp_path / f"other-{n}")
+            shutil.rmtree(root)
+            (tmp_path / f"other-{n}").rename(root)
         desk = _desk(root)
         desk.run_once()  # the restart: recovery, then the inbox drained
         if again is not _run:
             again(desk)
+        desk.store.pull_all()  # (another machine's copy holds what it needed: all of it now)
         desk.store.index.close()
         assert _archive_files(root) == expected_archive, (flow, n)
         assert [f for f in _inbox_files(root) if not f.endswith(".txt")] == \
             [f for f in expected_inbox if not f.endswith(".txt")], (flow, n)
         _assert_consistent(root)
+        if backend is not None and backend.s3:
+            _assert_shared_copy(root)
         shutil.rmtree(root)
     print(f"\n{flow}: killed before each of {count} steps; nothing lost or duplicated")
 
 
+def _assert_shared_copy(root: Path) -> None:
+    """The shared copy holds what this machine's archive holds, and checks clean."""
+    desk = _desk(root)
+    try:
+        remote = desk.store.remote
+        assert remote is not None
+        assert remote.damage() == []
+        objects = {p for p in remote.objects() if not p.endswith(MANIFEST)}
+        here = {p.relative_to(root / "archive").as_posix()
+                for p in (root / "archive").rglob("*") if p.is_file()
+                and not p.relative_to(root / "archive").parts[0].startswith(".")}
+        assert objects == here
+    finally:
+        desk.store.index.close()
+
+
 def _repairs_in_one_pass(killed: Path, copy: Path, where: tuple[str, int],
-                        backend: Any = None) -> None:
+                        backend: Backend | None = None) -> None:
     """`verify --repair` on a copy of what the kill left: clean after one pass."""
     _copy(killed, copy, backend)
     desk = _desk(copy)

@@ -30,19 +30,29 @@ def reindex(state: State) -> None:
 
 
 @cli.command()
-@click.option("--to", "url", required=True, metavar="postgresql://...",
+@click.option("--to", "url", default="", metavar="postgresql://...",
               help="The database that is to hold the registry, locks, counters and index.")
 @click.option("--schema", "schema", default="", help="A schema of its own in that database.")
+@click.option("--archive", "archive_url", default="", metavar="s3://bucket/prefix",
+              help="The archive's shared copy: S3-compatible storage, or a folder every "
+              "machine mounts.")
+@click.option("--endpoint", default="", metavar="https://...",
+              help="The S3-compatible service's address (MinIO, Ceph, ...).")
 @click.pass_obj
 @handles_errors
-def migrate(state: State, url: str, schema: str) -> None:
-    """Move the workspace onto the shared backend: registry, counters and index written
-    into PostgreSQL from the archive's files, then verified by checksum."""
+def migrate(state: State, url: str, schema: str, archive_url: str, endpoint: str) -> None:
+    """Move the workspace onto the shared backend: its files copied to the shared archive,
+    registry, counters and index written into PostgreSQL from them, each verified by
+    checksum."""
     from ..errors import ConfigError
     from ..pdf.search import search_texts
     from ..shared import migrate as move
+    from ..shared import share_archive
 
-    if not url.startswith(("postgresql://", "postgres://")):
+    if not url and not archive_url:
+        raise ConfigError("say where to: --to postgresql://... and/or --archive s3://...",
+                          hint="See `gendan migrate --help` and docs/shared.md.")
+    if url and not url.startswith(("postgresql://", "postgres://")):
         raise ConfigError(f"--to {url!r} is not a PostgreSQL URL",
                           hint="Write postgresql://user@host/database (the database must "
                           "exist; gendan makes its tables).")
@@ -50,21 +60,34 @@ def migrate(state: State, url: str, schema: str) -> None:
         raise ConfigError(f"--schema {schema!r}: letters, digits and _ only",
                           hint="Name a schema such as gendan or office_hz.")
     source = state.store()
-    target, count, notes, problems = move(source, url, schema, reader=search_texts)
-    for note in notes:
-        click.echo(f"  {note}", err=True)
-    documents = len(target.index.catalogue.document_rows())
-    click.echo(f"migrated {count} order(s), {documents} document(s), "
-               f"{len(target.counters())} counter(s)")
+    settings = []
+    problems: list[str] = []
+    if archive_url:
+        count, damage = share_archive(source, archive_url, endpoint)
+        click.echo(f"copied {count} order(s) to {archive_url}")
+        problems += [f"{kind}: {path} {detail}" for kind, path, detail in damage]
+        settings += [f"archive_url = \"{archive_url}\""] + \
+            ([f"archive_endpoint = \"{endpoint}\""] if endpoint else [])
+    if url:
+        target, count, notes, found = move(source, url, schema, reader=search_texts)
+        for note in notes:
+            click.echo(f"  {note}", err=True)
+        documents = len(target.index.catalogue.document_rows())
+        click.echo(f"migrated {count} order(s), {documents} document(s), "
+                   f"{len(target.counters())} counter(s)")
+        problems += [f"{p.kind}: {p.path} {p.detail}" for p in found]
+        settings = [f"url = \"{url}\""] + ([f"schema_name = \"{schema}\""] if schema else []) \
+            + settings
     if problems:
-        for p in problems:
-            click.echo(f"  {p.kind}: {p.path} {p.detail}", err=True)
+        for line in problems:
+            click.echo(f"  {line}", err=True)
         click.echo(f"{len(problems)} problem(s) found by verify: fix them (`gendan verify "
                    "--repair`) and run migrate again", err=True)
         sys.exit(1)
-    click.echo("verified: every file matches its checksum and the index the archive")
-    click.echo(f"now set in {state.workspace().config_path}:\n  [store]\n  url = \"{url}\""
-               + (f"\n  schema_name = \"{schema}\"" if schema else ""))
+    click.echo("verified: every file matches its checksum" +
+               (" and the index the archive" if url else " in the shared copy"))
+    click.echo(f"now set in {state.workspace().config_path}:\n  [store]\n  "
+               + "\n  ".join(settings))
 
 
 @cli.command()

@@ -73,7 +73,9 @@ class State:
         settings = self.settings()
         return open_store(workspace, url=settings.store.url, schema=settings.store.schema_name,
                           file_mode=settings.archive.mode(),
-                          policy=Policy.from_settings(settings))
+                          policy=Policy.from_settings(settings),
+                          archive_url=settings.store.archive_url,
+                          archive_endpoint=settings.store.archive_endpoint)
 
     def index(self) -> Index:
         """The index alone, for questions: no settings, no models (a quick start-up)."""

@@ -67,6 +67,17 @@ class Office:
     def archive(self) -> Path:
         return self.workspace.archive
 
+    def archived(self, relative: str) -> Path | None:
+        """An archived file by its archive-relative path (see `file_in_archive`); one this
+        machine lacks is fetched from the archive's shared copy, checked by its sha256."""
+        from .views import file_in_archive
+
+        path = file_in_archive(self.archive, relative)
+        remote = self.desk.store.remote
+        if path is None and remote is not None and remote.fetch(relative) is not None:
+            path = file_in_archive(self.archive, relative)
+        return path
+
     def index(self) -> Any:
         """A fresh view of the index for this request (SQLite connections stay in their
         thread)."""

@@ -20,7 +20,6 @@ from .views import (
     approval_role,
     customer_rows,
     due_label,
-    file_in_archive,
     kept,
     order_view,
     today_view,
@@ -156,7 +155,7 @@ def upload_form(request: Request, user: Person | None = Reader) -> Response:
 @router.get("/files/{relative:path}")
 def archived_file(request: Request, relative: str, download: str = "",
                   user: Person | None = Reader) -> Response:
-    path = file_in_archive(office_of(request).archive, relative)
+    path = office_of(request).archived(relative)
     if path is None:
         raise HTTPException(status_code=404, detail="no such file in the archive")
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -181,7 +180,7 @@ def thumbnail(request: Request, sha256: str, number: int,
             relative = index.path_of(sha256)
         finally:
             index.close()
-        path = file_in_archive(office.archive, relative) if relative else None
+        path = office.archived(relative) if relative else None
         found = thumbs.get(path, sha256, number) if path else None
     if found is None:
         raise HTTPException(status_code=404, detail="this page cannot be shown")
