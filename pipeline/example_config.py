@@ -50,6 +50,11 @@ file_mode = ""
 # PostgreSQL database for several machines and `gendan worker` (docs/shared.md); move an
 # existing workspace there with `gendan migrate --to postgresql://...`.
 url = ""
+# Empty: the archive is this workspace's archive/ folder alone. s3://bucket/prefix (or a
+# folder every machine mounts) keeps the archive's shared copy there; archive/ is then
+# this machine's working copy (`gendan migrate --archive s3://...`).
+archive_url = ""
+archive_endpoint = ""   # an S3-compatible service's address (MinIO, ...); empty: AWS's
 
 [watch]
 stable_seconds = 1.0    # a file is taken when size and mtime are unchanged this long

@@ -1,29 +1,13 @@
 """The archive's shared copy: S3-compatible object storage (`[store] archive_url =
 "s3://bucket/prefix"`) or a path every machine mounts, through fsspec.
 
-Each machine works on its own copy, the workspace's archive/ folder, which every reader
-and writer of gendan opens as before; the shared copy is what the machines agree on. Per
-order folder it holds the files and one manifest, `.gendan-manifest.json`: the order's
-number, customer and folder, a serial number, and every file with its sha256 and size.
-
-- **Pulled under the order's lock**, before the order is read (`OrderStore.lock`): one
-  small read of the manifest; when its serial is the one this machine last saw, nothing
-  more. Otherwise what this machine lacks or holds otherwise is fetched, checked against
-  the manifest's sha256 and size before it takes its place (a mismatch is an error naming
-  the object), and what this machine holds that the manifest does not name (the leftover
-  of a commit that never reached the shared copy) is moved to the quarantine.
-- **Pushed when a change of the order ends** (`OrderStore.journal_end`, before the journal
-  entry is cleared and before the inbox file is removed): changed files first, their
-  sidecars after, the manifest with the next serial last (the commit marker of the shared
-  copy: an object it does not name is not part of the order); then the objects it no
-  longer names are deleted. A push that finds a serial it did not pull stops: the order
-  was changed without its lock.
-- **A file read without the lock** (the page's download) is fetched by its manifest entry
-  and checked the same way.
-
-This machine's last view of each order (serial, and each file's sha256 with the size and
-time it had, so that unchanged files are not hashed again) is kept in
-archive/.remote/<folder>.json.
+Each machine works on its own copy (the workspace's archive/); per order folder the shared
+copy holds the files and a manifest, `.gendan-manifest.json` (a serial, every file's sha256
+and size), written last: the commit marker. Pulled under the order's lock before it is read
+(`OrderStore.lock`), pushed when its change ends (`OrderStore.journal_end`), every fetched
+file checked against the manifest before it takes its place. This machine's last view of
+each order (serial, each file's sha256 with its size and time) is kept in
+archive/.remote/<folder>.json. The rules, and why: docs/shared.md.
 """
 
 from __future__ import annotations
@@ -59,6 +43,8 @@ class RemoteArchive:
             options = {"use_listings_cache": False, "skip_instance_cache": True}
             if endpoint:
                 options["endpoint_url"] = endpoint
+        else:  # a folder every machine mounts
+            options = {"auto_mkdir": True}
         try:
             self.fs, base = fsspec.core.url_to_fs(url, **options)
         except (ImportError, ValueError) as exc:
@@ -67,6 +53,7 @@ class RemoteArchive:
                               "folder every machine mounts.") from exc
         self.url, self.base = url, base.rstrip("/")
         self.root, self.file_mode = root, file_mode
+        self.local = not url.startswith(("s3://", "s3a://"))
 
     # -- places ----------------------------------------------------------------------------
     def _object(self, relative: str) -> str:
@@ -151,9 +138,9 @@ class RemoteArchive:
         lock); True if anything was fetched or set aside."""
         remote = self.manifest(ref.folder)
         state = self._state(ref.folder)
-        if remote is None or state.get("serial") == remote.get("serial"):
-            return False
         local = self.root / ref.folder
+        if remote is None or (state.get("serial") == remote.get("serial") and local.is_dir()):
+            return False
         known = state.get("files", {})
         here = self._listing(local) if local.is_dir() else {}
         files: dict[str, list[Any]] = {}
@@ -162,15 +149,12 @@ class RemoteArchive:
             info = here.get(relative)
             if info is None or info.st_size != entry["size"] or \
                     self._digest(path, info, known.get(relative)) != entry["sha256"]:
-                self._fetch(f"{ref.folder}/{relative}", path, entry)
+                self._fetch(_named(ref.folder, relative, entry), path, entry)
                 info = path.stat()
             files[relative] = [entry["sha256"], info.st_size, info.st_mtime_ns]
         customer = remote.get("customer_file")
-        if customer:
-            path = local.parent / CUSTOMER_FILE
-            if not path.is_file() or sha256_file(path) != customer["sha256"]:
-                self._fetch(f"{Path(ref.folder).parent.as_posix()}/{CUSTOMER_FILE}", path,
-                            customer)
+        if customer and not (local.parent / CUSTOMER_FILE).is_file():
+            self._fetch(customer["object"], local.parent / CUSTOMER_FILE, customer)
         extra = sorted(set(here) - set(remote["files"]))
         if extra:
             self._set_aside(ref, local, extra, quarantine or self.root / ".quarantine")
@@ -243,45 +227,63 @@ class RemoteArchive:
                  for relative, info in here.items()}
         before = remote["files"] if remote else {}
         changed = [r for r in files if before.get(r, {}).get("sha256") != files[r][0]]
-        customer = self._customer_entry(local.parent / CUSTOMER_FILE)
+        customer = self._customer_entry(local.parent / CUSTOMER_FILE, ref, remote)
         serial = int(remote["serial"]) if remote else 0
         if remote is not None and not changed and set(before) == set(files) and \
                 customer == remote.get("customer_file"):
             if state.get("pushing"):  # a push of this machine stopped before its manifest
-                self._discard_stale(ref.folder, files)
+                self._discard_stale(ref.folder, remote["files"])
             self._save_state(ref.folder, serial, files)
             return False
         self._save_state(ref.folder, int(state.get("serial") or 0), known, pushing=True)
+        # Objects the manifest names are never written over: a file that changed (a
+        # sidecar, order.json) goes to a new object, named after its content.
+        named = {_named("", r, e) for r, e in before.items()}
+        entries: dict[str, dict[str, Any]] = {r: e for r, e in before.items()
+                                              if r in files and r not in changed}
+        for relative in changed:
+            sha256, size = str(files[relative][0]), files[relative][1]
+            entries[relative] = {"sha256": sha256, "size": size}
+            if f"/{relative}" in named:
+                entries[relative]["object"] = f"{relative}~{sha256[:16]}"
         # the files first, their sidecars after, the manifest (the marker) last
         for relative in sorted(changed, key=lambda r: (r.endswith(SIDECAR_SUFFIX), r)):
-            self._put(local / relative, f"{ref.folder}/{relative}")
+            self._put(local / relative, _named(ref.folder, relative, entries[relative]))
         if customer and (remote is None or customer != remote.get("customer_file")):
-            self._put(local.parent / CUSTOMER_FILE,
-                      f"{Path(ref.folder).parent.as_posix()}/{CUSTOMER_FILE}")
+            self._put(local.parent / CUSTOMER_FILE, customer["object"])
         manifest = {"format": FORMAT, **ref.as_dict(), "key": key, "serial": serial + 1,
-                    "writer": writer_tag(),
-                    "files": {r: {"sha256": f[0], "size": f[1]} for r, f in sorted(files.items())},
+                    "writer": writer_tag(), "files": dict(sorted(entries.items())),
                     "customer_file": customer}
         name = self._object(f"{ref.folder}/{MANIFEST}")
         faults.step(f"manifest {ref.folder}")
-        self._call("write", name, self.fs.pipe_file, name, dump_json(manifest))
+        if self.local:  # a mounted folder: whole or not at all, as an object store's is
+            self._call("write", name, atomic_write, Path(name), dump_json(manifest))
+        else:
+            self._call("write", name, self.fs.pipe_file, name, dump_json(manifest))
         self._save_state(ref.folder, serial + 1, files)
-        self._discard_stale(ref.folder, files)
+        self._discard_stale(ref.folder, entries)
         return True
 
-    def _discard_stale(self, folder: str, files: dict[str, Any]) -> None:
+    def _discard_stale(self, folder: str, entries: dict[str, Any]) -> None:
         """The order's objects its manifest does not name, deleted."""
+        named = {_named(folder, r, e) for r, e in entries.items()}
         stale = [self._object(r) for r in self.objects(folder)
-                 if r[len(folder) + 1:] not in files and not r.endswith(MANIFEST)]
+                 if r not in named and not r.endswith(MANIFEST)]
         if stale:
             faults.step(f"delete {len(stale)} in {folder}")
             self._call("delete", stale[0], self.fs.rm, stale)
 
-    def _customer_entry(self, path: Path) -> dict[str, Any] | None:
+    def _customer_entry(self, path: Path, ref: OrderRef, remote: dict[str, Any] | None
+                        ) -> dict[str, Any] | None:
+        """The customer's file as the manifest names it: an object of its own per
+        content (the customer's orders, each under its own lock, may name others)."""
         try:
-            return {"sha256": sha256_file(path), "size": path.stat().st_size}
+            sha256, size = sha256_file(path), path.stat().st_size
         except FileNotFoundError:
-            return None
+            return (remote or {}).get("customer_file")
+        customer = Path(ref.folder).parent.as_posix()
+        return {"sha256": sha256, "size": size,
+                "object": f"{customer}/{CUSTOMER_FILE}~{sha256[:16]}"}
 
     def _put(self, source: Path, relative: str) -> None:
         name = self._object(relative)
@@ -302,7 +304,7 @@ class RemoteArchive:
         if entry is None:
             return None
         target = self.root / relative
-        self._fetch(relative, target, entry)
+        self._fetch(_named(folder, rest, entry), target, entry)
         return target
 
     # -- checks ----------------------------------------------------------------------------
@@ -316,10 +318,9 @@ class RemoteArchive:
         for manifest in self.manifests():
             folder = str(manifest.get("folder", ""))
             named.add(f"{folder}/{MANIFEST}")
-            entries = [(f"{folder}/{r}", e) for r, e in manifest["files"].items()]
+            entries = [(_named(folder, r, e), e) for r, e in manifest["files"].items()]
             if manifest.get("customer_file"):
-                entries.append((f"{Path(folder).parent.as_posix()}/{CUSTOMER_FILE}",
-                                manifest["customer_file"]))
+                entries.append((manifest["customer_file"]["object"], manifest["customer_file"]))
             for relative, entry in entries:
                 named.add(relative)
                 size = objects.get(relative)
@@ -333,6 +334,8 @@ class RemoteArchive:
                     found.append(("damaged in the shared copy", relative,
                                   "its sha256 is not its manifest's"))
         for relative in sorted(set(objects) - named):
+            if Path(relative).name.startswith(f"{CUSTOMER_FILE}~"):
+                continue  # a customer's file as it was: small, and other orders may name it
             found.append(("not in a manifest", relative,
                           "left by a push that did not finish"))
         return found
@@ -347,20 +350,19 @@ class RemoteArchive:
                 digest.update(block)
         return digest.hexdigest()
 
-    def restore(self, relative: str) -> bool:
+    def restore(self, name: str) -> bool:
         """Write an object back from this machine's copy, if that copy is the one its
         manifest names; True if done."""
-        parts = relative.split("/")
-        folder, rest = "/".join(parts[:2]), "/".join(parts[2:])
-        manifest = self.manifest(folder) if len(parts) > 2 else None
-        entry = (manifest or {}).get("files", {}).get(rest)
-        if len(parts) == 2 and parts[1] == CUSTOMER_FILE:
-            return False
-        local = self.root / relative
-        if entry is None or not local.is_file() or sha256_file(local) != entry["sha256"]:
-            return False
-        self._put(local, relative)
-        return True
+        parts = name.split("/")
+        manifest = self.manifest("/".join(parts[:2])) if len(parts) > 2 else None
+        folder = "/".join(parts[:2])
+        for relative, entry in (manifest or {}).get("files", {}).items():
+            local = self.root / folder / relative
+            if _named(folder, relative, entry) == name and local.is_file() and \
+                    sha256_file(local) == entry["sha256"]:
+                self._put(local, name)
+                return True
+        return False
 
     def discard(self, relative: str) -> None:
         """An object no manifest names, deleted."""
@@ -382,3 +384,9 @@ class RemoteArchive:
                                hint="Check that the storage is reachable and the "
                                "credentials allow it (AWS_ACCESS_KEY_ID, ...); the change "
                                "is finished by the next run.") from exc
+
+
+def _named(folder: str, relative: str, entry: dict[str, Any]) -> str:
+    """The object that holds an order's file (`folder/relative` unless the manifest
+    names another)."""
+    return f"{folder}/{entry.get('object', relative)}"

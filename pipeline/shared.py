@@ -85,7 +85,7 @@ class SharedStore(OrderStore):
         self.url, self.schema = url, schema
         self.pg = index.catalogue.pg  # type: ignore[attr-defined]
         self._idle: list[tuple[int, Any]] = []  # lock connections not holding a lock
-        self._presence: tuple[int, Any] | None = None
+        self._presence: tuple[int, Any, bool] | None = None  # pid, connection, held
 
     def _db(self) -> Any:
         return self.pg.db()
@@ -176,13 +176,20 @@ class SharedStore(OrderStore):
 
     # -- the journal -----------------------------------------------------------------------
     def _present(self) -> None:
-        """Hold this process's presence lock (others ask it whether we still run)."""
+        """Hold this process's presence lock (others ask it whether we still run). Another
+        store of this process may hold it already (a session's advisory lock, asked for
+        again from another session, would wait forever): then this one tries again at its
+        next commit, in case that store has gone."""
         if self._presence is not None and self._presence[0] == os.getpid():
-            return
-        connection = self.pg.connect()
-        connection.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))",
-                           (self._lock_id(f"process:{HOST}:{os.getpid()}"),))
-        self._presence = (os.getpid(), connection)
+            if self._presence[2]:
+                return
+            connection = self._presence[1]
+        else:
+            connection = self.pg.connect()
+        held = connection.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))",
+                                  (self._lock_id(f"process:{HOST}:{os.getpid()}"),)
+                                  ).fetchone()[0]
+        self._presence = (os.getpid(), connection, bool(held))
 
     def journal_begin(self, key: str, ref: OrderRef, what: str, *, durable: bool = True) -> None:
         self._present()

@@ -16,7 +16,8 @@ FOUNDATIONS = {"errors", "models", "config", "sections", "fsutil", "doctypes", "
                "schedule", "payterms"}
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
 STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox", "transfer",
-         "kept", "people", "thumbs", "signatures", "imports", "sidecars", "shared", "jobs"}
+         "kept", "people", "thumbs", "signatures", "imports", "sidecars", "shared", "jobs",
+         "remote"}
 RECIPES = {"recipes", "documents", "template_check", "books", "mail"}
 TOP = {"desk", "assign", "cli", "watch", "web", "__main__", "__init__", "worker"}
 ALLOWED = {
@@ -27,7 +28,7 @@ ALLOWED = {
     **{unit: FOUNDATIONS | STAGES | STORE | RECIPES | TOP for unit in TOP},
 }
 ARCHIVE_WRITERS = {"record", "store", "repair", "inbox", "fsutil", "index", "transfer",
-                   "imports", "kept", "people", "thumbs"}
+                   "imports", "kept", "people", "thumbs", "remote"}
 
 
 def _unit(path: Path) -> str:

@@ -291,17 +291,28 @@ def test_a_kill_before_each_step_loses_and_duplicates_nothing(tmp_path: Path, fl
 
 
 def _assert_shared_copy(root: Path) -> None:
-    """The shared copy holds what this machine's archive holds, and checks clean."""
+    """The shared copy holds what this machine's archive holds (each file in the object
+    its order's manifest names), and checks clean."""
     desk = _desk(root)
     try:
         remote = desk.store.remote
         assert remote is not None
         assert remote.damage() == []
-        objects = {p for p in remote.objects() if not p.endswith(MANIFEST)}
+        named: dict[str, str] = {}  # the file here -> the object that holds it
+        for manifest in remote.manifests():
+            folder = manifest["folder"]
+            for relative, entry in manifest["files"].items():
+                named[f"{folder}/{relative}"] = f"{folder}/{entry.get('object', relative)}"
+            if manifest.get("customer_file"):
+                named[f"{Path(folder).parent.as_posix()}/customer.json"] = \
+                    manifest["customer_file"]["object"]
         here = {p.relative_to(root / "archive").as_posix()
                 for p in (root / "archive").rglob("*") if p.is_file()
                 and not p.relative_to(root / "archive").parts[0].startswith(".")}
-        assert objects == here
+        assert set(named) == here
+        objects = {p for p in remote.objects() if not p.endswith(MANIFEST)}
+        assert set(named.values()) <= objects
+        assert all("/customer.json~" in p for p in objects - set(named.values()))
     finally:
         desk.store.index.close()
 
