@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test quick setup system lint typecheck bench serve clean
+.PHONY: demo test quick soak setup system lint typecheck bench serve clean
 
 demo: setup
 	@bash scripts/demo.sh
@@ -16,6 +16,11 @@ test: setup lint typecheck
 # The fast part of the suite (not the crash, concurrency and full-render tests): for development.
 quick: setup
 	$(BIN)/pytest -q -n auto -m "not slow"
+
+# The kill tests with the archive in S3 killed before every step, not a drawn few (about 20
+# minutes on two cores).
+soak: setup
+	GENDAN_EVERY_KILL=1 $(BIN)/pytest -q -n auto tests/test_crash.py -k "s3"
 
 setup: system $(STAMP)
 	@$(BIN)/python -m compileall -q pipeline  # byte-code written even where PYTHONDONTWRITEBYTECODE is set

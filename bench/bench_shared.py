@@ -8,7 +8,11 @@ benchmark's own in a temporary folder):
 3. look-up and search at 1,000,000 documents in PostgreSQL (rows written with COPY, one
    page of text each drawn from a vocabulary of Chinese and English words): an order's
    look-up, its card, and two-character Chinese searches (p50/p95), beside the floor of
-   one primary-key SELECT in the same database.
+   one primary-key SELECT in the same database;
+4. the workspace of part 1 migrated to PostgreSQL with its archive in S3 (moto's server),
+   exported again from another machine that holds nothing of the archive: the same
+   manifest; the copy to S3 and the other machine's pull beside the bare copy of the same
+   bytes with fsspec.
 
     .venv/bin/python bench/bench_shared.py [--files 120] [--kills 200] [--documents 1000000]
 
@@ -286,6 +290,70 @@ def million(server: PgServer, documents: int, queries: int = 200) -> dict[str, A
             "two_character_search_ms": search, "hits_a_search": hits}
 
 
+def migrated(server: PgServer, folder: Path) -> dict[str, Any]:
+    """Part 4 on the workspace `gendan run` filed in part 1."""
+    import fsspec
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from tests.conftest import new_bucket, start_s3_server
+    from tests.pgserver import use_database
+
+    source = folder / "run-0"
+    s3, endpoint = start_s3_server()
+    runner = CliRunner()
+
+    def gendan(root: Path, *args: str) -> str:
+        done = runner.invoke(cli, ["-w", str(root), *args], catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        return str(done.output)
+
+    try:
+        os.environ.pop("GENDAN_STORE_URL", None)
+        orders = [f"PO-SH-{n:04d}" for n in range(ORDERS)]
+        gendan(source, "export", *orders, "-o", str(folder / "before"))
+        url, bucket = server.new_database(), new_bucket(endpoint)
+        start = time.perf_counter()
+        gendan(source, "migrate", "--to", url, "--archive", bucket, "--endpoint", endpoint)
+        migrate_s = time.perf_counter() - start
+        other = folder / "other"
+        Workspace(other).ensure_folders()
+        use_database(other, url)
+        (other / "gendan.toml").write_text(
+            (other / "gendan.toml").read_text("utf-8")
+            + f'archive_url = "{bucket}"\narchive_endpoint = "{endpoint}"\n', "utf-8")
+        start = time.perf_counter()
+        gendan(other, "export", *orders, "-o", str(folder / "after"))
+        export_s = time.perf_counter() - start
+        manifests = [json.loads((folder / side / "manifest.json").read_text("utf-8"))
+                     for side in ("before", "after")]
+        for manifest in manifests:
+            del manifest["exported"]
+        files = [p for p in (source / "archive").rglob("*")
+                 if p.is_file() and p.relative_to(source / "archive").parts[0][0] != "."]
+        size = sum(p.stat().st_size for p in files)
+        fs = fsspec.filesystem("s3", endpoint_url=endpoint, skip_instance_cache=True)
+        bare = new_bucket(endpoint).removeprefix("s3://")
+        start = time.perf_counter()
+        for path in files:
+            fs.put_file(str(path), f"{bare}/{path.relative_to(source).as_posix()}")
+        put_s = time.perf_counter() - start
+        start = time.perf_counter()
+        for path in files:
+            fs.cat_file(f"{bare}/{path.relative_to(source).as_posix()}")
+        get_s = time.perf_counter() - start
+        checked = runner.invoke(cli, ["-w", str(other), "verify"])
+    finally:
+        s3.stop()
+    return {"orders": ORDERS, "files": len(files), "mb": round(size / 1e6, 1),
+            "same_manifest": manifests[0] == manifests[1],
+            "manifest_files": len(manifests[0]["files"]),
+            "verify_clean": checked.exit_code == 0,
+            "migrate_s": round(migrate_s, 2), "bare_put_s": round(put_s, 2),
+            "export_from_other_machine_s": round(export_s, 2),
+            "bare_get_s": round(get_s, 2)}
+
+
 def _timed(call: Any, items: list[Any]) -> dict[str, float]:
     times = []
     for item in items:
@@ -302,7 +370,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=120)
     parser.add_argument("--kills", type=int, default=200)
     parser.add_argument("--documents", type=int, default=1_000_000)
-    parser.add_argument("--parts", default="throughput,kills,million",
+    parser.add_argument("--parts", default="throughput,kills,million,migrate",
                         help="which parts to run (comma-separated)")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
@@ -314,6 +382,9 @@ def main() -> None:
             if "throughput" in parts:
                 results["throughput"] = throughput(server, folder, _base(folder), args.files)
                 print(json.dumps(results["throughput"], indent=1), flush=True)
+                if "migrate" in parts:
+                    results["migrate"] = migrated(server, folder)
+                    print(json.dumps(results["migrate"], indent=1), flush=True)
             if "kills" in parts:
                 results["kills"] = kills(server, folder, args.kills)
                 print(json.dumps(results["kills"], indent=1), flush=True)

@@ -38,22 +38,28 @@ class RemoteArchive:
                  file_mode: int | None = None) -> None:
         import fsspec
 
-        options: dict[str, Any] = {}
-        if url.startswith(("s3://", "s3a://")):
-            options = {"use_listings_cache": False, "skip_instance_cache": True}
-            if endpoint:
-                options["endpoint_url"] = endpoint
-        else:  # a folder every machine mounts
-            options = {"auto_mkdir": True}
+        self.local = not url.startswith(("s3://", "s3a://"))
+        options: dict[str, Any] = ({"auto_mkdir": True} if self.local else  # a mounted folder
+                                   {"use_listings_cache": False, "skip_instance_cache": True}
+                                   | ({"endpoint_url": endpoint} if endpoint else {}))
+        self._options, self._pid = options, os.getpid()
         try:
-            self.fs, base = fsspec.core.url_to_fs(url, **options)
+            self._fs, base = fsspec.core.url_to_fs(url, **options)
         except (ImportError, ValueError) as exc:
             raise ConfigError(f"archive_url {url!r} cannot be opened: {exc}",
                               hint="Write s3://bucket/prefix (with s3fs installed) or a "
                               "folder every machine mounts.") from exc
         self.url, self.base = url, base.rstrip("/")
         self.root, self.file_mode = root, file_mode
-        self.local = not url.startswith(("s3://", "s3a://"))
+
+    @property
+    def fs(self) -> Any:
+        """The storage's file system; made again in a forked child (s3fs's is not
+        fork-safe)."""
+        if self._pid != os.getpid():
+            import fsspec
+            self._fs, self._pid = fsspec.core.url_to_fs(self.url, **self._options)[0], os.getpid()
+        return self._fs
 
     # -- places ----------------------------------------------------------------------------
     def _object(self, relative: str) -> str:

@@ -218,6 +218,13 @@ def wipe_registry_and_index(store: Any) -> None:
 @pytest.fixture(scope="session")
 def s3_server() -> Any:
     """An S3 service of this test process's own (moto's threaded server on loopback)."""
+    server, endpoint = start_s3_server()
+    yield endpoint
+    server.stop()
+
+
+def start_s3_server() -> tuple[Any, str]:
+    """Moto's threaded S3 server on loopback (with test credentials), and its address."""
     import logging
     import os
 
@@ -231,8 +238,7 @@ def s3_server() -> Any:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    return server, f"http://{host}:{port}"
 
 
 _BUCKETS = iter(range(1, 1 << 30))

@@ -1,6 +1,7 @@
-"""One store suite, two backends: the tests of the archive, the index, retrieval and
-verify run here against the workspace on one machine and against PostgreSQL (a server of
-the tests' own), with the same assertions; then what only a shared backend must show."""
+"""One store suite, three backends: the tests of the archive, the index, retrieval and
+verify run here against the workspace on one machine, against PostgreSQL (a server of the
+tests' own) and against PostgreSQL with the archive's shared copy in S3 (moto's server),
+with the same assertions; then what only a shared backend must show."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 from pipeline.desk import Desk
 from pipeline.errors import BusyError
 from pipeline.reindex import reindex
-from pipeline.shared import SharedStore
+from pipeline.shared import SharedStore, share_archive
 from pipeline.workspace import Workspace
 from tests.conftest import QUICK, copy_example, drop
 from tests.test_index import (  # noqa: F401  (run here against both backends)
@@ -52,10 +53,12 @@ from tests.test_verify import (  # noqa: F401
 )
 
 
-@pytest.fixture(params=["workspace", "postgresql"])
+@pytest.fixture(params=["workspace", "postgresql", "postgresql+s3"])
 def backend(request: pytest.FixtureRequest) -> str:
-    if request.param == "postgresql":
+    if request.param.startswith("postgresql"):
         request.getfixturevalue("shared_store")
+    if request.param.endswith("s3"):
+        request.getfixturevalue("shared_archive")
     return str(request.param)
 
 
@@ -71,11 +74,14 @@ def with_order(tmp_path: Path, order_archive: Path, backend: str) -> Desk:
     root = tmp_path / "ws"
     shutil.copytree(order_archive, root)
     desk = Desk(Workspace(root), QUICK)
-    if backend == "postgresql":
+    if backend.startswith("postgresql"):
         assert isinstance(desk.store, SharedStore)
         assert desk.store.locate("PO-2026-0042") is None
         reindex(desk.store, jobs=0)
         shutil.rmtree(root / "archive" / ".orders")  # the copy's own: not read any more
+    if backend.endswith("s3"):  # as after `gendan migrate --archive`
+        assert share_archive(desk.store, os.environ["GENDAN_ARCHIVE_URL"],
+                             os.environ["GENDAN_ARCHIVE_ENDPOINT"])[1] == []
     return desk
 
 
