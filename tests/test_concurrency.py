@@ -1,7 +1,8 @@
 """Two processes at once: two `gendan run` on one inbox; the watcher filing updates while
-`check` and `handover` run on the same order; readers while it all happens. No update is
-lost, no file processed twice, no read torn. Each on the workspace's own store and on the
-shared backend (PostgreSQL)."""
+`check` and `handover` run on the same order; readers while it all happens; two machines
+filing into the same orders through the archive's shared copy. No update is lost, no file
+processed twice, no read torn. Each on the workspace's own store, on the shared backend
+(PostgreSQL) and with the archive in S3."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from pipeline.recipes import check_order, hand_over
 from pipeline.store import SIDECAR_SUFFIX, order_key
 from pipeline.verify import verify
 from pipeline.workspace import Workspace
-from tests.conftest import CORPUS, EXAMPLES, GENERAL_MANAGER, TRUSTING
+from tests.conftest import CORPUS, EXAMPLES, GENERAL_MANAGER, TRUSTING, new_bucket
 
 TOML = ('[documents]\non_order = ["quotation"]\nword_to_pdf = false\n\n'
         '[watch]\nstable_seconds = 0.05\nrescan_seconds = 0.2\n\n[approval]\ntrust_inbox = true\n')
@@ -35,17 +36,25 @@ SETTINGS = Settings(
         approval=TRUSTING, documents=Documents(on_order=["quotation"], word_to_pdf=False))
 
 
-@pytest.fixture(params=["workspace", "postgresql"])
+@pytest.fixture(params=["workspace", "postgresql", "postgresql+s3"])
 def server(request: pytest.FixtureRequest) -> Any:
-    """The PostgreSQL server of the shared backend's run (None: the workspace's own)."""
-    return request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+    """The shared backend's PostgreSQL server and S3 service (None: the workspace's own)."""
+    if request.param == "workspace":
+        return None
+    s3 = request.getfixturevalue("s3_server") if request.param.endswith("s3") else ""
+    return (request.getfixturevalue("pg_server"), s3)
 
 
-def _workspace(tmp_path: Path, server: Any = None) -> Path:
-    root = tmp_path / "ws"
+def _workspace(tmp_path: Path, server: Any = None, name: str = "ws") -> Path:
+    root = tmp_path / name
     (root / "inbox").mkdir(parents=True)
     (root / "archive").mkdir()
-    store = f'\n[store]\nurl = "{server.new_database()}"\n' if server is not None else ""
+    store = ""
+    if server is not None:
+        store = f'\n[store]\nurl = "{server[0].new_database()}"\n'
+        if server[1]:
+            store += f'archive_url = "{new_bucket(server[1])}"\n' \
+                     f'archive_endpoint = "{server[1]}"\n'
     (root / "gendan.toml").write_text(TOML + store, encoding="utf-8")
     return root
 
@@ -99,6 +108,45 @@ def test_two_runs_at_once_process_each_file_once(tmp_path: Path, server: Any) ->
     assert not [p for p in (root / "inbox").rglob("*") if p.is_file()]
     desk = Desk(Workspace(root), SETTINGS)
     assert verify(desk.store, desk.parking) == []
+
+
+@pytest.mark.slow
+def test_two_machines_file_into_the_same_orders_through_the_shared_copy(
+        tmp_path: Path, pg_server: Any, s3_server: str) -> None:
+    """Each machine its own workspace folder (inbox, archive/), one database and bucket;
+    both file factory PDFs into the same two orders at once, then each sees all of it."""
+    first = _workspace(tmp_path, (pg_server, s3_server), "first")
+    second = tmp_path / "second"
+    shutil.copytree(first, second)
+    base = yaml.safe_load((EXAMPLES / "PO-2026-0042.yaml").read_text(encoding="utf-8"))
+    for n in range(2):
+        data = {**base, "order_no": f"M-{n}", "contract_no": None, "customer_po": None}
+        (first / "inbox" / f"M-{n}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True),
+                                                     encoding="utf-8")
+    assert _status(_spawn(lambda: main(["-w", str(first), "run"]))) == 0
+    from pypdf import PdfWriter
+
+    digests = set()
+    for n in range(24):
+        writer = PdfWriter(clone_from=CORPUS / "minimal-document.pdf")
+        writer.add_metadata({"/Title": f"file {n}"})
+        target = (first if n % 2 else second) / "inbox" / f"M-{n % 4 // 2}_packing-list-{n}.pdf"
+        with target.open("wb") as handle:
+            writer.write(handle)
+        digests.add(sha256_file(target))
+    runs = [_spawn(lambda root=root: main(["-w", str(root), "run"]))  # type: ignore[misc]
+            for root in (first, second)]
+    assert [_status(pid) for pid in runs] == [0, 0]
+    for root in (first, second):
+        desk = Desk(Workspace(root), SETTINGS)
+        desk.store.pull_all()
+        filed = {str(m["sha256"]) for m in _sidecars(root) if m["kind"] == "original"}
+        assert digests <= filed, root.name  # every file of both machines, on each
+        originals = [m for m in _sidecars(root) if m["kind"] == "original"]
+        assert not any(m.get("duplicates") for m in originals)
+        assert verify(desk.store, desk.parking) == []
+        assert desk.store.remote is not None and desk.store.remote.damage() == []
+        desk.store.index.close()
 
 
 UPDATES = sorted((EXAMPLES / "updates").glob("PO-2026-0042.*.yaml"))
