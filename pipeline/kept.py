@@ -5,6 +5,8 @@ index nor a rebuild reads a PDF again."""
 from __future__ import annotations
 
 import contextlib
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -80,6 +82,15 @@ class KeptTexts:
         except (FileNotFoundError, ArchiveError):
             return None
         return kept if isinstance(kept.get("pages"), list) else None
+
+    def text_loader(self) -> Callable[[str], dict[str, Any] | None]:
+        """`kept_text` for the index, asking the disk only about the contents whose text
+        is kept (one listing of `.text`, not one failed open for each content without)."""
+        try:
+            present = set(os.listdir(self.folder / ".text"))
+        except (FileNotFoundError, NotADirectoryError):
+            present = set()
+        return lambda sha256: self.kept_text(sha256) if f"{sha256}.json" in present else None
 
     def text(self, sha256: str, reader: str | None = None) -> list[str] | None:
         """The kept page texts of one content (only if `reader` read them, if given)."""

@@ -277,7 +277,7 @@ class OrderRecord(KeptTexts):
             unchanged = False
         if not unchanged:
             atomic_write(path, text, mode=self.store.file_mode, durable=False)
-        self.store.index.record(self.key, self.summary(), self.indexed(), self.kept_text)
+        self.store.index.record(self.key, self.summary(), self.indexed(), self.text_loader())
 
     def indexed(self) -> list[dict[str, Any]]:
         """The documents as the index holds them: a file that is gone or whose size is not

@@ -74,7 +74,7 @@ class OrderStore:
         self.lock_timeout = lock_timeout
         self.sidecar_cache = SIDECAR_CACHE  # parsed sidecars kept (0 on a one-pass rebuild)
         self._events: OrderedDict[int, tuple[dict[str, Any], Event]] = OrderedDict()
-        self._sidecars: OrderedDict[str, tuple[tuple[int, int, int], dict[str, Any]]] = \
+        self._sidecars: OrderedDict[str, tuple[tuple[int, int, int], dict[str, Any], bool]] = \
             OrderedDict()
 
     # -- places ----------------------------------------------------------------------------
@@ -314,21 +314,23 @@ class OrderStore:
 
     # -- sidecars (parsed once, re-read only when they change) -----------------------------
     def sidecar(self, path: Path) -> dict[str, Any]:
-        return self._parsed(str(path), path.stat())
+        return self._parsed(str(path), path.stat())[0]
 
-    def _parsed(self, path: str, info: os.stat_result) -> dict[str, Any]:
-        """The sidecar at `path`, parsed once while its file stays the same."""
+    def _parsed(self, path: str, info: os.stat_result) -> tuple[dict[str, Any], bool]:
+        """The sidecar at `path`, parsed (and whether it is well formed) once while its
+        file stays the same."""
         stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
         cached = self._sidecars.get(path)
         if cached is None or cached[0] != stamp:
-            cached = (stamp, read_json(Path(path)))
+            meta = read_json(Path(path))
+            cached = (stamp, meta, well_formed(meta))
             if self.sidecar_cache:
                 self._sidecars[path] = cached
                 if len(self._sidecars) > self.sidecar_cache:
                     self._sidecars.popitem(last=False)
         else:
             self._sidecars.move_to_end(path)
-        return cached[1]
+        return cached[1], cached[2]
 
     def event(self, raw: dict[str, Any]) -> Event:
         """A sidecar's event, validated once while its parsed sidecar is kept (`raw` is then
@@ -356,13 +358,13 @@ class OrderStore:
                 continue
             for entry in entries:
                 try:
-                    meta = self._parsed(entry.path, entry.stat())
+                    meta, shaped = self._parsed(entry.path, entry.stat())
                 except FileNotFoundError:
                     continue
                 except ArchiveError as exc:  # verify reports it, repair quarantines it
                     log.warning("%s; left out until `gendan verify --repair`", exc.message)
                     continue
-                if not well_formed(meta):
+                if not shaped:
                     log.warning("%s: a record not of gendan's shape; left out until "
                                 "`gendan verify --repair`", entry.path)
                     continue

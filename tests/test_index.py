@@ -193,3 +193,44 @@ def test_the_due_steps_have_a_table_of_their_own_filled_for_an_older_index(
     again = Index(tmp_path / ".index")
     assert [(s["order_no"], s["kind"]) for s in again.due_steps("2027-12-31", 10)] == expect
     again.close()
+
+
+def test_an_order_written_by_difference_reads_as_one_written_whole(tmp_path: Path) -> None:
+    """Seeded edits of growing orders (documents added, changed, gone), some written by
+    another writer between two of this one's: the cards and the catalogue end as a fresh
+    index writing each order whole says, after every step."""
+    import random
+
+    rng = random.Random(29)
+    ours, theirs = Index(tmp_path / "ours"), Index(tmp_path / "ours")
+    orders: dict[str, dict[str, dict[str, Any]]] = {"a": {}, "b": {}, "c": {}}
+    for step in range(120):
+        key = rng.choice(sorted(orders))
+        docs = orders[key]
+        for _ in range(rng.randint(1, 4)):
+            what = rng.random()
+            if what < 0.55 or not docs:
+                path = f"C/{key}/originals/{key}_{len(docs) + rng.randint(0, 10 ** 6)}.pdf"
+                docs[path] = {"path": path, "kind": "original", "doc_type": "packing_list",
+                              "version": 1, "current": True, "sha256": f"{path}-sha",
+                              "time": f"2026-12-{rng.randint(1, 28):02d}", "file": "x"}
+            elif what < 0.85:
+                path = rng.choice(sorted(docs))
+                docs[path] = {**docs[path], "current": rng.random() < 0.5,
+                              "duplicates": [{"source": f"again {step}"}]}
+            else:
+                del docs[rng.choice(sorted(docs))]
+        order = {"order_no": key.upper(), "customer": "C", "status": "received",
+                 "models": [f"M-{step % 3}"]}
+        writer = theirs if rng.random() < 0.2 else ours
+        writer.record(key, order, [dict(d) for d in docs.values()])
+        whole = Index(tmp_path / f"whole-{step}")
+        for other, other_docs in orders.items():
+            if other_docs or other == key:
+                card = (ours if other != key else writer).card(other)
+                if card is not None:
+                    whole.record(other, card[0], [dict(d) for d in other_docs.values()])
+        assert ours.snapshot() == whole.snapshot(), step
+        assert ours.card(key) == (order, sorted(docs.values(), key=lambda d: d["path"]))
+        whole.close()
+        shutil.rmtree(tmp_path / f"whole-{step}")

@@ -44,6 +44,9 @@ class Index:
         else:
             self.cards = Cards(folder / "cards", file_mode=file_mode)
             self.catalogue = Catalogue(folder / "catalogue.sqlite")
+        # what `record` last wrote of the orders it wrote last, and the catalogue's
+        # generation after it: while that is still the generation, the rows are as written
+        self._last: tuple[tuple[int, int], dict[str, dict[str, dict[str, Any]]]] | None = None
 
     @classmethod
     def of(cls, workspace: Workspace) -> Index:
@@ -75,10 +78,27 @@ class Index:
         """Replace what the index holds about one order."""
         rows = [_row(d) for d in documents]
         self.cards.write(key, order, rows)
+        written = {r["path"]: r for r in rows}
+        last, self._last = self._last, None  # given back only if the write goes through
         with self.catalogue.transaction() as db:
-            self.catalogue.put(db, key, order, rows, texts)
+            generation = self.catalogue.generation_for_update(db)
+            before = last[1].get(key) if last is not None and last[0] == generation else None
+            if before is None:
+                self.catalogue.put(db, key, order, rows, texts)
+            else:  # by difference: no one else wrote to the catalogue since this did
+                same = {p for p, r in written.items() if before.get(p) == r}
+                partial = rows_of(key, order, [r for r in rows if r["path"] not in same])
+                partial.shas = list(dict.fromkeys(r["sha256"] for r in rows if r.get("sha256")))
+                self.catalogue.put_rows(db, partial, texts,
+                                        changed=[p for p in before if p not in same])
+        kept = last[1] if last is not None and last[0] == generation else {}
+        kept[key] = written
+        if len(kept) > 64:  # the orders written last
+            del kept[next(iter(kept))]
+        self._last = ((generation[0], generation[1] + 1), kept)
 
     def forget(self, key: str) -> None:
+        self._last = None
         self.cards.forget(key)
         if self.exists():
             self.catalogue.forget(key)
@@ -97,6 +117,7 @@ class Index:
         now (the producer is about to wait for an order's lock, whose holder may be waiting
         to write to the index). The text of contents already indexed is kept: it is keyed
         by the content's sha256. Cards of orders not in the entries are removed."""
+        self._last = None
         seen: set[str] = set()
         db = None
         try:

@@ -46,7 +46,7 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        text = _dump(data)
         atomic_write(self.path, text.encode("utf-8"), mode=self.mode, durable=False)
 
     def close(self) -> None:
@@ -60,6 +60,7 @@ class Cards:
         self.folder = folder
         self.file_mode = file_mode
         self._made: set[Path] = set()  # shard folders known to exist
+        self._texts: dict[str, dict[str, tuple[dict[str, Any], str]]] = {}  # key: path: JSON
 
     def path(self, key: str) -> Path:
         shard = hashlib.sha1(key.encode("utf-8")).hexdigest()[:2]
@@ -76,14 +77,26 @@ class Cards:
             db.close()
 
     def write(self, key: str, order: dict[str, Any], documents: list[dict[str, Any]]) -> None:
+        """Replace the order's card: the file TinyDB would write for tables `order` (one
+        row) and `documents`, each document's JSON made again only if it changed since this
+        process last wrote the card (an order that grows is not serialised whole again)."""
         path = self.path(key)
         if path.parent not in self._made:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(path.parent)
-        with self._open(path) as db:
-            db.drop_tables()
-            db.table("order").insert(order)
-            db.table("documents").insert_multiple(documents)
+        before = self._texts.pop(key, {})
+        texts: dict[str, tuple[dict[str, Any], str]] = {}
+        for row in documents:
+            known = before.get(row["path"])
+            texts[row["path"]] = known if known is not None and known[0] == row else \
+                (row, _dump(row))
+        ids = sorted((str(n), row["path"]) for n, row in enumerate(documents, start=1))
+        text = ('{"documents":{' + ",".join(f'"{n}":{texts[p][1]}' for n, p in ids) +
+                '},"order":{"1":' + _dump(order) + "}}")
+        atomic_write(path, text.encode("utf-8"), mode=self.file_mode, durable=False)
+        self._texts[key] = texts
+        if len(self._texts) > 64:  # the cards written last
+            del self._texts[next(iter(self._texts))]
 
     def read(self, key: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         path = self.path(key)
@@ -105,3 +118,7 @@ class Cards:
             return
         for path in sorted(self.folder.glob("*/*.json")):
             yield path.stem
+
+
+def _dump(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

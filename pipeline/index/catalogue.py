@@ -210,8 +210,16 @@ class Catalogue:
         """Replace one order's rows (inside a transaction); add the text of new contents."""
         self.put_rows(db, rows_of(key, order, documents), texts)
 
-    def put_rows(self, db: sqlite3.Connection, rows: Rows, texts: TextLoader | None) -> None:
-        self._drop(db, rows.key)
+    def put_rows(self, db: sqlite3.Connection, rows: Rows, texts: TextLoader | None, *,
+                 changed: list[str] | None = None) -> None:
+        """Write one order's rows; with `changed`, only `rows.documents` (the new and
+        changed documents) are written after the rows at the paths `changed` are deleted,
+        the other documents are kept as they are."""
+        if changed is None:
+            self._drop(db, rows.key)
+        else:
+            self._drop(db, rows.key, documents=False)
+            db.executemany("DELETE FROM documents WHERE path = ?", [(p,) for p in changed])
         db.execute(f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}, models, row) "
                    f"VALUES ({', '.join('?' * (len(ORDER_COLUMNS) + 2))})", rows.order)
         db.executemany("INSERT INTO models (key, model, joined) VALUES (?, ?, ?)", rows.models)
@@ -281,14 +289,21 @@ class Catalogue:
             return -1
         return int(rows[0][0]) if rows else 0
 
+    def generation_for_update(self, db: sqlite3.Connection) -> tuple[int, int]:
+        """Inside a writing transaction (no other writer can change it before this one
+        ends): the file the catalogue is and its generation."""
+        row = db.execute("SELECT n FROM generation").fetchone()
+        return self.path.stat().st_ino, int(row[0]) if row else 0
+
     def known_texts(self) -> set[str]:
         """The contents whose text is indexed already."""
         return {r[0] for r in self._connect().execute("SELECT sha256 FROM texts")}
 
-    def _drop(self, db: sqlite3.Connection, key: str) -> None:
+    def _drop(self, db: sqlite3.Connection, key: str, *, documents: bool = True) -> None:
         db.execute("DELETE FROM orders WHERE key = ?", (key,))
         db.execute("DELETE FROM models WHERE key = ?", (key,))
-        db.execute("DELETE FROM documents WHERE key = ?", (key,))
+        if documents:
+            db.execute("DELETE FROM documents WHERE key = ?", (key,))
         db.execute("DELETE FROM due_steps WHERE key = ?", (key,))
 
     def forget(self, key: str) -> None:

@@ -227,6 +227,10 @@ class PgCatalogue(Catalogue):
         if db.in_transaction:
             db.raw.execute("ROLLBACK")
 
+    def generation_for_update(self, db: Any) -> tuple[int, int]:
+        row = db.execute("SELECT n FROM generation FOR UPDATE").fetchone()
+        return 1, int(row[0]) if row else 0
+
     @contextmanager
     def transaction(self) -> Iterator[Any]:
         db = self.begin()
