@@ -45,16 +45,21 @@ def _object(url: str, relative: str) -> str:
     return f"{url.removeprefix('s3://')}/{relative}"
 
 
+def _order_filed_on_a(tmp_path: Path, s3_server: str) -> tuple[Desk, Desk, Any]:
+    """Machines a and b of one office, the order filed on a; the bucket."""
+    a, b = _machine(tmp_path / "a"), _machine(tmp_path / "b")
+    copy_example(a.workspace, "PO-2026-0042.yaml")
+    assert [o.status for o in a.run_once()] == ["archived"]
+    return a, b, _bucket(s3_server)
+
+
 def _packing_list(tmp_path: Path) -> bytes:
     return text_pdf(tmp_path / "pl.pdf", "PACKING LIST 装箱单 PO-2026-0042 CTNS 120").read_bytes()
 
 
 def test_two_machines_file_into_one_order_through_the_shared_copy(
         tmp_path: Path, shared_store: str, shared_archive: str, s3_server: str) -> None:
-    a, b = _machine(tmp_path / "a"), _machine(tmp_path / "b")
-    copy_example(a.workspace, "PO-2026-0042.yaml")
-    assert [o.status for o in a.run_once()] == ["archived"]
-    s3 = _bucket(s3_server)
+    a, b, s3 = _order_filed_on_a(tmp_path, s3_server)
     manifest = json.loads(s3.cat_file(_object(shared_archive, f"{ORDER}/{MANIFEST}")))
     assert manifest["serial"] == 1 and manifest["order_no"] == "PO-2026-0042"
     original = (tmp_path / "a" / "archive" / ORDER / "originals" / "PO-2026-0042.yaml")
@@ -87,10 +92,7 @@ def test_two_machines_file_into_one_order_through_the_shared_copy(
 
 def test_a_damaged_object_is_refused_on_read_and_written_back_by_repair(
         tmp_path: Path, shared_store: str, shared_archive: str, s3_server: str) -> None:
-    a, b = _machine(tmp_path / "a"), _machine(tmp_path / "b")
-    copy_example(a.workspace, "PO-2026-0042.yaml")
-    a.run_once()
-    s3 = _bucket(s3_server)
+    a, b, s3 = _order_filed_on_a(tmp_path, s3_server)
     name = _object(shared_archive, f"{ORDER}/originals/PO-2026-0042.yaml")
     good = s3.cat_file(name)
     s3.pipe_file(name, bytes(reversed(good)))  # the same size, other bytes
@@ -116,10 +118,7 @@ def test_a_damaged_object_is_refused_on_read_and_written_back_by_repair(
 
 def test_what_the_shared_copy_does_not_name_is_set_aside_or_removed(
         tmp_path: Path, shared_store: str, shared_archive: str, s3_server: str) -> None:
-    a, b = _machine(tmp_path / "a"), _machine(tmp_path / "b")
-    copy_example(a.workspace, "PO-2026-0042.yaml")
-    a.run_once()
-    s3 = _bucket(s3_server)
+    a, b, s3 = _order_filed_on_a(tmp_path, s3_server)
     stray = _object(shared_archive, f"{ORDER}/originals/half-uploaded.pdf")
     s3.pipe_file(stray, b"%PDF-1.7 a push that stopped")
     problems = verify(a.store, a.parking)
