@@ -70,6 +70,7 @@ class Index:
         return self.catalogue.version()
 
     def close(self) -> None:
+        self._last = None  # the file may be another when it is opened again
         self.catalogue.close()
 
     # -- writing (the store calls these under the order's lock) ----------------------------
