@@ -14,6 +14,7 @@ commands never create it: on a new workspace they see an empty index.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ class Index:
         # what `record` last wrote of the orders it wrote last, and the catalogue's
         # generation after it: while that is still the generation, the rows are as written
         self._last: tuple[tuple[int, int], dict[str, dict[str, dict[str, Any]]]] | None = None
+        self._last_lock = threading.Lock()  # the page's threads share one index
 
     @classmethod
     def of(cls, workspace: Workspace) -> Index:
@@ -80,7 +82,8 @@ class Index:
         rows = [_row(d) for d in documents]
         self.cards.write(key, order, rows)
         written = {r["path"]: r for r in rows}
-        last, self._last = self._last, None  # given back only if the write goes through
+        with self._last_lock:  # given back only if the write goes through
+            last, self._last = self._last, None
         with self.catalogue.transaction() as db:
             generation = self.catalogue.generation_for_update(db)
             before = last[1].get(key) if last is not None and last[0] == generation else None
@@ -96,7 +99,8 @@ class Index:
         kept[key] = written
         if len(kept) > 64:  # the orders written last
             del kept[next(iter(kept))]
-        self._last = ((generation[0], generation[1] + 1), kept)
+        with self._last_lock:  # (a thread that wrote since leaves what it knew, or nothing)
+            self._last = ((generation[0], generation[1] + 1), kept)
 
     def forget(self, key: str) -> None:
         self._last = None
