@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ArchiveError, DiskFullError, IncompleteFileError, NotFoundError
 from .filing import Arrival, Filing, StagedFile
@@ -38,9 +38,31 @@ from .sidecars import SIDECAR_SUFFIX, OrderRef, dump_json, read_json
 from .summary import summarise
 
 if TYPE_CHECKING:
-    from .store import OrderStore
+    from .clock import Clock
+    from .index import Index
+    from .summary import Policy
 
-__all__ = ["OrderRecord"]
+__all__ = ["OrderRecord", "RecordStore"]
+
+
+class RecordStore(Protocol):
+    """What a record asks of the order store that opens it (store.py's OrderStore)."""
+
+    root: Path
+    file_mode: int | None
+    clock: Clock
+    policy: Policy
+    index: Index
+
+    def folder(self, ref: OrderRef) -> Path: ...
+    def relative(self, path: Path) -> str: ...
+    def sidecars(self, folder: Path) -> Iterator[tuple[str, dict[str, Any]]]: ...
+    def event(self, raw: dict[str, Any]) -> Event: ...
+    def claim(self, key: str, ref: OrderRef) -> None: ...
+    def undo_entries(self, key: str, claimed: bool) -> None: ...
+    def journal_begin(self, key: str, ref: OrderRef, what: str, *,
+                      durable: bool = True) -> None: ...
+    def journal_end(self, key: str) -> None: ...
 
 
 def _media_type(name: str) -> str:
@@ -48,9 +70,9 @@ def _media_type(name: str) -> str:
 
 
 class OrderRecord(KeptTexts):
-    store: OrderStore
+    store: RecordStore
 
-    def __init__(self, store: OrderStore, key: str, ref: OrderRef, *, registered: bool) -> None:
+    def __init__(self, store: RecordStore, key: str, ref: OrderRef, *, registered: bool) -> None:
         self.store = store
         self.key = key
         self.ref = ref
