@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from .errors import ArchiveError, DiskFullError, IncompleteFileError, NotFoundError
 from .filing import Arrival, Filing, StagedFile
@@ -34,35 +34,10 @@ from .fsutil import (
 )
 from .kept import KeptTexts
 from .models import Order
-from .sidecars import SIDECAR_SUFFIX, OrderRef, dump_json, read_json
+from .sidecars import SIDECAR_SUFFIX, OrderRef, RecordStore, dump_json, read_json
 from .summary import summarise
 
-if TYPE_CHECKING:
-    from .clock import Clock
-    from .index import Index
-    from .summary import Policy
-
-__all__ = ["OrderRecord", "RecordStore"]
-
-
-class RecordStore(Protocol):
-    """What a record asks of the order store that opens it (store.py's OrderStore)."""
-
-    root: Path
-    file_mode: int | None
-    clock: Clock
-    policy: Policy
-    index: Index
-
-    def folder(self, ref: OrderRef) -> Path: ...
-    def relative(self, path: Path) -> str: ...
-    def sidecars(self, folder: Path) -> Iterator[tuple[str, dict[str, Any]]]: ...
-    def event(self, raw: dict[str, Any]) -> Event: ...
-    def claim(self, key: str, ref: OrderRef) -> None: ...
-    def undo_entries(self, key: str, claimed: bool) -> None: ...
-    def journal_begin(self, key: str, ref: OrderRef, what: str, *,
-                      durable: bool = True) -> None: ...
-    def journal_end(self, key: str) -> None: ...
+__all__ = ["OrderRecord"]
 
 
 def _media_type(name: str) -> str:

@@ -1,17 +1,26 @@
 """A sidecar as the store reads and writes it: JSON of one object, and what every reader
 relies on finding in it (`well_formed`); a record that is not is left out by the readers
-and named by `gendan verify`."""
+and named by `gendan verify`. Also what the order store and a record share: where an order
+lives (`OrderRef`) and what a record asks of the store (`RecordStore`)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ArchiveError
 
-__all__ = ["SHAPE", "SIDECAR_SUFFIX", "OrderRef", "dump_json", "read_json", "well_formed"]
+if TYPE_CHECKING:
+    from .clock import Clock
+    from .flow import Event
+    from .index import Index
+    from .summary import Policy
+
+__all__ = ["SHAPE", "SIDECAR_SUFFIX", "OrderRef", "RecordStore", "dump_json", "read_json",
+           "well_formed"]
 
 SIDECAR_SUFFIX = ".gendan.json"
 
@@ -55,3 +64,24 @@ def read_json(path: Path) -> dict[str, Any]:
 def dump_json(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
             + "\n").encode("utf-8")
+
+
+class RecordStore(Protocol):
+    """What a record (record.py) asks of the order store that opens it (store.py's
+    OrderStore)."""
+
+    root: Path
+    file_mode: int | None
+    clock: Clock
+    policy: Policy
+    index: Index
+
+    def folder(self, ref: OrderRef) -> Path: ...
+    def relative(self, path: Path) -> str: ...
+    def sidecars(self, folder: Path) -> Iterator[tuple[str, dict[str, Any]]]: ...
+    def event(self, raw: dict[str, Any]) -> Event: ...
+    def claim(self, key: str, ref: OrderRef) -> None: ...
+    def undo_entries(self, key: str, claimed: bool) -> None: ...
+    def journal_begin(self, key: str, ref: OrderRef, what: str, *,
+                      durable: bool = True) -> None: ...
+    def journal_end(self, key: str) -> None: ...
