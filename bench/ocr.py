@@ -344,7 +344,7 @@ def main() -> int:
             outcomes = list(pool.map(run_one, [args.seed] * len(numbers), numbers,
                                      [args.keep] * len(numbers)))
     for o in outcomes:
-        if o.false_errors or not o.identified or o.cer > 0.05:
+        if o.false_errors or not o.identified or o.cer > 0.05 or o.wrong:
             print(f"{args.seed}:{o.n} {o.doc_type} {o.scan} cer {o.cer:.1%} fields "
                   f"{o.fields_right}/{o.fields} identified {o.identified} "
                   f"({o.identification[:90]}) errors "

@@ -187,6 +187,27 @@ def test_a_header_wrapped_over_lines_names_its_columns(tmp_path: Path) -> None:
     assert doc.totals["cartons"].value == 150
 
 
+def test_a_label_and_its_value_right_above_the_header_are_not_part_of_it(
+        tmp_path: Path) -> None:
+    """唛头: (shipping marks) set close above the table: its words over the model column
+    do not take the column over (no line of a header says "label: value")."""
+    body = ("<p style='margin: 0'>唛头: OZTOOLS<span style='margin-left: 8mm'>"
+            "OZTOOLS-1557/SYDNEY</span><span style='margin-left: 8mm'>C/NO. 1-UP</span>"
+            "</p><table style='border-collapse: collapse'><tr><th>序号</th>"
+            "<th>型号</th><th>货物名称</th><th>数量</th><th>单价</th><th>总价</th></tr>"
+            "<tr><td>1</td><td>HR-260G-UK-146</td><td>30米水管卷盘车</td><td>502 PAIRS</td>"
+            "<td>217.96</td><td>109,415.92</td></tr>"
+            "<tr><td>2</td><td>SB-221G-US-316</td><td>钢头安全鞋</td><td>5,800 PAIRS</td>"
+            "<td>147.02</td><td>852,716.00</td></tr>"
+            "<tr><td>合计</td><td></td><td></td><td>6,302</td><td></td><td>962,131.92</td>"
+            "</tr></table>")
+    doc = _read(tmp_path, body, "commercial_invoice")
+    assert [(i["model"].value, i["quantity"].value, i["amount"].value) for i in doc.items] == [
+        ("HR-260G-UK-146", 502, Decimal("109415.92")),
+        ("SB-221G-US-316", 5800, Decimal("852716.00"))]
+    assert all(i["model"].how == "column model" for i in doc.items)  # its column, not a guess
+
+
 def test_one_cell_per_line_rows_are_put_back_together(tmp_path: Path) -> None:
     """No rules, and every cell of a row at its own height: no two cells share a line."""
     def row(cells: list[str]) -> str:

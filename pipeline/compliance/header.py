@@ -3,6 +3,8 @@ three, labels set so close that their texts run together), each the extent of it
 
 from __future__ import annotations
 
+import re
+
 from .cells import Cell, Line
 from .columns import column_of as _column
 from .columns import is_figure as _is_number
@@ -75,14 +77,18 @@ def header_of(line: Line) -> dict[str, Extent] | None:
     return found if len(found) >= 3 and len(useful) >= 2 else None
 
 
+LABEL = re.compile(r"[:：](?:\s|$)")  # 唛头: OZTOOLS, a field of the document (not a header)
+
+
 def header_block(lines: list[Line], n: int) -> tuple[dict[str, Extent], int]:
     """The columns of the header at line `n`, read with the header lines above and below
     it (a header over two or three lines, its cells wrapped or set at different heights:
     每箱数 / 量, Pcs/ / Ctn, 品名 / Description): the pieces standing over each other are
     one header cell. Returns the columns and the last line of the header."""
-    def headerish(line: Line) -> bool:
+    def headerish(line: Line) -> bool:  # (a label with its colon is the document's: 唛头：)
         return line.page == lines[n].page and all(
-            not _is_number(c.text) and len(c.text) <= 24 for c in line.cells)
+            not _is_number(c.text) and len(c.text) <= 24 and not LABEL.search(c.text)
+            for c in line.cells)
 
     first, last = n, n
     while first > 0 and lines[n].top - lines[first - 1].top < 20 and headerish(lines[first - 1]):
