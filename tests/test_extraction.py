@@ -187,11 +187,13 @@ def test_a_header_wrapped_over_lines_names_its_columns(tmp_path: Path) -> None:
     assert doc.totals["cartons"].value == 150
 
 
+@pytest.mark.parametrize("label", ["唛头:", "Marks"])
 def test_a_label_and_its_value_right_above_the_header_are_not_part_of_it(
-        tmp_path: Path) -> None:
-    """唛头: (shipping marks) set close above the table: its words over the model column
-    do not take the column over (no line of a header says "label: value")."""
-    body = ("<p style='margin: 0'>唛头: OZTOOLS<span style='margin-left: 8mm'>"
+        tmp_path: Path, label: str) -> None:
+    """The shipping marks set close above the table: their words over the first columns
+    do not take the model column over (no line of a header says "label: value", and no
+    piece of a header stands over two columns)."""
+    body = (f"<p style='margin: 0'>{label} OZTOOLS<span style='margin-left: 8mm'>"
             "OZTOOLS-1557/SYDNEY</span><span style='margin-left: 8mm'>C/NO. 1-UP</span>"
             "</p><table style='border-collapse: collapse'><tr><th>序号</th>"
             "<th>型号</th><th>货物名称</th><th>数量</th><th>单价</th><th>总价</th></tr>"

@@ -266,28 +266,3 @@ def test_the_detector_s_quick_input_is_the_library_s_own_to_float32_s_last_bit()
         assert quick.shape == own.shape and quick.dtype == np.float32
         assert float(np.abs(quick - own).max()) <= 2.5e-7
 
-
-@pytest.mark.slow
-def test_the_detector_reads_only_the_inked_part_and_finds_every_line(tmp_path: Path) -> None:
-    """A short packing list on an A4 page scanned at 200 dpi, on yellowed paper with noise:
-    the detector looks at the part of the page that holds ink (well under the whole page)
-    and finds the same text lines, at the same places, as RapidOCR over the whole page."""
-    import numpy as np
-
-    from pipeline.pdf.ocr import _detect, _inked, _seal, engine
-
-    pdf = text_pdf(tmp_path / "packing.pdf", PACKING)
-    picture = Image.open(io.BytesIO(scan_of(pdf, dpi=200, seal=True))).convert("RGB")
-    paper = np.asarray(picture).astype(np.float32) * np.array([0.96, 0.92, 0.80])
-    noisy = paper + np.random.default_rng(5).normal(0, 6, paper.shape)
-    rgb, _ = _seal(np.clip(noisy, 0, 255).astype(np.uint8))
-    bgr = np.ascontiguousarray(rgb[..., ::-1])
-    x0, y0, x1, y1 = _inked(bgr)
-    assert (x1 - x0) * (y1 - y0) < 0.6 * bgr.shape[0] * bgr.shape[1]
-    whole, _ = engine().auto_text_det(bgr)
-    inked = _detect(bgr)
-    assert len(whole) >= 8 and len(inked) == len(whole)
-    centres = sorted(tuple(b.mean(axis=0)) for b in inked)
-    for box in whole:
-        cx, cy = box.mean(axis=0)
-        assert min(abs(cx - x) + abs(cy - y) for x, y in centres) < 6

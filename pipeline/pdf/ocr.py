@@ -185,49 +185,6 @@ def _turn(picture: Any, angle: int, skew: float, fill: int) -> Any:
     return picture
 
 
-def _detect(img: Any) -> Any:
-    """The text lines of the picture (boxes in its pixels, top to bottom), found at the
-    scale RapidOCR finds them (the longer side at 960, 1,500 or 2,000 pixels, never
-    enlarged) but only within the part of the page that holds ink: the detector's time
-    goes with its pixels, and most of a page is its margins and the blank below a short
-    table (about a third of an A4 page's pixels)."""
-    import cv2
-    import numpy as np
-
-    ocr = engine()
-    height, width = img.shape[:2]
-    side = max(height, width)
-    ratio = min(1.0, (960 if side < 960 else 1500 if side < 1500 else 2000) / side)
-    small = cv2.resize(img, None, fx=ratio, fy=ratio) if ratio < 1 else img
-    x0, y0, x1, y1 = _inked(small)
-    boxes, _ = ocr.text_det(np.ascontiguousarray(small[y0:y1, x0:x1]))
-    if boxes is None or len(boxes) == 0:
-        return None
-    boxes = [((box + np.array([x0, y0], np.float32)) / np.float32(ratio)).astype(np.float32)
-             for box in boxes]
-    return ocr.sorted_boxes(np.array(boxes))
-
-
-def _inked(picture: Any) -> tuple[int, int, int, int]:
-    """The part of the picture that holds ink (x0, y0, x1, y1), a margin around it: found
-    on blocks of 8 by 8 pixels, darker than the paper by more than noise or a speck."""
-    import cv2
-    import numpy as np
-
-    height, width = picture.shape[:2]
-    gray = cv2.cvtColor(picture, cv2.COLOR_BGR2GRAY) if picture.ndim == 3 else picture
-    blocks = cv2.resize(gray, (max(1, width // 8), max(1, height // 8)),
-                        interpolation=cv2.INTER_AREA).astype(np.int16)
-    paper = int(np.median(blocks))
-    rows = np.flatnonzero(((paper - blocks) > 24).any(axis=1))
-    cols = np.flatnonzero(((paper - blocks) > 24).any(axis=0))
-    if not len(rows) or not len(cols):
-        return 0, 0, width, height
-    margin = 48  # pixels: more than the detector widens a line's box by
-    return (max(0, int(cols[0]) * 8 - margin), max(0, int(rows[0]) * 8 - margin),
-            min(width, int(cols[-1] + 1) * 8 + margin), min(height, int(rows[-1] + 1) * 8 + margin))
-
-
 def _ruled(gray: Any, box: Any) -> Any:
     """Which columns of a text line's box a vertical rule crosses: ink all through the
     line and on above and below it too (a table's cell border; a letter's stroke stops
@@ -356,7 +313,7 @@ def read_picture(picture: Any, dpi: float) -> OcrPage:
     img, ratio_h, ratio_w = ocr.preprocess(bgr)
     record: dict[str, Any] = {"preprocess": {"ratio_h": ratio_h, "ratio_w": ratio_w}}
     img, record = ocr.maybe_add_letterbox(img, record)
-    boxes = _detect(img)
+    boxes, _ = ocr.auto_text_det(img)
     if boxes is None:
         page.seconds = time.perf_counter() - started
         return page
