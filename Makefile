@@ -17,10 +17,10 @@ test: setup lint typecheck
 quick: setup
 	$(BIN)/pytest -q -n auto -m "not slow"
 
-# The kill tests with the archive in S3 killed before every step, not a drawn few (about 20
+# The kill tests on PostgreSQL and in S3 killed before every step, not a drawn few (about 25
 # minutes on two cores).
 soak: setup
-	GENDAN_EVERY_KILL=1 $(BIN)/pytest -q -n auto tests/test_crash.py -k "s3"
+	GENDAN_EVERY_KILL=1 $(BIN)/pytest -q -n auto tests/test_crash.py -k "postgresql"
 
 setup: system $(STAMP)
 	@$(BIN)/python -m compileall -q pipeline  # byte-code written even where PYTHONDONTWRITEBYTECODE is set

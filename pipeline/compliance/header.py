@@ -85,13 +85,9 @@ def header_block(lines: list[Line], n: int) -> tuple[dict[str, Extent], int]:
     it (a header over two or three lines, its cells wrapped or set at different heights:
     每箱数 / 量, Pcs/ / Ctn, 品名 / Description): the pieces standing over each other are
     one header cell. Returns the columns and the last line of the header."""
-    def headerish(line: Line) -> bool:
-        """Pieces of header cells: no figures, no label with its colon (唛头: is the
-        document's), none standing over two of the header line's cells (a piece of one
-        column's label stays within its column: Marks NORDIC-2721 / GOTHENBURG does not)."""
+    def headerish(line: Line) -> bool:  # (a label with its colon is the document's: 唛头:)
         return line.page == lines[n].page and all(
             not _is_number(c.text) and len(c.text) <= 24 and not LABEL.search(c.text)
-            and sum(c.x0 < h.x1 and h.x0 < c.x1 for h in lines[n].cells) <= 1
             for c in line.cells)
 
     first, last = n, n
