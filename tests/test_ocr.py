@@ -265,4 +265,3 @@ def test_the_detector_s_quick_input_is_the_library_s_own_to_float32_s_last_bit()
         own = np.expand_dims(prep.permute(prep.normalize(resized)), 0).astype(np.float32)
         assert quick.shape == own.shape and quick.dtype == np.float32
         assert float(np.abs(quick - own).max()) <= 2.5e-7
-
