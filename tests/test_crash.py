@@ -300,7 +300,7 @@ def _kill_points(flow: str, count: int, backend: Backend | None) -> list[int]:
     if backend is None or os.environ.get("GENDAN_EVERY_KILL"):
         return list(range(1, count + 1))
     sampled = SAMPLED["postgresql+s3" if backend.s3 else "postgresql"]
-    drawn = random.Random(flow).sample(range(2, count), max(0, min(sampled - 2, count - 2)))
+    drawn = random.Random(flow).sample(range(2, count), min(sampled - 2, count - 2))
     return sorted({1, count, *drawn})
 
 

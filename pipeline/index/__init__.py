@@ -91,10 +91,10 @@ class Index:
                 self.catalogue.put(db, key, order, rows, texts)
             else:  # by difference: no one else wrote to the catalogue since this did
                 same = {p for p, r in written.items() if before.get(p) == r}
-                partial = rows_of(key, order, [r for r in rows if r["path"] not in same])
                 # every content's text is looked for, not only the changed rows': a text
                 # kept after its document was filed (a check that read it) is added now
-                partial.shas = list(dict.fromkeys(r["sha256"] for r in rows if r.get("sha256")))
+                partial = rows_of(key, order, [r for r in rows if r["path"] not in same],
+                                  contents=rows)
                 self.catalogue.put_rows(db, partial, texts,
                                         changed=[p for p in before if p not in same])
         kept = last[1] if last is not None and last[0] == generation else {}

@@ -369,7 +369,10 @@ def _full(exc: sqlite3.OperationalError, path: Path) -> Exception:
     return exc
 
 
-def rows_of(key: str, order: dict[str, Any], documents: list[dict[str, Any]]) -> Rows:
+def rows_of(key: str, order: dict[str, Any], documents: list[dict[str, Any]],
+            contents: list[dict[str, Any]] | None = None) -> Rows:
+    """The rows of `documents`; the texts looked for are those of `contents` (by default
+    the same documents: on a write by difference, every document of the order)."""
     values = [order.get(c) if c != "key" else key for c in ORDER_COLUMNS]
     return Rows(
         key, (*values, " ".join(order.get("models") or []), _dump(order)),
@@ -378,7 +381,8 @@ def rows_of(key: str, order: dict[str, Any], documents: list[dict[str, Any]]) ->
           d.get("doc_type"), d.get("version"), int(bool(d.get("current"))), d.get("sha256"),
           d.get("pages"), d.get("business_date") or str(d.get("time", ""))[:10], _dump(d))
          for d in documents],
-        list(dict.fromkeys(d["sha256"] for d in documents if d.get("sha256"))),
+        list(dict.fromkeys(d["sha256"] for d in (documents if contents is None else contents)
+                           if d.get("sha256"))),
         [] if order.get("status") in CLOSED else
         [(key, order["order_no"], order["customer"], order.get("salesperson"), d.get("kind"),
           d.get("what"), d["date"], d.get("action")) for d in order.get("due") or []
