@@ -29,7 +29,6 @@ index in PostgreSQL instead; nothing above this module changes.
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
 from collections import OrderedDict
@@ -37,12 +36,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from filelock import FileLock, Timeout
+from filelock import FileLock
 
 from .clock import Clock, SystemClock
-from .errors import ArchiveError, BusyError, DiskFullError, NotFoundError, OrderConflictError
-from .fsutil import DISK_FULL, atomic_write, order_key, pid_alive, remove, safe_name, writer_tag
+from .errors import ArchiveError, NotFoundError, OrderConflictError
+from .fsutil import atomic_write, order_key, pid_alive, remove, safe_name, writer_tag
 from .index import Index
+from .locks import hold, try_hold
 from .sidecars import SIDECAR_SUFFIX, OrderRef, dump_json, read_json, well_formed
 from .summary import Policy
 
@@ -169,48 +169,13 @@ class OrderStore:
             with self._hold(str(manifest["key"]), f"order {ref.order_no}"):
                 self.remote.pull(ref, quarantine=self.quarantine)  # type: ignore[union-attr]
 
-    @contextlib.contextmanager
-    def _hold(self, name: str, what: str) -> Iterator[None]:
-        """The lock itself. On an archive that cannot be written (a read-only mount or
-        folder) there is no writer to wait for: what reads goes on without the lock, and
-        the first write says, in one line, that the archive cannot be written."""
-        path = self.root / ".locks" / f"{name}.lock"
-        lock = FileLock(str(path), timeout=self.lock_timeout)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            lock.acquire()
-        except Timeout as exc:
-            raise BusyError(f"{what} is locked by another gendan process (waited "
-                            f"{self.lock_timeout:.0f} s)",
-                            hint="Wait for it to finish and try again.") from exc
-        except OSError as exc:
-            if exc.errno in {errno.EROFS, errno.EACCES, errno.EPERM}:
-                log.info("%s: the archive cannot be written (%s); reading without the lock",
-                         what, exc.strerror)
-                yield
-                return
-            if exc.errno in DISK_FULL:
-                raise DiskFullError(f"the archive {self.root} is full: the lock of {what} "
-                                    f"could not be made ({exc.strerror})",
-                                    hint="Free some space, then run the command again.") \
-                    from exc
-            raise
-        try:
-            yield
-        finally:
-            lock.release()
+    def _hold(self, name: str, what: str) -> contextlib.AbstractContextManager[None]:
+        """The lock itself (pipeline/locks.py)."""
+        return hold(self.root / ".locks" / f"{name}.lock", what, self.lock_timeout)
 
     def try_lock(self, name: str) -> FileLock | None:
-        """The lock if it is free now, else None (recovery skips what is in use, and what
-        it cannot lock on an archive that cannot be written)."""
-        path = self.root / ".locks" / f"{name}.lock"
-        lock = FileLock(str(path), timeout=0)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            lock.acquire()
-        except (Timeout, OSError):
-            return None
-        return lock
+        """The lock if it is free now, else None."""
+        return try_hold(self.root / ".locks" / f"{name}.lock")
 
     def journal_begin(self, key: str, ref: OrderRef, what: str, *, durable: bool = True) -> None:
         """Note that this process is changing the order (recovery looks at these orders
