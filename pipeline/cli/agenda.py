@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -31,24 +32,48 @@ def _write(output: Path, data: bytes) -> None:
     partial.replace(output)
 
 
+SHOWN = 100  # steps in the table unless --limit or --all says otherwise
+
+
 @cli.command()
 @click.option("--days", type=int, default=None,
               help="Only what is due within N days (and everything overdue).")
 @click.option("--customer", help="One customer's orders.")
-@click.option("--json", "as_json", is_flag=True, help="The agenda as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="The whole agenda as JSON.")
+@click.option("--limit", type=click.IntRange(1), default=SHOWN, show_default=True,
+              help="Show the N most urgent steps.")
+@click.option("--all", "show_all", is_flag=True, help="Show every step.")
 @click.pass_obj
 @handles_errors
-def due(state: State, days: int | None, customer: str | None, as_json: bool) -> None:
-    """What is due on the open orders, overdue first; exit 1 when anything is overdue."""
-    from ..agenda import agenda
+def due(state: State, days: int | None, customer: str | None, as_json: bool, limit: int,
+        show_all: bool) -> None:
+    """What is due on the open orders, overdue first, with how many of each kind; exit 1
+    when anything is overdue."""
+    from ..agenda import Due, agenda
     from ..books.samples import due_rows
 
     today = _today(state)
-    items = agenda([*state.index().due_rows(customer), *due_rows(state.workspace().books)],
-                   today, days, customer)
-    overdue = [d for d in items if d.overdue]
+    samples = agenda(due_rows(state.workspace().books), today, days, customer)
+    if as_json or show_all:
+        items = sorted([*agenda(state.index().due_rows(customer), today, days, customer),
+                        *samples], key=lambda d: (d.date, d.order_no, d.kind))
+        counts = _counts(items)
+    else:  # from the index's table of due steps: only what is shown is read
+        index = state.index()
+        until = (today + dt.timedelta(days=days)).isoformat() if days is not None \
+            else "9999-12-31"
+        items = sorted([*(Due(r["order_no"], r["customer"], r["salesperson"] or "",
+                              r["kind"], r["what"], dt.date.fromisoformat(r["date"]),
+                              r["action"], (dt.date.fromisoformat(r["date"]) - today).days)
+                          for r in index.due_steps(until, limit, customer)), *samples],
+                       key=lambda d: (d.date, d.order_no, d.kind))[:limit]
+        counts = _counts(samples)
+        for c in index.due_counts(until, today.isoformat(), customer):
+            total, overdue = counts.get(c["kind"], (0, 0))
+            counts[c["kind"]] = (total + c["count"], overdue + c["overdue"])
+    steps, overdue = (sum(n[i] for n in counts.values()) for i in (0, 1))
     if as_json:
-        click.echo(json.dumps({"today": today.isoformat(), "overdue": len(overdue),
+        click.echo(json.dumps({"today": today.isoformat(), "overdue": overdue,
                                "items": [d.as_dict() for d in items]},
                               ensure_ascii=False, indent=2))
     elif not items:
@@ -59,9 +84,25 @@ def due(state: State, days: int | None, customer: str | None, as_json: bool) -> 
                  ("today" if d.days_left == 0 else f"{d.days_left} d"),
                  d.order_no, d.customer, d.what, d.action) for d in items]
         click.echo(table(["due", "left", "order", "customer", "what", "to do"], shown))
-        click.echo(f"\n{len(items)} step(s) due, {len(overdue)} overdue (today {today})")
+        if len(items) < steps:
+            click.echo(f"\nthe {len(items):,} most urgent of {steps:,} steps; "
+                       "--limit N or --all for more, --json for the whole agenda")
+        if len(counts) > 1:
+            click.echo("\n" + "; ".join(f"{kind} {n:,}" + (f" ({late:,} overdue)" if late
+                                                              else "")
+                                        for kind, (n, late) in sorted(counts.items())))
+        click.echo(f"\n{steps:,} step(s) due, {overdue:,} overdue (today {today})")
     if overdue:
         sys.exit(int(ExitCode.other_error))
+
+
+def _counts(items: list[Any]) -> dict[str, tuple[int, int]]:
+    """Per kind of step: how many, and how many of them overdue."""
+    counts: dict[str, tuple[int, int]] = {}
+    for d in items:
+        total, late = counts.get(d.kind, (0, 0))
+        counts[d.kind] = (total + 1, late + d.overdue)
+    return counts
 
 
 @cli.command()

@@ -21,6 +21,7 @@ from .common import State, amount, handles_errors, status_text, table
 STATUSES = ("received", "confirmed", "in_production", "inspected", "loaded", "shipped",
             "handed_over", "registered", "closed", "cancelled")
 DATE = click.DateTime(["%Y-%m-%d"])
+SHOWN = 100  # orders in the table unless --limit or --all says otherwise
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -115,19 +116,30 @@ def find(state: State, text: str | None, customer: str | None, order_no: str | N
 @click.option("--on", "date_field", type=click.Choice(["order", "delivery", "shipment"]),
               default="order", show_default=True, help="Which date --from/--to apply to.")
 @click.option("--model", help="Orders with this model (any separators).")
-@click.option("--json", "as_json", is_flag=True, help="Orders as JSON.")
-@click.option("--csv", "as_csv", is_flag=True, help="Orders as CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Orders as JSON (every one that matches).")
+@click.option("--csv", "as_csv", is_flag=True, help="Orders as CSV (every one that matches).")
+@click.option("--limit", type=click.IntRange(1), default=None,
+              help=f"Show at most N, the newest first (the table: {SHOWN} by default).")
+@click.option("--all", "show_all", is_flag=True, help="Show every order that matches.")
 @click.pass_obj
 @handles_errors
 def orders(state: State, customer: str | None, status: str | None,
            date_from: dt.datetime | None, date_to: dt.datetime | None, date_field: str,
-           model: str | None, as_json: bool, as_csv: bool) -> None:
-    """List the archived orders: status, amount, what is due next; totals per currency."""
+           model: str | None, as_json: bool, as_csv: bool, limit: int | None,
+           show_all: bool) -> None:
+    """List the archived orders: status, amount, what is due next; totals per currency.
+    Beyond a screenful the table shows the newest (by order date) and says how many more."""
     from ..index import OrderFilter
 
-    found = state.index().orders(OrderFilter(customer=customer, status=status,
-                                           date_from=_iso(date_from), date_to=_iso(date_to),
-                                           date_field=date_field, model=model))
+    where = OrderFilter(customer=customer, status=status, date_from=_iso(date_from),
+                        date_to=_iso(date_to), date_field=date_field, model=model)
+    index = state.index()
+    totals = index.order_totals(where)
+    count = sum(n for _, n in totals.values())
+    if limit is None and not (as_json or as_csv or show_all):
+        limit = SHOWN
+    newest = limit if limit is not None and not show_all and count > limit else None
+    found = index.orders(where, newest)
     headers = ["customer", "name", "order", "status", "currency", "amount", "items",
                "delivery", "shipped", "next due", "what", "warnings"]
     rows = [(o["customer"], o["customer_name"], o["order_no"], status_text(o), o["currency"],
@@ -143,12 +155,11 @@ def orders(state: State, customer: str | None, status: str | None,
                                   else " archived yet"))
         return
     click.echo(table(headers, rows))
-    totals: dict[str, tuple[Decimal, int]] = {}
-    for o in found:
-        total, count = totals.get(o["currency"], (Decimal(0), 0))
-        totals[o["currency"]] = (total + Decimal(o["total_amount"]), count + 1)
-    click.echo("\n" + "; ".join(f"{currency} {total:,.2f} in {count} order(s)"
-                                for currency, (total, count) in sorted(totals.items())))
+    if newest is not None:
+        click.echo(f"\nthe {len(found):,} newest of {count:,} orders (by order date); narrow "
+                   "with a customer, --status, --from/--to or --model, or show --all")
+    click.echo("\n" + "; ".join(f"{currency} {total:,.2f} in {n:,} order(s)"
+                                for currency, (total, n) in sorted(totals.items())))
     click.echo(f"archive: {state.workspace().archive}")
 
 

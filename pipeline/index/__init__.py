@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from ..workspace import Workspace, store_location
 from .cards import Cards
 from .catalogue import Catalogue, Rows, TextLoader, joined_model, rows_of
 from .pg import PgCards, PgCatalogue, Postgres
-from .search import Hit, OrderFilter, find_documents, list_orders
+from .search import Hit, OrderFilter, find_documents, list_orders, order_totals
 
 __all__ = ["Hit", "Index", "OrderFilter", "Rows", "TextLoader", "joined_model"]
 
@@ -155,10 +156,18 @@ class Index:
     def card(self, key: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         return self.cards.read(key)
 
-    def orders(self, where: OrderFilter | None = None) -> list[dict[str, Any]]:
+    def orders(self, where: OrderFilter | None = None, newest: int | None = None
+               ) -> list[dict[str, Any]]:
+        """The orders that match, by customer and number (`newest`: that many, newest
+        first)."""
         if not self.exists():
             return []
-        return list_orders(self.catalogue, where or OrderFilter())
+        return list_orders(self.catalogue, where or OrderFilter(), newest)
+
+    def order_totals(self, where: OrderFilter | None = None
+                     ) -> dict[str, tuple[Decimal, int]]:
+        """Per currency: the total amount of the orders that match, and how many."""
+        return order_totals(self.catalogue, where or OrderFilter()) if self.exists() else {}
 
     def due_rows(self, customer: str | None = None) -> list[dict[str, Any]]:
         """The open orders' due steps, and no more of their rows (quick for the agenda)."""
@@ -175,28 +184,38 @@ class Index:
                  "salesperson": r["salesperson"], "due": json.loads(r["due"] or "[]")}
                 for r in self.catalogue.query(sql, params)]
 
-    def due_steps(self, until: str, limit: int) -> list[dict[str, Any]]:
+    def due_steps(self, until: str, limit: int, customer: str | None = None
+                  ) -> list[dict[str, Any]]:
         """The open orders' steps due by `until` (an ISO date, overdue included), the most
         urgent first, at most `limit` of them (from their own table: a page of ten
-        thousand open orders reads only what it shows)."""
+        thousand open orders reads only what it shows); `customer`: of one customer."""
         if not self.exists():
             return []
+        where, params = self._due_where(until, customer)
         rows = self.catalogue.query(
             "SELECT order_no, customer, salesperson, kind, what, date, action FROM due_steps "
-            "WHERE date <= ? ORDER BY date, order_no, kind LIMIT ?", (until, limit))
+            f"{where} ORDER BY date, order_no, kind LIMIT ?", (*params, limit))
         return [dict(r) for r in rows]
 
-    def due_counts(self, until: str, today: str) -> list[dict[str, Any]]:
+    def due_counts(self, until: str, today: str, customer: str | None = None
+                   ) -> list[dict[str, Any]]:
         """How many steps of each kind are due by `until`, overdue, due `today`, and the
         earliest date."""
         if not self.exists():
             return []
+        where, params = self._due_where(until, customer)
         rows = self.catalogue.query(
             "SELECT kind, count(*) AS count, sum(CASE WHEN date < ? THEN 1 ELSE 0 END) AS overdue, "
             "sum(CASE WHEN date = ? THEN 1 ELSE 0 END) AS today, "
-            "min(date) AS first FROM due_steps WHERE date <= ? GROUP BY kind",
-            (today, today, until))
+            f"min(date) AS first FROM due_steps {where} GROUP BY kind",
+            (today, today, *params))
         return [dict(r) for r in rows]
+
+    @staticmethod
+    def _due_where(until: str, customer: str | None) -> tuple[str, tuple[str, ...]]:
+        if customer:
+            return "WHERE date <= ? AND customer = ? COLLATE NOCASE", (until, customer)
+        return "WHERE date <= ?", (until,)
 
     def order_facts(self) -> list[dict[str, Any]]:
         """Every order's number, customer, status, amount and next deadline, from their

@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS orders (
     delivery_date TEXT, shipment_date TEXT, next_due TEXT, models TEXT, row TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS orders_customer ON orders(lower(customer));
 CREATE INDEX IF NOT EXISTS orders_status ON orders(status);
+CREATE INDEX IF NOT EXISTS orders_newest ON orders(order_date, order_no);
+CREATE INDEX IF NOT EXISTS orders_amounts ON orders(currency, total_amount);
 CREATE TABLE IF NOT EXISTS documents (
     path TEXT PRIMARY KEY, key TEXT NOT NULL, order_no TEXT NOT NULL, customer TEXT NOT NULL,
     kind TEXT, doc_type TEXT, version INTEGER, current INTEGER, sha256 TEXT, pages INTEGER,
@@ -55,6 +57,7 @@ CREATE TABLE IF NOT EXISTS due_steps (
     kind TEXT, what TEXT, date TEXT NOT NULL, action TEXT);
 CREATE INDEX IF NOT EXISTS due_steps_date ON due_steps(date, order_no, kind);
 CREATE INDEX IF NOT EXISTS due_steps_key ON due_steps(key);
+CREATE INDEX IF NOT EXISTS due_steps_customer ON due_steps(lower(customer), date);
 CREATE TABLE IF NOT EXISTS generation (n BIGINT NOT NULL);
 INSERT INTO generation (n) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM generation);
 CREATE TABLE IF NOT EXISTS texts (sha256 TEXT PRIMARY KEY, pages INTEGER);

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from .catalogue import Catalogue, joined_model
 from .tokens import page_matches, snippet_pattern
 
-__all__ = ["Hit", "OrderFilter", "find_documents", "list_orders"]
+__all__ = ["Hit", "OrderFilter", "find_documents", "list_orders", "order_totals"]
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,8 @@ def _and(sql: list[str], params: list[Any],
             params += values
 
 
-def list_orders(catalogue: Catalogue, where: OrderFilter) -> list[dict[str, Any]]:
-    sql = ["SELECT row FROM orders WHERE 1=1"]
+def _order_where(where: OrderFilter) -> tuple[list[str], list[Any]]:
+    sql = ["WHERE 1=1"]
     params: list[Any] = []
     column = DATE_COLUMNS[where.date_field]
     keys = list(where.keys or ())
@@ -53,8 +54,33 @@ def list_orders(catalogue: Catalogue, where: OrderFilter) -> list[dict[str, Any]
          [joined_model(where.model or "")]),
         (keys, f"key IN ({', '.join('?' * len(keys))})", keys),
     ])
-    sql.append("ORDER BY customer, order_no")
-    return [json.loads(r["row"]) for r in catalogue.query(" ".join(sql), params)]
+    return sql, params
+
+
+def list_orders(catalogue: Catalogue, where: OrderFilter, newest: int | None = None
+                ) -> list[dict[str, Any]]:
+    """The orders that match, by customer and number; `newest`: only that many, the newest
+    by order date first."""
+    sql, params = _order_where(where)
+    if newest is None:
+        sql.append("ORDER BY customer, order_no")
+    else:
+        sql.append("ORDER BY order_date DESC, order_no DESC LIMIT ?")
+        params.append(newest)
+    return [json.loads(r["row"]) for r in catalogue.query(
+        "SELECT row FROM orders " + " ".join(sql), params)]
+
+
+def order_totals(catalogue: Catalogue, where: OrderFilter) -> dict[str, tuple[Decimal, int]]:
+    """The total amount and the number of the orders that match, per currency (without
+    reading their rows)."""
+    sql, params = _order_where(where)
+    totals: dict[str, tuple[Decimal, int]] = {}
+    for r in catalogue.query("SELECT currency, total_amount FROM orders " + " ".join(sql),
+                             params):
+        total, count = totals.get(r["currency"], (Decimal(0), 0))
+        totals[r["currency"]] = (total + Decimal(r["total_amount"] or 0), count + 1)
+    return totals
 
 
 @dataclass(frozen=True)
