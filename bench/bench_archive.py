@@ -247,7 +247,7 @@ def commands(workspace: Path, orders: int) -> dict[str, float]:
         started = time.perf_counter()
         subprocess.run([GENDAN, "-w", str(workspace), "due"], capture_output=True)
         due.append(time.perf_counter() - started)
-    return {"show_s": wall("show", f"BX-{orders // 2:05d}"),
+    return {"show_s": wall("show", f"BX-{orders // 2:05d}"), "orders_s": wall("orders"),
             "find_s": wall("find", "毛重", "--customer", "C0001"),
             "find_all_s": wall("find", "毛重"),
             "due_s": statistics.median(due), "ledger_s": ledger(),
@@ -324,6 +324,8 @@ def report(r: dict[str, Any]) -> None:
          TARGETS["command_s"]),
         ("gendan find, whole archive, s", None, r["find_all_s"], r["python_floor_s"],
          TARGETS["command_s"]),
+        (f"gendan orders, {r['orders']:,} orders, s", None, r["orders_s"],
+         r["python_floor_s"], TARGETS["command_s"]),
         (f"gendan due, {r['orders']:,} open orders, s", None, r["due_s"], r["python_floor_s"],
          TARGETS["due_s"]),
         (f"gendan ledger, {r['orders']:,} orders, s", None, r["ledger_s"], None,

@@ -8,15 +8,20 @@ the floor doing the same work in the same run (interleaved where repeated), with
     stamping          1,000-page manual, stamp_pdf            vs  pypdf clone + write
     quotation         gendan run making the quotation only    vs  a script: WeasyPrint on the
                                                                   same HTML
-    document set      gendan run, 4 and 64 items (no LibreOffice), 4 items with it
+    document set      gendan run, 4 and 64 items (no LibreOffice), 4 items with it; 4 items
+                      in a resident process (the watcher's, the page's)
     check, hand-over  first and second run of each command
     Word -> PDF       the contract review in a warm LibreOffice  vs  one started for it;
                       gendan run with 3 orders                   vs  warm_libreoffice = false
+    big order         2,000 items filed with the document set  vs  bare WeasyPrint, same HTML
+    watcher memory    gendan watch filing an order and 75 factory PDFs: its tree's peak
+    scale             10,000 orders: reindex, find / show / orders / due; the page with
+                      10,000 open orders and 20 readers (bench/table_scale.py)
 
     .venv/bin/python bench/bench_table.py [STEP ...]
 
-Prints the table and writes bench/results/table.json. Takes about three minutes.
-"""
+Prints the table and writes bench/results/table.json. Takes about fifteen minutes (the
+steps big_order and scale most of it)."""
 
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import table_scale  # noqa: E402
 from bench_factory import make_manual, variants  # noqa: E402
 
 from pipeline.example_config import EXAMPLE_CONFIG  # noqa: E402
@@ -122,7 +128,7 @@ def factory(tmp: Path) -> None:
     rate = len(files) / now
     row(f"gendan run on {len(files)} factory PDFs, files/s", rate, "files/s",
         len(files) / floor, "read+sha256+copy+pypdf open/write",
-        "within 3x of the floor, >= 20 files/s", rate >= 20 and now <= 3 * floor)
+        "<= 3x the floor", now <= 3 * floor)
 
 
 def one_order(tmp: Path) -> None:
@@ -148,7 +154,7 @@ def one_order(tmp: Path) -> None:
         times.append(time.perf_counter() - start)
     first, last = statistics.median(times[:50]) * 1000, statistics.median(times[-50:]) * 1000
     row("300 factory files into one order: ms a file, last 50 (first 50 as floor)", last, "ms",
-        first, "the first 50 files", "flat (<= 1.2x)", last <= 1.2 * first)
+        first, "the first 50 files", "<= 1.15x", last <= 1.15 * first)
 
 
 def stamping(tmp: Path) -> None:
@@ -214,7 +220,7 @@ def quotation(tmp: Path) -> None:
 
 
 def document_set(tmp: Path) -> None:
-    for name, items, word, goal in (("PO-2026-0042.yaml", 4, False, 2.0),
+    for name, items, word, goal in (("PO-2026-0042.yaml", 4, False, 1.5),
                                     ("AN-2026-118.json", 64, False, 6.0),
                                     ("PO-2026-0042.yaml", 4, True, 3.0)):
         ws = workspace(tmp / f"set-{items}-{word}", word=word)
@@ -224,7 +230,7 @@ def document_set(tmp: Path) -> None:
             + (", with LibreOffice" if word else ""), now, "s", None, "", f"<= {goal:g} s",
             now <= goal)
     ws = tmp / "set-4-False"
-    for command, goals in (("check", (1.5, 0.5)), ("handover", (1.5, 1.5))):
+    for command, goals in (("check", (1.5, 0.5)), ("handover", (1.0, 1.0))):
         args = [GENDAN, "-w", str(ws), command, "PO-2026-0042", "--date", "2027-01-20"]
         if command == "handover":
             args += ["--force", "--by", "bench", "--reason", "bench"]
@@ -233,6 +239,29 @@ def document_set(tmp: Path) -> None:
             first <= goals[0])
         row(f"gendan {command}, second run", second, "s", None, "", f"<= {goals[1]:g} s",
             second <= goals[1])
+    resident(tmp)
+
+
+def resident(tmp: Path) -> None:
+    """The document set of a second order in a process that made one before (the watcher,
+    the page): what a merchandiser waits for once gendan runs."""
+    from pipeline.config import load_settings
+    from pipeline.desk import Desk
+    from pipeline.workspace import Workspace
+
+    ws = workspace(tmp / "resident")
+    desk = Desk(Workspace(ws), load_settings(ws / "gendan.toml"))
+    text = (EXAMPLES / "PO-2026-0042.yaml").read_text(encoding="utf-8")
+    times = []
+    for n in range(4):
+        (ws / "inbox" / f"PO-{n}.yaml").write_text(
+            text.replace("2026-0042", f"2026-9{n:03d}"), encoding="utf-8")
+        start = time.perf_counter()
+        desk.run_once()
+        times.append(time.perf_counter() - start)
+    now = statistics.median(times[1:])
+    row("document set, 4 items, in a resident process", now, "s", None, "", "<= 0.8 s",
+        now <= 0.8)
 
 
 def word(tmp: Path) -> None:
@@ -281,13 +310,26 @@ def word(tmp: Path) -> None:
         "warm_libreoffice = false", "< the floor", now < cold_run)
 
 
+def scale(tmp: Path) -> None:
+    table_scale.scale(tmp, row, PY)
+
+
+def big_order(tmp: Path) -> None:
+    table_scale.big_order(tmp, row, GENDAN, workspace, timed)
+
+
+def watcher_memory(tmp: Path) -> None:
+    table_scale.watcher_memory(tmp, row, GENDAN, workspace, variants(5))
+
+
 def main() -> None:
     # gendan's byte-code, as an installed gendan has it (where PYTHONDONTWRITEBYTECODE is
     # set, nothing else writes it, and every command would compile its modules again)
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "pipeline")], check=True)
     with tempfile.TemporaryDirectory(prefix="gendan-bench-table-") as name:
         tmp = Path(name)
-        steps = (start_up, factory, one_order, stamping, quotation, document_set, word)
+        steps = (start_up, factory, one_order, stamping, quotation, document_set, word,
+                 big_order, watcher_memory, scale)
         if sys.argv[1:]:  # some steps only: bench_table.py word quotation
             steps = tuple(step for step in steps if step.__name__ in sys.argv[1:])
         for step in steps:
