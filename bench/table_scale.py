@@ -90,7 +90,7 @@ def _html_jobs(ws: Path, data: dict[str, Any]) -> list[tuple[str, str, list[str]
     dirs = desk.workspace.template_dirs
     seal = maker.template_file(desk.settings.company.seal)
     jobs = []
-    for key in desk.settings.documents.on_order:
+    for key in maker.on_order():
         doc = maker.types.get(key)
         if doc is None or not doc.html or doc.needs:
             continue

@@ -123,25 +123,46 @@ class DocumentMaker:
              checklist: list[dict[str, Any]] | None = None) -> Made:
         """Render each document type in `keys` into `work`: the first here, the others
         several at once, each in a child of its own (one per processor, [limits] workers);
-        the results in the order of `keys`. The hand-over checklist comes last, with the
-        documents made beside it counted as archived."""
+        the results in the order of `keys`. The hand-over checklist counts the documents
+        made beside it as archived: it is drawn with the others, as if they all came out,
+        and drawn again in the rare case one of them failed."""
         if "handover_checklist" not in keys or len(keys) == 1:
             return self._make(order, workflow, keys, work, documents, checklist)
-        made = self._make(order, workflow, tuple(k for k in keys if k != "handover_checklist"),
-                          work, documents, checklist)
+        others = tuple(k for k in keys if k != "handover_checklist")
+        planned = {key for key in (k.partition("@")[0] for k in others)
+                   if key in self.types and not (self.types[key].needs and getattr(
+                       workflow, self.types[key].needs) is None)}
+        made = self._make(order, workflow, keys, work, documents, checklist,
+                          self._counted(order, checklist, planned))
+        staged = {s.doc_type for s in made.staged if s.kind == "generated"}
+        if planned <= staged:
+            return made
+        kept = Made([s for s in made.staged if s.doc_type != "handover_checklist"],
+                    [f for f in made.failures if not f.startswith("handover_checklist")],
+                    made.notices)
+        last = self._make(order, workflow, ("handover_checklist",), work, documents,
+                          self._counted(order, checklist, staged))
+        return Made(kept.staged + last.staged, kept.failures + last.failures,
+                    kept.notices + [n for n in last.notices if n not in kept.notices])
+
+    @staticmethod
+    def _counted(order: Order, checklist: list[dict[str, Any]] | None,
+                 made: set[str]) -> list[dict[str, Any]]:
+        """The checklist's rows with the documents of the types in `made` counted as
+        archived, each in its next version."""
         rows = [dict(row) for row in checklist or []]
         for row in rows:
-            if any(s.doc_type == row["doc_type"] and s.kind == "generated" for s in made.staged):
+            if row["doc_type"] in made:
                 version = (row["version"] or 0) + 1
                 row.update(archived=True, version=version,
                            file=f"{order.order_no}_{row['doc_type']}_v{version}.pdf")
-        last = self._make(order, workflow, ("handover_checklist",), work, documents, rows)
-        return Made(made.staged + last.staged, made.failures + last.failures,
-                    made.notices + [n for n in last.notices if n not in made.notices])
+        return rows
 
     def _make(self, order: Order, workflow: Workflow, keys: tuple[str, ...], work: Path,
               documents: list[dict[str, Any]] | None = None,
-              checklist: list[dict[str, Any]] | None = None) -> Made:
+              checklist: list[dict[str, Any]] | None = None,
+              counted: list[dict[str, Any]] | None = None) -> Made:
+        """`counted`: the rows the hand-over checklist shows (else `checklist`)."""
         made = Made([], [], [])
         jobs: list[tuple[Any, ...]] = []
         for entry in keys:
@@ -152,7 +173,9 @@ class DocumentMaker:
                 continue
             if doc.needs and getattr(workflow, doc.needs) is None:
                 continue
-            jobs += [(doc, order, workflow, work, documents or [], factory, checklist or [])
+            rows = counted if counted is not None and key == "handover_checklist" \
+                else checklist
+            jobs += [(doc, order, workflow, work, documents or [], factory, rows or [])
                      for factory in self._parts(doc, order, only)]
         at_once = workers(self.settings.limits.workers)
         seconds = self.settings.documents.seconds_per_document

@@ -4,6 +4,7 @@ workflow updates that remake exactly the documents they change."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from collections.abc import Iterator
 
 import docx
@@ -283,3 +284,34 @@ def test_without_libreoffice_the_word_file_is_made_and_the_user_told_once(
                    for d in first.documents)
     told = [p for o in (first, second) for p in o.problems if "LibreOffice" in p]
     assert len(told) == 1 and "apt-get install libreoffice-writer-nogui" in told[0]
+
+
+def test_the_checklist_counts_only_what_came_out_of_its_set(tmp_path: Path) -> None:
+    """The checklist is drawn beside the documents of its set, as if they all came out;
+    when one of them fails, it is drawn again and does not count that one as archived."""
+    from pipeline.config import Documents
+
+    ws = Workspace(tmp_path / "ws")
+    ws.ensure_folders()
+    ws.own_templates.mkdir(exist_ok=True)
+    (ws.own_templates / "commercial_invoice.html").write_text(
+        '{% extends "base.html" %}{% block body %}{{ order.no_such_field }}{% endblock %}',
+        encoding="utf-8")
+    desk = Desk(ws, Settings(approval=TRUSTING, documents=Documents(
+        on_order=["quotation", "commercial_invoice", "packing_list", "handover_checklist"],
+        word_to_pdf=False)))
+    shutil.copyfile(EXAMPLES / "PO-2026-0042.yaml", ws.inbox / "PO-2026-0042.yaml")
+    [outcome] = desk.run_once()
+    assert [f.split(":")[0] for f in outcome.failed] == ["commercial_invoice"], outcome
+    assert "PO-2026-0042_handover_checklist_v1.pdf" in outcome.documents
+    checklist = _squeeze("\n".join(pdf_text(
+        ws.archive / "ACME" / "PO-2026-0042" / "generated" /
+        "PO-2026-0042_handover_checklist_v1.pdf")))
+    assert "PO-2026-0042_packing_list_v1.pdf" in checklist
+    assert "PO-2026-0042_commercial_invoice_v1.pdf" not in checklist
+
+
+def test_the_checklist_made_with_its_set_counts_the_set_as_archived(archive: Archive) -> None:
+    checklist = archive.text("handover_checklist_v1")
+    for name in ("commercial_invoice", "packing_list"):
+        assert f"PO-2026-0042_{name}_v1.pdf" in checklist, checklist
