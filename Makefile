@@ -48,7 +48,6 @@ bench: setup
 	$(BIN)/python bench/discrepancies.py
 	$(BIN)/python bench/draws.py --seed 1 --seed 2 --seed 3 --draws 1000
 	$(BIN)/python bench/import_fuzz.py --cases 1000
-	$(BIN)/python bench/bench_office.py
 	$(BIN)/python bench/bench_shared.py
 	$(BIN)/python bench/ocr.py --pages 60 --jobs 1
 
