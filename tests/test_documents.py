@@ -4,8 +4,8 @@ workflow updates that remake exactly the documents they change."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 import docx
 import pytest
