@@ -130,8 +130,7 @@ class DocumentMaker:
             return self._make(order, workflow, keys, work, documents, checklist)
         others = tuple(k for k in keys if k != "handover_checklist")
         planned = {key for key in (k.partition("@")[0] for k in others)
-                   if key in self.types and not (self.types[key].needs and getattr(
-                       workflow, self.types[key].needs) is None)}
+                   if key in self.types and self._due_now(self.types[key], workflow)}
         made = self._make(order, workflow, keys, work, documents, checklist,
                           self._counted(order, checklist, planned))
         staged = {s.doc_type for s in made.staged if s.kind == "generated"}
@@ -144,6 +143,12 @@ class DocumentMaker:
                           self._counted(order, checklist, staged))
         return Made(kept.staged + last.staged, kept.failures + last.failures,
                     kept.notices + [n for n in last.notices if n not in kept.notices])
+
+    @staticmethod
+    def _due_now(doc: DocType, workflow: Workflow) -> bool:
+        """Whether the workflow has what the document type needs (a loading notice waits
+        for the loading details)."""
+        return not doc.needs or getattr(workflow, doc.needs) is not None
 
     @staticmethod
     def _counted(order: Order, checklist: list[dict[str, Any]] | None,
@@ -171,7 +176,7 @@ class DocumentMaker:
             if doc is None:
                 made.failures.append(f"{key}: no such document type")
                 continue
-            if doc.needs and getattr(workflow, doc.needs) is None:
+            if not self._due_now(doc, workflow):
                 continue
             rows = counted if counted is not None and key == "handover_checklist" \
                 else checklist

@@ -43,11 +43,9 @@ def _forget_gates() -> None:  # a forked child holds none of its parent's gates
 os.register_at_fork(after_in_child=_forget_gates)
 
 
-def _busy(what: str, timeout: float, exc: Exception | None = None) -> BusyError:
-    error = BusyError(f"{what} is locked by another gendan process (waited {timeout:.0f} s)",
-                      hint="Wait for it to finish and try again.")
-    error.__cause__ = exc
-    return error
+def _busy(what: str, timeout: float) -> BusyError:
+    return BusyError(f"{what} is locked by another gendan process (waited {timeout:.0f} s)",
+                     hint="Wait for it to finish and try again.")
 
 
 @contextlib.contextmanager
@@ -64,7 +62,7 @@ def hold(path: Path, what: str, timeout: float) -> Iterator[None]:
             path.parent.mkdir(parents=True, exist_ok=True)
             lock.acquire(poll_interval=POLL)
         except Timeout as exc:
-            raise _busy(what, timeout, exc) from exc
+            raise _busy(what, timeout) from exc
         except OSError as exc:
             if exc.errno in {errno.EROFS, errno.EACCES, errno.EPERM}:
                 log.info("%s: the archive cannot be written (%s); reading without the lock",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,26 +40,30 @@ def test_threads_hold_the_lock_one_at_a_time(tmp_path: Path) -> None:
 
 def test_a_held_lock_is_refused_to_others_until_let_go(tmp_path: Path) -> None:
     path = tmp_path / ".locks" / "po-1.lock"
+    held: list[str] = []
     with hold(path, "order PO-1", 5):
         assert try_hold(path) is None  # still held: another holder is refused
         with pytest.raises(BusyError, match="order PO-1 is locked"):
-            _in_thread(lambda: _hold_briefly(path, 0.2))
+            _in_thread(lambda: _hold_briefly(path, 0.2, held))
+        assert held == []
+    _in_thread(lambda: _hold_briefly(path, 5, held))  # let go: the other thread takes it
+    assert held == ["order PO-1"]
     taken = try_hold(path)
     assert taken is not None
     taken.release()
 
 
-def _hold_briefly(path: Path, timeout: float) -> None:
+def _hold_briefly(path: Path, timeout: float, held: list[str]) -> None:
     with hold(path, "order PO-1", timeout):
-        pass
+        held.append("order PO-1")
 
 
-def _in_thread(fn: object) -> None:
+def _in_thread(fn: Callable[[], None]) -> None:
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            fn()  # type: ignore[operator]
+            fn()
         except BaseException as exc:
             errors.append(exc)
 

@@ -6,13 +6,16 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import ExitCode, GendanError
 from . import cli
 from .common import State, handles_errors, table
+
+if TYPE_CHECKING:
+    from ..agenda import Due
 
 DATE = click.DateTime(["%Y-%m-%d"])
 
@@ -49,25 +52,20 @@ def due(state: State, days: int | None, customer: str | None, as_json: bool, lim
         show_all: bool) -> None:
     """What is due on the open orders, overdue first, with how many of each kind; exit 1
     when anything is overdue."""
-    from ..agenda import Due, agenda
+    from ..agenda import agenda
     from ..books.samples import due_rows
 
     today = _today(state)
-    samples = agenda(due_rows(state.workspace().books), today, days, customer)
+    index, samples = state.index(), due_rows(state.workspace().books)
     if as_json or show_all:
-        items = sorted([*agenda(state.index().due_rows(customer), today, days, customer),
-                        *samples], key=lambda d: (d.date, d.order_no, d.kind))
+        items = agenda([*index.due_rows(customer), *samples], today, days, customer)
         counts = _counts(items)
     else:  # from the index's table of due steps: only what is shown is read
-        index = state.index()
         until = (today + dt.timedelta(days=days)).isoformat() if days is not None \
             else "9999-12-31"
-        items = sorted([*(Due(r["order_no"], r["customer"], r["salesperson"] or "",
-                              r["kind"], r["what"], dt.date.fromisoformat(r["date"]),
-                              r["action"], (dt.date.fromisoformat(r["date"]) - today).days)
-                          for r in index.due_steps(until, limit, customer)), *samples],
-                       key=lambda d: (d.date, d.order_no, d.kind))[:limit]
-        counts = _counts(samples)
+        first = [{**step, "due": [step]} for step in index.due_steps(until, limit, customer)]
+        items = agenda([*first, *samples], today, days, customer)[:limit]
+        counts = _counts(agenda(samples, today, days, customer))
         for c in index.due_counts(until, today.isoformat(), customer):
             total, overdue = counts.get(c["kind"], (0, 0))
             counts[c["kind"]] = (total + c["count"], overdue + c["overdue"])
@@ -96,7 +94,7 @@ def due(state: State, days: int | None, customer: str | None, as_json: bool, lim
         sys.exit(int(ExitCode.other_error))
 
 
-def _counts(items: list[Any]) -> dict[str, tuple[int, int]]:
+def _counts(items: list[Due]) -> dict[str, tuple[int, int]]:
     """Per kind of step: how many, and how many of them overdue."""
     counts: dict[str, tuple[int, int]] = {}
     for d in items:
