@@ -18,11 +18,13 @@ import os
 import pickle
 import resource
 import select
+import shutil
 import signal
 import struct
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import GendanError, LimitError
@@ -164,11 +166,15 @@ class Steps:
     """A task in steps (a generator) in a forked child under the limits: `result()` is what
     it yields first; `reply(x)` sends it `x` and gives what it yields next, with the time
     limit counted again; the child keeps what it has (an opened file) in between. Not
-    replied to, it is stopped (`cancel`)."""
+    replied to, it is stopped (`cancel`). `scratch`: a folder of the task's, removed here
+    when the child is done or stopped (a child killed once it has answered cannot remove
+    it itself)."""
 
     def __init__(self, task: Callable[..., Any], args: tuple[Any, ...], *, seconds: float,
-                 memory_mb: int, what: str, slow: str = SLOW_FILE) -> None:
+                 memory_mb: int, what: str, slow: str = SLOW_FILE,
+                 scratch: Path | None = None) -> None:
         self.seconds, self.memory_mb, self.what, self.slow = seconds, memory_mb, what, slow
+        self.scratch = scratch
         self.deadline = time.monotonic() + seconds
         reap()  # the children stopped before, where they are gone
         self._read, write = os.pipe()
@@ -226,6 +232,8 @@ class Steps:
         self._done = True
         os.close(self._read)
         os.close(self._orders)
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _finish(self) -> int:
         """The status of the child, which has stopped (waited for: it is needed)."""

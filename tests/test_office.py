@@ -249,3 +249,37 @@ def test_an_office_stopped_while_it_starts_leaves_nothing_behind(office: Office)
     assert not _running(running[0])
     assert running[1] is None or not _running(running[1])
     assert not folder.exists() and office.processes() is None
+
+
+def _convert(target: str) -> str:
+    return str(docx_to_pdf(DOCX, Path(target)))
+
+
+def test_one_shot_conversions_at_once_each_have_a_profile_and_leave_none_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from pipeline.render import convert
+    from pipeline.sandbox import run_all
+
+    scratch, cache = tmp_path / "tmp", tmp_path / "cache"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    with convert._profile() as first, convert._profile() as second:
+        assert first != second  # the one in use is not handed out again
+    with convert._profile() as again:
+        assert again == first  # kept, and free again
+    # two children converting at once, as a document set without a warm LibreOffice does
+    results = run_all(_convert, [(str(tmp_path / f"out{n}"),) for n in range(2)], at_once=2,
+                      seconds=120, memory_mb=2048, what=lambda n: f"conversion {n}")
+    assert all(isinstance(result, str) for result in results), results
+    texts = ["".join(pdf_text(Path(str(result)))) for result in results]
+    assert texts[0].strip() and texts[0] == texts[1]
+    assert list(scratch.iterdir()) == []  # no profile left in the temp folder
+    assert sorted(p.name for p in (cache / "gendan" / "libreoffice").iterdir()
+                  if p.is_dir()) == ["0", "1"]
+    monkeypatch.setenv("XDG_CACHE_HOME", "/proc/not-writable")
+    with convert._profile() as temporary:
+        assert temporary.parent == scratch
+    assert list(scratch.iterdir()) == []  # a temporary profile is removed after its use

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -127,7 +128,11 @@ def test_a_file_read_ahead_and_then_replaced_is_read_again(tmp_path: Path) -> No
     assert any("COMMERCIAL INVOICE" in t for t in texts)
 
 
-def test_a_run_reads_ahead_and_leaves_no_child_behind(tmp_path: Path) -> None:
+def test_a_run_reads_ahead_and_leaves_no_child_behind(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = tmp_path / "tmp"  # the temp folder, where a child read ahead works
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     desk = _desk(tmp_path / "ws", 2)
     copy_example(desk.workspace, "PO-2026-0042.yaml")
     desk.run_once()
@@ -145,6 +150,7 @@ def test_a_run_reads_ahead_and_leaves_no_child_behind(tmp_path: Path) -> None:
                         "PO-2026-0042_packing-list-again.pdf": "duplicate"}
     assert desk.ahead == {}
     assert _children() <= before  # every child was reaped
+    assert list(scratch.iterdir()) == []  # and no folder of theirs left in the temp folder
 
 
 def _children() -> set[int]:

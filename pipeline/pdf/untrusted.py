@@ -6,7 +6,6 @@ too big cleanly, the child's time and memory limits catch the rest."""
 from __future__ import annotations
 
 import re
-import tempfile
 import warnings
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
@@ -71,17 +70,16 @@ def inspect_file(source: Path, is_scan: bool, work: Path | None, text_pages: int
     return _inspected(source, is_scan, work, text_pages, limits)[0]
 
 
-def inspect_and_stamp(source: Path, text_pages: int, limits: PdfLimits
+def inspect_and_stamp(source: Path, work: Path, text_pages: int, limits: PdfLimits
                       ) -> Generator[Facts | int | None, Any, None]:
-    """A factory PDF in one child, in two steps: read as `inspect_file` reads it; then,
-    told what to stamp (target, specs, variables, font), stamp the file opened then (one
-    opening, one child for both)."""
-    with tempfile.TemporaryDirectory(prefix="gendan-ocr-") as work:
-        facts, reader = _inspected(source, False, Path(work), text_pages, limits)
-        told = yield facts
-        if told is not None:
-            target, specs, variables, font = told
-            yield _stamped(reader, source.name, target, specs, variables, font, limits)
+    """A factory PDF in one child, in two steps: read as `inspect_file` reads it (an OCR'd
+    copy goes into `work`, which the parent removes); then, told what to stamp (target,
+    specs, variables, font), stamp the file opened then (one opening, one child for both)."""
+    facts, reader = _inspected(source, False, work, text_pages, limits)
+    told = yield facts
+    if told is not None:
+        target, specs, variables, font = told
+        yield _stamped(reader, source.name, target, specs, variables, font, limits)
 
 
 def _inspected(source: Path, is_scan: bool, work: Path | None, text_pages: int,

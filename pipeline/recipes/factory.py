@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -64,8 +65,10 @@ def read_ahead(desk: Desk, path: Path) -> None:
         return
     pages = max(limits.text_pages, 2)
     desk.stamps.warm()  # the stamp font, read here once: the child stamps too
-    child = Steps(inspect_and_stamp, (path, pages, _limits(desk)),
-                  seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=look.label)
+    work = Path(tempfile.mkdtemp(prefix="gendan-ocr-"))  # removed when the child is done
+    child = Steps(inspect_and_stamp, (path, work, pages, _limits(desk)),
+                  seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=look.label,
+                  scratch=work)
     desk.ahead[path] = (look.identity, pages, child)
 
 

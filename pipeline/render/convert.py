@@ -1,19 +1,23 @@
 """Word -> PDF with LibreOffice headless.
 
-Each process uses its own LibreOffice profile (-env:UserInstallation), so conversions in
-parallel processes do not collide, or in the warm one a long-lived command keeps
-(render/office.py); each conversion has a timeout; "exit 0 but no PDF" is a
-failure, as is an empty PDF.
+Each conversion runs in a LibreOffice profile (-env:UserInstallation) no other conversion
+uses at the same time, so conversions in parallel processes do not collide: one of a few
+profiles kept in the user's cache folder, each held by a lock while LibreOffice runs in it
+(made once, not again for every process, and never left behind in the temp folder); or in
+the warm LibreOffice a long-lived command keeps (render/office.py). Each conversion has a
+timeout; "exit 0 but no PDF" is a failure, as is an empty PDF.
 """
 
 from __future__ import annotations
 
-import atexit
-import functools
+import contextlib
+import fcntl
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import ConversionError
@@ -32,11 +36,48 @@ def find_libreoffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-@functools.cache
-def _profile() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="gendan-lo-profile-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+PROFILES = 64  # at most this many conversions at once keep their profiles
+
+
+def _profiles_home() -> Path | None:
+    """The user's folder of LibreOffice profiles (mode 0700), or None where none can be made."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(cache) / "gendan" / "libreoffice"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if folder.stat().st_uid != os.getuid() or not os.access(folder, os.W_OK):
+            return None
+    except (OSError, RuntimeError):  # (RuntimeError: no home folder)
+        return None
     return folder
+
+
+@contextlib.contextmanager
+def _profile() -> Iterator[Path]:
+    """A profile no other conversion uses while this one runs: the first free one of the
+    user's kept profiles (locked), else a temporary one removed afterwards."""
+    home = _profiles_home()
+    for n in range(PROFILES if home is not None else 0):
+        assert home is not None
+        try:
+            fd = os.open(home / f"{n}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            break
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # in use by another conversion
+            os.close(fd)
+            continue
+        try:
+            yield home / str(n)
+        finally:
+            os.close(fd)  # the lock goes with it
+        return
+    folder = Path(tempfile.mkdtemp(prefix="gendan-lo-profile-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def docx_to_pdf(docx: Path, outdir: Path, *, timeout: float = 120,
@@ -67,12 +108,13 @@ def docx_to_pdf(docx: Path, outdir: Path, *, timeout: float = 120,
                                       hint="Open the .docx in Word or LibreOffice to check "
                                       "it; the .docx is kept.")
             return target
-    command = [soffice, f"-env:UserInstallation={_profile().as_uri()}", "--headless",
-               "--norestore", "--nolockcheck", "--nodefault", "--convert-to", "pdf",
-               "--outdir", str(outdir), str(docx)]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                check=False)
+        with _profile() as profile:
+            command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                       "--norestore", "--nolockcheck", "--nodefault", "--convert-to", "pdf",
+                       "--outdir", str(outdir), str(docx)]
+            result = subprocess.run(command, capture_output=True, text=True,
+                                    timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         raise ConversionError(f"{docx.name}: LibreOffice did not finish within {timeout:.0f} s",
                               hint="Check the document; a very large one may need a longer "
