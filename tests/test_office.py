@@ -18,6 +18,7 @@ from pipeline.desk import Desk
 from pipeline.errors import ConversionError
 from pipeline.render.convert import docx_to_pdf, find_libreoffice
 from pipeline.render.office import Office
+from pipeline.render.office_helper import pipe_path
 from pipeline.sandbox import Child
 from pipeline.watch import InboxWatcher
 from pipeline.workspace import Workspace
@@ -64,9 +65,12 @@ def test_a_warm_office_converts_as_the_one_shot_way_and_stays_up(
     assert running is not None
     helper, group = running
     assert group is not None and _running(group)  # LibreOffice, kept between documents
+    pipe = Path(pipe_path(f"gendan_office_{helper}"))
+    assert pipe.is_socket()
     office.stop()
     assert not _running(group) and not _running(helper)
     assert office.processes() is None
+    assert not pipe.exists()  # nothing of it left in the temp folder
 
 
 def test_without_uno_each_document_is_converted_the_one_shot_way(tmp_path: Path) -> None:
@@ -96,6 +100,7 @@ def test_a_document_over_its_time_fails_alone_and_the_next_has_a_fresh_office(
     assert "[documents] libreoffice_timeout" in failed.value.hint
     assert not (tmp_path / "slow" / f"{DOCX.stem}.pdf").exists()
     assert not _running(running[1]) and not _running(running[0])  # killed, not left
+    assert not Path(pipe_path(f"gendan_office_{running[0]}")).exists()
     office.timeout = 120
     pdf = docx_to_pdf(DOCX, tmp_path / "next", office=office)
     assert office.starts == 2 and pdf.stat().st_size > 0

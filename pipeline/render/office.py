@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from ..errors import ConversionError
+from .office_helper import pipe_path
 
 __all__ = ["Office", "OfficeUnavailable", "can_keep_warm"]
 
@@ -169,6 +170,8 @@ class Office:
                 self._kill()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._proc.wait(5)
+            with contextlib.suppress(OSError):  # its LibreOffice's pipe (a helper killed
+                os.unlink(pipe_path(f"gendan_office_{self._proc.pid}"))  # hard leaves it)
             self._proc = None
         if self._folder is not None:
             self._kill_office()  # a helper killed hard left its LibreOffice running
@@ -195,6 +198,8 @@ class Office:
         if self._proc is not None:
             with contextlib.suppress(OSError):
                 os.killpg(self._proc.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.unlink(pipe_path(f"gendan_office_{self._proc.pid}"))
             if os.getpid() == self._owner:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self._proc.wait(5)

@@ -100,6 +100,11 @@ def _answer(conn: socket.socket, conv: object, office: subprocess.Popen[bytes]) 
     conn.sendall(json.dumps(reply).encode() + b"\n")
 
 
+def pipe_path(name: str) -> str:
+    """Where LibreOffice makes the socket of its named pipe `name`."""
+    return f"/tmp/OSL_PIPE_{os.getuid()}_{name}"
+
+
 def main(folder: str, soffice: str, unoserver_root: str) -> int:
     sys.path.append(unoserver_root)
     try:  # before LibreOffice is started for nothing
@@ -132,6 +137,8 @@ def main(folder: str, soffice: str, unoserver_root: str) -> int:
                 continue
             except ProcessLookupError:
                 break
+        with contextlib.suppress(OSError):  # the pipe's socket, which LibreOffice leaves
+            os.unlink(pipe_path(pipe))
         if not keep:  # the profile too: an owner that was killed cannot
             shutil.rmtree(folder, ignore_errors=True)
         raise SystemExit(0)
