@@ -3,14 +3,21 @@
 The threads of one process (the page's readers) that want the same lock wait at a gate of
 their own in front of the file lock, and are woken the moment it is free; only the thread
 at the front polls the file, which another process may hold.
+
+Each hold is a turn: its holder writes a token of its own beside the lock and learns the
+token of the holder before. A process that finds its own token there knows that no one
+else has held the lock since its last turn, so that what it read under the lock then (an
+order's listing) is still what is there.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import logging
 import os
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -43,16 +50,37 @@ def _forget_gates() -> None:  # a forked child holds none of its parent's gates
 os.register_at_fork(after_in_child=_forget_gates)
 
 
+_TOKENS = itertools.count(1)
+Turn = tuple[str, str]  # the token of the turn before, and this turn's
+
+
+def _take_turn(path: Path) -> Turn | None:
+    """Write this turn's token beside the lock `path` (held); None where it cannot be
+    (nothing is then known about the turns)."""
+    beside = path.with_name(path.name + ".turn")
+    mine = f"{os.getpid()}.{next(_TOKENS)}.{secrets.token_hex(4)}"
+    try:
+        try:
+            before = beside.read_text(encoding="ascii")
+        except FileNotFoundError:
+            before = ""
+        beside.write_text(mine, encoding="ascii")
+    except (OSError, ValueError):
+        return None
+    return before, mine
+
+
 def _busy(what: str, timeout: float) -> BusyError:
     return BusyError(f"{what} is locked by another gendan process (waited {timeout:.0f} s)",
                      hint="Wait for it to finish and try again.")
 
 
 @contextlib.contextmanager
-def hold(path: Path, what: str, timeout: float) -> Iterator[None]:
-    """The lock `path`, held. On an archive that cannot be written (a read-only mount or
-    folder) there is no writer to wait for: what reads goes on without the lock, and the
-    first write says, in one line, that the archive cannot be written."""
+def hold(path: Path, what: str, timeout: float) -> Iterator[Turn | None]:
+    """The lock `path`, held; gives the turn (None if unknown). On an archive that cannot
+    be written (a read-only mount or folder) there is no writer to wait for: what reads
+    goes on without the lock, and the first write says, in one line, that the archive
+    cannot be written."""
     gate, deadline = _gate(path), time.monotonic() + timeout
     if not gate.acquire(timeout=timeout):
         raise _busy(what, timeout)
@@ -67,7 +95,7 @@ def hold(path: Path, what: str, timeout: float) -> Iterator[None]:
             if exc.errno in {errno.EROFS, errno.EACCES, errno.EPERM}:
                 log.info("%s: the archive cannot be written (%s); reading without the lock",
                          what, exc.strerror)
-                yield
+                yield None
                 return
             if exc.errno in DISK_FULL:
                 raise DiskFullError(f"the archive {path.parent.parent} is full: the lock of "
@@ -76,7 +104,7 @@ def hold(path: Path, what: str, timeout: float) -> Iterator[None]:
                     from exc
             raise
         try:
-            yield
+            yield _take_turn(path)
         finally:
             lock.release()
     finally:
@@ -92,4 +120,5 @@ def try_hold(path: Path) -> FileLock | None:
         lock.acquire()
     except (Timeout, OSError):
         return None
+    _take_turn(path)  # its holder may change what others read under it
     return lock

@@ -58,7 +58,7 @@ class OrderRecord(KeptTexts):
     # -- what is archived ------------------------------------------------------------------
     @cached_property
     def _sidecars(self) -> list[tuple[str, dict[str, Any]]]:
-        return list(self.store.sidecars(self.folder))
+        return self.store.listing(self.folder, self.key)
 
     @cached_property
     def _committed_sources(self) -> set[str]:
@@ -167,7 +167,11 @@ class OrderRecord(KeptTexts):
             self.__dict__.pop(name, None)
         if listed is not None and added is not None:
             new = {path for path, _ in added}
-            self.__dict__["_sidecars"] = [(p, m) for p, m in listed if p not in new] + added
+            now = [(p, m) for p, m in listed if p not in new] + added
+            self.__dict__["_sidecars"] = now
+            self.store.remember(self.folder, self.key, now)
+        else:
+            self.store.forget_listing(self.folder)
 
     # -- changing it -----------------------------------------------------------------------
     def commit(self, filing: Filing) -> list[dict[str, Any]]:
@@ -213,6 +217,9 @@ class OrderRecord(KeptTexts):
         except OSError as exc:
             self._undo(placed, claimed)
             raise _archive_error(exc, self.folder) from exc
+        except BaseException:
+            self.store.forget_listing(self.folder)  # what it placed is left to recovery
+            raise
         finally:
             written, self._written = self._written, None
         self._reload(written)
@@ -377,6 +384,7 @@ class OrderRecord(KeptTexts):
         for path in reversed(placed):
             with contextlib.suppress(OSError):
                 path.unlink()
+        self.store.forget_listing(self.folder)  # (what could not be removed is listed)
         if claimed:
             self.registered = False
         self.store.undo_entries(self.key, claimed)

@@ -42,7 +42,8 @@ from .clock import Clock, SystemClock
 from .errors import ArchiveError, NotFoundError, OrderConflictError
 from .fsutil import atomic_write, order_key, pid_alive, remove, safe_name, writer_tag
 from .index import Index
-from .locks import hold, try_hold
+from .listings import KIND_FOLDERS, Listing, Listings
+from .locks import Turn, hold, try_hold
 from .sidecars import SIDECAR_SUFFIX, OrderRef, dump_json, read_json, well_formed
 from .summary import Policy
 
@@ -50,12 +51,11 @@ if TYPE_CHECKING:
     from .flow import Event
     from .remote import RemoteArchive
 
-__all__ = ["SIDECAR_SUFFIX", "OrderRef", "OrderStore", "dump_json", "order_key", "pid_alive",
-           "read_json", "well_formed"]
+__all__ = ["KIND_FOLDERS", "SIDECAR_SUFFIX", "OrderRef", "OrderStore", "dump_json",
+           "order_key", "pid_alive", "read_json", "well_formed"]
 
 log = logging.getLogger(__name__)
 
-KIND_FOLDERS = ("originals", "generated", "stamped", "handover")
 SIDECAR_CACHE = 20_000  # sidecars kept parsed in a long-running process
 
 
@@ -76,6 +76,8 @@ class OrderStore:
         self._events: OrderedDict[int, tuple[dict[str, Any], Event]] = OrderedDict()
         self._sidecars: OrderedDict[str, tuple[tuple[int, int, int], dict[str, Any], bool]] = \
             OrderedDict()
+        self._turns: dict[str, Turn | None] = {}  # the locks held, and their turns
+        self._listings = Listings()
 
     # -- places ----------------------------------------------------------------------------
     @property
@@ -152,9 +154,13 @@ class OrderStore:
     def lock(self, name: str, what: str) -> Iterator[None]:
         """The lock `name` (an order's key, the inbox's, a file's), held; an order's shared
         copy, if the archive has one, is pulled first."""
-        with self._hold(name, what):
-            self.pull(name)
-            yield
+        with self._hold(name, what) as turn:
+            self._turns[name] = turn
+            try:
+                self.pull(name)
+                yield
+            finally:
+                self._turns.pop(name, None)
 
     def pull(self, name: str) -> None:
         """The order's shared copy (if the archive has one) brought here; under its lock."""
@@ -169,7 +175,7 @@ class OrderStore:
             with self._hold(str(manifest["key"]), f"order {ref.order_no}"):
                 self.remote.pull(ref, quarantine=self.quarantine)  # type: ignore[union-attr]
 
-    def _hold(self, name: str, what: str) -> contextlib.AbstractContextManager[None]:
+    def _hold(self, name: str, what: str) -> contextlib.AbstractContextManager[Turn | None]:
         """The lock itself (pipeline/locks.py)."""
         return hold(self.root / ".locks" / f"{name}.lock", what, self.lock_timeout)
 
@@ -311,6 +317,25 @@ class OrderStore:
             if len(self._events) > self.sidecar_cache:
                 self._events.popitem(last=False)
         return event
+
+    # -- an order's listing, kept while no one else takes its lock (listings.py) ---------
+    def listing(self, folder: Path, key: str) -> Listing:
+        """The sidecars of an order folder (copies), under the order's lock."""
+        found = self._listings.get(folder, self._turns.get(key))
+        if found is None:
+            found = list(self.sidecars(folder))
+            self.remember(folder, key, found)
+        return found
+
+    def remember(self, folder: Path, key: str, listing: Listing) -> None:
+        """The order's listing as it now is (the holder of its lock read or wrote it); not
+        kept where other machines share the archive."""
+        keep = self.remote is None and self.sidecar_cache  # (not in a one-pass rebuild)
+        self._listings.put(folder, self._turns.get(key) if keep else None, listing)
+
+    def forget_listing(self, folder: Path) -> None:
+        """The order's folder changed in a way its listing does not tell: list it again."""
+        self._listings.forget(folder)
 
     def sidecars(self, folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each sidecar of an order folder (its path) with its data (a copy): one stat a

@@ -17,7 +17,7 @@ FOUNDATIONS = {"errors", "models", "config", "sections", "fsutil", "doctypes", "
 STAGES = {"intake", "render", "pdf", "compliance", "index"}
 STORE = {"store", "record", "filing", "verify", "repair", "reindex", "inbox", "transfer",
          "kept", "people", "thumbs", "signatures", "imports", "sidecars", "shared", "jobs",
-         "remote", "locks"}
+         "remote", "locks", "listings"}
 RECIPES = {"recipes", "documents", "template_check", "books", "mail"}
 TOP = {"desk", "assign", "cli", "watch", "web", "__main__", "__init__", "worker"}
 ALLOWED = {

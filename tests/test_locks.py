@@ -107,3 +107,16 @@ def test_a_forked_child_is_not_stuck_behind_its_parents_gate(tmp_path: Path) -> 
     t.join()
     assert queue.get(timeout=60) == "held"
     child.join(60)
+
+
+def test_each_hold_learns_the_token_of_the_one_before(tmp_path: Path) -> None:
+    path = tmp_path / "order.lock"
+    with hold(path, "the order", 5) as first:
+        assert first is not None and first[0] == ""  # no one held it before
+    with hold(path, "the order", 5) as second:
+        assert second is not None and second[0] == first[1] != second[1]
+    other = try_hold(path)  # recovery's way of holding it is a turn too
+    assert other is not None
+    other.release()
+    with hold(path, "the order", 5) as third:
+        assert third is not None and third[0] not in (first[1], second[1])

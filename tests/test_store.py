@@ -197,3 +197,77 @@ def test_hand_over_events_are_in_the_history(with_order: Desk) -> None:
     sidecars = list((desk.workspace.archive / "MUELLER" / "HD-240317" / "handover").glob(
         "*" + SIDECAR_SUFFIX))
     assert json.loads(sidecars[0].read_text())["event"]["kind"] == "handover"
+
+
+def _pdf(path: Path, subject: str) -> None:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=CORPUS / "minimal-document.pdf")
+    writer.add_metadata({"/Subject": subject})
+    writer.write(path)
+
+
+def _filed(desk: Desk) -> list[str]:
+    with desk.store.open("PO-2026-0042") as record:
+        return sorted(m["file"] for m in record.documents)
+
+
+def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    return {kind.name: (kind.stat().st_atime_ns, kind.stat().st_mtime_ns)
+            for kind in folder.iterdir() if kind.is_dir()}
+
+
+def test_an_order_s_listing_is_kept_until_another_holder_takes_its_lock(
+        with_order: Desk, monkeypatch: Any) -> None:
+    from pipeline.store import OrderStore
+
+    desk = with_order
+    folder = desk.workspace.archive / ORDER_DIR
+    before = _filed(desk)
+    scans: list[Path] = []
+    real = OrderStore.sidecars
+
+    def counted(store: OrderStore, where: Path) -> Any:
+        scans.append(where)
+        return real(store, where)
+
+    monkeypatch.setattr(OrderStore, "sidecars", counted)
+    _pdf(desk.workspace.inbox / "PO-2026-0042_packing-list.pdf", "packing list")
+    [outcome] = desk.run_once()
+    assert outcome.status == "archived"
+    assert _filed(desk) == sorted([*before, *outcome.documents])
+    assert scans == []  # what it filed itself, and nothing else since: not listed again
+
+    # another process files a document within the same tick of the clock (the folders'
+    # times put back): the turn it took at the lock tells
+    stamps = _stamps(folder)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            other = Desk(desk.workspace, QUICK)
+            _pdf(desk.workspace.inbox / "PO-2026-0042_commercial-invoice.pdf", "invoice")
+            ok = [o.status for o in other.run_once()] == ["archived"]
+            for kind, (atime, mtime) in stamps.items():
+                os.utime(folder / kind, ns=(atime, mtime))
+        finally:
+            os._exit(0 if ok else 1)
+    assert os.waitpid(pid, 0)[1] == 0
+    assert _stamps(folder) == stamps
+    now = _filed(desk)
+    assert any("commercial_invoice" in name for name in now)
+    assert scans == [folder]
+
+    # a sidecar removed by hand: the folder's time tells
+    sidecar = next((folder / "stamped").glob("*commercial_invoice*" + SIDECAR_SUFFIX))
+    sidecar.unlink()
+    assert _filed(desk) == [n for n in now if n != sidecar.name.removesuffix(SIDECAR_SUFFIX)]
+    assert len(scans) == 2
+    assert _filed(desk) == sorted(m["file"] for m in _fresh_documents(desk))
+
+
+def _fresh_documents(desk: Desk) -> list[dict[str, Any]]:
+    from pipeline.store import OrderStore
+
+    store = OrderStore(desk.store.root)
+    with store.open("PO-2026-0042") as record:
+        return record.documents
