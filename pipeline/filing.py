@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .flow import Event
+from .fsutil import safe_filename
 from .models import Order
 
 __all__ = ["Arrival", "Filing", "StagedFile"]
@@ -46,6 +47,19 @@ class Arrival:
         """Where it came from, as the archive records it: inbox/NAME (and the mail that
         brought it)."""
         return f"inbox/{self.file}" + (f" ({self.origin})" if self.origin else "")
+
+    def free_name(self, taken: dict[str, str]) -> str:
+        """The name it is archived under among the originals `taken` (name: sha256): its
+        own, or with -2, -3 ... before the suffix when another file holds it."""
+        stem, dot, suffix = safe_filename(self.name).rpartition(".")
+        if not dot:
+            stem, suffix = suffix, ""
+        ending = f".{suffix}" if dot else ""
+        candidate, n = f"{stem}{ending}", 1
+        while candidate in taken and taken[candidate] != self.sha256:
+            n += 1
+            candidate = f"{stem}-{n}{ending}"
+        return candidate
 
 
 @dataclass

@@ -29,7 +29,6 @@ from .fsutil import (
     atomic_write,
     fsync_dir,
     remove,
-    safe_filename,
     safe_name,
 )
 from .kept import KeptTexts
@@ -345,15 +344,7 @@ class OrderRecord(KeptTexts):
 
     def _original_name(self, arrival: Arrival) -> str:
         taken = {m["file"]: m["sha256"] for m in self.documents if m["kind"] == "original"}
-        stem, dot, suffix = safe_filename(arrival.name).rpartition(".")
-        if not dot:
-            stem, suffix = suffix, ""
-        ending = f".{suffix}" if dot else ""
-        candidate, n = f"{stem}{ending}", 1
-        while candidate in taken and taken[candidate] != arrival.sha256:
-            n += 1
-            candidate = f"{stem}-{n}{ending}"
-        return candidate
+        return arrival.free_name(taken)
 
     def _write_customer(self, order: Order) -> None:
         path = self.folder.parent / "customer.json"
