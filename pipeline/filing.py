@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .flow import Event
-from .fsutil import safe_filename
+from .fsutil import numbered, safe_filename
 from .models import Order
 
 __all__ = ["Arrival", "Filing", "StagedFile"]
@@ -51,15 +51,8 @@ class Arrival:
     def free_name(self, taken: dict[str, str]) -> str:
         """The name it is archived under among the originals `taken` (name: sha256): its
         own, or with -2, -3 ... before the suffix when another file holds it."""
-        stem, dot, suffix = safe_filename(self.name).rpartition(".")
-        if not dot:
-            stem, suffix = suffix, ""
-        ending = f".{suffix}" if dot else ""
-        candidate, n = f"{stem}{ending}", 1
-        while candidate in taken and taken[candidate] != self.sha256:
-            n += 1
-            candidate = f"{stem}-{n}{ending}"
-        return candidate
+        return next(name for name in numbered(safe_filename(self.name))
+                    if taken.get(name, self.sha256) == self.sha256)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import itertools
 import os
 import re
 import tempfile
@@ -27,6 +28,7 @@ __all__ = [
     "default_file_mode",
     "fsync_dir",
     "move",
+    "numbered",
     "pid_alive",
     "remove",
     "safe_filename",
@@ -197,6 +199,17 @@ def safe_filename(name: str) -> str:
     if not stem or not _SUFFIX.match(suffix):
         return safe_name(name)
     return safe_name(stem) + suffix.lower()
+
+
+def numbered(name: str) -> Iterator[str]:
+    """`name`, then `name-2`, `name-3` ... before its suffix (`list-2.pdf`): the names to
+    try, in turn, for a file whose name another file holds."""
+    yield name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    for n in itertools.count(2):
+        yield f"{stem}-{n}{dot}{suffix}"
 
 
 def order_key(order_no: str) -> str:

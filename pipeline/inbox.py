@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UnsafeFileError
-from .fsutil import atomic_write, move, remove, safe_filename, sha256_bytes, sha256_file
+from .fsutil import (
+    atomic_write,
+    move,
+    numbered,
+    remove,
+    safe_filename,
+    sha256_bytes,
+    sha256_file,
+)
 
 __all__ = [
     "IGNORED_SUFFIXES",
@@ -184,16 +192,9 @@ def orphan_notes(folders: list[Path]) -> list[Path]:
 
 def free_name(inbox: Path, name: str) -> Path:
     """`inbox/name`, or `name-2`, `name-3` ... when a different file waits under it."""
-    target = inbox / name
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    n = 1
-    while os.path.lexists(target) or any(os.path.lexists(target.with_name(target.name + s))
-                                         for s in NOTE_SUFFIXES):
-        n += 1
-        target = inbox / (f"{stem}-{n}.{suffix}" if dot else f"{stem}-{n}")
-    return target
+    return next(inbox / candidate for candidate in numbered(name)
+                if not any(os.path.lexists(inbox / (candidate + s))
+                           for s in ("", *NOTE_SUFFIXES)))
 
 
 def receive(data: bytes, name: str, inbox: Path, *, mode: int | None = None) -> Path:

@@ -76,3 +76,16 @@ def test_atomic_write_leaves_old_file_when_the_rename_fails(
         atomic_write(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["index.json"]  # no temp file left
+
+
+def test_a_taken_name_is_numbered_before_its_suffix(tmp_path: Path) -> None:
+    from itertools import islice
+
+    from pipeline.inbox import free_name
+
+    assert list(islice(fsutil.numbered("list.v2.pdf"), 3)) == \
+        ["list.v2.pdf", "list.v2-2.pdf", "list.v2-3.pdf"]
+    assert list(islice(fsutil.numbered("README"), 2)) == ["README", "README-2"]
+    (tmp_path / "list.pdf").write_bytes(b"one")
+    (tmp_path / "list-2.pdf.reason.txt").write_text("another file's note", encoding="utf-8")
+    assert free_name(tmp_path, "list.pdf") == tmp_path / "list-3.pdf"

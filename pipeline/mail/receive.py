@@ -21,6 +21,7 @@ from ..errors import ConfigError, GendanError
 from ..filing import Filing, StagedFile
 from ..flow import Event
 from ..fsutil import sha256_bytes
+from ..inbox import free_name
 from . import secret
 
 if TYPE_CHECKING:
@@ -143,11 +144,7 @@ def _take(desk: Desk, box: Mailbox, message: Any, seen: set[str], root: Path) ->
                 continue
             folder = desk.workspace.inbox / order_no if order_no else desk.workspace.inbox
             folder.mkdir(parents=True, exist_ok=True)
-            target = folder / _safe(name)
-            n = 1
-            while target.exists():
-                n += 1
-                target = folder / f"{Path(_safe(name)).stem}-{n}{Path(name).suffix}"
+            target = free_name(folder, _safe(name))
             target.write_bytes(attachment.payload)
             outcome = desk.process(target, order_no=order_no, origin=origin, factory=factory)
             received.files.append((name, outcome.status, outcome.order_no or ""))

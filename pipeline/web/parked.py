@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from ..inbox import NOTE_SUFFIXES
+from ..inbox import NOTE_SUFFIXES, free_name
 from ..people import Person
 from .auth import may_read, writer
 from .render import flash, office_of
@@ -109,11 +109,7 @@ def dismiss(request: Request, folder: str = Form(...), name: str = Form(...),
     target_folder = office.workspace.inbox / "_dismissed"
     with office.writing:
         target_folder.mkdir(exist_ok=True)
-        target = target_folder / name
-        n = 1
-        while target.exists():
-            n += 1
-            target = target_folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
+        target = free_name(target_folder, name)
         now = office.desk.clock.now()
         os.replace(path, target)
         for suffix in NOTE_SUFFIXES:
