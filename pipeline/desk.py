@@ -47,7 +47,7 @@ from .models import Order
 from .outcome import Outcome
 from .recipes.stamping import Stamps
 from .repair import recover
-from .sandbox import ChildFailure, Steps, preload, reap, run_limited, workers
+from .sandbox import ChildFailure, Steps, preload, reap, run_limited, settle, workers
 from .shared import SharedStore, open_store
 from .store import OrderStore
 from .summary import Policy
@@ -197,6 +197,7 @@ class Desk:
         Raises only DiskFullError (the disk is full or the archive read-only)."""
         relative = path.relative_to(self.workspace.inbox)
         file = shown(relative.as_posix())
+        settle()
         with self.intake(path):
             try:
                 return self._walled(path, relative, file, order_no, doc_type,

@@ -39,22 +39,22 @@ class Listings:
         self._kept: OrderedDict[str, tuple[str, tuple[Any, ...], Listing]] = OrderedDict()
 
     def get(self, folder: Path, turn: Turn | None) -> Listing | None:
-        """The order's listing (copies of its sidecars' data) if it is still what is there,
-        in this turn at its lock; else None."""
+        """The order's listing if it is still what is there, in this turn at its lock; else
+        None. Its sidecars' data is shared with what is kept: read, never changed."""
         kept = self._kept.get(str(folder))
         if kept is None or turn is None or kept[0] not in turn or kept[1] != _stamps(folder):
             return None
         self._kept[str(folder)] = (turn[1], kept[1], kept[2])  # good as of this turn
         self._kept.move_to_end(str(folder))
-        return [(path, dict(meta)) for path, meta in kept[2]]
+        return list(kept[2])
 
     def put(self, folder: Path, turn: Turn | None, listing: Listing) -> None:
-        """The order's listing as the holder of its lock (in `turn`) read or wrote it."""
+        """The order's listing as the holder of its lock (in `turn`) read or wrote it (kept as
+        it is: its data is not changed after)."""
         if turn is None or not self.size:
             self.forget(folder)
             return
-        self._kept[str(folder)] = (turn[1], _stamps(folder),
-                                   [(path, dict(meta)) for path, meta in listing])
+        self._kept[str(folder)] = (turn[1], _stamps(folder), list(listing))
         self._kept.move_to_end(str(folder))
         if len(self._kept) > self.size:
             self._kept.popitem(last=False)

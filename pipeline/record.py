@@ -33,7 +33,7 @@ from .fsutil import (
 )
 from .kept import KeptTexts
 from .models import Order
-from .sidecars import SIDECAR_SUFFIX, OrderRef, RecordStore, dump_json, read_json
+from .sidecars import BULKY, SIDECAR_SUFFIX, OrderRef, RecordStore, dump_json, read_json
 from .summary import summarise
 
 __all__ = ["OrderRecord"]
@@ -65,18 +65,17 @@ class OrderRecord(KeptTexts):
 
     @cached_property
     def documents(self) -> list[dict[str, Any]]:
-        """Every committed file's sidecar, each with `current` (its newest version)."""
+        """Every committed file's sidecar (a copy), each with `current` (its newest
+        version)."""
         documents = [m for _, m in self._sidecars
                      if m.get("source_sha256") in self._committed_sources]
         latest: dict[tuple[str, str, str], int] = {}
         for meta in documents:
             key = (meta["kind"], meta["doc_type"], meta.get("variant", ""))
             latest[key] = max(latest.get(key, 0), meta["version"])
-        for meta in documents:
-            newest = meta["version"] == latest[(meta["kind"], meta["doc_type"],
-                                                meta.get("variant", ""))]
-            meta["current"] = newest or meta["doc_type"] == "order_update"
-        return sorted(documents, key=lambda m: m["path"])
+        return sorted(({**meta, "current": meta["doc_type"] == "order_update" or meta["version"]
+                        == latest[(meta["kind"], meta["doc_type"], meta.get("variant", ""))]}
+                       for meta in documents), key=lambda m: m["path"])
 
     def leftovers(self) -> list[Path]:
         """Sidecars of commits that did not finish."""
@@ -289,7 +288,8 @@ class OrderRecord(KeptTexts):
         root = str(self.store.root)
         for meta in self.documents:
             row = dict(meta)
-            row.pop("order_data", None)
+            for bulky in BULKY:
+                row.pop(bulky, None)
             try:
                 size = os.stat(f"{root}/{meta['path']}").st_size
             except FileNotFoundError:

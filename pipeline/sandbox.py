@@ -256,6 +256,16 @@ def _once(task: Callable[..., Any], args: tuple[Any, ...]) -> Iterator[Any]:
 
 
 _STOPPED: list[int] = []  # children killed and not yet reaped
+_SETTLED: list[bool] = []
+
+
+def settle() -> None:
+    """Once a process files its first file (its modules, fonts and settings loaded), what it
+    holds then is put out of the garbage collector's sight (`gc.freeze`, once): each
+    collection walks only what came after, not every object of a desk that grows."""
+    if not _SETTLED:
+        _SETTLED.append(True)
+        gc.freeze()
 
 
 def reap(*, wait: bool = False) -> None:

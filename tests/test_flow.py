@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pipeline.errors import OrderDataError, UpdateRejectedError
-from pipeline.flow import Workflow, apply_update, approval_state, update_adapter
+from pipeline.flow import Event, Workflow, apply_update, approval_state, fold, update_adapter
 from pipeline.intake.order_file import parse_order
 from pipeline.models import Order
 
@@ -206,3 +206,25 @@ def test_factory_confirming_a_later_date_is_flagged(order_data: dict[str, Any]) 
 
 def test_rejected_update_is_an_order_data_error() -> None:
     assert issubclass(UpdateRejectedError, OrderDataError)
+
+
+def _status(seq: int, status: str) -> Event:
+    return Event(seq=seq, recorded=NOW + dt.timedelta(hours=seq), kind="status", source="test",
+                 summary=status, data={"status": status})
+
+
+def test_a_history_goes_on_from_its_kept_fold_and_one_that_parts_from_it_does_not() -> None:
+    """An order that grows is not folded from its first event for every file; the fold a
+    longer history goes on from holds the very same events before the new ones."""
+    first = _status(1, "confirmed")
+    kept = [first, _status(2, "in_production")]
+    assert fold(kept).status == "in_production"
+    longer = [*kept, _status(3, "inspected")]
+    assert fold(longer) == fold([e.model_copy() for e in longer])  # (copies: folded whole)
+    assert [e.summary for e in fold(longer).history] == ["confirmed", "in_production",
+                                                         "inspected"]
+    parted = [first, _status(2, "cancelled"), _status(3, "reopened"), _status(4, "closed")]
+    assert [e.summary for e in fold(parted).history] == ["confirmed", "cancelled", "reopened",
+                                                         "closed"]  # the same first event only
+    assert fold(list(reversed(parted))).status == "closed"  # in the order they happened
+    assert fold([first]).status == "confirmed"  # a shorter history is folded on its own

@@ -153,6 +153,37 @@ def test_a_run_reads_ahead_and_leaves_no_child_behind(tmp_path: Path,
     assert list(scratch.iterdir()) == []  # and no folder of theirs left in the temp folder
 
 
+def test_a_factory_file_on_its_own_is_read_and_stamped_by_one_child(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not read ahead (the watcher's file, `gendan assign`): one child opens it, reads it
+    and, told what to stamp, stamps it; not a second child forked to open it again."""
+    import gc
+
+    desk = _desk(tmp_path / "ws", 2)
+    copy_example(desk.workspace, "PO-2026-0042.yaml")
+    desk.run_once()
+    assert gc.get_freeze_count() > 0  # what the desk held once it filed a file: put aside
+    forks: list[int] = []
+    real = os.fork
+
+    def counted() -> int:
+        forks.append(1)
+        return real()
+
+    monkeypatch.setattr(os, "fork", counted)
+    path = text_pdf(desk.workspace.inbox / "PO-2026-0042_packing-list.pdf",
+                    "装箱单 PACKING LIST read once")
+    outcome = desk.process(path)
+    assert outcome.status == "archived" and len(forks) == 1
+    with desk.store.open("PO-2026-0042") as record:
+        [stamped] = [d for d in record.documents if d["kind"] == "stamped"]
+        text = "".join(pdf_text(desk.store.root / stamped["path"]))
+        assert "read once" in text and "PO-2026-0042" in text  # the page and our stamp
+        [original] = [d for d in record.documents if d["kind"] == "original"
+                      and d["doc_type"] == "packing_list"]
+        assert "read once" in "".join(record.text(original["sha256"]) or [])
+
+
 def _children() -> set[int]:
     """This process's children (alive or not yet reaped)."""
     found: set[int] = set()

@@ -271,3 +271,22 @@ def _fresh_documents(desk: Desk) -> list[dict[str, Any]]:
     store = OrderStore(desk.store.root)
     with store.open("PO-2026-0042") as record:
         return record.documents
+
+
+def test_what_a_record_hands_out_leaves_the_kept_listing_as_it_was(with_order: Desk) -> None:
+    """The listing kept between turns is shared, not copied: the documents a record gives
+    are its own copies, so a caller that changes one changes nothing kept."""
+    desk = with_order
+    fresh = _fresh_documents(desk)  # (listed by another store, before this one keeps it)
+    with desk.store.open("PO-2026-0042") as record:
+        documents = record.documents
+        first = documents[0]
+        first["doc_type"], first["current"] = "changed by a caller", None
+        first.pop("sha256")
+        indexed = record.indexed()
+        indexed[0]["path"] = "changed/too.pdf"
+    with desk.store.open("PO-2026-0042") as record:
+        again = record.documents
+        assert again == fresh
+        assert again[0]["doc_type"] != "changed by a caller" and "sha256" in again[0]
+        assert record.indexed()[0]["path"] == again[0]["path"]

@@ -9,6 +9,7 @@ order's lock (held by the store around every commit) makes each card single-writ
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -60,7 +61,7 @@ class Cards:
         self.folder = folder
         self.file_mode = file_mode
         self._made: set[Path] = set()  # shard folders known to exist
-        self._texts: dict[str, dict[str, tuple[dict[str, Any], str]]] = {}  # key: path: JSON
+        self._texts: dict[str, dict[str, tuple[dict[str, Any], bytes]]] = {}  # key: path: JSON
 
     def path(self, key: str) -> Path:
         shard = hashlib.sha1(key.encode("utf-8")).hexdigest()[:2]
@@ -85,15 +86,15 @@ class Cards:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(path.parent)
         before = self._texts.pop(key, {})
-        texts: dict[str, tuple[dict[str, Any], str]] = {}
+        texts: dict[str, tuple[dict[str, Any], bytes]] = {}
         for row in documents:
             known = before.get(row["path"])
             texts[row["path"]] = known if known is not None and known[0] == row else \
-                (row, _dump(row))
-        ids = sorted((str(n), row["path"]) for n, row in enumerate(documents, start=1))
-        text = ('{"documents":{' + ",".join(f'"{n}":{texts[p][1]}' for n, p in ids) +
-                '},"order":{"1":' + _dump(order) + "}}")
-        atomic_write(path, text.encode("utf-8"), mode=self.file_mode, durable=False)
+                (row, _dump(row).encode("utf-8"))
+        paths = [row["path"] for row in documents]
+        text = b",".join(b'"%d":%s' % (n, texts[paths[n - 1]][1]) for n in _id_order(len(paths)))
+        atomic_write(path, b'{"documents":{' + text + b'},"order":{"1":' +
+                     _dump(order).encode("utf-8") + b"}}", mode=self.file_mode, durable=False)
         self._texts[key] = texts
         if len(self._texts) > 64:  # the cards written last
             del self._texts[next(iter(self._texts))]
@@ -118,6 +119,12 @@ class Cards:
             return
         for path in sorted(self.folder.glob("*/*.json")):
             yield path.stem
+
+
+@functools.lru_cache(maxsize=8)
+def _id_order(count: int) -> list[int]:
+    """The document ids 1..count in the order TinyDB writes them (keys sorted as text)."""
+    return sorted(range(1, count + 1), key=str)
 
 
 def _dump(data: dict[str, Any]) -> str:

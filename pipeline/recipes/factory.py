@@ -117,11 +117,17 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
     text_pages = max(limits.text_pages, 2 if want_text else 0)
     ahead = _taken_ahead(desk, arrival, text_pages)
     child = ahead[1] if ahead else None
-    with store.work_folder() as work, _stopped_after(child):
+    with store.work_folder() as work, contextlib.ExitStack() as stack:
+        if child is None and suffix == ".pdf":  # one child reads it and then stamps it
+            desk.stamps.warm()  # (one fork, not two: a large desk forks in milliseconds)
+            child = Steps(inspect_and_stamp, (arrival.path, work, text_pages, _limits(desk)),
+                          seconds=limits.seconds_per_file, memory_mb=limits.memory_mb,
+                          what=arrival.file)
+        stack.enter_context(_stopped_after(child))
         # the text is read once, here (or ahead, see read_ahead): to identify the file, and
         # for `gendan find`
-        facts = ahead[0] if ahead else run_limited(
-            inspect_file, arrival.path, suffix != ".pdf", work, text_pages, _limits(desk),
+        facts = ahead[0] if ahead else child.result() if child is not None else run_limited(
+            inspect_file, arrival.path, True, work, text_pages, _limits(desk),
             seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=arrival.file)
         if want_text:
             found = identify(arrival.name, folders, facts.texts or (), desk.known_orders(),
