@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -231,8 +232,19 @@ def test_a_factory_s_mail_is_filed_under_its_order(root: Path, imap: int, tmp_pa
     raw = _factory_mail(pdf, "<pl-0042@lvyuan.example>")
     with MailBoxUnencrypted("127.0.0.1", imap).login("factories", "secret") as box:
         box.append(raw, "INBOX")
+    renamed: list[tuple[str, str]] = []
+    real_replace = os.replace
+
+    def replace(source: Any, target: Any) -> None:
+        renamed.append((Path(source).name, str(target)))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
     result = _cli(root, "mail")
     assert result.exit_code == 0, result.output
+    # the attachment came into the inbox whole, by a rename (a watcher never sees a part)
+    assert any(s.startswith(".tmp-") and t == str(root / "inbox" / "PO-2026-0042" / "PL.pdf")
+               for s, t in renamed), renamed  # (the rule for the sender gives the order)
     assert "PL.pdf archived (PO-2026-0042)" in result.output
     assert "logo.gif skipped" in result.output
     originals = list((root / "archive").rglob("PL.pdf.gendan.json"))
