@@ -31,9 +31,10 @@ from .fsutil import (
     remove,
     safe_name,
 )
+from .index import BULKY
 from .kept import KeptTexts
 from .models import Order
-from .sidecars import BULKY, SIDECAR_SUFFIX, OrderRef, RecordStore, dump_json, read_json
+from .sidecars import SIDECAR_SUFFIX, OrderRef, RecordStore, dump_json, read_json
 from .summary import summarise
 
 __all__ = ["OrderRecord"]

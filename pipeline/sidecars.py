@@ -19,11 +19,10 @@ if TYPE_CHECKING:
     from .index import Index
     from .summary import Policy
 
-__all__ = ["BULKY", "SHAPE", "SIDECAR_SUFFIX", "OrderRef", "RecordStore", "dump_json", "read_json",
+__all__ = ["SHAPE", "SIDECAR_SUFFIX", "OrderRef", "RecordStore", "dump_json", "read_json",
            "well_formed"]
 
 SIDECAR_SUFFIX = ".gendan.json"
-BULKY = ("order_data", "duplicates_of")  # what the index leaves out of a sidecar
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,7 @@ def test_a_file_that_hangs_or_eats_memory_is_refused(
     seconds = 1 if task is _slow_inspect else 30
     desk.settings = Settings(approval=TRUSTING, documents=QUICK.documents,
                              limits=Limits(seconds_per_file=seconds, memory_mb=300))
-    monkeypatch.setattr("pipeline.recipes.factory.inspect_file", task)
+    monkeypatch.setattr("pipeline.pdf.untrusted._inspected", task)  # (read ahead or not)
     shutil.copyfile(CORPUS / "minimal-document.pdf", desk.workspace.inbox / "PO-2026-0042_x.pdf")
     started = time.monotonic()
     [outcome] = desk.run_once()

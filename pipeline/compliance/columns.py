@@ -5,6 +5,7 @@ hold figures, and the wording of a total row.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["COLUMNS", "NUMERIC", "TOTAL_ROW", "column_of", "is_figure"]
@@ -46,6 +47,7 @@ UNIT_NOTE = re.compile(r"\s*(?:[(（\[][^)）\]]{1,14}[)）\]]|/\s*(?:kgs?|cbm|m
                        re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=8192)  # a document's lines are asked about many times over
 def column_of(text: str, parts: bool = True) -> str | None:
     """The column a header cell names; `parts`: or one of its parts does (数量 Qty)."""
     cleaned = re.sub(r"\s+", " ", text.strip().strip(":：*").strip())
@@ -67,6 +69,7 @@ def column_of(text: str, parts: bool = True) -> str | None:
 AFFIX = r"(?:[A-Z]{3}\s?|US\$\s?|[$€¥£]\s?)?"  # USD 1,234.50 / $1,234.50 / € 12,50
 
 
+@functools.lru_cache(maxsize=8192)
 def is_figure(text: str) -> bool:
     return bool(re.fullmatch(rf"{AFFIX}[-+]?[\d.,' ]*\d(\s*(kgs?|cbm|m3|pcs|sets|pairs?|ctns?|"
                              r"cartons?|units?|%|usd|eur))?", text.strip(), re.IGNORECASE))

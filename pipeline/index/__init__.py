@@ -20,14 +20,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..sidecars import BULKY
 from ..workspace import Workspace, store_location
 from .cards import Cards
 from .catalogue import Catalogue, Rows, TextLoader, joined_model, rows_of
 from .pg import PgCards, PgCatalogue, Postgres
 from .search import Hit, OrderFilter, find_documents, list_orders, order_totals
 
-__all__ = ["Hit", "Index", "OrderFilter", "Rows", "TextLoader", "joined_model"]
+__all__ = ["BULKY", "Hit", "Index", "OrderFilter", "Rows", "TextLoader", "joined_model"]
 
 
 _SHARED: dict[tuple[str, str], Index] = {}
@@ -297,6 +296,9 @@ class Index:
         return plain
 
 
+
+
+BULKY = ("order_data", "duplicates_of")  # what the index leaves out of a sidecar
 
 
 def _row(document: dict[str, Any]) -> dict[str, Any]:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError, GendanError
 from ..filing import Filing, StagedFile
 from ..flow import Event
-from ..fsutil import atomic_write, sha256_bytes
-from ..inbox import free_name
+from ..fsutil import sha256_bytes
+from ..inbox import receive
 from . import secret
 
 if TYPE_CHECKING:
@@ -143,9 +143,9 @@ def _take(desk: Desk, box: Mailbox, message: Any, seen: set[str], root: Path) ->
                 received.files.append((name, "skipped", ""))
                 continue
             folder = desk.workspace.inbox / order_no if order_no else desk.workspace.inbox
-            folder.mkdir(parents=True, exist_ok=True)
-            target = free_name(folder, _safe(name))  # whole or not there (a watcher looks)
-            atomic_write(target, attachment.payload)
+            # whole or not there (a watcher looks), under a free name
+            target = receive(attachment.payload, _safe(name), folder,
+                             mode=desk.store.file_mode)
             outcome = desk.process(target, order_no=order_no, origin=origin, factory=factory)
             received.files.append((name, outcome.status, outcome.order_no or ""))
     except GendanError as exc:
