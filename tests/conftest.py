@@ -290,3 +290,10 @@ def use_bucket(root: Path, url: str, endpoint: str) -> None:
         text += "\n[store]"
     config.write_text(text.rstrip("\n") + f'\narchive_url = "{url}"\n'
                       f'archive_endpoint = "{endpoint}"\n', encoding="utf-8")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (crashes, concurrency, whole renders): with `--dist worksteal`
+    the processors then share the long ones, and the run ends on short ones, not on one
+    long test that one worker runs while the others wait."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -5,6 +5,7 @@ clean afterwards."""
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -41,6 +42,9 @@ def _order(**changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load((EXAMPLES / "HD-240317.yaml").read_text("utf-8"))
     data.update({"order_no": "HX-1", "contract_no": None, **changes})
     return data
+
+
+FIRST_ITEM = _order()["items"][0]  # (copied for each line: YAML would alias a shared one)
 
 
 def _big_json() -> str:
@@ -261,7 +265,7 @@ KINDS: dict[str, tuple[Make, str, str]] = {
     "50 MB remark": (_write("huge.yaml", "remarks: " + "x" * (50 << 20) + SECRET),
                      "_rejected", "too large for order data"),
     "3,000 items": (_write("many.yaml", _yaml_text(_order(
-        items=[{**_order()["items"][0], "model": f"M-{n}"} for n in range(3000)]))),
+        items=[{**copy.deepcopy(FIRST_ITEM), "model": f"M-{n}"} for n in range(3000)]))),
         "_rejected", "3,000 line items"),
     "text field too long": (_write("long.yaml", _yaml_text(_order(
         remarks="长" * 5000 + SECRET))), "_rejected", "at most 4,000 characters"),
