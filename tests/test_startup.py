@@ -62,3 +62,15 @@ def test_a_second_check_reads_what_was_kept_and_loads_no_pdf_library(
     heavy = second & {"pypdf", "reportlab", "PIL", "weasyprint", "pdfplumber", "fontTools",
                       "docx", "docxtpl", "openpyxl", "num2words", "jinja2"}
     assert not heavy, f"a second gendan check imports {sorted(heavy)}"
+
+
+def test_what_is_loaded_to_draw_is_put_out_of_the_collector_s_sight() -> None:
+    """WeasyPrint's modules, once imported, are frozen (gc.freeze): the collections while a
+    document is drawn walk what the drawing made, not every class and function loaded."""
+    script = ("import gc\nfrom pipeline.render.html import import_weasyprint\n"
+              "before = gc.get_freeze_count()\nimport_weasyprint()\n"
+              "print(before, gc.get_freeze_count(), len(gc.get_objects()))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    before, frozen, seen = map(int, done.stdout.split())
+    assert before == 0 and frozen > 50_000 and seen < frozen / 10, done.stdout
