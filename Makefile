@@ -25,7 +25,7 @@ quick: setup
 # The kill tests on PostgreSQL and in S3 killed before every step, not a drawn few (about 25
 # minutes on two cores).
 soak: setup
-	GENDAN_EVERY_KILL=1 $(BIN)/pytest -q -n auto tests/test_crash.py -k "postgresql"
+	GENDAN_EVERY_KILL=1 $(BIN)/pytest -q -n $(WORKERS) --dist worksteal tests/test_crash.py -k "postgresql"
 
 setup: system $(STAMP)
 	@$(BIN)/python -m compileall -q pipeline  # byte-code written even where PYTHONDONTWRITEBYTECODE is set

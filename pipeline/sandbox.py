@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import gc
 import os
 import pickle
@@ -256,16 +257,14 @@ def _once(task: Callable[..., Any], args: tuple[Any, ...]) -> Iterator[Any]:
 
 
 _STOPPED: list[int] = []  # children killed and not yet reaped
-_SETTLED: list[bool] = []
 
 
+@functools.cache
 def settle() -> None:
     """Once a process files its first file (its modules, fonts and settings loaded), what it
     holds then is put out of the garbage collector's sight (`gc.freeze`, once): each
     collection walks only what came after, not every object of a desk that grows."""
-    if not _SETTLED:
-        _SETTLED.append(True)
-        gc.freeze()
+    gc.freeze()
 
 
 def reap(*, wait: bool = False) -> None:

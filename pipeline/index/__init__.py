@@ -296,8 +296,6 @@ class Index:
         return plain
 
 
-
-
 BULKY = ("order_data", "duplicates_of")  # what the index leaves out of a sidecar
 
 

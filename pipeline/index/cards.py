@@ -91,8 +91,8 @@ class Cards:
             known = before.get(row["path"])
             texts[row["path"]] = known if known is not None and known[0] == row else \
                 (row, _dump(row).encode("utf-8"))
-        paths = [row["path"] for row in documents]
-        text = b",".join(b'"%d":%s' % (n, texts[paths[n - 1]][1]) for n in _id_order(len(paths)))
+        dumped = [texts[row["path"]][1] for row in documents]  # (document n is dumped[n - 1])
+        text = b",".join(b'"%d":%s' % (n, dumped[n - 1]) for n in _id_order(len(dumped)))
         atomic_write(path, b'{"documents":{' + text + b'},"order":{"1":' +
                      _dump(order).encode("utf-8") + b"}}", mode=self.file_mode, durable=False)
         self._texts[key] = texts

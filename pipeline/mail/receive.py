@@ -143,9 +143,8 @@ def _take(desk: Desk, box: Mailbox, message: Any, seen: set[str], root: Path) ->
                 received.files.append((name, "skipped", ""))
                 continue
             folder = desk.workspace.inbox / order_no if order_no else desk.workspace.inbox
-            # whole or not there (a watcher looks), under a free name
-            target = receive(attachment.payload, _safe(name), folder,
-                             mode=desk.store.file_mode)
+            # whole or not there (a watcher looks), under a free, clean name
+            target = receive(attachment.payload, name, folder, mode=desk.store.file_mode)
             outcome = desk.process(target, order_no=order_no, origin=origin, factory=factory)
             received.files.append((name, outcome.status, outcome.order_no or ""))
     except GendanError as exc:

@@ -64,12 +64,19 @@ def read_ahead(desk: Desk, path: Path) -> None:
     if look.size > limits.pdf_mb * 1024 * 1024:
         return
     pages = max(limits.text_pages, 2)
+    desk.ahead[path] = (look.identity, pages, _reader(desk, path, pages, look.label))
+
+
+def _reader(desk: Desk, path: Path, pages: int, label: str) -> Steps:
+    """A child that opens a factory PDF and reads its first `pages` pages, then, told what
+    to stamp, stamps the file it opened (`inspect_and_stamp`): one fork a file, not two (a
+    fork costs more the larger the desk has grown)."""
+    limits = desk.settings.limits
     desk.stamps.warm()  # the stamp font, read here once: the child stamps too
     work = Path(tempfile.mkdtemp(prefix="gendan-ocr-"))  # removed when the child is done
-    child = Steps(inspect_and_stamp, (path, work, pages, _limits(desk)),
-                  seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=look.label,
-                  scratch=work)
-    desk.ahead[path] = (look.identity, pages, child)
+    return Steps(inspect_and_stamp, (path, work, pages, _limits(desk)),
+                 seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=label,
+                 scratch=work)
 
 
 def _taken_ahead(desk: Desk, arrival: Arrival, text_pages: int) -> tuple[Facts, Steps] | None:
@@ -117,18 +124,19 @@ def factory_file_arrived(desk: Desk, arrival: Arrival, relative: Path, *,
     text_pages = max(limits.text_pages, 2 if want_text else 0)
     ahead = _taken_ahead(desk, arrival, text_pages)
     child = ahead[1] if ahead else None
-    with store.work_folder() as work, contextlib.ExitStack() as stack:
-        if child is None and suffix == ".pdf":  # one child reads it and then stamps it
-            desk.stamps.warm()  # (one fork, not two: a large desk forks in milliseconds)
-            child = Steps(inspect_and_stamp, (arrival.path, work, text_pages, _limits(desk)),
-                          seconds=limits.seconds_per_file, memory_mb=limits.memory_mb,
-                          what=arrival.file)
-        stack.enter_context(_stopped_after(child))
+    if child is None and suffix == ".pdf":
+        child = _reader(desk, arrival.path, text_pages, arrival.file)
+    with _stopped_after(child), store.work_folder() as work:
         # the text is read once, here (or ahead, see read_ahead): to identify the file, and
         # for `gendan find`
-        facts = ahead[0] if ahead else child.result() if child is not None else run_limited(
-            inspect_file, arrival.path, True, work, text_pages, _limits(desk),
-            seconds=limits.seconds_per_file, memory_mb=limits.memory_mb, what=arrival.file)
+        if ahead is not None:
+            facts = ahead[0]
+        elif child is not None:
+            facts = child.result()
+        else:  # a scan: made a PDF and read in one child, stamped in another
+            facts = run_limited(inspect_file, arrival.path, True, work, text_pages,
+                                _limits(desk), seconds=limits.seconds_per_file,
+                                memory_mb=limits.memory_mb, what=arrival.file)
         if want_text:
             found = identify(arrival.name, folders, facts.texts or (), desk.known_orders(),
                              order_no=order_no, doc_type=doc_type)

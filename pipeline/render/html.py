@@ -7,6 +7,7 @@ Templates and order data can reach nothing but `data:` URLs and the templates' o
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,8 +49,6 @@ def import_weasyprint() -> None:
         import weasyprint  # noqa: F401
     finally:
         ctypes.util.find_library = real
-    import gc
-
     gc.freeze()
 
 
