@@ -227,7 +227,6 @@ def _reindex(store: OrderStore, jobs: int | None) -> tuple[int, list[str]]:
     cores = os.cpu_count() or 1
     workers = (min(8, cores + 1) if cores > 1 and len(folders) >= PARALLEL_FROM else 0) \
         if jobs is None else jobs
-    store.index.catalogue.clear_rows()
     known = store.index.catalogue.known_texts()
     previous, store.sidecar_cache = store.sidecar_cache, 0
 

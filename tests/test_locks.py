@@ -120,3 +120,19 @@ def test_each_hold_learns_the_token_of_the_one_before(tmp_path: Path) -> None:
     other.release()
     with hold(path, "the order", 5) as third:
         assert third is not None and third[0] not in (first[1], second[1])
+
+
+def test_a_turn_is_written_in_place_over_a_longer_one_and_read_whole(tmp_path: Path) -> None:
+    """The token is written over the one before without truncating the file (ext4 flushes
+    a truncated and rewritten file on close); a shorter token must not keep the tail of a
+    longer one."""
+    path = tmp_path / "order.lock"
+    beside = tmp_path / "order.lock.turn"
+    beside.write_text("9999999.123456789012.abcdef01", encoding="ascii")  # an earlier holder
+    inode = beside.stat().st_ino
+    with hold(path, "the order", 5) as first:
+        assert first is not None and first[0] == "9999999.123456789012.abcdef01"
+    with hold(path, "the order", 5) as second:
+        assert second is not None and second[0] == first[1]
+    assert beside.read_text(encoding="ascii").strip() == second[1]
+    assert beside.stat().st_ino == inode

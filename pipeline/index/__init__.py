@@ -127,6 +127,7 @@ class Index:
         to write to the index). The text of contents already indexed is kept: it is keyed
         by the content's sha256. Cards of orders not in the entries are removed."""
         self._last = None
+        self.catalogue.clear_rows()
         seen: set[str] = set()
         db = None
         try:
@@ -139,7 +140,7 @@ class Index:
                         continue
                 rows, texts = entry
                 db = db or self.catalogue.begin()
-                self.catalogue.put_rows(db, rows, texts)
+                self.catalogue.put_rows(db, rows, texts, new=rows.key not in seen)
                 seen.add(rows.key)
             if db is not None:
                 self.catalogue.commit(db)

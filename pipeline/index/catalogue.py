@@ -214,11 +214,14 @@ class Catalogue:
         self.put_rows(db, rows_of(key, order, documents), texts)
 
     def put_rows(self, db: sqlite3.Connection, rows: Rows, texts: TextLoader | None, *,
-                 changed: list[str] | None = None) -> None:
+                 changed: list[str] | None = None, new: bool = False) -> None:
         """Write one order's rows; with `changed`, only `rows.documents` (the new and
         changed documents) are written after the rows at the paths `changed` are deleted,
-        the other documents are kept as they are."""
-        if changed is None:
+        the other documents are kept as they are. `new`: the catalogue has no rows of the
+        order (a rebuild's), none to delete."""
+        if new:
+            pass
+        elif changed is None:
             self._drop(db, rows.key)
         else:
             self._drop(db, rows.key, documents=False)
