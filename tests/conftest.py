@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ from pipeline.workspace import Workspace
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 CORPUS = REPO / "tests" / "corpus"  # real PDFs from other software; see its README
+# `make soak` (GENDAN_SOAK=1): the long tests in full (a kill before every step on every
+# backend, more kills at random moments, the whole drawn sample); `make test` runs a seeded
+# part of each
+SOAK = bool(os.environ.get("GENDAN_SOAK"))
 
 
 @pytest.fixture
