@@ -208,7 +208,8 @@ def draws_section() -> list[str]:
         "together. Without `--date` the check assumes the later of today and the order's "
         "planned invoice or shipment date.", "",
         "The reading benchmark (`bench/draws.py`, `make bench`; a fixed-seed sample of 60 "
-        "draws in `make test`) draws every document from a seeded generator "
+        "draws, 30 of them in `make test` and all in `make soak`) draws every document from "
+        "a seeded generator "
         "(`bench/layouts.py`) over independent dimensions: language (English, Chinese, "
         "bilingual) and the wording of every label, with or without a colon; ports as labels "
         "or *From ... to ...*; column order and optional columns (line number, description, "
