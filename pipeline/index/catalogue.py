@@ -219,13 +219,11 @@ class Catalogue:
         changed documents) are written after the rows at the paths `changed` are deleted,
         the other documents are kept as they are. `new`: the catalogue has no rows of the
         order (a rebuild's), none to delete."""
-        if new:
-            pass
-        elif changed is None:
-            self._drop(db, rows.key)
-        else:
+        if changed is not None:
             self._drop(db, rows.key, documents=False)
             db.executemany("DELETE FROM documents WHERE path = ?", [(p,) for p in changed])
+        elif not new:
+            self._drop(db, rows.key)
         db.execute(f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}, models, row) "
                    f"VALUES ({', '.join('?' * (len(ORDER_COLUMNS) + 2))})", rows.order)
         db.executemany("INSERT INTO models (key, model, joined) VALUES (?, ?, ?)", rows.models)
