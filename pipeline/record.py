@@ -31,7 +31,7 @@ from .fsutil import (
     remove,
     safe_name,
 )
-from .index import BULKY
+from .index import without_bulky
 from .kept import KeptTexts
 from .models import Order
 from .sidecars import SIDECAR_SUFFIX, OrderRef, RecordStore, dump_json, read_json
@@ -288,9 +288,7 @@ class OrderRecord(KeptTexts):
         rows = []
         root = str(self.store.root)
         for meta in self.documents:
-            row = dict(meta)
-            for bulky in BULKY:
-                row.pop(bulky, None)
+            row = without_bulky(dict(meta))
             try:
                 size = os.stat(f"{root}/{meta['path']}").st_size
             except FileNotFoundError:
