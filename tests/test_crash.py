@@ -248,9 +248,6 @@ def _settings(root: Path) -> dict[str, str]:
 @pytest.mark.parametrize("flow", sorted(FLOWS))
 def test_a_kill_before_each_step_loses_and_duplicates_nothing(tmp_path: Path, flow: str,
                                                              backend: Any) -> None:
-    if backend is not None and backend.s3 and not SOAK and flow not in S3_FLOWS:
-        pytest.skip(f"{flow} in S3: `make soak` kills it there (`make test`: "
-                    f"{', '.join(sorted(S3_FLOWS))})")
     steps, action, again = FLOWS[flow]
     template = tmp_path / "template"
     if backend is not None:
@@ -295,9 +292,6 @@ def test_a_kill_before_each_step_loses_and_duplicates_nothing(tmp_path: Path, fl
 
 
 SAMPLED = {"postgresql": 4, "postgresql+s3": 2}  # kill points a flow (`make soak`: every one)
-# the flows killed in S3 by `make test`, a seeded draw (each costs 10 to 40 s there, most of
-# it the order set up and run once before the kills; `make soak`: every flow)
-S3_FLOWS = frozenset(random.Random("postgresql+s3").sample(sorted(FLOWS), 3))
 RANDOM_KILLS = 20 if SOAK else 8  # kills at random moments of `run` / `watch`
 
 
