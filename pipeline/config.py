@@ -87,8 +87,9 @@ class Documents(_Section):
         "customer's order number, the requirements and the shipping marks only")
     seconds_per_document: float = Field(
         300, gt=0, description="Time to draw one document in a child of its own (a template "
-        "that takes longer fails that document); the first of a set, and all with [limits] "
-        "workers = 1, are drawn in the run's own process, without this limit")
+        "that takes longer fails that document); the one of a set drawn first (the fewest "
+        "item lines), and all with [limits] workers = 1, are drawn in the run's own process, "
+        "without this limit")
 
 
 class DocTypeSettings(_Section):

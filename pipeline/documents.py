@@ -65,12 +65,10 @@ class DocumentMaker:
         for key, doc in list(self.types.items()):
             if key in self.settings.doctypes:
                 continue
-            word = (own / f"{key}.docx").is_file()
-            excel = (own / f"{key}.xlsx").is_file()
-            if word:
+            if (own / f"{key}.docx").is_file():
                 html = doc.html if (own / f"{key}.html").is_file() else ""
                 doc = replace(doc, word=f"{key}.docx", html=html)
-            if excel:
+            if (own / f"{key}.xlsx").is_file():
                 doc = replace(doc, excel=f"{key}.xlsx")
             self.types[key] = doc
 
@@ -121,11 +119,10 @@ class DocumentMaker:
     def make(self, order: Order, workflow: Workflow, keys: tuple[str, ...], work: Path,
              documents: list[dict[str, Any]] | None = None,
              checklist: list[dict[str, Any]] | None = None) -> Made:
-        """Render each document type in `keys` into `work`: the first here, the others
-        several at once, each in a child of its own (one per processor, [limits] workers);
-        the results in the order of `keys`. The hand-over checklist counts the documents
-        made beside it as archived: it is drawn with the others, as if they all came out,
-        and drawn again in the rare case one of them failed."""
+        """Render each document type in `keys` into `work`: one here, the others several at
+        once in children (one per processor, [limits] workers); the results in the order of
+        `keys`. The hand-over checklist counts the documents made beside it as archived: it
+        is drawn with them, as if they all came out, and again if one of them failed."""
         if "handover_checklist" not in keys or len(keys) == 1:
             return self._make(order, workflow, keys, work, documents, checklist)
         others = tuple(k for k in keys if k != "handover_checklist")
@@ -178,8 +175,7 @@ class DocumentMaker:
                 continue
             if not self._due_now(doc, workflow):
                 continue
-            rows = counted if counted is not None and key == "handover_checklist" \
-                else checklist
+            rows = counted if counted is not None and key == "handover_checklist" else checklist
             jobs += [(doc, order, workflow, work, documents or [], factory, rows or [])
                      for factory in self._parts(doc, order, only)]
         at_once = workers(self.settings.limits.workers)
@@ -187,10 +183,16 @@ class DocumentMaker:
         memory_mb = self.settings.limits.memory_mb
         slow = ("The template takes too long to draw; check its loops, or raise [documents] "
                 "seconds_per_document.")
-        # one HTML document here first: WeasyPrint, the fonts and the styles are then ready
-        # in every child forked for the others; a document LibreOffice converts starts
-        # before it, in a child of its own (LibreOffice takes a second to start)
-        first = next((n for n, job in enumerate(jobs) if job[0].html), 0)
+        # the HTML document with the fewest item lines here first: WeasyPrint, the fonts and
+        # the styles are then ready in the children forked for the others, the most lines
+        # first (one left to the end keeps the other processors waiting); a document
+        # LibreOffice converts starts before them, in a child of its own
+        from .render.html import drawn_lines
+
+        lines = [drawn_lines(doc.html, self.workspace.template_dirs, sum(
+            factory in (None, i.manufacturer or "") for i in order.items)) if doc.html else 0
+            for doc, _, _, _, _, factory, _ in jobs]
+        first = min((n for n, j in enumerate(jobs) if j[0].html), key=lines.__getitem__, default=0)
         early = {n: Child(self._made, job, what=job[0].key, seconds=seconds, memory_mb=memory_mb,
                           slow=slow)
                  for n, job in enumerate(jobs) if at_once > 1 and n != first
@@ -199,7 +201,8 @@ class DocumentMaker:
         if jobs:
             results[first] = run_all(self._made, [jobs[first]], at_once=1, what=str, seconds=0,
                                      memory_mb=0)[0]
-        rest = [n for n in range(len(jobs)) if n != first and n not in early]
+        rest = sorted((n for n in range(len(jobs)) if n != first and n not in early),
+                      key=lambda n: -lines[n])
         for n, result in zip(rest, run_all(self._made, [jobs[n] for n in rest],
                                            at_once=at_once, what=lambda i: jobs[rest[i]][0].key,
                                            seconds=seconds, memory_mb=memory_mb, slow=slow),

@@ -219,6 +219,67 @@ def test_a_task_in_steps_keeps_its_child_between_them() -> None:
         os.kill(waiting.pid, 0)
 
 
+def test_the_documents_with_the_most_lines_start_first_one_without_lines_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long order keeps no processor waiting at the end: this process draws a document
+    that lists no items (WeasyPrint and the fonts are then loaded for every child), and
+    the children start with the documents that list every item, then each factory's
+    production order by its share of the lines. What is made is the same."""
+    calls: list[list[str]] = []
+
+    def recorded(task: Any, jobs: list[tuple[Any, ...]], **kwargs: Any) -> Any:
+        calls.append([job[0].key + (f"@{job[5]}" if job[5] else "") for job in jobs])
+        return run_all(task, jobs, **kwargs)
+
+    monkeypatch.setattr("pipeline.documents.run_all", recorded)
+    workspace = Workspace(tmp_path / "ws")
+    workspace.ensure_folders()
+    desk = Desk(workspace, Settings(approval=TRUSTING, documents=Documents(
+        on_order=["production_order", "registration_sheet", "quotation", "packing_list"],
+        word_to_pdf=False), limits=Limits(workers=2)))
+    copy_example(workspace, "PO-2026-0042.yaml")  # 4 items: 2, 1 and 1 from three factories
+    [outcome] = desk.run_once()
+    assert outcome.status == "archived", outcome.problems
+    assert calls == [["registration_sheet"],
+                     ["quotation", "packing_list", "production_order@宁波绿源电器有限公司",
+                      "production_order@余姚金鹰塑料制品厂",
+                      "production_order@阳江利刃五金有限公司"]]
+    made = [d for d in documents(desk, "PO-2026-0042") if d["kind"] == "generated"]
+    assert len(made) == 6
+    assert all("PO-2026-0042" in "".join(pdf_text(desk.store.root / d["path"])) for d in made)
+
+
+def test_what_a_template_draws_is_read_from_it_and_what_it_includes(tmp_path: Path) -> None:
+    """Whether a template lists the order's items, through what it extends and includes; a
+    template that cannot be read, or that names what it includes only when it runs, is
+    taken to list them (the guess only orders the work; its error is told when drawn)."""
+    from pipeline.render.html import drawn_lines
+
+    own = tmp_path / "templates"
+    (own / "partials").mkdir(parents=True)
+    files = {
+        "partials/rows.html": "{% for item in items %}<tr><td>{{ item.model }}</td></tr>"
+                              "{% endfor %}",
+        "page.html": "<html><body>{% block body %}{% endblock %}</body></html>",
+        "listed.html": '{% extends "page.html" %}{% block body %}'
+                       '{% include "partials/rows.html" %}{% endblock %}',
+        "plain.html": '{% extends "page.html" %}{% block body %}{{ order.order_no }}'
+                      "{% endblock %}",
+        "chosen.html": "{% include which %}",
+        "broken.html": "{{ 'unclosed }}",
+        "missing.html": '{% include "nowhere.html" %}',
+        "loop.html": '{% include "loop.html" %}{{ order.order_no }}',
+    }
+    for name, text in files.items():
+        (own / name).write_text(text, encoding="utf-8")
+    lines = {name: drawn_lines(name, [own], 7) for name in files if "/" not in name}
+    assert lines == {"page.html": 0, "listed.html": 7, "plain.html": 0, "chosen.html": 7,
+                     "broken.html": 7, "missing.html": 7, "loop.html": 0}
+    bundled = Workspace(tmp_path / "ws").template_dirs
+    assert drawn_lines("registration_sheet.html", bundled, 7) == 0
+    assert drawn_lines("packing_list.html", bundled, 7) == 7
+
+
 def test_a_document_over_its_time_fails_alone_and_says_which_setting(tmp_path: Path) -> None:
     workspace = Workspace(tmp_path / "ws")
     workspace.ensure_folders()

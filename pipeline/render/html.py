@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,8 +22,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..errors import TemplateError
 from .context import FILTERS
 
-__all__ = ["RenderedPdf", "asset_fetcher", "html_environment", "import_weasyprint",
-           "render_html_pdf"]
+__all__ = ["RenderedPdf", "asset_fetcher", "drawn_lines", "html_environment",
+           "import_weasyprint", "render_html_pdf"]
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,45 @@ def _environment(template_dirs: tuple[Path, ...]) -> SandboxedEnvironment:
     )
     env.filters.update(FILTERS)
     return env
+
+
+def drawn_lines(template_name: str, template_dirs: list[Path], items: int) -> int:
+    """How many item lines a template draws: all `items` where it (or what it includes or
+    extends) names the context's `items`, none otherwise. What its drawing time grows
+    with: the documents that draw the most are started first."""
+    dirs, waiting, seen = tuple(template_dirs), [template_name], set()
+    while waiting:
+        name = waiting.pop()
+        if name not in seen:
+            seen.add(name)
+            reads, named = _names(dirs, name)
+            if reads:
+                return items
+            waiting += named
+    return 0
+
+
+@functools.lru_cache(maxsize=256)
+def _names(template_dirs: tuple[Path, ...], name: str) -> tuple[bool, tuple[str, ...]]:
+    """Whether a template names `items`, and the templates it includes, extends or imports,
+    as Jinja's lexer reads it (no parsing: this runs before anything is drawn). One that
+    cannot be read (its error is told when it is drawn), or names another only when it
+    runs, is taken to name `items`."""
+    env = _environment(template_dirs)
+    assert env.loader is not None
+    try:
+        tokens = [(token.type, token.value) for token in
+                  env.lexer.tokenize(env.loader.get_source(env, name)[0], name)]
+    except jinja2.TemplateError:
+        return True, ()
+    named: list[str] = []
+    for (kind, value), (after, target) in itertools.pairwise(tokens):
+        if kind == "name" and value in ("include", "extends", "import", "from"):
+            if after == "string":
+                named.append(target)
+            elif value in ("include", "extends"):
+                return True, ()
+    return any(token == ("name", "items") for token in tokens), tuple(named)
 
 
 @dataclass(frozen=True)
