@@ -183,15 +183,15 @@ class DocumentMaker:
         memory_mb = self.settings.limits.memory_mb
         slow = ("The template takes too long to draw; check its loops, or raise [documents] "
                 "seconds_per_document.")
-        # the HTML document with the fewest item lines here first: WeasyPrint, the fonts and
-        # the styles are then ready in the children forked for the others, the most lines
-        # first (one left to the end keeps the other processors waiting); a document
-        # LibreOffice converts starts before them, in a child of its own
+        # the HTML document with the fewest item lines here first (WeasyPrint, fonts, styles
+        # then loaded for every child), the others most lines first (a long one left to the
+        # end keeps the other processors waiting); a Word one to convert before, on its own
+        from .render.context import factory_lines
         from .render.html import drawn_lines
 
-        lines = [drawn_lines(doc.html, self.workspace.template_dirs, sum(
-            factory in (None, i.manufacturer or "") for i in order.items)) if doc.html else 0
-            for doc, _, _, _, _, factory, _ in jobs]
+        lines = [drawn_lines(doc.html, self.workspace.template_dirs,
+                             len(factory_lines(order, factory))) if doc.html else 0
+                 for doc, *_, factory, _ in jobs]
         first = min((n for n, j in enumerate(jobs) if j[0].html), key=lines.__getitem__, default=0)
         early = {n: Child(self._made, job, what=job[0].key, seconds=seconds, memory_mb=memory_mb,
                           slow=slow)
@@ -244,12 +244,12 @@ class DocumentMaker:
     def _parts(doc: DocType, order: Order, only: str) -> list[str | None]:
         """One production order per factory when the items come from several (None: one
         document for the whole order)."""
-        if doc.key != "production_order":
+        from .render.context import factories
+
+        makers = factories(order) if doc.key == "production_order" else []
+        if len(makers) < 2:
             return [None]
-        factories = list(dict.fromkeys(item.manufacturer or "" for item in order.items))
-        if len(factories) < 2:
-            return [None]
-        return [f for f in factories if not only or f == only] or [None]
+        return [f for f in makers if not only or f == only] or [None]
 
     def render(self, key: str, order: Order, work: Path,
                workflow: Workflow | None = None) -> list[StagedFile]:

@@ -275,6 +275,10 @@ def test_what_a_template_draws_is_read_from_it_and_what_it_includes(tmp_path: Pa
     lines = {name: drawn_lines(name, [own], 7) for name in files if "/" not in name}
     assert lines == {"page.html": 0, "listed.html": 7, "plain.html": 0, "chosen.html": 7,
                      "broken.html": 7, "missing.html": 7, "loop.html": 0}
+    (own / "plain.html").write_text('{% extends "page.html" %}{% block body %}'
+                                    '{% include "partials/rows.html" %}{% endblock %}',
+                                    encoding="utf-8")  # changed while the process runs
+    assert drawn_lines("plain.html", [own], 7) == 7
     bundled = Workspace(tmp_path / "ws").template_dirs
     assert drawn_lines("registration_sheet.html", bundled, 7) == 0
     assert drawn_lines("packing_list.html", bundled, 7) == 7

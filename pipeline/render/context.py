@@ -237,6 +237,13 @@ def factories(order: Order) -> list[str]:
     return list(dict.fromkeys(item.manufacturer or "" for item in order.items))
 
 
+def factory_lines(order: Order, factory: str | None) -> list[int]:
+    """The indices of the lines a document lists: with `factory` (a production order for
+    that factory), its lines only."""
+    return [n for n, item in enumerate(order.items)
+            if factory is None or (item.manufacturer or "") == factory]
+
+
 def document_number(doc: DocType, order: Order, factory: str | None = None) -> str:
     """The number a document carries: the order's own numbers where the document has one
     (quotation, contract, invoice), else the type's prefix and the order number; one
@@ -273,9 +280,7 @@ def document_context(
     data["contract_number"] = order.contract_number
     for number, item in enumerate(data["items"], start=1):
         item["line_no"] = number
-    chosen = list(range(len(order.items)))
-    if factory is not None:
-        chosen = [n for n, i in enumerate(order.items) if (i.manufacturer or "") == factory]
+    chosen = factory_lines(order, factory)
     items = [data["items"][n] for n in chosen]
     lead_days = settings.inspection.lead_days()
     booking = workflow.inspection

@@ -139,17 +139,27 @@ def drawn_lines(template_name: str, template_dirs: list[Path], items: int) -> in
     return 0
 
 
-@functools.lru_cache(maxsize=256)
 def _names(template_dirs: tuple[Path, ...], name: str) -> tuple[bool, tuple[str, ...]]:
-    """Whether a template names `items`, and the templates it includes, extends or imports,
-    as Jinja's lexer reads it (no parsing: this runs before anything is drawn). One that
-    cannot be read (its error is told when it is drawn), or names another only when it
-    runs, is taken to name `items`."""
+    """Whether a template names `items`, and the templates it includes, extends or imports
+    (its source read each time: a template changed while the watcher runs counts as it
+    is now). One that is missing is taken to name `items` (its error is told when drawn)."""
     env = _environment(template_dirs)
     assert env.loader is not None
     try:
-        tokens = [(token.type, token.value) for token in
-                  env.lexer.tokenize(env.loader.get_source(env, name)[0], name)]
+        source = env.loader.get_source(env, name)[0]
+    except jinja2.TemplateError:
+        return True, ()
+    return _names_in(env, name, source)
+
+
+@functools.lru_cache(maxsize=256)
+def _names_in(env: SandboxedEnvironment, name: str, source: str
+              ) -> tuple[bool, tuple[str, ...]]:
+    """`_names` of a source, as Jinja's lexer reads it (no parsing: this runs before
+    anything is drawn). One that cannot be read, or names another only when it runs, is
+    taken to name `items`."""
+    try:
+        tokens = [(token.type, token.value) for token in env.lexer.tokenize(source, name)]
     except jinja2.TemplateError:
         return True, ()
     named: list[str] = []
